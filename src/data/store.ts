@@ -1,0 +1,369 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import sharp from 'sharp';
+import { AtlasError } from '../errors';
+import { fsyncDir } from '../util/atomic-write';
+
+/**
+ * The dataset store: a folder holding `index.json` and `pixels.bin`.
+ * pixels.bin is count * size * size * channels uint8 values, image after image, each
+ * row-major HWC. A dataset is written into a temp folder next to the target and renamed
+ * into place, so a cancelled or crashed import never leaves half a dataset behind.
+ */
+
+export const DATASET_SCHEMA_VERSION = 1;
+export const INDEX_FILE = 'index.json';
+export const PIXELS_FILE = 'pixels.bin';
+
+export type Channels = 1 | 3 | 4;
+export type Split = 'train' | 'val';
+
+export interface DatasetItem {
+  /** Path relative to the import root (forward slashes), or the file name for uploaded files. */
+  source: string;
+  label: string | null;
+  /** sha256 (hex) of the source file's bytes. */
+  hash: string;
+  /** Original size of the source image (of the frame, for animations). */
+  width: number;
+  height: number;
+  split: Split;
+  /** Frame number when every frame of an animation was imported as its own image. */
+  frame?: number;
+}
+
+export interface DatasetIndex {
+  schemaVersion: 1;
+  size: number;
+  channels: Channels;
+  count: number;
+  /** sha256 over pixels.bin, size, channels and the items: names the exact training data in checkpoints. */
+  datasetHash: string;
+  /** The import options used (after defaults were applied). */
+  options: Record<string, unknown>;
+  items: DatasetItem[];
+  labels: string[];
+  createdAt: string;
+}
+
+export interface Dataset {
+  dir: string;
+  index: DatasetIndex;
+  pixels: Uint8Array;
+  /** Bytes per image: size * size * channels. */
+  stride: number;
+  /** Image i as a view into `pixels` (no copy), HWC uint8. */
+  image(i: number): Uint8Array;
+  /** Indices of the items in a split, ascending. */
+  indicesOf(split: Split): number[];
+}
+
+export interface DatasetMeta {
+  options: Record<string, unknown>;
+  items: DatasetItem[];
+  labels: string[];
+}
+
+export interface DatasetWriter {
+  readonly dir: string;
+  readonly size: number;
+  readonly channels: Channels;
+  /** Images appended so far. */
+  readonly count: number;
+  /** Append one or more whole images (a multiple of size*size*channels bytes). */
+  append(pixels: Uint8Array): Promise<void>;
+  /** Write index.json, fsync, and rename the temp folder into place; returns the index. */
+  commit(meta: DatasetMeta): Promise<DatasetIndex>;
+  /** Remove the temp folder; safe to call more than once and after a failed commit. */
+  abort(): Promise<void>;
+}
+
+const FLUSH_BYTES = 1 << 20;
+
+function checkShape(size: number, channels: number): void {
+  if (!Number.isInteger(size) || size < 1 || size > 4096) {
+    throw new AtlasError('invalid_input', `Dataset size must be a whole number of pixels between 1 and 4096, got ${size}.`);
+  }
+  if (channels !== 1 && channels !== 3 && channels !== 4) {
+    throw new AtlasError('invalid_input', `Dataset channels must be 1, 3 or 4, got ${channels}.`);
+  }
+}
+
+/** Refuse to replace a folder that is not a dataset: the user may have picked the wrong one. */
+async function checkTargetReplaceable(dir: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await fs.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new AtlasError('invalid_input', `The dataset output ${dir} exists but is not a folder that can be read.`, { path: dir });
+  }
+  if (entries.length === 0 || entries.includes(INDEX_FILE)) return;
+  throw new AtlasError('invalid_input', `The output folder ${dir} is not empty and is not a dataset; choose an empty or new folder.`, { path: dir });
+}
+
+function ioError(action: string, target: string, err: unknown): AtlasError {
+  if (err instanceof AtlasError) return err;
+  const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  return new AtlasError('io_error', `Could not ${action} ${target} (${reason}). Check free disk space and permissions.`, { path: target, reason });
+}
+
+function hashItems(hash: Hash, size: number, channels: Channels, items: DatasetItem[]): string {
+  hash.update(JSON.stringify({ size, channels, items }));
+  return hash.digest('hex');
+}
+
+/**
+ * Start writing a dataset to `dir` (created or replaced on commit). Pixels are streamed to
+ * a temp folder inside dir's parent, so memory stays bounded whatever the image count.
+ */
+export async function createDatasetWriter(dir: string, shape: { size: number; channels: Channels }): Promise<DatasetWriter> {
+  const { size, channels } = shape;
+  checkShape(size, channels);
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  await checkTargetReplaceable(target);
+  try {
+    await fs.mkdir(parent, { recursive: true });
+  } catch (err) {
+    throw ioError('create the folder', parent, err);
+  }
+  const tempDir = path.join(parent, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  let handle: fs.FileHandle | undefined;
+  try {
+    await fs.mkdir(tempDir);
+    handle = await fs.open(path.join(tempDir, PIXELS_FILE), 'wx');
+  } catch (err) {
+    await fs.rm(tempDir, { recursive: true, force: true }).catch(() => {});
+    throw ioError('create a temporary dataset folder in', parent, err);
+  }
+
+  const stride = size * size * channels;
+  const pixelHash = createHash('sha256');
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let count = 0;
+  let finished = false;
+
+  const flush = async (): Promise<void> => {
+    if (pendingBytes === 0 || !handle) return;
+    const chunk = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    await handle.write(chunk);
+  };
+
+  const abort = async (): Promise<void> => {
+    finished = true;
+    await handle?.close().catch(() => {});
+    handle = undefined;
+    await fs.rm(tempDir, { recursive: true, force: true }).catch(() => {});
+  };
+
+  return {
+    dir: target,
+    size,
+    channels,
+    get count() {
+      return count;
+    },
+    async append(pixels: Uint8Array): Promise<void> {
+      if (finished) throw new AtlasError('internal', 'append() after commit() or abort().');
+      if (pixels.length % stride !== 0) {
+        throw new AtlasError('internal', `append() got ${pixels.length} bytes, not a multiple of ${stride} (one ${size}x${size}x${channels} image).`);
+      }
+      // Copy: callers may reuse their buffer once append returns.
+      const copy = Uint8Array.from(pixels);
+      pixelHash.update(copy);
+      pending.push(copy);
+      pendingBytes += copy.length;
+      count += copy.length / stride;
+      if (pendingBytes >= FLUSH_BYTES) {
+        try {
+          await flush();
+        } catch (err) {
+          await abort();
+          throw ioError('write', path.join(target, PIXELS_FILE), err);
+        }
+      }
+    },
+    async commit(meta: DatasetMeta): Promise<DatasetIndex> {
+      if (finished) throw new AtlasError('internal', 'commit() after commit() or abort().');
+      if (meta.items.length !== count) {
+        await abort();
+        throw new AtlasError('internal', `Dataset has ${count} images but ${meta.items.length} index items.`);
+      }
+      const index: DatasetIndex = {
+        schemaVersion: DATASET_SCHEMA_VERSION,
+        size,
+        channels,
+        count,
+        datasetHash: hashItems(pixelHash, size, channels, meta.items),
+        options: meta.options,
+        items: meta.items,
+        labels: meta.labels,
+        createdAt: new Date().toISOString(),
+      };
+      try {
+        await flush();
+        await handle!.sync();
+        await handle!.close();
+        handle = undefined;
+        const indexHandle = await fs.open(path.join(tempDir, INDEX_FILE), 'wx');
+        try {
+          await indexHandle.writeFile(JSON.stringify(index));
+          await indexHandle.sync();
+        } finally {
+          await indexHandle.close();
+        }
+        await fsyncDir(tempDir);
+        await swapIntoPlace(tempDir, target);
+        await fsyncDir(parent);
+        finished = true;
+        return index;
+      } catch (err) {
+        await abort();
+        throw ioError('write the dataset', target, err);
+      }
+    },
+    abort,
+  };
+}
+
+/** Rename the finished temp folder onto the target, moving an older dataset out of the way first. */
+async function swapIntoPlace(tempDir: string, target: string): Promise<void> {
+  try {
+    await fs.rename(tempDir, target);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM') throw err;
+  }
+  // An older dataset (or an empty folder) is there: move it aside, put the new one in, drop the old.
+  const old = `${tempDir}.old`;
+  await fs.rename(target, old);
+  try {
+    await fs.rename(tempDir, target);
+  } catch (err) {
+    await fs.rename(old, target).catch(() => {});
+    throw err;
+  }
+  await fs.rm(old, { recursive: true, force: true });
+}
+
+/** Write a whole dataset held in memory (small sets, tests, the sample builder). */
+export async function writeDataset(
+  dir: string,
+  shape: { size: number; channels: Channels },
+  meta: DatasetMeta,
+  pixels: Uint8Array,
+): Promise<DatasetIndex> {
+  const writer = await createDatasetWriter(dir, shape);
+  try {
+    await writer.append(pixels);
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+  return writer.commit(meta);
+}
+
+function corrupt(file: string, what: string): AtlasError {
+  return new AtlasError('invalid_input', `${file} is not a valid Latent Atlas dataset: ${what}. Re-import the images to rebuild it.`, { path: file });
+}
+
+function validateIndex(raw: unknown, file: string): DatasetIndex {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw corrupt(file, 'the index is not a JSON object');
+  const idx = raw as Record<string, unknown>;
+  const version = idx.schemaVersion;
+  if (typeof version !== 'number') throw corrupt(file, 'schemaVersion is missing');
+  if (version > DATASET_SCHEMA_VERSION) {
+    throw new AtlasError('invalid_input', `${file} was written by a newer version of Latent Atlas (dataset schema ${version}, this version reads ${DATASET_SCHEMA_VERSION}). Update the app or re-import the images.`, { path: file, schemaVersion: version });
+  }
+  if (version !== DATASET_SCHEMA_VERSION) throw corrupt(file, `unknown schemaVersion ${version}`);
+  const { size, channels, count, items, labels } = idx;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) throw corrupt(file, `size ${String(size)} is not a positive whole number`);
+  if (channels !== 1 && channels !== 3 && channels !== 4) throw corrupt(file, `channels ${String(channels)} is not 1, 3 or 4`);
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw corrupt(file, `count ${String(count)} is not a whole number`);
+  if (!Array.isArray(items) || items.length !== count) throw corrupt(file, `it lists ${Array.isArray(items) ? items.length : 'no'} items but count is ${count}`);
+  if (!Array.isArray(labels)) throw corrupt(file, 'labels is not a list');
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i] as Partial<DatasetItem> | null;
+    if (!it || typeof it.source !== 'string' || (it.split !== 'train' && it.split !== 'val') || typeof it.hash !== 'string') {
+      throw corrupt(file, `item ${i} lacks a source, hash or split`);
+    }
+  }
+  return raw as DatasetIndex;
+}
+
+/** Open a dataset folder: validates the index and that pixels.bin has exactly the expected length. */
+export async function openDataset(dir: string): Promise<Dataset> {
+  const root = path.resolve(dir);
+  const indexPath = path.join(root, INDEX_FILE);
+  const pixelsPath = path.join(root, PIXELS_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(indexPath, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new AtlasError('not_found', `No dataset at ${root}: ${indexPath} does not exist. Import images first.`, { path: indexPath });
+    }
+    throw ioError('read', indexPath, err);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw corrupt(indexPath, `bad JSON (${(err as Error).message})`);
+  }
+  const index = validateIndex(raw, indexPath);
+  const stride = index.size * index.size * index.channels;
+  const expected = stride * index.count;
+  let pixels: Uint8Array;
+  try {
+    const stat = await fs.stat(pixelsPath);
+    if (stat.size !== expected) {
+      throw corrupt(pixelsPath, `it holds ${stat.size} bytes but ${index.count} images of ${index.size}x${index.size}x${index.channels} need ${expected}`);
+    }
+    const buf = await fs.readFile(pixelsPath);
+    pixels = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (err) {
+    if (err instanceof AtlasError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new AtlasError('not_found', `The dataset at ${root} is incomplete: ${pixelsPath} does not exist. Re-import the images.`, { path: pixelsPath });
+    }
+    throw ioError('read', pixelsPath, err);
+  }
+  const splits = { train: [] as number[], val: [] as number[] };
+  index.items.forEach((it, i) => splits[it.split].push(i));
+  return {
+    dir: root,
+    index,
+    pixels,
+    stride,
+    image(i: number): Uint8Array {
+      if (!Number.isInteger(i) || i < 0 || i >= index.count) {
+        throw new AtlasError('invalid_input', `Image ${i} is out of range: the dataset at ${root} has ${index.count} images.`);
+      }
+      return pixels.subarray(i * stride, (i + 1) * stride);
+    },
+    indicesOf(split: Split): number[] {
+      return splits[split].slice();
+    },
+  };
+}
+
+/** PNG bytes of image i, enlarged `scale` times with nearest-neighbour so pixels stay crisp. */
+export async function thumbnailPng(dataset: Dataset, i: number, scale = 1): Promise<Uint8Array> {
+  if (!Number.isInteger(scale) || scale < 1 || scale > 64) {
+    throw new AtlasError('invalid_input', `Thumbnail scale must be a whole number from 1 to 64, got ${scale}.`);
+  }
+  const { size, channels } = dataset.index;
+  let img = sharp(dataset.image(i), { raw: { width: size, height: size, channels } });
+  if (scale > 1) img = img.resize(size * scale, size * scale, { kernel: 'nearest' });
+  const png = await img.png().toBuffer();
+  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+}
