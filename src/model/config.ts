@@ -1,0 +1,99 @@
+import { AtlasError } from '../errors';
+
+/** What p(x|z) is; see docs/vae-theory.md section 2. */
+export type LikelihoodKind =
+  | 'bernoulli' // Bern(sigmoid(logits)), stable logits form
+  | 'gaussian-fixed' // N(g(z), s^2 I), s = gaussianSigma
+  | 'gaussian-calibrated' // one global s, set each batch in closed form: s^2 = batch MSE
+  | 'gaussian-learned'; // one s per channel, trained by gradient with the weights
+
+export type Architecture = 'conv' | 'mlp';
+
+export const IMAGE_SIZES = [16, 24, 32, 48, 64] as const;
+export const CHANNEL_COUNTS = [1, 3, 4] as const;
+
+export interface ModelConfig {
+  /** Image height and width in pixels (conv: one of IMAGE_SIZES, square). */
+  height: number;
+  width: number;
+  channels: number;
+  architecture: Architecture;
+  latentDim: number;
+  likelihood: LikelihoodKind;
+  /** Pixel noise s for 'gaussian-fixed'; initial s for 'gaussian-learned'. */
+  gaussianSigma: number;
+  /** Lower bound on a calibrated or learned s, so a perfect fit cannot send log s to -inf. */
+  minSigma: number;
+  /** MLP hidden layer sizes, encoder side (the decoder mirrors them). [] gives a linear VAE. */
+  hiddenUnits: number[];
+  /** Conv filters per stride-2 layer (length = number of halvings); [] picks from the size. */
+  convFilters: number[];
+  /** Dense layer between conv features and the latent; 0 for none. */
+  denseUnits: number;
+  /** The mean image is sigmoid(decoder output) (keeps it in [0,1]) or the raw output. */
+  gaussianMean: 'sigmoid' | 'linear';
+}
+
+export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'height' | 'width' | 'channels'> = {
+  architecture: 'conv',
+  latentDim: 16,
+  likelihood: 'bernoulli',
+  gaussianSigma: 0.1,
+  minSigma: 1e-3,
+  hiddenUnits: [512, 256],
+  convFilters: [],
+  denseUnits: 256,
+  gaussianMean: 'sigmoid',
+};
+
+/** Number of stride-2 halvings that bring a conv input down to 3 or 4 pixels. */
+export function convDepth(size: number): number {
+  let s = size;
+  let n = 0;
+  while (s > 4) {
+    s = Math.ceil(s / 2);
+    n++;
+  }
+  return n;
+}
+
+export function defaultConvFilters(size: number): number[] {
+  const base = [32, 64, 64, 128, 128];
+  return base.slice(0, convDepth(size));
+}
+
+export function resolveModelConfig(partial: Partial<ModelConfig> & Pick<ModelConfig, 'height' | 'width' | 'channels'>): ModelConfig {
+  const cfg: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...stripUndefined(partial) } as ModelConfig;
+  if (cfg.architecture === 'conv' && cfg.convFilters.length === 0) cfg.convFilters = defaultConvFilters(cfg.height);
+  validateModelConfig(cfg);
+  return cfg;
+}
+
+export function validateModelConfig(cfg: ModelConfig): void {
+  const bad = (msg: string, detail?: unknown): never => {
+    throw new AtlasError('invalid_input', msg, detail);
+  };
+  if (!Number.isInteger(cfg.latentDim) || cfg.latentDim < 2 || cfg.latentDim > 64)
+    bad(`Latent size ${cfg.latentDim} is not supported; choose a whole number from 2 to 64.`, { latentDim: cfg.latentDim });
+  if (!(cfg.channels >= 1) || !Number.isInteger(cfg.channels)) bad(`Channel count ${cfg.channels} is not a positive whole number.`);
+  if (cfg.architecture === 'conv') {
+    if (!(IMAGE_SIZES as readonly number[]).includes(cfg.height) || cfg.width !== cfg.height)
+      bad(`The conv model needs square images of size ${IMAGE_SIZES.join('/')}; got ${cfg.width}x${cfg.height}. Re-import at a supported size or use the MLP model.`);
+    if (!(CHANNEL_COUNTS as readonly number[]).includes(cfg.channels))
+      bad(`The conv model takes 1, 3 or 4 channels; got ${cfg.channels}.`);
+    if (cfg.convFilters.length !== convDepth(cfg.height))
+      bad(`Size ${cfg.height} needs ${convDepth(cfg.height)} conv layers; convFilters has ${cfg.convFilters.length}.`);
+  } else if (cfg.architecture !== 'mlp') {
+    bad(`Unknown architecture "${String(cfg.architecture)}"; use "conv" or "mlp".`);
+  }
+  if (!['bernoulli', 'gaussian-fixed', 'gaussian-calibrated', 'gaussian-learned'].includes(cfg.likelihood))
+    bad(`Unknown likelihood "${cfg.likelihood}".`);
+  if (!(cfg.gaussianSigma > 0)) bad(`Gaussian sigma must be positive; got ${cfg.gaussianSigma}.`);
+  if (!(cfg.minSigma > 0)) bad(`minSigma must be positive; got ${cfg.minSigma}.`);
+  for (const u of [...cfg.hiddenUnits, ...cfg.convFilters])
+    if (!Number.isInteger(u) || u < 1) bad(`Layer sizes must be positive whole numbers; got ${u}.`);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
