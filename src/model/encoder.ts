@@ -39,11 +39,12 @@ export function encoder(opts: { config: ModelConfig; store: ParamStore; rng: Rng
       return layer;
     });
     const last = sizes[sizes.length - 1];
-    width = last * last * inC;
+    const flat = last * last * inC;
+    width = flat;
     features = (x) => {
       let h = x;
       for (const conv of convs) h = tf.relu(conv(h));
-      return tf.reshape(h, [x.shape[0], width]);
+      return tf.reshape(h, [x.shape[0], flat]);
     };
     if (c.denseUnits > 0) {
       const d = dense(store, rng, 'encoder/dense0', width, c.denseUnits);

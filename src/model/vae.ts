@@ -103,6 +103,22 @@ export class Vae {
     }) as unknown as ObjectiveTerms;
   }
 
+  /**
+   * IWAE log-weights log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x) for a posterior already
+   * computed (evaluation: encode once, then decode chunks of samples). eps: [k, B, J]; returns [k, B].
+   */
+  logWeights(x: tf.Tensor4D, mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor3D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const [k, B, J] = eps.shape;
+      const z = tf.reshape(reparameterize(mu, logvar, eps), [k * B, J]) as tf.Tensor2D;
+      const xk = tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, ...x.shape.slice(1)]) as tf.Tensor4D;
+      const nll = tf.reshape(this.likelihood.nll(xk, this.decodeRaw(z), 'eval').perImage, [k, B]);
+      const logPrior = logStdNormal(tf.reshape(z, [k, B, J]));
+      const logQ = logPosteriorFromEps(tf.expandDims(logvar, 0), eps);
+      return tf.add(tf.neg(nll), tf.sub(logPrior, logQ)) as tf.Tensor2D;
+    });
+  }
+
   dispose(): void {
     this.store.dispose();
   }

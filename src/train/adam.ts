@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamOptions {
+  learningRate: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+/**
+ * Adam (Kingma & Ba 2015) with state we own, so a checkpoint can save and restore it exactly:
+ *   m = b1 m + (1 - b1) g,  v = b2 v + (1 - b2) g^2,
+ *   p = p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+ * The bias corrections are computed in double precision from the iteration count t, so a
+ * resumed run takes exactly the step an uninterrupted one would (tf.train.adam keeps b^t as
+ * float32 accumulators and re-derives them with pow on restore, which differs in the last bits).
+ */
+export class Adam {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  learningRate: number;
+  /** Number of updates applied so far. */
+  iterations = 0;
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+
+  constructor(opts: AdamOptions) {
+    this.learningRate = opts.learningRate;
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.epsilon = opts.epsilon ?? 1e-7;
+  }
+
+  /** Apply one update; grads and params share names. Disposes nothing the caller owns. */
+  apply(params: { name: string; variable: tf.Variable }[], grads: tf.NamedTensorMap): void {
+    this.iterations++;
+    const t = this.iterations;
+    const c1 = 1 - this.beta1 ** t;
+    const c2 = 1 - this.beta2 ** t;
+    tf.tidy(() => {
+      for (const { name, variable } of params) {
+        const g = grads[name];
+        if (!g) continue;
+        const m = this.slot(this.m, name, variable);
+        const v = this.slot(this.v, name, variable);
+        const mNew = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
+        const vNew = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+        m.assign(mNew);
+        v.assign(vNew);
+        const step = tf.div(tf.div(mNew, c1), tf.add(tf.sqrt(tf.div(vNew, c2)), this.epsilon));
+        variable.assign(tf.sub(variable, tf.mul(step, this.learningRate)));
+      }
+    });
+  }
+
+  private slot(map: Map<string, tf.Variable>, name: string, like: tf.Variable): tf.Variable {
+    let s = map.get(name);
+    if (!s) {
+      s = tf.variable(tf.zerosLike(like), false);
+      map.set(name, s);
+    }
+    return s;
+  }
+
+  /** Moments as named tensors ("m/<param>", "v/<param>") for a checkpoint. */
+  state(): tf.NamedTensorMap {
+    const out: tf.NamedTensorMap = {};
+    for (const [name, s] of this.m) out[`m/${name}`] = s;
+    for (const [name, s] of this.v) out[`v/${name}`] = s;
+    return out;
+  }
+
+  /** Restore moments and the iteration count saved by state(). */
+  setState(iterations: number, tensors: tf.NamedTensorMap): void {
+    this.dispose();
+    this.iterations = iterations;
+    for (const [key, t] of Object.entries(tensors)) {
+      const slash = key.indexOf('/');
+      const kind = key.slice(0, slash);
+      const name = key.slice(slash + 1);
+      const map = kind === 'm' ? this.m : kind === 'v' ? this.v : null;
+      if (map) map.set(name, tf.variable(t.toFloat(), false));
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.m.values()) s.dispose();
+    for (const s of this.v.values()) s.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}

@@ -1,0 +1,201 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Split } from '../data/store';
+import { AtlasError, throwIfCancelled } from '../errors';
+import type { ImageSource } from './data';
+import { bitsPerDim, gaussianKlPerDim } from '../model/objective';
+import { Rng } from '../model/rng';
+import type { Vae } from '../model/vae';
+
+export const MAX_IWAE_K = 5000;
+/** Threshold on Cov_x(E_q[u]) above which a latent dimension counts as active (Burda et al. 2015). */
+export const ACTIVE_UNIT_THRESHOLD = 0.01;
+
+export interface EvaluateOptions {
+  /** Which split to evaluate (default 'val'); `indices` overrides it. */
+  split?: Split;
+  indices?: number[];
+  batchSize?: number;
+  /** Samples per image for the IWAE estimate of log p(x); 0 skips it. At most 5000. */
+  iwaeK?: number;
+  /** z samples per image for the ELBO's reconstruction term (default 1). */
+  elboSamples?: number;
+  /** Cap on decoder rows (samples x images) per chunk, which bounds memory for large k. */
+  maxRowsPerChunk?: number;
+  seed?: number;
+  signal?: AbortSignal;
+  /** Called after each batch of images with (done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface IwaeEstimate {
+  k: number;
+  /** Mean L_k over images: an estimate (lower bound) of log p(x), nats per image. */
+  logLikelihood: number;
+  /** -logLikelihood: the NLL usually quoted, nats per image. */
+  nll: number;
+  bitsPerDim: number;
+  /** Standard error of the mean over images. */
+  stdError: number;
+}
+
+export interface EvalResult {
+  images: number;
+  /** D = height * width * channels. */
+  dims: number;
+  /** Mean ELBO, nats per image (higher is better). */
+  elbo: number;
+  /** Mean E_q[-log p(x|z)], nats per image. */
+  recon: number;
+  /** Mean KL(q(z|x) || p(z)), nats per image. */
+  kl: number;
+  /** -ELBO in bits per dimension. */
+  bitsPerDim: number;
+  /** Mean KL per latent dimension. */
+  klPerDim: number[];
+  /** Cov_x(E_q[u]) per latent dimension. */
+  latentVariance: number[];
+  /** Dimensions with latentVariance > 0.01. */
+  activeUnits: number;
+  iwae?: IwaeEstimate;
+  perImage: {
+    index: number[];
+    /** Mean squared error per pixel between the image and the mean reconstruction g(mu(x)). */
+    reconError: Float32Array;
+    elbo: Float32Array;
+    /** L_k per image when iwaeK > 0. */
+    logLikelihood?: Float32Array;
+  };
+}
+
+/**
+ * Evaluate a model on held-out images: ELBO (with its recon and KL), per-dimension KL, active
+ * units, per-image reconstruction error and, with iwaeK, the IWAE estimate of log p(x)
+ * computed as a running log-sum-exp over chunks of samples so memory stays bounded.
+ */
+export async function evaluate(vae: Vae, source: ImageSource, opts: EvaluateOptions = {}): Promise<EvalResult> {
+  const indices = opts.indices ?? source.indicesOf(opts.split ?? 'val');
+  if (indices.length === 0)
+    throw new AtlasError('empty_dataset', `There are no ${opts.split ?? 'val'} images to evaluate on. Re-import with a validation share above 0, or evaluate on the training split.`);
+  const iwaeK = opts.iwaeK ?? 0;
+  if (!Number.isInteger(iwaeK) || iwaeK < 0 || iwaeK > MAX_IWAE_K)
+    throw new AtlasError('invalid_input', `IWAE samples must be a whole number from 0 to ${MAX_IWAE_K}; got ${iwaeK}.`);
+  const batchSize = Math.min(opts.batchSize ?? 64, indices.length);
+  const elboSamples = opts.elboSamples ?? 1;
+  const maxRows = opts.maxRowsPerChunk ?? 4096;
+  const rng = new Rng(opts.seed ?? 12345);
+  const { height, width, channels } = source;
+  const D = height * width * channels;
+  const J = vae.config.latentDim;
+  const N = indices.length;
+
+  const reconError = new Float32Array(N);
+  const elboPer = new Float32Array(N);
+  const llPer = iwaeK > 0 ? new Float32Array(N) : undefined;
+  const mus = new Float64Array(N * J);
+  const klSum = new Float64Array(J);
+  let reconTotal = 0;
+  let klTotal = 0;
+  const buf = new Float32Array(batchSize * D);
+
+  for (let start = 0; start < N; start += batchSize) {
+    throwIfCancelled(opts.signal);
+    const idx = indices.slice(start, start + batchSize);
+    const B = idx.length;
+    source.fill(idx, buf);
+    const x = tf.tensor4d(buf.subarray(0, B * D), [B, height, width, channels]);
+    const { mu, logvar } = vae.encode(x);
+    // Deterministic parts: posterior means, KL per dim, reconstruction error of g(mu).
+    const [muV, klV, errV] = tf.tidy(() => {
+      const kl = gaussianKlPerDim(mu, logvar);
+      const err = tf.mean(tf.reshape(tf.square(tf.sub(x, vae.decodeMean(mu))), [B, D]), 1);
+      return [mu.dataSync(), kl.dataSync(), err.dataSync()];
+    });
+    const klPer = new Float64Array(B);
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < J; j++) {
+        mus[(start + b) * J + j] = muV[b * J + j];
+        klSum[j] += klV[b * J + j];
+        klPer[b] += klV[b * J + j];
+      }
+      reconError[start + b] = errV[b];
+    }
+    // ELBO: Monte Carlo reconstruction term, analytic KL.
+    const nllV = tf.tidy(() => {
+      const eps = tf.tensor3d(rng.normals(elboSamples * B * J), [elboSamples, B, J]);
+      const z = tf.reshape(tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), eps)), [elboSamples * B, J]) as tf.Tensor2D;
+      const xk = tf.reshape(tf.tile(tf.expandDims(x, 0), [elboSamples, 1, 1, 1, 1]), [elboSamples * B, height, width, channels]) as tf.Tensor4D;
+      return tf.mean(tf.reshape(vae.likelihood.nll(xk, vae.decodeRaw(z), 'eval').perImage, [elboSamples, B]), 0).dataSync();
+    });
+    for (let b = 0; b < B; b++) {
+      elboPer[start + b] = -nllV[b] - klPer[b];
+      reconTotal += nllV[b];
+      klTotal += klPer[b];
+    }
+    // IWAE: running log-sum-exp over chunks of samples, in double precision.
+    if (llPer) {
+      const chunk = Math.max(1, Math.min(iwaeK, Math.floor(maxRows / B)));
+      const runMax = new Float64Array(B).fill(-Infinity);
+      const runSum = new Float64Array(B);
+      for (let done = 0; done < iwaeK; done += chunk) {
+        throwIfCancelled(opts.signal);
+        const c = Math.min(chunk, iwaeK - done);
+        const lw = tf.tidy(() => vae.logWeights(x, mu, logvar, tf.tensor3d(rng.normals(c * B * J), [c, B, J])).dataSync());
+        for (let b = 0; b < B; b++) {
+          for (let s = 0; s < c; s++) {
+            const v = lw[s * B + b];
+            if (v > runMax[b]) {
+              runSum[b] = runSum[b] * Math.exp(runMax[b] - v) + 1;
+              runMax[b] = v;
+            } else {
+              runSum[b] += Math.exp(v - runMax[b]);
+            }
+          }
+        }
+        if (done + c < iwaeK) await new Promise((r) => setImmediate(r));
+      }
+      for (let b = 0; b < B; b++) llPer[start + b] = runMax[b] + Math.log(runSum[b] / iwaeK);
+    }
+    tf.dispose([x, mu, logvar]);
+    opts.onProgress?.(start + B, N);
+    await new Promise((r) => setImmediate(r));
+  }
+
+  const latentVariance: number[] = [];
+  for (let j = 0; j < J; j++) {
+    let m = 0;
+    for (let n = 0; n < N; n++) m += mus[n * J + j];
+    m /= N;
+    let v = 0;
+    for (let n = 0; n < N; n++) v += (mus[n * J + j] - m) ** 2;
+    latentVariance.push(v / N);
+  }
+  const elbo = -(reconTotal + klTotal) / N;
+  const result: EvalResult = {
+    images: N,
+    dims: D,
+    elbo,
+    recon: reconTotal / N,
+    kl: klTotal / N,
+    bitsPerDim: bitsPerDim(-elbo, D),
+    klPerDim: Array.from(klSum, (s) => s / N),
+    latentVariance,
+    activeUnits: latentVariance.filter((v) => v > ACTIVE_UNIT_THRESHOLD).length,
+    perImage: { index: indices, reconError, elbo: elboPer },
+  };
+  if (llPer) {
+    const { mean, se } = meanAndStdError(llPer);
+    result.iwae = { k: iwaeK, logLikelihood: mean, nll: -mean, bitsPerDim: bitsPerDim(-mean, D), stdError: se };
+    result.perImage.logLikelihood = llPer;
+  }
+  return result;
+}
+
+export function meanAndStdError(values: ArrayLike<number>): { mean: number; se: number } {
+  const n = values.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += values[i];
+  m /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (values[i] - m) ** 2;
+  return { mean: m, se: n > 1 ? Math.sqrt(v / (n - 1) / n) : 0 };
+}
