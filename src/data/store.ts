@@ -71,6 +71,10 @@ export interface DatasetWriter {
   readonly channels: Channels;
   /** Images appended so far. */
   readonly count: number;
+  /** The temp pixels file (readable after flush(); gone after commit or abort). */
+  readonly pixelsPath: string;
+  /** Write buffered pixels to the temp file. */
+  flush(): Promise<void>;
   /** Append one or more whole images (a multiple of size*size*channels bytes). */
   append(pixels: Uint8Array): Promise<void>;
   /** Write index.json, fsync, and rename the temp folder into place; returns the index. */
@@ -167,6 +171,15 @@ export async function createDatasetWriter(dir: string, shape: { size: number; ch
     channels,
     get count() {
       return count;
+    },
+    pixelsPath: path.join(tempDir, PIXELS_FILE),
+    async flush(): Promise<void> {
+      try {
+        await flush();
+      } catch (err) {
+        await abort();
+        throw ioError('write', path.join(target, PIXELS_FILE), err);
+      }
     },
     async append(pixels: Uint8Array): Promise<void> {
       if (finished) throw new AtlasError('internal', 'append() after commit() or abort().');
