@@ -69,4 +69,8 @@ export function restoreStockWasmKernels(): void {
   }
   tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', ...s.BatchMatMul });
   tf.registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', ...s.Conv2DBackpropInput });
+  if (tf.getBackend() === 'wasm') {
+    s.BatchMatMul.setupFunc?.(tf.backend());
+    s.Conv2DBackpropInput.setupFunc?.(tf.backend());
+  }
 }
