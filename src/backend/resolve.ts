@@ -6,7 +6,8 @@ import path from 'node:path';
  * it runs unbundled, from the working directory as a fallback (a bundle may sit outside the
  * package tree, or be CommonJS where `import.meta.url` is empty).
  */
-export function packageRequires(): NodeRequire[] {
+export function packageRequires(fromDirs?: string[]): NodeRequire[] {
+  if (fromDirs) return fromDirs.map((dir) => createRequire(path.join(dir, 'noop.js')));
   const requires: NodeRequire[] = [];
   try {
     if (typeof import.meta !== 'undefined' && import.meta.url) requires.push(createRequire(import.meta.url));
@@ -18,8 +19,8 @@ export function packageRequires(): NodeRequire[] {
 }
 
 /** Absolute path of a package file, or null when no require can find it. */
-export function resolvePackageFile(specifier: string): { path: string; req: NodeRequire } | null {
-  for (const req of packageRequires()) {
+export function resolvePackageFile(specifier: string, fromDirs?: string[]): { path: string; req: NodeRequire } | null {
+  for (const req of packageRequires(fromDirs)) {
     try {
       return { path: req.resolve(specifier), req };
     } catch {
@@ -34,9 +35,9 @@ export type OptionalPackage =
   | { state: 'broken'; error: string }
   | { state: 'loaded'; module: unknown };
 
-/** Absent (cannot resolve), broken (resolves but throws on load), or loaded. */
-export function loadOptionalPackage(name: string): OptionalPackage {
-  const found = resolvePackageFile(name);
+/** Absent (cannot resolve), broken (resolves but throws on load), or loaded. `fromDirs` overrides where to look. */
+export function loadOptionalPackage(name: string, fromDirs?: string[]): OptionalPackage {
+  const found = resolvePackageFile(name, fromDirs);
   if (!found) return { state: 'absent' };
   try {
     return { state: 'loaded', module: found.req(found.path) };

@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convGeometry, type ConvGeometry } from './conv-geometry';
-import { allocF32, callStock, free, heapF32, reshaped, type Info, type StockKernel } from './heap';
+import { kernelLimits, allocF32, callStock, free, heapF32, reshaped, type Info, type StockKernel } from './heap';
 
 /** Below this many input channels the dilated-conv form gives XNNPACK too little to chew on. */
 const DILATED_MIN_CHANNELS = 8;
-/** Cap on the im2col buffer (floats); larger batches are processed in chunks. */
-const MAX_COLS_FLOATS = 8 * 1024 * 1024;
 
 export interface BackpropFilterStock {
   conv2d: StockKernel;
@@ -98,7 +96,7 @@ export function viaIm2col(stock: BackpropFilterStock, wasm: BackendWasm, x: Info
   const { batch: N, inH: H, inW: W, inC: Ci, outH: Ho, outW: Wo, outC: Co, kH, kW } = g;
   const K = kH * kW * Ci;
   const P = Ho * Wo;
-  const chunk = Math.max(1, Math.min(N, Math.floor(MAX_COLS_FLOATS / (K * P))));
+  const chunk = Math.max(1, Math.min(N, Math.floor(kernelLimits.maxColsFloats / (K * P))));
   let dW: Info | null = null;
   for (let n0 = 0; n0 < N; n0 += chunk) {
     const nc = Math.min(chunk, N - n0);

@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convGeometry, type ConvGeometry } from './conv-geometry';
-import { allocF32, callStock, free, heapF32, reshaped, transposeInto, type Info, type StockKernel } from './heap';
+import { kernelLimits, allocF32, callStock, free, heapF32, reshaped, transposeInto, type Info, type StockKernel } from './heap';
 
-/** Cap on the column buffer (floats); larger batches are processed in chunks. */
-const MAX_COLS_FLOATS = 8 * 1024 * 1024;
 
 export interface BackpropInputStock {
   conv2d: StockKernel;
@@ -86,7 +84,7 @@ export function viaGemmCol2im(
   const dx = allocF32(wasm, [N, H, W, Ci]);
   heapF32(wasm, dx).fill(0);
 
-  const chunk = Math.max(1, Math.min(N, Math.floor(MAX_COLS_FLOATS / (K * P))));
+  const chunk = Math.max(1, Math.min(N, Math.floor(kernelLimits.maxColsFloats / (K * P))));
   for (let n0 = 0; n0 < N; n0 += chunk) {
     const nc = Math.min(chunk, N - n0);
     let dyPart = reshaped(dy, [1, nc * P, Co]);

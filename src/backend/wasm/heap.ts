@@ -7,6 +7,12 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  */
 export type Info = tf.TensorInfo;
 
+/**
+ * Cap (in floats) on the im2col / column buffers; larger batches are processed in chunks so
+ * 64x64 images at batch 256 stay well inside the wasm heap. Mutable for tests.
+ */
+export const kernelLimits = { maxColsFloats: 8 * 1024 * 1024 };
+
 /** The stock kernel functions we build on, captured before we replace any of them. */
 export interface StockKernel {
   kernelFunc: tf.KernelFunc;
