@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import type { FitOption, FramesOption, ResamplingOption } from './options';
 import type { ImageFormat } from './sniff';
 import type { SkipCode } from './skips';
+import { apngFrames, isApng } from './apng';
 
 /**
  * Decode one image file with sharp and bring each frame to size x size RGBA uint8.
@@ -107,15 +108,17 @@ export async function decodeImage(bytes: Uint8Array, format: ImageFormat, o: Dec
   let density: number | undefined;
   if (format === 'svg') density = Math.min(2400, Math.max(1, (72 * o.size * 2) / Math.min(width, height)));
 
-  const pageCount = o.frames === 'all' ? Math.min(meta.pages ?? 1, MAX_FRAMES) : 1;
   const kernel = o.resampling === 'nearest' ? sharp.kernel.nearest : sharp.kernel.lanczos3;
   const fit = o.fit === 'contain' ? 'inside' : o.fit === 'cover' ? 'cover' : 'fill';
-  const frames: DecodedFrame[] = [];
-  for (let page = 0; page < pageCount; page++) {
+  const toFrame = async (img: sharp.Sharp, withAlpha: boolean): Promise<DecodedFrame> => {
     let data: Buffer;
     let info: sharp.OutputInfo;
     try {
-      ({ data, info } = await sharp(input, { ...base, page, pages: 1, ...(density ? { density } : {}) })
+      // With alpha, resize in 16 bits: libvips premultiplies before resizing, and in 8 bits the
+      // colour of faint pixels is lost (alpha 10 turns (12,34,56) into (0,25,51)). Only then:
+      // for opaque JPEGs the 16-bit path shifts colours through the ICC transform.
+      if (withAlpha) img = img.pipelineColourspace('rgb16');
+      ({ data, info } = await img
         .resize(o.size, o.size, { fit, kernel, position: 'centre' })
         .toColourspace('srgb')
         .ensureAlpha()
@@ -127,7 +130,26 @@ export async function decodeImage(bytes: Uint8Array, format: ImageFormat, o: Dec
     if (info.channels !== 4) throw new DecodeFailure('decode_failed', `Decoding gave ${info.channels} channels instead of 4.`);
     const area = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const { hasAlpha, isGray } = inspect(area);
-    frames.push({ rgba: padCentered(area, info.width, info.height, o.size), hasAlpha, isGray });
+    return { rgba: padCentered(area, info.width, info.height, o.size), hasAlpha, isGray };
+  };
+
+  const frames: DecodedFrame[] = [];
+  if (format === 'png' && isApng(input)) {
+    // libvips sees only an APNG's default image, which may not even be a frame of the animation.
+    let anim: Awaited<ReturnType<typeof apngFrames>>;
+    try {
+      anim = await apngFrames(input, o.frames === 'all' ? MAX_FRAMES : 1, o.maxPixels);
+    } catch (err) {
+      throw classify(err);
+    }
+    if (anim) {
+      for (const rgba of anim.frames) frames.push(await toFrame(sharp(rgba, { raw: { width: anim.width, height: anim.height, channels: 4 } }), true));
+      return { width: anim.width, height: anim.height, frames };
+    }
+  }
+  const pageCount = o.frames === 'all' ? Math.min(meta.pages ?? 1, MAX_FRAMES) : 1;
+  for (let page = 0; page < pageCount; page++) {
+    frames.push(await toFrame(sharp(input, { ...base, page, pages: 1, ...(density ? { density } : {}) }), meta.hasAlpha === true && meta.space !== 'cmyk'));
   }
   return { width, height, frames };
 }
