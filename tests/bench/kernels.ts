@@ -11,14 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/choose';
 import { registerWasmTrainingKernels, restoreStockWasmKernels } from '../../src/backend/wasm/register';
 
-export interface BenchLine {
-  bench: string;
-  metric: string;
-  value: number;
-  unit: string;
-  backend: string;
-  [context: string]: unknown;
-}
+import type { BenchLine } from './types';
+
+export type { BenchLine };
 
 /** Mean ms per call after one warm-up, over at least `minIters` calls and `minMs`. */
 function timeMs(fn: () => void, minMs = 400, minIters = 3): number {
