@@ -26,11 +26,12 @@ export function decoder(opts: { config: ModelConfig; store: ParamStore; rng: Rng
       width = units;
     });
     const out = dense(store, rng, 'decoder/out', width, D);
-    return (z) => {
-      let h = z;
-      for (const layer of layers) h = layer(h);
-      return tf.reshape(out(h), [z.shape[0], c.height, c.width, c.channels]);
-    };
+    return (z) =>
+      tf.tidy(() => {
+        let h = z;
+        for (const layer of layers) h = layer(h);
+        return tf.reshape(out(h), [z.shape[0], c.height, c.width, c.channels]) as tf.Tensor4D;
+      });
   }
   const filters = c.convFilters;
   const sizes = convSizes(c.height, filters.length);
@@ -51,14 +52,15 @@ export function decoder(opts: { config: ModelConfig; store: ParamStore; rng: Rng
     ups.push(conv2dUp(store, rng, `decoder/deconv${filters.length - 1 - i}`, inC, outC, sizes[i]));
     inC = outC;
   }
-  return (z) => {
-    let h = z;
-    for (const layer of denses) h = layer(h);
-    let m = tf.reshape(tf.relu(toMap(h)), [z.shape[0], s0, s0, f0]) as tf.Tensor4D;
-    ups.forEach((up, i) => {
-      m = up(m);
-      if (i < ups.length - 1) m = tf.relu(m);
+  return (z) =>
+    tf.tidy(() => {
+      let h = z;
+      for (const layer of denses) h = layer(h);
+      let m = tf.reshape(tf.relu(toMap(h)), [z.shape[0], s0, s0, f0]) as tf.Tensor4D;
+      ups.forEach((up, i) => {
+        m = up(m);
+        if (i < ups.length - 1) m = tf.relu(m);
+      });
+      return m;
     });
-    return m;
-  };
 }

@@ -62,11 +62,11 @@ export function encoder(opts: { config: ModelConfig; store: ParamStore; rng: Rng
     });
   }
   const head = dense(store, rng, 'encoder/head', width, 2 * J);
-  return (x) => {
-    let h = features(x);
-    for (const layer of layers) h = layer(h);
-    const out = head(h);
-    const [mu, logvar] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-    return { mu, logvar };
-  };
+  return (x) =>
+    tf.tidy(() => {
+      let h = features(x);
+      for (const layer of layers) h = layer(h);
+      const [mu, logvar] = tf.split(head(h), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+      return { mu, logvar };
+    });
 }

@@ -12,7 +12,9 @@ export class ParamStore {
 
   add(name: string, shape: number[], values: Float32Array, trainable = true): tf.Variable {
     if (this.entries.has(name)) throw new AtlasError('internal', `Parameter ${name} defined twice.`);
-    const variable = tf.variable(tf.tensor(values, shape, 'float32'), trainable);
+    const init = tf.tensor(values, shape, 'float32');
+    const variable = tf.variable(init, trainable);
+    init.dispose(); // the variable holds its own reference to the data
     this.entries.set(name, { variable, trainable });
     return variable;
   }

@@ -80,7 +80,7 @@ export class Adam {
       const kind = key.slice(0, slash);
       const name = key.slice(slash + 1);
       const map = kind === 'm' ? this.m : kind === 'v' ? this.v : null;
-      if (map) map.set(name, tf.variable(t.toFloat(), false));
+      if (map) map.set(name, tf.variable(t, false));
     }
   }
 

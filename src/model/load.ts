@@ -1,0 +1,100 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { AtlasError } from '../errors';
+import { resolveModelConfig, type ModelConfig } from './config';
+import type { Posterior } from './encoder';
+import { fileWeightsHandler, loadNamedTensors, saveNamedTensors } from './io';
+import { Rng } from './rng';
+import { Vae } from './vae';
+
+export const MODEL_FORMAT = 'latent-atlas-vae';
+export const MODEL_SCHEMA_VERSION = 1;
+/** Written last in a checkpoint folder; names the newest complete checkpoint. */
+export const LATEST_FILE = 'latest.json';
+
+export interface ModelMetadata {
+  schemaVersion: number;
+  modelConfig: ModelConfig;
+  step: number;
+  epoch: number;
+  datasetHash: string;
+}
+
+/** Write a model's weights and config as model.json + weights.bin in `dir`. */
+export async function saveModel(vae: Vae, dir: string, info: Omit<ModelMetadata, 'schemaVersion' | 'modelConfig'>): Promise<void> {
+  const meta: ModelMetadata = { schemaVersion: MODEL_SCHEMA_VERSION, modelConfig: vae.config, ...info };
+  await saveNamedTensors(fileWeightsHandler(dir), vae.store.named(), meta as unknown as Record<string, unknown>, MODEL_FORMAT);
+}
+
+/** A checkpoint folder (with latest.json) resolves to its newest checkpoint; a model folder to itself. */
+export async function resolveModelDir(dir: string): Promise<string> {
+  try {
+    const latest = JSON.parse(await fs.readFile(path.join(dir, LATEST_FILE), 'utf8')) as { dir?: unknown };
+    if (typeof latest.dir === 'string' && !latest.dir.includes('..') && !path.isAbsolute(latest.dir)) return path.join(dir, latest.dir);
+    throw new AtlasError('invalid_input', `${path.join(dir, LATEST_FILE)} does not name a checkpoint; the folder is damaged.`);
+  } catch (err) {
+    if (err instanceof AtlasError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return dir;
+    throw new AtlasError('invalid_input', `${path.join(dir, LATEST_FILE)} is not readable JSON (${(err as Error).message}).`);
+  }
+}
+
+export interface DecodeOptions {
+  /** Add the likelihood's pixel noise (a real sample of p(x|z)) instead of returning the mean image. */
+  sampleNoise?: boolean;
+  /** Seed for the pixel noise. */
+  seed?: number;
+}
+
+export interface LoadedModel {
+  config: ModelConfig;
+  metadata: ModelMetadata;
+  vae: Vae;
+  /** q(z|x) for images [N, H, W, C] in [0, 1]; the caller disposes the tensors. */
+  encode(x: tf.Tensor4D): Posterior;
+  /** Mean image g(z) for latents [N, J] (or a pixel-noise sample); the caller disposes it. */
+  decode(z: tf.Tensor2D, opts?: DecodeOptions): tf.Tensor4D;
+  dispose(): void;
+}
+
+export function wrapModel(vae: Vae, metadata: ModelMetadata): LoadedModel {
+  return {
+    config: vae.config,
+    metadata,
+    vae,
+    encode: (x) => vae.encode(x),
+    decode: (z, opts = {}) =>
+      tf.tidy(() => {
+        const out = vae.decodeRaw(z);
+        if (!opts.sampleNoise) return vae.likelihood.mean(out);
+        const rng = new Rng(opts.seed ?? 0);
+        const noise = vae.likelihood.noiseKind === 'uniform' ? Float32Array.from({ length: out.size }, () => rng.uniform()) : rng.normals(out.size);
+        return vae.likelihood.sample(out, noise);
+      }),
+    dispose: () => vae.dispose(),
+  };
+}
+
+/** Load a saved model (a model folder or a checkpoint folder) onto the current backend. */
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  const modelDir = await resolveModelDir(dir);
+  const { tensors, metadata, format } = await loadNamedTensors(fileWeightsHandler(modelDir));
+  try {
+    if (format !== MODEL_FORMAT) throw new AtlasError('invalid_input', `${modelDir}/model.json is not a Latent Atlas model (format "${format}").`);
+    const meta = metadata as unknown as ModelMetadata;
+    if (typeof meta.schemaVersion !== 'number' || meta.schemaVersion > MODEL_SCHEMA_VERSION)
+      throw new AtlasError('invalid_input', `${modelDir}/model.json has model schema ${meta.schemaVersion}; this version reads up to ${MODEL_SCHEMA_VERSION}. Update the app.`);
+    const config = resolveModelConfig(meta.modelConfig);
+    const vae = new Vae(config, 0);
+    try {
+      vae.store.assign(tensors, `${modelDir}/weights.bin`);
+    } catch (err) {
+      vae.dispose();
+      throw err;
+    }
+    return wrapModel(vae, { ...meta, modelConfig: config });
+  } finally {
+    tf.dispose(tensors);
+  }
+}

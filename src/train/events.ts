@@ -1,0 +1,56 @@
+import type { EvalResult } from './evaluate';
+
+/** Per-image numbers in nats per image; bitsPerDim is -elbo / (D ln 2). */
+export interface LossNumbers {
+  loss: number;
+  recon: number;
+  kl: number;
+  elbo: number;
+  bitsPerDim: number;
+  /** L_k with the training k (equals a one-sample ELBO when k = 1). */
+  iwae: number;
+}
+
+/** Validation numbers without the per-image arrays (those come from evaluate()). */
+export type ValidationSummary = Omit<EvalResult, 'perImage'>;
+
+/** A fixed batch and its reconstructions, as uint8 HWC images one after another (PNG-able). */
+export interface PreviewImages {
+  width: number;
+  height: number;
+  channels: number;
+  count: number;
+  /** Dataset indices of the preview images. */
+  indices: number[];
+  originals: Uint8Array;
+  /** The mean image g(mu(x)) of each original. */
+  reconstructions: Uint8Array;
+}
+
+export interface EpochSummary {
+  /** Epochs completed (1-based number of the epoch just finished). */
+  epoch: number;
+  step: number;
+  /** Means over the epoch's training steps. */
+  train: LossNumbers;
+  val: ValidationSummary | null;
+  seconds: number;
+}
+
+export type TrainEvent =
+  | ({
+      type: 'step';
+      step: number;
+      /** 1-based number of the epoch in progress. */
+      epoch: number;
+      epochs: number;
+      totalSteps: number;
+      stepsPerEpoch: number;
+      beta: number;
+      imagesPerSec: number;
+      elapsedSec: number;
+      etaSec: number;
+    } & LossNumbers)
+  | ({ type: 'epoch'; epochs: number; preview: PreviewImages | null } & EpochSummary)
+  | { type: 'checkpoint'; step: number; epoch: number; dir: string }
+  | { type: 'paused' | 'resumed' | 'stopped'; step: number; epoch: number };

@@ -1,0 +1,275 @@
+import * as tf from '@tensorflow/tfjs';
+import { AtlasError, throwIfCancelled } from '../errors';
+import { updateCalibration } from '../model/likelihood';
+import { wrapModel, type LoadedModel } from '../model/load';
+import { betaAt, bitsPerDim } from '../model/objective';
+import { Rng } from '../model/rng';
+import { Vae } from '../model/vae';
+import { Adam } from './adam';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopPosition } from './checkpoint';
+import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './config';
+import type { TrainControl } from './control';
+import { fromDataset, toUint8, type ImageSource } from './data';
+import { evaluate } from './evaluate';
+import type { EpochSummary, LossNumbers, PreviewImages, TrainEvent, ValidationSummary } from './events';
+import type { Dataset } from '../data/store';
+
+export interface TrainOptions {
+  /** Cancel: ends the run at the next step boundary with an AtlasError('cancelled'); nothing is saved. */
+  signal?: AbortSignal;
+  onProgress?: (event: TrainEvent) => void;
+  /** Where checkpoints go (every epoch and on stop); without it nothing is written. */
+  checkpointDir?: string;
+  /** Continue from the newest checkpoint in checkpointDir (config.epochs may be raised). */
+  resume?: boolean;
+  control?: TrainControl;
+  /** Keep the trained model in the result (the caller disposes it); otherwise it is disposed. */
+  keepModel?: boolean;
+}
+
+export interface TrainResult {
+  status: 'completed' | 'stopped';
+  step: number;
+  /** Completed epochs. */
+  epoch: number;
+  config: ResolvedTrainConfig;
+  history: EpochSummary[];
+  /** Directory of the newest checkpoint written, if any. */
+  checkpoint: string | null;
+  model?: LoadedModel;
+}
+
+type LossSums = { [K in keyof LossNumbers]: number };
+
+/**
+ * Train a VAE on `data` (the dataset store or any ImageSource) with Adam, seeded shuffling and
+ * seeded noise. One seed makes a run repeatable on one backend; a resumed run continues exactly
+ * where the checkpoint left off (weights, Adam moments and count, step, shuffle position, RNG).
+ */
+export async function train(config: Partial<TrainConfig>, data: ImageSource | Pick<Dataset, 'index' | 'pixels' | 'indicesOf'>, opts: TrainOptions = {}): Promise<TrainResult> {
+  const source = 'fill' in data ? data : fromDataset(data);
+  const { signal, control, checkpointDir } = opts;
+  const emit = (e: TrainEvent): void => opts.onProgress?.(e);
+  throwIfCancelled(signal);
+
+  let cfg = resolveTrainConfig(config, source);
+  const trainIdx = source.indicesOf('train');
+  if (trainIdx.length === 0) throw new AtlasError('empty_dataset', 'The dataset has no training images. Import more images or lower the validation share.');
+  const valIdx = source.indicesOf('val');
+
+  let vae: Vae;
+  const adam = new Adam({ learningRate: cfg.learningRate });
+  let pos: LoopPosition;
+  let history: EpochSummary[] = [];
+  if (opts.resume) {
+    if (!checkpointDir) throw new AtlasError('invalid_input', 'Resuming needs the checkpoint folder of the earlier run.');
+    if (!(await hasCheckpoint(checkpointDir))) throw new AtlasError('not_found', `There is no checkpoint in ${checkpointDir} to resume from. Start a new run instead.`, { path: checkpointDir });
+    const ck = await loadCheckpoint(checkpointDir);
+    if (ck.state.datasetHash !== source.datasetHash) {
+      ck.model.dispose();
+      tf.dispose(ck.optimizer.tensors);
+      throw new AtlasError('invalid_input', `The checkpoint in ${checkpointDir} was trained on a different dataset (hash ${ck.state.datasetHash.slice(0, 12)}, this one ${source.datasetHash.slice(0, 12)}). Resume with the same dataset or start a new run.`);
+    }
+    vae = ck.model.vae;
+    // The model (and its seed) come from the checkpoint; optimisation settings may be changed.
+    cfg = { ...cfg, model: ck.state.config.model, seed: ck.state.config.seed };
+    adam.setState(ck.optimizer.iterations, ck.optimizer.tensors);
+    tf.dispose(ck.optimizer.tensors);
+    pos = { step: ck.state.step, epoch: ck.state.epoch, offset: ck.state.offset, shuffleState: ck.state.shuffleState, noiseState: ck.state.noiseState };
+    history = ck.state.history ?? [];
+  } else {
+    const root = new Rng(cfg.seed);
+    const initSeed = root.nextUint32();
+    vae = new Vae(cfg.model, initSeed);
+    pos = { step: 0, epoch: 0, offset: 0, shuffleState: root.fork().state(), noiseState: root.fork().state() };
+  }
+
+  const n = trainIdx.length;
+  const B = Math.min(cfg.batchSize, n);
+  const stepsPerEpoch = Math.ceil(n / B);
+  const totalSteps = pos.step + Math.max(0, (cfg.epochs - pos.epoch) * stepsPerEpoch - Math.ceil(pos.offset / B));
+  const { height, width, channels } = source;
+  const D = height * width * channels;
+  const J = cfg.model.latentDim;
+  const K = cfg.iwaeK;
+  const shuffleRng = new Rng(pos.shuffleState);
+  const noiseRng = new Rng(pos.noiseState);
+  let perm: Int32Array | null = null;
+  let epochShuffleState = pos.shuffleState;
+  if (pos.offset > 0) perm = shuffleRng.permutation(n);
+
+  const params = vae.store.trainable();
+  const nameOf = new Map(params.map((p) => [p.variable.name, p.name]));
+  const batch = new Float32Array(B * D);
+  const previewIdx = (valIdx.length > 0 ? valIdx : trainIdx).slice(0, cfg.previewCount);
+  let lastCheckpoint: string | null = null;
+  const started = Date.now();
+  let stepsThisRun = 0;
+  let secPerStep = 0;
+  let windowStart = performance.now();
+  let windowImages = 0;
+  let imagesPerSec = 0;
+
+  const checkpoint = async (): Promise<void> => {
+    if (!checkpointDir) return;
+    lastCheckpoint = await saveCheckpoint(checkpointDir, vae, adam, {
+      step: pos.step,
+      epoch: pos.epoch,
+      offset: pos.offset,
+      // Saved before the current epoch's permutation is drawn, so a resume redraws the same one.
+      shuffleState: epochShuffleState,
+      noiseState: noiseRng.state(),
+      config: cfg,
+      datasetHash: source.datasetHash,
+      backend: tf.getBackend(),
+      history,
+    });
+    emit({ type: 'checkpoint', step: pos.step, epoch: pos.epoch, dir: lastCheckpoint });
+  };
+
+  const finish = (status: TrainResult['status']): TrainResult => {
+    const result: TrainResult = { status, step: pos.step, epoch: pos.epoch, config: cfg, history, checkpoint: lastCheckpoint };
+    if (opts.keepModel) {
+      result.model = wrapModel(vae, { schemaVersion: 1, modelConfig: cfg.model, step: pos.step, epoch: pos.epoch, datasetHash: source.datasetHash });
+    } else vae.dispose();
+    adam.dispose();
+    return result;
+  };
+
+  try {
+    while (pos.epoch < cfg.epochs) {
+      if (pos.offset === 0) {
+        epochShuffleState = shuffleRng.state();
+        perm = shuffleRng.permutation(n);
+      }
+      const epochStart = performance.now();
+      const sums: LossSums = { loss: 0, recon: 0, kl: 0, elbo: 0, bitsPerDim: 0, iwae: 0 };
+      let epochSteps = 0;
+      while (pos.offset < n) {
+        // A clean step boundary: honour cancel, stop and pause here.
+        throwIfCancelled(signal);
+        if (control?.isPaused && !control.stopRequested) {
+          emit({ type: 'paused', step: pos.step, epoch: pos.epoch });
+          await control.waitWhilePaused(signal);
+          throwIfCancelled(signal);
+          if (!control.stopRequested) emit({ type: 'resumed', step: pos.step, epoch: pos.epoch });
+          windowStart = performance.now();
+          windowImages = 0;
+        }
+        if (control?.stopRequested) {
+          await checkpoint();
+          emit({ type: 'stopped', step: pos.step, epoch: pos.epoch });
+          return finish('stopped');
+        }
+        const t0 = performance.now();
+        const idx = Array.from(perm!.subarray(pos.offset, Math.min(n, pos.offset + B)), (p) => trainIdx[p]);
+        const b = idx.length;
+        source.fill(idx, batch);
+        const beta = betaAt(pos.step, cfg.beta, cfg.warmupSteps);
+        const m = trainStep(vae, adam, params, nameOf, batch.subarray(0, b * D), [b, height, width, channels], noiseRng.normals(K * b * J), K, beta, cfg.freeBits);
+        pos.offset += b;
+        pos.step++;
+        stepsThisRun++;
+        epochSteps++;
+        const numbers: LossNumbers = { ...m, bitsPerDim: bitsPerDim(-m.elbo, D) };
+        for (const k of Object.keys(sums) as (keyof LossNumbers)[]) sums[k] += numbers[k];
+        const dt = (performance.now() - t0) / 1000;
+        secPerStep = stepsThisRun === 1 ? dt : 0.9 * secPerStep + 0.1 * dt;
+        windowImages += b;
+        if (pos.step % cfg.progressEverySteps === 0 || pos.offset >= n) {
+          const now = performance.now();
+          imagesPerSec = windowImages / Math.max(1e-9, (now - windowStart) / 1000);
+          windowStart = now;
+          windowImages = 0;
+          emit({
+            type: 'step',
+            step: pos.step,
+            epoch: pos.epoch + 1,
+            epochs: cfg.epochs,
+            totalSteps,
+            stepsPerEpoch,
+            beta,
+            imagesPerSec,
+            elapsedSec: (Date.now() - started) / 1000,
+            etaSec: Math.max(0, totalSteps - pos.step) * secPerStep,
+            ...numbers,
+          });
+        }
+        // Let control messages and the abort signal in (tfjs cpu/wasm calls are synchronous).
+        await new Promise((r) => setImmediate(r));
+      }
+      pos.epoch++;
+      pos.offset = 0;
+      epochShuffleState = shuffleRng.state();
+      const trainMeans = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(1, epochSteps)])) as unknown as LossNumbers;
+      const val = await validate(vae, source, valIdx, cfg, pos.epoch, signal);
+      const preview = previewIdx.length > 0 ? makePreview(vae, source, previewIdx) : null;
+      const summary: EpochSummary = { epoch: pos.epoch, step: pos.step, train: trainMeans, val, seconds: (performance.now() - epochStart) / 1000 };
+      history = [...history, summary];
+      emit({ type: 'epoch', epochs: cfg.epochs, preview, ...summary });
+      await checkpoint();
+    }
+    return finish('completed');
+  } catch (err) {
+    vae.dispose();
+    adam.dispose();
+    throw err;
+  }
+}
+
+/** One optimiser step; returns the batch's numbers. Everything it allocates is freed. */
+function trainStep(
+  vae: Vae,
+  adam: Adam,
+  params: { name: string; variable: tf.Variable }[],
+  nameOf: Map<string, string>,
+  pixels: Float32Array,
+  shape: [number, number, number, number],
+  noise: Float32Array,
+  k: number,
+  beta: number,
+  freeBits: number,
+): Omit<LossNumbers, 'bitsPerDim'> {
+  const x = tf.tensor4d(pixels, shape);
+  const eps = tf.tensor3d(noise, [k, shape[0], noise.length / (k * shape[0])]);
+  let kept: tf.Tensor[] = [];
+  let sigma2: tf.Scalar | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const t = vae.objective(x, eps, { beta, freeBits, mode: 'train' });
+    kept = [t.recon, t.kl, t.elbo, t.iwae].map((v) => tf.keep(v));
+    tf.dispose(t.klPerDim);
+    if (t.sigma2) sigma2 = tf.keep(t.sigma2);
+    return t.loss;
+  }, params.map((p) => p.variable));
+  const named: tf.NamedTensorMap = {};
+  for (const [vname, g] of Object.entries(grads)) named[nameOf.get(vname)!] = g;
+  adam.apply(params, named);
+  if (sigma2) updateCalibration(vae.store, sigma2);
+  const values = tf.tidy(() => tf.stack([value, ...kept]).dataSync());
+  tf.dispose([x, eps, value, ...kept, ...Object.values(grads)]);
+  if (sigma2) sigma2.dispose();
+  return { loss: values[0], recon: values[1], kl: values[2], elbo: values[3], iwae: values[4] };
+}
+
+async function validate(vae: Vae, source: ImageSource, valIdx: number[], cfg: ResolvedTrainConfig, epoch: number, signal?: AbortSignal): Promise<ValidationSummary | null> {
+  if (valIdx.length === 0) return null;
+  const indices = cfg.valMaxImages > 0 ? valIdx.slice(0, cfg.valMaxImages) : valIdx;
+  // Its own noise stream, so validation never shifts the training noise.
+  const r = await evaluate(vae, source, { indices, iwaeK: cfg.valIwaeK, seed: (cfg.seed * 7919 + epoch) >>> 0, batchSize: cfg.batchSize, signal });
+  const { perImage: _omit, ...summary } = r;
+  return summary;
+}
+
+function makePreview(vae: Vae, source: ImageSource, indices: number[]): PreviewImages {
+  const { height, width, channels } = source;
+  const D = height * width * channels;
+  const buf = new Float32Array(indices.length * D);
+  source.fill(indices, buf);
+  const recon = tf.tidy(() => {
+    const { mu } = vae.encode(tf.tensor4d(buf, [indices.length, height, width, channels]));
+    return vae.decodeMean(mu).dataSync();
+  });
+  const originals = new Uint8Array(indices.length * D);
+  indices.forEach((i, k) => originals.set(source.uint8(i), k * D));
+  return { width, height, channels, count: indices.length, indices, originals, reconstructions: toUint8(recon) };
+}
