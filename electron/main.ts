@@ -1,0 +1,85 @@
+/**
+ * Electron main: windows, menus, native dialogs, the app:// protocol and forwarding contract
+ * calls to the engine process. No VAE logic lives here: a blocked main process would freeze
+ * every window.
+ */
+import { app, BrowserWindow, dialog, ipcMain, nativeTheme, session, shell, type WebContents } from 'electron';
+import path from 'node:path';
+import { EngineClient } from '../src/host/client';
+import type { ShellHandlers } from '../src/host/handler';
+import { APP_ORIGIN, mainWindowOptions } from './window-options';
+import { registerAppScheme, serveRenderer } from './app-protocol';
+import { spawnUtilityEngine } from './engine-process';
+import { forwardEngineEvents, registerContractHandlers } from './ipc';
+import { buildMenu } from './menu';
+import { createShellHandlers } from './shell-handlers';
+
+// dist/electron/main.cjs -> dist/
+const distDir = path.resolve(__dirname, '..');
+const windows = new Set<BrowserWindow>();
+
+registerAppScheme();
+if (!app.requestSingleInstanceLock()) app.quit();
+
+function shellHandlers(sender: WebContents): ShellHandlers {
+  return createShellHandlers(dialog, () => BrowserWindow.fromWebContents(sender) ?? undefined);
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow(mainWindowOptions(path.join(distDir, 'electron', 'preload.cjs'), nativeTheme.shouldUseDarkColors));
+  windows.add(win);
+  win.on('closed', () => windows.delete(win));
+  win.once('ready-to-show', () => win.show());
+  // The window shows our page only: links open in the system browser, never in the app.
+  win.webContents.on('will-navigate', (event, url) => {
+    if (!url.startsWith(APP_ORIGIN + '/')) event.preventDefault();
+  });
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  win.webContents.on('render-process-gone', (_e, details) => {
+    // A crashed renderer is reloaded; the engine and its work carry on.
+    if (details.reason !== 'clean-exit' && !win.isDestroyed()) win.webContents.reload();
+  });
+  void win.loadURL(`${APP_ORIGIN}/index.html`);
+  return win;
+}
+
+app.whenReady().then(() => {
+  // No web permission (camera, notifications, geolocation...) is ever granted.
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+
+  serveRenderer(path.join(distDir, 'renderer'));
+  const engine = new EngineClient(spawnUtilityEngine(path.join(distDir, 'src', 'engine.js')));
+  registerContractHandlers({
+    ipcMain,
+    engine,
+    shell: shellHandlers,
+    appWindowIds: () => new Set([...windows].filter((w) => !w.isDestroyed()).map((w) => w.webContents.id)),
+  });
+  forwardEngineEvents(engine, () => [...windows].filter((w) => !w.isDestroyed()).map((w) => w.webContents));
+  void engine.start().catch(() => {}); // failures reach the UI as engine.state / error events
+  buildMenu({ newWindow: createWindow });
+  createWindow();
+
+  app.on('second-instance', () => {
+    const [first] = windows;
+    if (first) {
+      if (first.isMinimized()) first.restore();
+      first.focus();
+    }
+  });
+  app.on('activate', () => {
+    if (windows.size === 0) createWindow();
+  });
+  app.on('before-quit', () => engine.close());
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * `latent-atlas <command>`: the command line. Each command parses its own flags, reports
+ * progress on stderr and, with --json, prints exactly one JSON object on stdout.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CliUsageError, failureLine } from './cli/output';
+import { serve } from './cli/serve';
+import { launch } from './cli/launch';
+import { APP_VERSION } from './version';
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(values: Record<string, unknown>, positionals: string[]): Promise<unknown>;
+}
+
+const jsonFlag = { json: { type: 'boolean', default: false } } as const;
+
+function intOption(values: Record<string, unknown>, name: string, min: number, max: number): number {
+  const raw = values[name];
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliUsageError(`--${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+const commands: Record<string, Command> = {
+  serve: {
+    summary: 'Serve the app in a browser (web mode), bound to 127.0.0.1 with an access token.',
+    usage: 'latent-atlas serve [--port N] [--host 127.0.0.1] [--open] [--json]',
+    options: { port: { type: 'string', default: '0' }, host: { type: 'string', default: '127.0.0.1' }, open: { type: 'boolean', default: false }, ...jsonFlag },
+    async run(values) {
+      const { server } = await serve({ host: String(values.host), port: intOption(values, 'port', 0, 65535), open: Boolean(values.open) });
+      if (values.json) process.stdout.write(JSON.stringify({ url: server.url, host: server.host, port: server.port }) + '\n');
+      else process.stdout.write(`Latent Atlas web mode: ${server.url}\n(Ctrl+C stops it)\n`);
+      return KEEP_RUNNING;
+    },
+  },
+  start: {
+    summary: 'Open the desktop app if Electron is installed, else serve web mode (what "npm start" runs).',
+    usage: 'latent-atlas start [--port N]',
+    options: { port: { type: 'string', default: '0' } },
+    async run(values) {
+      await launch({ port: intOption(values, 'port', 0, 65535) });
+      return KEEP_RUNNING;
+    },
+  },
+};
+
+/** A command that keeps the process alive (a server) returns this instead of a result. */
+const KEEP_RUNNING = Symbol('keep-running');
+
+function helpText(): string {
+  const lines = [`latent-atlas ${APP_VERSION}: train a VAE on your own images and explore it.`, '', 'Commands:'];
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`, `  ${' '.repeat(10)} ${c.usage}`);
+  lines.push('', 'With --json a command prints one JSON object (its result) on stdout; progress goes to stderr.');
+  return lines.join('\n') + '\n';
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`${APP_VERSION}\n`);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) throw new CliUsageError(`unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new CliUsageError(`${(err as Error).message.split('\n')[0]}; usage: ${command.usage}`);
+  }
+  const result = await command.run(parsed.values as Record<string, unknown>, parsed.positionals);
+  if (result === KEEP_RUNNING) return -1;
+  if (parsed.values.json) process.stdout.write(JSON.stringify(result) + '\n');
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(failureLine(err) + '\n');
+    process.exitCode = err instanceof CliUsageError ? 2 : 1;
+  },
+);

@@ -1,0 +1,59 @@
+/**
+ * CLI conventions (architecture.md): progress on stderr (a bar on a TTY, plain lines
+ * otherwise), with --json exactly one JSON object on stdout, exit 0 on success and a
+ * one-line message with a non-zero code on failure.
+ */
+import { AtlasError } from '../errors';
+
+export class CliUsageError extends Error {}
+
+export interface ProgressLine {
+  phase: string;
+  done: number;
+  total: number | null;
+  rate?: number;
+  etaSeconds?: number;
+  message?: string;
+}
+
+export function createProgressPrinter(stream: NodeJS.WriteStream = process.stderr): (p: ProgressLine) => void {
+  let lastPlain = 0;
+  return (p) => {
+    const pct = p.total ? Math.min(100, (100 * p.done) / p.total) : null;
+    const rate = p.rate !== undefined ? ` ${p.rate.toFixed(1)}/s` : '';
+    const eta = p.etaSeconds !== undefined ? ` ETA ${formatSeconds(p.etaSeconds)}` : '';
+    const counts = p.total ? `${p.done}/${p.total}` : `${p.done}`;
+    const tail = p.message ? ` ${p.message}` : '';
+    if (stream.isTTY) {
+      const width = 24;
+      const filled = pct === null ? 0 : Math.round((pct / 100) * width);
+      const bar = pct === null ? '' : `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct.toFixed(0).padStart(3)}% `;
+      stream.write(`\r\x1b[K${p.phase} ${bar}${counts}${rate}${eta}${tail}`);
+    } else {
+      // Plain lines at most twice a second, so logs stay readable.
+      const now = Date.now();
+      if (now - lastPlain < 500 && p.total !== p.done) return;
+      lastPlain = now;
+      stream.write(`${p.phase} ${counts}${pct === null ? '' : ` (${pct.toFixed(0)}%)`}${rate}${eta}${tail}\n`);
+    }
+  };
+}
+
+export function endProgress(stream: NodeJS.WriteStream = process.stderr): void {
+  if (stream.isTTY) stream.write('\n');
+}
+
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  if (s < 60) return `${Math.round(s)}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** The one-line message printed on failure. */
+export function failureLine(err: unknown): string {
+  if (err instanceof CliUsageError) return `latent-atlas: ${err.message} (see "latent-atlas help")`;
+  if (err instanceof AtlasError) return `latent-atlas: ${err.message}`;
+  if (err instanceof Error) return `latent-atlas: ${err.message}`;
+  return `latent-atlas: ${String(err)}`;
+}

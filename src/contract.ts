@@ -1,0 +1,206 @@
+/**
+ * The one contract between the UI and everything behind it.
+ *
+ * Every request the renderer can make (its channel name, the payload schema checked at run
+ * time, the result type) and every event it can receive is declared here. Electron main,
+ * the preload, the web-mode server, the renderer's bridge, the engine and the tests all
+ * derive from these maps; tests fail when a channel has no handler or a handler no channel.
+ *
+ * Two kinds of request:
+ *  - engine requests run in the engine process (src/engine.ts): model work, files, datasets;
+ *  - shell requests are OS work done by the host of the window: native dialogs (Electron
+ *    main), or their web-mode stand-ins (src/server).
+ */
+import { z } from 'zod';
+import type { AtlasErrorData } from './errors';
+
+/** Marks a result type in a channel map; the value is never read. */
+const result = <T>() => undefined as unknown as T;
+
+// ---------------------------------------------------------------------------------------
+// Shared value types
+
+/** The tfjs backend the engine computes on, as users see it. */
+export type BackendLabel = 'tfjs-node' | 'wasm' | 'cpu';
+
+export interface EngineInfo {
+  backend: BackendLabel;
+  /** Why this backend: e.g. "tfjs-node not installed; using wasm with training kernels". */
+  backendReason: string;
+  tfjsVersion: string;
+  appVersion: string;
+  nodeVersion: string;
+  pid: number;
+}
+
+export interface SpeedResult {
+  backend: BackendLabel;
+  gflops: number;
+  iterations: number;
+  seconds: number;
+}
+
+// ---------------------------------------------------------------------------------------
+// Engine requests
+
+export const engineRequests = {
+  /** Which backend the engine runs on and its versions; a cheap round trip. */
+  'engine.info': {
+    payload: z.object({}).strict(),
+    result: result<EngineInfo>(),
+  },
+  /** Measure this machine's matmul throughput on the engine's backend (progress, cancel). */
+  'engine.measureSpeed': {
+    payload: z
+      .object({
+        seconds: z.number().min(0.1).max(60).default(2),
+        size: z.number().int().min(16).max(2048).default(256),
+      })
+      .strict(),
+    result: result<SpeedResult>(),
+  },
+} as const;
+
+// ---------------------------------------------------------------------------------------
+// Shell requests (Electron main, or the web server in web mode)
+
+export const shellRequests = {
+  /** Ask the user for a folder (Electron: native dialog). null when they cancel. */
+  'shell.openFolder': {
+    payload: z.object({ title: z.string().max(200).optional() }).strict(),
+    result: result<{ path: string | null }>(),
+  },
+  /** Ask the user where to save (Electron: native dialog). null when they cancel. */
+  'shell.saveTo': {
+    payload: z
+      .object({ title: z.string().max(200).optional(), defaultName: z.string().max(255).optional() })
+      .strict(),
+    result: result<{ path: string | null }>(),
+  },
+} as const;
+
+export const requests = { ...engineRequests, ...shellRequests } as const;
+
+export type EngineChannel = keyof typeof engineRequests;
+export type ShellChannel = keyof typeof shellRequests;
+export type RequestChannel = EngineChannel | ShellChannel;
+
+/** Runtime lists of channel names: preload and the web transport expose exactly these. */
+export const engineChannels = Object.keys(engineRequests) as EngineChannel[];
+export const shellChannels = Object.keys(shellRequests) as ShellChannel[];
+export const requestChannels: RequestChannel[] = [...engineChannels, ...shellChannels];
+
+/** What the caller passes (defaults may be omitted). */
+export type PayloadIn<C extends RequestChannel> = z.input<(typeof requests)[C]['payload']>;
+/** What the handler receives (defaults filled in, validated). */
+export type Payload<C extends RequestChannel> = z.output<(typeof requests)[C]['payload']>;
+export type Result<C extends RequestChannel> = (typeof requests)[C]['result'];
+
+export function isRequestChannel(name: unknown): name is RequestChannel {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requests, name);
+}
+
+export function isEngineChannel(name: unknown): name is EngineChannel {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(engineRequests, name);
+}
+
+/**
+ * Validate a payload for a channel. Returns the parsed payload (defaults applied) or an
+ * error whose message names the channel and the offending fields.
+ */
+export function parsePayload<C extends RequestChannel>(
+  channel: C,
+  payload: unknown,
+): { ok: true; value: Payload<C> } | { ok: false; error: AtlasErrorData } {
+  const schema = requests[channel].payload as z.ZodType;
+  const parsed = schema.safeParse(payload ?? {});
+  if (parsed.success) return { ok: true, value: parsed.data as Payload<C> };
+  const issues = parsed.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(payload)'}: ${i.message}`)
+    .join('; ');
+  return {
+    ok: false,
+    error: { code: 'bad_request', message: `Invalid payload for ${channel}: ${issues}`, detail: parsed.error.issues },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Events (engine or host -> UI)
+
+export interface ProgressEvent {
+  /** The request this progress belongs to. */
+  requestId: string;
+  channel: RequestChannel;
+  /** A short phase name the UI can show ("scanning", "decoding", "training"). */
+  phase: string;
+  done: number;
+  /** null when the total is not known yet. */
+  total: number | null;
+  /** Items per second, when meaningful. */
+  rate?: number;
+  /** Estimated seconds left. */
+  etaSeconds?: number;
+  message?: string;
+  /** Channel-specific numbers (losses, skipped counts); see the channel's docs. */
+  data?: Record<string, unknown>;
+}
+
+export interface LogEvent {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  time: string;
+}
+
+export type EngineState = 'starting' | 'ready' | 'restarting' | 'stopped';
+
+export interface EngineStateEvent {
+  state: EngineState;
+  info?: EngineInfo;
+  /** Why the state changed (e.g. "engine exited with code 1; starting a fresh one"). */
+  reason?: string;
+}
+
+export interface Events {
+  progress: ProgressEvent;
+  log: LogEvent;
+  /** Failures not tied to one request's result (e.g. the engine process died). */
+  error: AtlasErrorData;
+  'engine.state': EngineStateEvent;
+}
+
+export type EventName = keyof Events;
+export const eventNames: EventName[] = ['progress', 'log', 'error', 'engine.state'];
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && (eventNames as string[]).includes(name);
+}
+
+// ---------------------------------------------------------------------------------------
+// What a request returns across every transport: a value or a plain error, never a throw.
+
+export type Envelope<T> = { ok: true; result: T } | { ok: false; error: AtlasErrorData };
+
+/** Largest message the web transport accepts (uploads are sent in chunks below this). */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------
+// What the Electron preload exposes as window.atlas: one named function per channel (never
+// a generic invoke), cancel, and one event subscription. The web bridge offers the same.
+
+export type PreloadRequests = {
+  [C in RequestChannel]: (payload: PayloadIn<C>, requestId: string) => Promise<Envelope<Result<C>>>;
+};
+
+export interface PreloadApi {
+  requests: PreloadRequests;
+  cancel(requestId: string): void;
+  onEvent(listener: (name: EventName, data: Events[EventName]) => void): () => void;
+}
+
+/** IPC channel names used between preload and main. */
+export const ipcChannel = {
+  request: (channel: RequestChannel) => `atlas:request:${channel}`,
+  cancel: 'atlas:cancel',
+  event: 'atlas:event',
+} as const;

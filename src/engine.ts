@@ -1,0 +1,57 @@
+/**
+ * The engine process: the one place TensorFlow.js runs. Started by Electron main through
+ * utilityProcess.fork, or by web mode, the CLI and tests through child_process.fork (the
+ * host sets LATENT_ATLAS_ENGINE=1). Its handler table has exactly one entry per engine
+ * channel of the contract.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from './backend/choose';
+import { measureMatmulSpeed } from './backend/measure-speed';
+import type { EngineHandlers } from './host/handler';
+import { parentTransport, runEngineLoop } from './host/engine-loop';
+import type { BackendLabel, EngineInfo } from './contract';
+import { APP_VERSION } from './version';
+
+let backendLabel: BackendLabel = 'cpu';
+let backendReason = 'not initialised';
+
+export const handlers: EngineHandlers = {
+  'engine.info': async () => staticInfo(),
+  'engine.measureSpeed': async (payload, ctx) => measureMatmulSpeed(backendLabel, payload, ctx),
+};
+
+function staticInfo(): EngineInfo {
+  return {
+    backend: backendLabel,
+    backendReason,
+    tfjsVersion: tf.version.tfjs,
+    appVersion: APP_VERSION,
+    nodeVersion: process.versions.node,
+    pid: process.pid,
+  };
+}
+
+async function startup(): Promise<EngineInfo> {
+  const force = process.env.LATENT_ATLAS_BACKEND as 'tensorflow' | 'wasm' | 'cpu' | undefined;
+  const chosen = await initBackend(force ? { force } : {});
+  backendLabel = chosen.label;
+  backendReason = chosen.reason;
+  return staticInfo();
+}
+
+if (process.env.LATENT_ATLAS_ENGINE === '1') {
+  const transport = parentTransport();
+  if (!transport) {
+    console.error('The engine must be started by a host (utilityProcess or child_process.fork).');
+    process.exit(2);
+  }
+  // State after an unexpected throw is unknown; exit so the host starts a clean engine.
+  process.on('uncaughtException', (err) => {
+    console.error('engine: uncaught exception', err);
+    process.exit(70);
+  });
+  runEngineLoop(handlers, transport, startup).catch((err) => {
+    console.error('engine: failed to start', err);
+    process.exit(71);
+  });
+}
