@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CliUsageError, failureLine } from './cli/output';
 import { serve } from './cli/serve';
 import { launch } from './cli/launch';
+import { importFlags, importUsage, runImport } from './cli/import';
 import { APP_VERSION } from './version';
 
 interface Command {
@@ -26,6 +27,12 @@ function intOption(values: Record<string, unknown>, name: string, min: number, m
 }
 
 const commands: Record<string, Command> = {
+  import: {
+    summary: 'Import a folder of images into a dataset (decoded, resized, checked; bad files skipped and reported).',
+    usage: importUsage,
+    options: importFlags,
+    run: (values, positionals) => runImport(values, positionals),
+  },
   serve: {
     summary: 'Serve the app in a browser (web mode), bound to 127.0.0.1 with an access token.',
     usage: 'latent-atlas serve [--port N] [--host 127.0.0.1] [--open] [--json]',

@@ -41,6 +41,105 @@ export interface SpeedResult {
 }
 
 // ---------------------------------------------------------------------------------------
+// Datasets (src/data): import options, reports and summaries as the UI sees them
+
+export const IMAGE_SIZES = [16, 24, 32, 48, 64] as const;
+
+const globList = z.array(z.string().min(1).max(500)).max(100);
+
+/** Import options; every field optional, defaults applied by the engine (src/data/options.ts). */
+export const importOptionsSchema = z
+  .object({
+    size: z.custom<(typeof IMAGE_SIZES)[number]>((v) => (IMAGE_SIZES as readonly unknown[]).includes(v), { message: `must be one of ${IMAGE_SIZES.join(', ')}` }),
+    channels: z.enum(['auto', 'gray', 'rgb', 'rgba']),
+    fit: z.enum(['contain', 'cover', 'stretch']),
+    resampling: z.enum(['nearest', 'lanczos']),
+    frames: z.enum(['first', 'all']),
+    labels: z.enum(['folder', 'none']),
+    include: globList,
+    exclude: globList,
+    maxImages: z.number().int().positive().nullable(),
+    dedupe: z.boolean(),
+    valFraction: z.number().min(0).max(0.5),
+    seed: z.number().int(),
+    includeHidden: z.boolean(),
+    maxPixels: z.number().int().positive(),
+    maxFileBytes: z.number().int().positive(),
+    maxDepth: z.number().int().positive().max(256),
+    background: z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]),
+  })
+  .partial()
+  .strict();
+
+export type ImportOptionsIn = z.input<typeof importOptionsSchema>;
+
+export type SkipCode =
+  | 'empty_file'
+  | 'truncated'
+  | 'not_an_image'
+  | 'unsupported_format'
+  | 'too_many_pixels'
+  | 'too_large'
+  | 'broken_symlink'
+  | 'symlink_loop'
+  | 'duplicate_path'
+  | 'too_deep'
+  | 'unreadable'
+  | 'not_a_file'
+  | 'duplicate'
+  | 'decode_failed';
+
+export interface SkippedFileReport {
+  /** Path relative to the import root, or the uploaded file's name. */
+  path: string;
+  code: SkipCode;
+  /** One sentence: what was wrong with the file. */
+  reason: string;
+}
+
+export interface DatasetImportReport {
+  imported: number;
+  skipped: SkippedFileReport[];
+  /** The dataset folder written. */
+  dataset: string;
+  decoded: number;
+  fromCache: number;
+  channels: 1 | 3 | 4;
+  size: number;
+  labels: string[];
+  train: number;
+  val: number;
+  hidden: number;
+  excluded: number;
+  overLimit: number;
+  durationMs: number;
+}
+
+export interface DatasetSummary {
+  dir: string;
+  count: number;
+  size: number;
+  channels: 1 | 3 | 4;
+  labels: string[];
+  train: number;
+  val: number;
+  datasetHash: string;
+  createdAt: string;
+}
+
+/** A page of thumbnails packed into one PNG grid (for the grid view and 3D sprites). */
+export interface ThumbnailAtlas {
+  /** PNG bytes, base64. */
+  png: string;
+  /** Index of the first image on this page. */
+  first: number;
+  count: number;
+  columns: number;
+  /** Cell size in pixels (the dataset's image size). */
+  cell: number;
+}
+
+// ---------------------------------------------------------------------------------------
 // Engine requests
 
 export const engineRequests = {
@@ -58,6 +157,43 @@ export const engineRequests = {
       })
       .strict(),
     result: result<SpeedResult>(),
+  },
+  /** Import a folder (or staged uploads) into a dataset folder; progress, cancel, skipped-file report. */
+  'dataset.import': {
+    payload: z
+      .object({
+        source: z.union([z.object({ folder: z.string().min(1).max(4096) }).strict(), z.object({ staged: z.string().regex(/^[\w-]{1,64}$/) }).strict()]),
+        output: z.string().min(1).max(4096),
+        options: importOptionsSchema.default({}),
+      })
+      .strict(),
+    result: result<DatasetImportReport>(),
+  },
+  /**
+   * Upload files for an import (drag and drop, web mode): appended to a staging area named
+   * by `staged`; the next dataset.import with source {staged} imports them. Send big drops in
+   * several calls below the message limit.
+   */
+  'dataset.stageFiles': {
+    payload: z
+      .object({
+        staged: z.string().regex(/^[\w-]{1,64}$/),
+        files: z.array(z.object({ name: z.string().min(1).max(1024), base64: z.string() }).strict()).min(1).max(10_000),
+      })
+      .strict(),
+    result: result<{ staged: string; files: number; bytes: number }>(),
+  },
+  /** Open an imported dataset and summarise it. */
+  'dataset.info': {
+    payload: z.object({ path: z.string().min(1).max(4096) }).strict(),
+    result: result<DatasetSummary>(),
+  },
+  /** One page of thumbnails as a PNG grid. */
+  'dataset.thumbnails': {
+    payload: z
+      .object({ path: z.string().min(1).max(4096), page: z.number().int().min(0), perPage: z.number().int().min(1).max(1024).default(256) })
+      .strict(),
+    result: result<ThumbnailAtlas>(),
   },
 } as const;
 

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend/choose';
 import { measureMatmulSpeed } from './backend/measure-speed';
 import type { EngineHandlers } from './host/handler';
+import { datasetInfo, datasetThumbnails, importDataset, stageDatasetFiles } from './data/engine-api';
 import { parentTransport, runEngineLoop } from './host/engine-loop';
 import type { BackendLabel, EngineInfo } from './contract';
 import { APP_VERSION } from './version';
@@ -18,6 +19,10 @@ let backendReason = 'not initialised';
 export const handlers: EngineHandlers = {
   'engine.info': async () => staticInfo(),
   'engine.measureSpeed': async (payload, ctx) => measureMatmulSpeed(backendLabel, payload, ctx),
+  'dataset.import': importDataset,
+  'dataset.stageFiles': stageDatasetFiles,
+  'dataset.info': datasetInfo,
+  'dataset.thumbnails': datasetThumbnails,
 };
 
 function staticInfo(): EngineInfo {

@@ -1,0 +1,78 @@
+/**
+ * The dataset channels of the contract, as engine handlers over src/data.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { DatasetImportReport, DatasetSummary } from '../contract';
+import type { EngineHandler } from '../host/handler';
+import { importImages } from './import';
+import { openDataset, INDEX_FILE, type Dataset } from './store';
+import { thumbnailAtlas } from './thumbnail-atlas';
+import { removeStaging, stageFiles, stagingDir } from './staging';
+
+/** The last datasets opened, so paging thumbnails does not re-read pixels.bin each time. */
+const openCache = new Map<string, { mtimeMs: number; dataset: Promise<Dataset> }>();
+
+export async function openDatasetCached(dir: string): Promise<Dataset> {
+  const root = path.resolve(dir);
+  const mtimeMs = await fs.stat(path.join(root, INDEX_FILE)).then((s) => s.mtimeMs, () => -1);
+  const hit = openCache.get(root);
+  if (hit && hit.mtimeMs === mtimeMs) return hit.dataset;
+  const dataset = openDataset(root);
+  openCache.set(root, { mtimeMs, dataset });
+  dataset.catch(() => openCache.delete(root));
+  while (openCache.size > 2) openCache.delete(openCache.keys().next().value!);
+  return dataset;
+}
+
+export function summarise(dataset: Dataset): DatasetSummary {
+  const { index } = dataset;
+  return {
+    dir: dataset.dir,
+    count: index.count,
+    size: index.size,
+    channels: index.channels,
+    labels: index.labels,
+    train: dataset.indicesOf('train').length,
+    val: dataset.indicesOf('val').length,
+    datasetHash: index.datasetHash,
+    createdAt: index.createdAt,
+  };
+}
+
+export const importDataset: EngineHandler<'dataset.import'> = async ({ source, output, options }, ctx) => {
+  const folder = 'folder' in source ? source.folder : stagingDir(source.staged);
+  try {
+    const result = await importImages({
+      source: { folder },
+      output,
+      options,
+      signal: ctx.signal,
+      onProgress: (p) => {
+        const done = p.imported + p.skipped;
+        ctx.progress({
+          phase: p.phase,
+          done,
+          total: p.scanDone && p.etaMs !== null ? Math.round(done + (p.rate * p.etaMs) / 1000) : null,
+          rate: p.rate,
+          etaSeconds: p.etaMs === null ? undefined : p.etaMs / 1000,
+          message: p.current ?? undefined,
+          data: { scanned: p.scanned, decoded: p.decoded, fromCache: p.fromCache, imported: p.imported, skipped: p.skipped },
+        });
+      },
+    });
+    const { options: _resolved, ...report } = result;
+    return report satisfies DatasetImportReport;
+  } finally {
+    if ('staged' in source) await removeStaging(source.staged);
+  }
+};
+
+export const stageDatasetFiles: EngineHandler<'dataset.stageFiles'> = async ({ staged, files }) => ({ staged, ...(await stageFiles(staged, files)) });
+
+export const datasetInfo: EngineHandler<'dataset.info'> = async ({ path: dir }) => summarise(await openDatasetCached(dir));
+
+export const datasetThumbnails: EngineHandler<'dataset.thumbnails'> = async ({ path: dir, page, perPage }) => {
+  const atlas = await thumbnailAtlas(await openDatasetCached(dir), page, perPage);
+  return { ...atlas, png: Buffer.from(atlas.png).toString('base64') };
+};
