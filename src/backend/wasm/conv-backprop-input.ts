@@ -4,6 +4,9 @@ import { convGeometry, type ConvGeometry } from './conv-geometry';
 import { kernelLimits, allocF32, callStock, free, heapF32, reshaped, transposeInto, type Info, type StockKernel } from './heap';
 
 
+/** With fewer dx channels XNNPACK's per-phase convs lose to one GEMM + col2im (measured). */
+const PHASES_MIN_CHANNELS = 8;
+
 export interface BackpropInputStock {
   conv2d: StockKernel;
   matmul: StockKernel;
@@ -12,8 +15,10 @@ export interface BackpropInputStock {
 /**
  * Conv2DBackpropInput (the conv gradient and conv2dTranspose's forward pass). The stock
  * kernel is a naive loop at ~1 GFLOPS. Stride 1: a plain XNNPACK conv2d of dy with the
- * flipped, in/out-swapped filter. Otherwise: one GEMM cols[N*Ho*Wo, kh*kw*Ci] = dy * W^T,
- * then a JS col2im that scatter-adds each column block into dx.
+ * flipped, in/out-swapped filter. Stride s > 1: the output splits into s*s phases (rows and
+ * columns by (y + pad) mod s), each a stride-1 XNNPACK conv of dy with a sub-filter, copied
+ * into place. Fallback: one GEMM cols[N*Ho*Wo, kh*kw*Ci] = dy * W^T, then a JS col2im that
+ * scatter-adds each column block into dx.
  */
 export function makeConv2DBackpropInput(stock: BackpropInputStock): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
@@ -25,6 +30,12 @@ export function makeConv2DBackpropInput(stock: BackpropInputStock): tf.KernelFun
     if (g.strideH === 1 && g.strideW === 1) {
       const viaConv = viaFlippedConv(stock, wasm, dy, filter, g);
       if (viaConv) return viaConv;
+    } else if (
+      kernelLimits.stridedInputGradient === 'phases' ||
+      (kernelLimits.stridedInputGradient === 'auto' && g.inC >= PHASES_MIN_CHANNELS)
+    ) {
+      const viaConvs = viaPhaseConvs(stock, wasm, dy, filter, g);
+      if (viaConvs) return viaConvs;
     }
     return viaGemmCol2im(stock, wasm, dy, filter, g);
   };
@@ -120,5 +131,99 @@ export function viaGemmCol2im(
     free(wasm, cols);
   }
   free(wasm, wT);
+  return dx;
+}
+
+/**
+ * Per-dimension plan for one phase r of a stride-s transposed conv. Rows y with
+ * (y + pad) mod s == r take taps a = r + s*m (m < taps) from dy rows i = q - m, where
+ * y = s*q + r - pad for q in [q0, q1]. As a stride-1 conv with the flipped sub-filter, output
+ * row q sits at q - (taps - 1) + padBefore.
+ */
+interface PhasePlan {
+  r: number;
+  taps: number;
+  q0: number;
+  q1: number;
+  padBefore: number;
+  padAfter: number;
+}
+
+function phasePlans(outLen: number, inLen: number, k: number, s: number, pad: number): PhasePlan[] | null {
+  const plans: PhasePlan[] = [];
+  for (let r = 0; r < s; r++) {
+    const taps = Math.ceil((k - r) / s);
+    const q0 = Math.ceil((pad - r) / s);
+    const q1 = Math.floor((inLen - 1 + pad - r) / s);
+    if (q1 < q0) continue; // no output rows in this phase
+    if (taps <= 0) return null; // rows no tap reaches: leave it to the general path
+    const padBefore = Math.max(0, taps - 1 - q0);
+    const padAfter = Math.max(0, q1 - outLen + 1);
+    if (outLen + padBefore + padAfter - taps + 1 < q1 - (taps - 1) + padBefore + 1) return null;
+    plans.push({ r, taps, q0, q1, padBefore, padAfter });
+  }
+  return plans;
+}
+
+export function viaPhaseConvs(
+  stock: BackpropInputStock,
+  wasm: BackendWasm,
+  dy: Info,
+  filter: Info,
+  g: ConvGeometry,
+): Info | null {
+  const { batch: N, inH: H, inW: W, inC: Ci, outH: Ho, outW: Wo, outC: Co, kH, kW } = g;
+  const rows = phasePlans(Ho, H, kH, g.strideH, g.padTop);
+  const cols = phasePlans(Wo, W, kW, g.strideW, g.padLeft);
+  if (!rows || !cols) return null;
+  const dx = allocF32(wasm, [N, H, W, Ci]);
+  for (const py of rows) {
+    for (const px of cols) {
+      // sub[m'y, m'x, co, ci] = w[ry + s*(tapsY-1-m'y), rx + s*(tapsX-1-m'x), ci, co]
+      const sub = allocF32(wasm, [py.taps, px.taps, Co, Ci]);
+      {
+        const src = heapF32(wasm, filter);
+        const dst = heapF32(wasm, sub);
+        for (let my = 0; my < py.taps; my++) {
+          const a = py.r + g.strideH * (py.taps - 1 - my);
+          for (let mx = 0; mx < px.taps; mx++) {
+            const b = px.r + g.strideW * (px.taps - 1 - mx);
+            transposeInto(src, (a * kW + b) * Ci * Co, Ci, Co, dst, (my * px.taps + mx) * Co * Ci);
+          }
+        }
+      }
+      const out = callStock(stock.conv2d, wasm, { x: dy, filter: sub }, {
+        strides: [1, 1],
+        pad: [
+          [0, 0],
+          [py.padBefore, py.padAfter],
+          [px.padBefore, px.padAfter],
+          [0, 0],
+        ],
+        dilations: [1, 1],
+        dataFormat: 'NHWC',
+      });
+      free(wasm, sub);
+      const [, OH, OW] = out.shape;
+      const o = heapF32(wasm, out);
+      const d = heapF32(wasm, dx);
+      const oy0 = -(py.taps - 1) + py.padBefore;
+      const ox0 = -(px.taps - 1) + px.padBefore;
+      for (let n = 0; n < N; n++) {
+        for (let qy = py.q0; qy <= py.q1; qy++) {
+          const y = g.strideH * qy + py.r - g.padTop;
+          const srcRow = (n * OH + qy + oy0) * OW;
+          const dstRow = (n * H + y) * W;
+          for (let qx = px.q0; qx <= px.q1; qx++) {
+            const x = g.strideW * qx + px.r - g.padLeft;
+            const so = (srcRow + qx + ox0) * Ci;
+            const dOff = (dstRow + x) * Ci;
+            for (let c = 0; c < Ci; c++) d[dOff + c] = o[so + c];
+          }
+        }
+      }
+      free(wasm, out);
+    }
+  }
   return dx;
 }

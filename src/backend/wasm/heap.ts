@@ -11,7 +11,11 @@ export type Info = tf.TensorInfo;
  * Cap (in floats) on the im2col / column buffers; larger batches are processed in chunks so
  * 64x64 images at batch 256 stay well inside the wasm heap. Mutable for tests.
  */
-export const kernelLimits = { maxColsFloats: 8 * 1024 * 1024 };
+export const kernelLimits = {
+  maxColsFloats: 8 * 1024 * 1024,
+  /** How Conv2DBackpropInput handles strides > 1 (see conv-backprop-input.ts). */
+  stridedInputGradient: 'auto' as 'auto' | 'phases' | 'gemm',
+};
 
 /** The stock kernel functions we build on, captured before we replace any of them. */
 export interface StockKernel {

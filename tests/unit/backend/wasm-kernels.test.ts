@@ -93,6 +93,28 @@ describe('Conv2DBackpropInput on wasm matches cpu', () => {
   });
 });
 
+describe.each(['phases', 'gemm'] as const)('Conv2DBackpropInput with strides forced to the %s path matches cpu', (path) => {
+  const saved = kernelLimits.stridedInputGradient;
+  beforeAll(() => {
+    kernelLimits.stridedInputGradient = path;
+  });
+  afterAll(() => {
+    kernelLimits.stridedInputGradient = saved;
+  });
+  const strided = convCases().filter((c) => c.stride !== 1);
+  it.each(strided.map((c) => [label(c), c] as const))('%s', async (_, c) => {
+    const s = shapes(c);
+    const inputs = {
+      dy: { values: randomValues(s.dy.reduce((a, b) => a * b), 11), shape: s.dy },
+      filter: { values: randomValues(s.filter.reduce((a, b) => a * b), 12), shape: s.filter },
+    };
+    const attrs = { inputShape: s.x, strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
+    const ours = await runKernelOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
+    const ref = await runKernelOn('cpu', 'Conv2DBackpropInput', inputs, attrs);
+    expect(relativeMaxDiff(ours.values, ref.values)).toBeLessThan(TOLERANCE);
+  });
+});
+
 describe('batches larger than the column buffer are processed in chunks', () => {
   const saved = kernelLimits.maxColsFloats;
   beforeAll(() => {
@@ -115,7 +137,7 @@ describe('batches larger than the column buffer are processed in chunks', () => 
     expect(relativeMaxDiff(ours.values, ref.values)).toBeLessThan(TOLERANCE);
   });
 
-  it('input gradient (GEMM + col2im path)', async () => {
+  it('input gradient (GEMM + col2im path, 4 channels)', async () => {
     const inputs = {
       dy: { values: randomValues(s.dy.reduce((a, b) => a * b), 7), shape: s.dy },
       filter: { values: randomValues(s.filter.reduce((a, b) => a * b), 8), shape: s.filter },
