@@ -140,6 +140,99 @@ export interface ThumbnailAtlas {
 }
 
 // ---------------------------------------------------------------------------------------
+// Training (src/model, src/train)
+
+/** Training and model settings; every field optional, defaults from src/train/config.ts. */
+export const trainSettingsSchema = z
+  .object({
+    learningRate: z.number().gt(0).lt(1),
+    batchSize: z.number().int().min(1).max(4096),
+    epochs: z.number().int().min(1).max(100_000),
+    seed: z.number().int().min(0),
+    beta: z.number().min(0).max(1000),
+    warmupSteps: z.number().int().min(0),
+    freeBits: z.number().min(0).max(100),
+    iwaeK: z.number().int().min(1).max(5000),
+    valIwaeK: z.number().int().min(0).max(5000),
+    valMaxImages: z.number().int().min(0),
+    previewCount: z.number().int().min(0).max(64),
+    progressEverySteps: z.number().int().min(1).max(10_000),
+    architecture: z.enum(['conv', 'mlp']),
+    latentDim: z.number().int().min(2).max(64),
+    likelihood: z.enum(['bernoulli', 'gaussian-fixed', 'gaussian-calibrated', 'gaussian-learned']),
+    gaussianSigma: z.number().gt(0).max(10),
+    hiddenUnits: z.array(z.number().int().min(1).max(8192)).max(8),
+    convFilters: z.array(z.number().int().min(1).max(1024)).max(8),
+    denseUnits: z.number().int().min(0).max(8192),
+  })
+  .partial()
+  .strict();
+
+export type TrainSettingsIn = z.input<typeof trainSettingsSchema>;
+
+/** Per-image numbers in nats (bitsPerDim in bits per pixel value). */
+export interface LossReport {
+  loss: number;
+  recon: number;
+  kl: number;
+  elbo: number;
+  bitsPerDim: number;
+  iwae: number;
+}
+
+export interface ValidationReport {
+  images: number;
+  elbo: number;
+  recon: number;
+  kl: number;
+  bitsPerDim: number;
+  klPerDim: number[];
+  latentVariance: number[];
+  activeUnits: number;
+  iwae?: { k: number; logLikelihood: number; nll: number; bitsPerDim: number; stdError: number };
+}
+
+export interface EpochReport {
+  epoch: number;
+  step: number;
+  train: LossReport;
+  val: ValidationReport | null;
+  seconds: number;
+}
+
+/**
+ * `data` of a dataset.train progress event: a step (every few steps), an epoch summary with
+ * a preview PNG (originals in the top row, reconstructions below), a checkpoint written, or
+ * a change of run state.
+ */
+export type TrainProgress =
+  | ({
+      type: 'step';
+      step: number;
+      epoch: number;
+      epochs: number;
+      totalSteps: number;
+      stepsPerEpoch: number;
+      beta: number;
+      imagesPerSec: number;
+      elapsedSec: number;
+      etaSec: number;
+    } & LossReport)
+  | ({ type: 'epoch'; epochs: number; previewPng: string | null } & EpochReport)
+  | { type: 'checkpoint'; step: number; epoch: number; dir: string }
+  | { type: 'paused' | 'resumed' | 'stopped'; step: number; epoch: number };
+
+export interface TrainRunReport {
+  status: 'completed' | 'stopped';
+  step: number;
+  epoch: number;
+  history: EpochReport[];
+  /** The newest checkpoint folder, if one was written. */
+  checkpoint: string | null;
+  backend: BackendLabel;
+}
+
+// ---------------------------------------------------------------------------------------
 // Engine requests
 
 export const engineRequests = {
@@ -194,6 +287,28 @@ export const engineRequests = {
       .object({ path: z.string().min(1).max(4096), page: z.number().int().min(0), perPage: z.number().int().min(1).max(1024).default(256) })
       .strict(),
     result: result<ThumbnailAtlas>(),
+  },
+  /**
+   * Train a VAE on a dataset, checkpointing into runDir every epoch and on stop. Progress
+   * events carry TrainProgress in `data`. Cancelling ends the run without saving; use
+   * train.control 'stop' to end it at a step boundary with a checkpoint.
+   */
+  'train.run': {
+    payload: z
+      .object({
+        dataset: z.string().min(1).max(4096),
+        runDir: z.string().min(1).max(4096),
+        settings: trainSettingsSchema.default({}),
+        /** Continue from runDir's newest checkpoint (epochs may be raised). */
+        resume: z.boolean().default(false),
+      })
+      .strict(),
+    result: result<TrainRunReport>(),
+  },
+  /** Pause, resume or stop the running training at the next step boundary. */
+  'train.control': {
+    payload: z.object({ action: z.enum(['pause', 'resume', 'stop']) }).strict(),
+    result: result<{ running: boolean; paused: boolean }>(),
   },
 } as const;
 

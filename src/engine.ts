@@ -9,6 +9,7 @@ import { initBackend } from './backend/choose';
 import { measureMatmulSpeed } from './backend/measure-speed';
 import type { EngineHandlers } from './host/handler';
 import { datasetInfo, datasetThumbnails, importDataset, stageDatasetFiles } from './data/engine-api';
+import { controlTraining, runTraining } from './train/engine-api';
 import { parentTransport, runEngineLoop } from './host/engine-loop';
 import type { BackendLabel, EngineInfo } from './contract';
 import { APP_VERSION } from './version';
@@ -23,6 +24,8 @@ export const handlers: EngineHandlers = {
   'dataset.stageFiles': stageDatasetFiles,
   'dataset.info': datasetInfo,
   'dataset.thumbnails': datasetThumbnails,
+  'train.run': (payload, ctx) => runTraining(payload, ctx, backendLabel),
+  'train.control': controlTraining,
 };
 
 function staticInfo(): EngineInfo {

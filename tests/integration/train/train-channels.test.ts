@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { EngineClient } from '../../../src/host/client';
+import { spawnNodeEngine } from '../../../src/host/spawn-node';
+import type { TrainProgress } from '../../../src/contract';
+import { requireBuilt } from '../../helpers/built';
+import { writePngs } from '../../helpers/images';
+
+let engine: EngineClient;
+let work: string;
+let dataset: string;
+
+beforeAll(async () => {
+  engine = new EngineClient(spawnNodeEngine({ entry: requireBuilt('src/engine.js') }));
+  work = mkdtempSync(path.join(tmpdir(), 'atlas-train-'));
+  await writePngs(path.join(work, 'images'), 96, 24);
+  dataset = path.join(work, 'ds');
+  await engine.request('dataset.import', { source: { folder: path.join(work, 'images') }, output: dataset, options: { size: 16 } });
+});
+afterAll(() => engine.close());
+
+function collect(requestId: string): TrainProgress[] {
+  const events: TrainProgress[] = [];
+  engine.on('progress', (p) => p.requestId === requestId && events.push(p.data as unknown as TrainProgress));
+  return events;
+}
+
+describe('training through the engine process', () => {
+  it('trains a conv VAE for two epochs: losses fall, epochs bring validation numbers and a preview', async () => {
+    const events = collect('t1');
+    const report = await engine.request(
+      'train.run',
+      { dataset, runDir: path.join(work, 'run1'), settings: { epochs: 2, batchSize: 16, latentDim: 4, progressEverySteps: 1, learningRate: 3e-3 } },
+      { requestId: 't1' },
+    );
+    expect(report.status).toBe('completed');
+    expect(report.epoch).toBe(2);
+    expect(report.history).toHaveLength(2);
+    expect(report.history[1].train.loss).toBeLessThan(report.history[0].train.loss);
+    const steps = events.filter((e) => e.type === 'step');
+    expect(steps.length).toBeGreaterThan(5);
+    expect(steps.every((s) => Number.isFinite(s.loss) && s.imagesPerSec > 0)).toBe(true);
+    const epochs = events.filter((e): e is Extract<TrainProgress, { type: 'epoch' }> => e.type === 'epoch');
+    expect(epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    expect(epochs[1].val?.klPerDim).toHaveLength(4);
+    const preview = await sharp(Buffer.from(epochs[1].previewPng!, 'base64')).metadata();
+    expect(preview.height).toBe(32); // originals row + reconstructions row, 16 px each
+    expect(report.checkpoint && existsSync(report.checkpoint)).toBe(true);
+  });
+
+  it('pauses, resumes and stops at a step boundary, leaving a checkpoint', async () => {
+    const events = collect('t2');
+    const runDir = path.join(work, 'run2');
+    const running = engine.request('train.run', { dataset, runDir, settings: { epochs: 50, batchSize: 8, latentDim: 4, progressEverySteps: 1 } }, { requestId: 't2' });
+    await expect.poll(() => events.filter((e) => e.type === 'step').length, { timeout: 60_000 }).toBeGreaterThan(2);
+    expect(await engine.request('train.control', { action: 'pause' })).toEqual({ running: true, paused: true });
+    await expect.poll(() => events.some((e) => e.type === 'paused'), { timeout: 30_000 }).toBe(true);
+    const stepsWhilePaused = events.filter((e) => e.type === 'step').length;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(events.filter((e) => e.type === 'step').length).toBe(stepsWhilePaused);
+    await engine.request('train.control', { action: 'resume' });
+    await expect.poll(() => events.filter((e) => e.type === 'step').length, { timeout: 30_000 }).toBeGreaterThan(stepsWhilePaused);
+    await engine.request('train.control', { action: 'stop' });
+    const report = await running;
+    expect(report.status).toBe('stopped');
+    expect(report.checkpoint).not.toBeNull();
+    expect(readdirSync(runDir).some((f) => f.startsWith('ckpt-'))).toBe(true);
+    expect(await engine.request('train.control', { action: 'stop' })).toEqual({ running: false, paused: false });
+  });
+
+  it('refuses a bad setting by name, and a second run while one is going', async () => {
+    await expect(engine.request('train.run', { dataset, runDir: path.join(work, 'bad'), settings: { latentDim: 1 } })).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('latentDim') });
+    const events = collect('t3');
+    const first = engine.request('train.run', { dataset, runDir: path.join(work, 'run3'), settings: { epochs: 50, batchSize: 8, latentDim: 4, progressEverySteps: 1 } }, { requestId: 't3' });
+    await expect.poll(() => events.length, { timeout: 60_000 }).toBeGreaterThan(0);
+    await expect(engine.request('train.run', { dataset, runDir: path.join(work, 'run4'), settings: {} })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('already in progress') });
+    await engine.request('train.control', { action: 'stop' });
+    expect((await first).status).toBe('stopped');
+  });
+});
