@@ -33,6 +33,13 @@ export interface EngineInfo {
   pid: number;
 }
 
+export interface AppPaths {
+  /** Default folder for new datasets and runs (LATENT_ATLAS_WORKSPACE, else ~/LatentAtlas). */
+  workspace: string;
+  /** The bundled sample dataset (ready to train), or null if the install lacks it. */
+  sampleDataset: string | null;
+}
+
 export interface SpeedResult {
   backend: BackendLabel;
   gflops: number;
@@ -240,6 +247,11 @@ export const engineRequests = {
   'engine.info': {
     payload: z.object({}).strict(),
     result: result<EngineInfo>(),
+  },
+  /** Where the app keeps its work (datasets, runs) and the bundled sample set. */
+  'engine.paths': {
+    payload: z.object({}).strict(),
+    result: result<AppPaths>(),
   },
   /** Measure this machine's matmul throughput on the engine's backend (progress, cancel). */
   'engine.measureSpeed': {

@@ -13,12 +13,14 @@ import { controlTraining, runTraining } from './train/engine-api';
 import { parentTransport, runEngineLoop } from './host/engine-loop';
 import type { BackendLabel, EngineInfo } from './contract';
 import { APP_VERSION } from './version';
+import { appPaths } from './util/app-paths';
 
 let backendLabel: BackendLabel = 'cpu';
 let backendReason = 'not initialised';
 
 export const handlers: EngineHandlers = {
   'engine.info': async () => staticInfo(),
+  'engine.paths': async () => appPaths(),
   'engine.measureSpeed': async (payload, ctx) => measureMatmulSpeed(backendLabel, payload, ctx),
   'dataset.import': importDataset,
   'dataset.stageFiles': stageDatasetFiles,
