@@ -1,8 +1,9 @@
-import sharp from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import type { FitOption, FramesOption, ResamplingOption } from './options';
-import type { ImageFormat } from './sniff';
+import { looksTruncated, type ImageFormat } from './sniff';
 import type { SkipCode } from './skips';
 import { apngFrames, isApng } from './apng';
+import { resampleRgba } from './resample';
 
 /**
  * Decode one image file with sharp and bring each frame to size x size RGBA uint8.
@@ -52,9 +53,11 @@ export function decodedFileCount(): number {
   return decodeCount;
 }
 
-function classify(err: unknown): DecodeFailure {
-  if (err instanceof DecodeFailure) return err;
+function classify(err: unknown, bytes?: Uint8Array, format?: ImageFormat): DecodeFailure {
+  const truncated = bytes && format && looksTruncated(bytes, format);
+  if (err instanceof DecodeFailure && !(err.code === 'decode_failed' && truncated)) return err;
   const msg = (err as Error)?.message ?? String(err);
+  if (truncated) return new DecodeFailure('truncated', 'The file ends early: it is truncated (an interrupted download or copy?).');
   if (/pixel limit/i.test(msg)) return new DecodeFailure('too_many_pixels', 'The image has more pixels than the limit; it may be a decompression bomb.');
   if (/premature|truncat|end of (file|data|stream)|not enough|read error|unexpected end|EOF|corrupt|invalid|bad |CRC|incomplete|short/i.test(msg)) {
     return new DecodeFailure('truncated', `The image data is truncated or corrupt (${msg.split('\n')[0]}).`);
@@ -84,17 +87,87 @@ function padCentered(src: Uint8Array, w: number, h: number, size: number): Uint8
   return out;
 }
 
+/** Files up to this size are decoded in one sharp call, without reading the header first. */
+const DIRECT_DECODE_BYTES = 64 * 1024;
+
+/** Sprite-sized sources are resized in JS (see resample.ts); bigger ones go through libvips, whose shrink-on-load makes big JPEGs cheap. */
+function smallLimitFor(o: DecodeOptions): number {
+  return (4 * o.size) ** 2;
+}
+
+function finishSmall(rgba: Uint8Array, w: number, h: number, o: DecodeOptions): DecodedFrame {
+  const r = resampleRgba(rgba, w, h, o.size, o.fit, o.resampling);
+  const { hasAlpha, isGray } = inspect(r.rgba);
+  return { rgba: padCentered(r.rgba, r.width, r.height, o.size), hasAlpha, isGray };
+}
+
+async function toFrameWith(img: Sharp, sourcePixels: number, withAlpha: boolean, o: DecodeOptions): Promise<DecodedFrame> {
+  let data: Buffer;
+  let info: OutputInfo;
+  const small = sourcePixels <= smallLimitFor(o);
+  try {
+    if (!small && withAlpha) {
+      // With alpha, resize in 16 bits: libvips premultiplies before resizing, and in 8 bits
+      // faint pixels lose their colour (alpha 10 turns (12,34,56) into (0,25,51)). Only then:
+      // for opaque JPEGs the 16-bit path shifts colours through the ICC transform.
+      img = img.pipelineColourspace('rgb16');
+    }
+    if (!small) {
+      const kernel = o.resampling === 'nearest' ? sharp.kernel.nearest : sharp.kernel.lanczos3;
+      const fit = o.fit === 'contain' ? 'inside' : o.fit === 'cover' ? 'cover' : 'fill';
+      img = img.resize(o.size, o.size, { fit, kernel, position: 'centre' });
+    }
+    ({ data, info } = await img.toColourspace('srgb').ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
+  } catch (err) {
+    throw classify(err);
+  }
+  if (info.channels !== 4) throw new DecodeFailure('decode_failed', `Decoding gave ${info.channels} channels instead of 4.`);
+  const area = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (small) return finishSmall(area, info.width, info.height, o);
+  const { hasAlpha, isGray } = inspect(area);
+  return { rgba: padCentered(area, info.width, info.height, o.size), hasAlpha, isGray };
+}
+
+/** One full-size decode; resized in JS when small, else handed to libvips from the raw pixels. */
+async function decodeDirect(input: Buffer, format: ImageFormat, base: SharpOptions, o: DecodeOptions): Promise<DecodedImage> {
+  let data: Buffer;
+  let info: OutputInfo;
+  try {
+    ({ data, info } = await sharp(input, base).toColourspace('srgb').ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
+  } catch (err) {
+    throw classify(err, input, format);
+  }
+  if (info.channels !== 4) throw new DecodeFailure('decode_failed', `Decoding gave ${info.channels} channels instead of 4.`);
+  const { width, height } = info;
+  const area = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (width * height <= smallLimitFor(o)) return { width, height, frames: [finishSmall(area, width, height, o)] };
+  const withAlpha = inspect(area).hasAlpha;
+  return { width, height, frames: [await toFrameWith(sharp(area, { raw: { width, height, channels: 4 } }), width * height, withAlpha, o)] };
+}
+
 export async function decodeImage(bytes: Uint8Array, format: ImageFormat, o: DecodeOptions): Promise<DecodedImage> {
   decodeCount++;
   const input = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // failOn 'error' rejects truncated and corrupt data instead of decoding it as grey garbage;
   // limitInputPixels stops decompression bombs before their pixels are allocated.
   const base = { failOn: 'error' as const, limitInputPixels: o.maxPixels, autoOrient: true };
-  let meta: sharp.Metadata;
+  // Small files that are not vectors or multi-frame requests skip the separate header read:
+  // one decode at full size gives everything (sharp's calls cost as much to set up as to run).
+  const multiPage = o.frames === 'all' && format !== 'png';
+  if (format !== 'svg' && !multiPage && bytes.length <= DIRECT_DECODE_BYTES && !(format === 'png' && isApng(input))) {
+    try {
+      return await decodeDirect(input, format, base, o);
+    } catch (err) {
+      // An unclear failure (libvips may say just "Unknown error" when decodes fail at the same
+      // time) gets a second, slower look below: header first, then a decode, for a clear reason.
+      if (!(err instanceof DecodeFailure) || err.code !== 'decode_failed') throw err;
+    }
+  }
+  let meta: Metadata;
   try {
     meta = await sharp(input, base).metadata();
   } catch (err) {
-    throw classify(err);
+    throw classify(err, input, format);
   }
   const width = meta.autoOrient?.width ?? meta.width;
   const pageHeight = meta.pageHeight ?? meta.height;
@@ -108,30 +181,9 @@ export async function decodeImage(bytes: Uint8Array, format: ImageFormat, o: Dec
   let density: number | undefined;
   if (format === 'svg') density = Math.min(2400, Math.max(1, (72 * o.size * 2) / Math.min(width, height)));
 
-  const kernel = o.resampling === 'nearest' ? sharp.kernel.nearest : sharp.kernel.lanczos3;
-  const fit = o.fit === 'contain' ? 'inside' : o.fit === 'cover' ? 'cover' : 'fill';
-  const toFrame = async (img: sharp.Sharp, withAlpha: boolean): Promise<DecodedFrame> => {
-    let data: Buffer;
-    let info: sharp.OutputInfo;
-    try {
-      // With alpha, resize in 16 bits: libvips premultiplies before resizing, and in 8 bits the
-      // colour of faint pixels is lost (alpha 10 turns (12,34,56) into (0,25,51)). Only then:
-      // for opaque JPEGs the 16-bit path shifts colours through the ICC transform.
-      if (withAlpha) img = img.pipelineColourspace('rgb16');
-      ({ data, info } = await img
-        .resize(o.size, o.size, { fit, kernel, position: 'centre' })
-        .toColourspace('srgb')
-        .ensureAlpha()
-        .raw({ depth: 'uchar' })
-        .toBuffer({ resolveWithObject: true }));
-    } catch (err) {
-      throw classify(err);
-    }
-    if (info.channels !== 4) throw new DecodeFailure('decode_failed', `Decoding gave ${info.channels} channels instead of 4.`);
-    const area = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const { hasAlpha, isGray } = inspect(area);
-    return { rgba: padCentered(area, info.width, info.height, o.size), hasAlpha, isGray };
-  };
+  const smallLimit = smallLimitFor(o);
+  const finish = (rgba: Uint8Array, w: number, h: number) => finishSmall(rgba, w, h, o);
+  const toFrame = (img: Sharp, sourcePixels: number, withAlpha: boolean) => toFrameWith(img, sourcePixels, withAlpha, o);
 
   const frames: DecodedFrame[] = [];
   if (format === 'png' && isApng(input)) {
@@ -140,16 +192,25 @@ export async function decodeImage(bytes: Uint8Array, format: ImageFormat, o: Dec
     try {
       anim = await apngFrames(input, o.frames === 'all' ? MAX_FRAMES : 1, o.maxPixels);
     } catch (err) {
-      throw classify(err);
+      throw classify(err, input, format);
     }
     if (anim) {
-      for (const rgba of anim.frames) frames.push(await toFrame(sharp(rgba, { raw: { width: anim.width, height: anim.height, channels: 4 } }), true));
-      return { width: anim.width, height: anim.height, frames };
+      const { width: w, height: h } = anim;
+      for (const rgba of anim.frames) {
+        frames.push(w * h <= smallLimit ? finish(rgba, w, h) : await toFrame(sharp(rgba, { raw: { width: w, height: h, channels: 4 } }), w * h, true));
+      }
+      return { width: w, height: h, frames };
     }
   }
+  const rendered = density ? width * height * (density / 72) ** 2 : width * height;
+  const withAlpha = meta.hasAlpha === true && meta.space !== 'cmyk';
   const pageCount = o.frames === 'all' ? Math.min(meta.pages ?? 1, MAX_FRAMES) : 1;
-  for (let page = 0; page < pageCount; page++) {
-    frames.push(await toFrame(sharp(input, { ...base, page, pages: 1, ...(density ? { density } : {}) }), meta.hasAlpha === true && meta.space !== 'cmyk'));
+  try {
+    for (let page = 0; page < pageCount; page++) {
+      frames.push(await toFrame(sharp(input, { ...base, page, pages: 1, ...(density ? { density } : {}) }), rendered, withAlpha));
+    }
+  } catch (err) {
+    throw classify(err, input, format);
   }
   return { width, height, frames };
 }

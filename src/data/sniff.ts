@@ -64,3 +64,33 @@ export function sniffFormat(bytes: Uint8Array): Sniffed {
   if (looksLikeSvg(bytes)) return { kind: 'image', format: 'svg' };
   return { kind: 'unknown' };
 }
+
+/**
+ * Whether the file visibly ends early: PNG without a complete IEND chunk, JPEG without its
+ * end-of-image marker, GIF without its trailer. Used to name the reason when sharp's own
+ * message is unclear (libvips reports "Unknown error" when several decodes fail at once).
+ */
+export function looksTruncated(bytes: Uint8Array, format: ImageFormat): boolean {
+  const n = bytes.length;
+  if (format === 'png') {
+    let off = 8;
+    while (off + 12 <= n) {
+      const len = ((bytes[off] << 24) | (bytes[off + 1] << 16) | (bytes[off + 2] << 8) | bytes[off + 3]) >>> 0;
+      const type = ascii(bytes, off + 4, off + 8);
+      if (off + 12 + len > n) return true;
+      if (type === 'IEND') return false;
+      off += 12 + len;
+    }
+    return true;
+  }
+  if (format === 'jpeg') {
+    // Trailing padding after EOI is common; look for FF D9 near the end.
+    for (let i = n - 2; i >= Math.max(0, n - 1024); i--) if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return false;
+    return true;
+  }
+  if (format === 'gif') {
+    for (let i = n - 1; i >= Math.max(0, n - 16); i--) if (bytes[i] === 0x3b) return false;
+    return true;
+  }
+  return false;
+}

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type CreateRaw } from 'sharp';
 import { importImages, type ImportProgress } from '../../../src/data/import';
 import { decodedFileCount } from '../../../src/data/decode';
 import { openDataset } from '../../../src/data/store';
@@ -199,7 +199,7 @@ describe('options', () => {
     const root = path.join(tmp, 'src');
     await fs.mkdir(root);
     const colours: Array<[number, number, number, number]> = [[255, 0, 0, 255], [0, 255, 0, 255], [0, 0, 255, 255]];
-    const gif = await sharp(Buffer.concat(colours.map((c) => solid(16, 16, c))), { raw: { width: 16, height: 48, channels: 4, pageHeight: 16 } as sharp.CreateRaw }).gif().toBuffer();
+    const gif = await sharp(Buffer.concat(colours.map((c) => solid(16, 16, c))), { raw: { width: 16, height: 48, channels: 4, pageHeight: 16 } as CreateRaw }).gif().toBuffer();
     await fs.writeFile(path.join(root, 'a.gif'), gif);
     // libvips alone sees only the first APNG frame; the importer splits the animation itself.
     await fs.writeFile(path.join(root, 'b.png'), encodeApng(16, 16, [solid(16, 16, colours[0]), solid(16, 16, colours[2])]));
