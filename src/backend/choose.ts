@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { AtlasError } from '../errors';
 import { loadOptionalPackage, wasmBinaryFolder } from './resolve';
-import { registerWasmTrainingKernels } from './wasm/register';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm/register';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -68,7 +68,7 @@ async function describe(name: BackendName, reason: string): Promise<BackendInfo>
   if (name === 'wasm') {
     info.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     info.threads = Math.max(1, getThreadsCount());
-    info.customKernels = registerWasmTrainingKernels();
+    info.customKernels = [...WASM_TRAINING_KERNELS]; // registered by tryWasm
   } else if (name === 'tensorflow') {
     // libtensorflow sizes its intra-op pool to the machine.
     info.threads = os.availableParallelism();
