@@ -61,7 +61,7 @@ export function fileWeightsHandler(dir: string, names: { json: string; bin: stri
         modelTopology: json.modelTopology ?? undefined,
         weightSpecs,
         weightData,
-        userDefinedMetadata: json.userDefinedMetadata ?? {},
+        userDefinedMetadata: (json.userDefinedMetadata ?? {}) as Record<string, {}>,
       };
     },
   };
@@ -70,7 +70,7 @@ export function fileWeightsHandler(dir: string, names: { json: string; bin: stri
 /** Save named tensors (float32) through a handler with our metadata. */
 export async function saveNamedTensors(handler: tf.io.IOHandler, tensors: tf.NamedTensorMap, metadata: Record<string, unknown>, format: string): Promise<void> {
   const { data, specs } = await tf.io.encodeWeights(tensors);
-  await handler.save!({ format, weightSpecs: specs, weightData: data, userDefinedMetadata: metadata });
+  await handler.save!({ format, weightSpecs: specs, weightData: data, userDefinedMetadata: metadata as Record<string, {}> });
 }
 
 /** Load named tensors and the metadata; the caller disposes the tensors. */

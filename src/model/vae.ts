@@ -72,7 +72,7 @@ export class Vae {
       const { mu, logvar } = this.encode(x);
       const z = tf.reshape(reparameterize(mu, logvar, eps), [k * B, J]) as tf.Tensor2D;
       const out = this.decodeRaw(z);
-      const xk = k === 1 ? x : (tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, ...x.shape.slice(1)]) as tf.Tensor4D);
+      const xk = k === 1 ? x : (tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D);
       const { perImage, sigma2 } = this.likelihood.nll(xk, out, opts.mode);
       const nll = tf.reshape(perImage, [k, B]);
       const klPerDimB = gaussianKlPerDim(mu, logvar);
@@ -85,17 +85,17 @@ export class Vae {
       const iwae = tf.mean(logMeanExp(tf.add(tf.neg(nll), tf.sub(logPrior, logQ)), 0)) as tf.Scalar;
       let loss: tf.Scalar;
       if (k === 1) {
-        loss = tf.add(recon, tf.mul(opts.beta, klTerm(klPerDimB, opts.freeBits)));
+        loss = tf.add(recon, tf.mul(opts.beta, klTerm(klPerDimB, opts.freeBits))) as tf.Scalar;
       } else {
         const logW = tf.add(tf.neg(nll), tf.mul(opts.beta, tf.sub(logPrior, logQ)));
-        loss = tf.neg(tf.mean(logMeanExp(logW, 0)));
+        loss = tf.neg(tf.mean(logMeanExp(logW, 0))) as tf.Scalar;
       }
       const terms: ObjectiveTerms = {
         loss,
         recon,
         kl,
         klPerDim: tf.mean(klPerDimB, 0) as tf.Tensor1D,
-        elbo: tf.neg(tf.add(recon, kl)),
+        elbo: tf.neg(tf.add(recon, kl)) as tf.Scalar,
         iwae,
       };
       if (sigma2) terms.sigma2 = sigma2;
@@ -111,7 +111,7 @@ export class Vae {
     return tf.tidy(() => {
       const [k, B, J] = eps.shape;
       const z = tf.reshape(reparameterize(mu, logvar, eps), [k * B, J]) as tf.Tensor2D;
-      const xk = tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, ...x.shape.slice(1)]) as tf.Tensor4D;
+      const xk = tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D;
       const nll = tf.reshape(this.likelihood.nll(xk, this.decodeRaw(z), 'eval').perImage, [k, B]);
       const logPrior = logStdNormal(tf.reshape(z, [k, B, J]));
       const logQ = logPosteriorFromEps(tf.expandDims(logvar, 0), eps);

@@ -75,7 +75,7 @@ describe('linear-Gaussian check (probabilistic PCA)', () => {
     it(`a linear VAE with ${{ 'gaussian-learned': 'learned', 'gaussian-fixed': 'fixed (true)', 'gaussian-calibrated': 'calibrated (closed-form)' }[likelihood]} noise reaches ELBO and IWAE within 1% of the exact log-likelihood`, async () => {
       const base = {
         architecture: 'mlp',
-        hiddenUnits: [],
+        hiddenUnits: [] as number[],
         latentDim: J,
         likelihood,
         gaussianMean: 'linear',

@@ -30,7 +30,7 @@ describe('closed-form KL', () => {
     let v = 0;
     for (const s of samples) v += (s - mean) ** 2;
     const se = Math.sqrt(v / (n - 1) / n);
-    const total = closed.reduce((a, b) => a + b, 0);
+    const total = Array.from(closed).reduce((a, b) => a + b, 0);
     expect(Math.abs(mean - total)).toBeLessThan(4 * se);
   });
 
