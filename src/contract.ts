@@ -240,6 +240,232 @@ export interface TrainRunReport {
 }
 
 // ---------------------------------------------------------------------------------------
+// Latent tools (src/latent, src/export)
+//
+// Binary arrays travel as base64 of little-endian bytes: "f32" = Float32Array, "i32" =
+// Int32Array, "u8" = Uint8Array. 3x3 matrices are column-major (Three.js Matrix3.fromArray).
+
+const latentPath = z.string().min(1).max(4096);
+/** A latent vector; its length must equal the model's latent size (the engine checks). */
+const latentVector = z.array(z.number()).min(1).max(64);
+/** A dataset image (stands for its posterior mean mu(x)) or an explicit latent vector. */
+export const latentPointSchema = z.union([z.object({ index: z.number().int().min(0) }).strict(), z.object({ z: latentVector }).strict()]);
+/** Three latent dimensions to use as the 3D axes instead of PCA; null = PCA (J > 3). */
+const latentAxes = z.tuple([z.number().int().min(0).max(63), z.number().int().min(0).max(63), z.number().int().min(0).max(63)]).nullable().default(null);
+/** The model (newest checkpoint of runDir) and the dataset it was trained on. */
+const runAndDataset = { runDir: latentPath, dataset: latentPath };
+
+export const interpolateSpecSchema = z
+  .object({
+    ...runAndDataset,
+    /** Two or more points; the path visits them in order. */
+    waypoints: z.array(latentPointSchema).min(2).max(64),
+    method: z.enum(['linear', 'slerp', 'geodesic']).default('slerp'),
+    /** Frames per segment, both ends included (a path of W waypoints has (W-1)(frames-1)+1 frames). */
+    frames: z.number().int().min(2).max(256).default(16),
+    geodesic: z
+      .object({
+        iterations: z.number().int().min(1).max(5000).default(200),
+        learningRate: z.number().gt(0).max(1).default(0.05),
+        /** Stop once the gradient norm falls below this share of its first value. */
+        tolerance: z.number().min(0).max(1).default(1e-3),
+      })
+      .strict()
+      .default({ iterations: 200, learningRate: 0.05, tolerance: 1e-3 }),
+    axes: latentAxes,
+  })
+  .strict();
+
+export const sampleSpecSchema = z
+  .object({
+    ...runAndDataset,
+    count: z.number().int().min(1).max(1024).default(16),
+    /** tau: z ~ N(0, tau^2 I); around an image, the posterior's sigma is scaled by tau. */
+    temperature: z.number().min(0).max(10).default(1),
+    seed: z.number().int().min(0).default(0),
+    /** Sample q(z|x) of this image instead of the prior. */
+    around: z.object({ index: z.number().int().min(0) }).strict().nullable().default(null),
+    /** Add the likelihood's per-pixel noise (a real sample of p(x|z)) instead of the mean image. */
+    pixelNoise: z.boolean().default(false),
+    /** For each generated image, find the nearest training image in pixel space. */
+    memorisation: z.boolean().default(true),
+    axes: latentAxes,
+  })
+  .strict();
+
+export const traverseSpecSchema = z
+  .object({
+    ...runAndDataset,
+    /** The point whose dimensions are swept (an image's mu or a vector); null = the origin. */
+    base: latentPointSchema.nullable().default(null),
+    /** Dimensions to sweep, one row each; null = all. */
+    dims: z.array(z.number().int().min(0).max(63)).min(1).max(64).nullable().default(null),
+    /** Values per row, evenly from -range to range. */
+    steps: z.number().int().min(2).max(64).default(7),
+    range: z.number().gt(0).max(10).default(3),
+    pixelNoise: z.boolean().default(false),
+    seed: z.number().int().min(0).default(0),
+    memorisation: z.boolean().default(false),
+    axes: latentAxes,
+  })
+  .strict();
+
+export type InterpolateSpecIn = z.input<typeof interpolateSpecSchema>;
+export type SampleSpecIn = z.input<typeof sampleSpecSchema>;
+export type TraverseSpecIn = z.input<typeof traverseSpecSchema>;
+
+export const exportOptionsSchema = z
+  .object({
+    /** What to decode: the same specs as latent.interpolate/sample/traverse, or latent vectors. */
+    source: z.union([
+      z.object({ interpolate: interpolateSpecSchema }).strict(),
+      z.object({ sample: sampleSpecSchema }).strict(),
+      z.object({ traverse: traverseSpecSchema }).strict(),
+      z.object({ latents: z.object({ runDir: latentPath, z: z.array(latentVector).min(1).max(4096) }).strict() }).strict(),
+    ]),
+    outDir: latentPath,
+    formats: z.array(z.enum(['png', 'sheet', 'gif', 'webp'])).min(1).default(['png', 'sheet']),
+    /** File name pattern: {i} = frame number (zero-padded), {n} = frame count; no extension. */
+    name: z.string().regex(/^[\w.{}-]{1,100}$/).default('frame-{i}'),
+    /** Base name for the sheet, its atlas and the animations. */
+    sheetName: z.string().regex(/^[\w.-]{1,100}$/).default('sheet'),
+    /** Nearest-neighbour upscale factor. */
+    scale: z.number().int().min(1).max(8).default(1),
+    /** Frame delay of GIF/WebP animations. */
+    delayMs: z.number().int().min(10).max(10_000).default(100),
+    /** Play forwards then backwards (without repeating the end frames). */
+    pingPong: z.boolean().default(false),
+    /** Animation loop count; 0 = forever. */
+    loop: z.number().int().min(0).max(65_535).default(0),
+    /** Sheet columns; null = a square-ish grid. */
+    columns: z.number().int().min(1).max(256).nullable().default(null),
+    /** Replace files that exist; otherwise refuse and name them. */
+    overwrite: z.boolean().default(false),
+  })
+  .strict();
+
+export type ExportOptionsIn = z.input<typeof exportOptionsSchema>;
+
+/** Decoded images packed into one RGBA PNG grid, row by row. */
+export interface ImageStrip {
+  /** PNG bytes, base64. */
+  png: string;
+  count: number;
+  columns: number;
+  /** Cell size in pixels. */
+  cell: number;
+}
+
+export interface LatentEncodeReport {
+  count: number;
+  latentDim: number;
+  /** Training step of the checkpoint used. */
+  step: number;
+  /** The checkpoint folder used. */
+  checkpoint: string;
+  datasetHash: string;
+  /** True when latents.bin already held this model's encoding of this dataset. */
+  cached: boolean;
+  seconds: number;
+  meanKl: number;
+  meanReconError: number;
+}
+
+/** y = P (z - m); a 3D point maps back as z = m + P^T y. */
+export interface LatentProjectionMap {
+  method: 'pca' | 'axes';
+  /** The latent dimensions used as axes ('axes'), else null. */
+  axes: [number, number, number] | null;
+  /** m, length J. */
+  centre: number[];
+  /** P: three rows of length J. */
+  components: [number[], number[], number[]];
+  /** Share of the means' variance along each axis. */
+  explained: [number, number, number];
+}
+
+export interface LatentProjection extends LatentEncodeReport {
+  projection: LatentProjectionMap;
+  /** f32 count x 3: y per image. */
+  points: string;
+  labels: string[];
+  /** i32 count: index into labels, -1 for none. */
+  labelIndex: string;
+  /** u8 count: 0 = train, 1 = validation. */
+  split: string;
+  /** f32 count: mean squared pixel error of g(mu) (pixel values in [0, 1]). */
+  reconError: string;
+  /** f32 count: KL(q(z|x) || p(z)) in nats. */
+  kl: string;
+  /**
+   * f32 count x 9: per image a column-major 3x3 matrix whose columns are the axes of the
+   * projected posterior ellipsoid S = P diag(sigma^2) P^T at k = 1 (half-length sqrt(eigenvalue));
+   * scale by k from ellipsoidK for 19.9%, 73.8%, 95% of the mass.
+   */
+  ellipsoids: string;
+  ellipsoidK: [number, number, number];
+  /** The prior N(0, I) under the same map: centre -P m, axes of P P^T (column-major, k = 1). */
+  prior: { centre: [number, number, number]; axes: number[] };
+}
+
+export interface LatentDecodeResult {
+  /** The latent vectors decoded (points mapped back with z = m + P^T y). */
+  z: number[][];
+  strip: ImageStrip;
+}
+
+export interface LatentNeighbours {
+  /** Per query, the k nearest dataset images by Euclidean distance between posterior means. */
+  neighbours: { indices: number[]; distances: number[] }[];
+}
+
+export interface LatentPathResult {
+  method: 'linear' | 'slerp' | 'geodesic';
+  /** Frames x J. */
+  z: number[][];
+  /** f32 frames x 3 under the dataset's projection. */
+  points: string;
+  strip: ImageStrip;
+  /** Image-space length sum ||g(z_{i+1}) - g(z_i)|| of this path (pixel values in [0, 1]). */
+  length: number;
+  /** The same for the linear path through the same waypoints and frame count. */
+  linearLength: number;
+  /** Geodesic only: optimisation steps taken and the path energy before and after. */
+  geodesic?: { iterations: number; energyStart: number; energyEnd: number; converged: boolean };
+}
+
+/** Memorisation check for one generated image. */
+export interface NearestTraining {
+  index: number;
+  /** Root mean square pixel difference (pixel values in [0, 1]). */
+  rms: number;
+}
+
+export interface LatentGenerated {
+  z: number[][];
+  points: string;
+  strip: ImageStrip;
+  /** Present when the memorisation check ran: one entry per generated image. */
+  nearest: NearestTraining[] | null;
+}
+
+export interface LatentTraversal extends LatentGenerated {
+  /** Rows of the strip: one swept dimension each. */
+  dims: number[];
+  /** Columns: the values each dimension takes. */
+  values: number[];
+}
+
+export interface ExportReport {
+  outDir: string;
+  frames: number;
+  /** Every file written, absolute paths. */
+  files: string[];
+  width: number;
+  height: number;
+}
+
+// ---------------------------------------------------------------------------------------
 // Engine requests
 
 export const engineRequests = {
@@ -321,6 +547,19 @@ export const engineRequests = {
   'train.control': {
     payload: z.object({ action: z.enum(['pause', 'resume', 'stop']) }).strict(),
     result: result<{ running: boolean; paused: boolean }>(),
+  },
+  /**
+   * Encode every image of a dataset with the newest checkpoint of runDir (cached in
+   * runDir/latents.bin; encodes again only when the weights or the dataset changed). Progress.
+   */
+  'latent.encode': {
+    payload: z.object({ ...runAndDataset, batchSize: z.number().int().min(1).max(4096).default(256), force: z.boolean().default(false) }).strict(),
+    result: result<LatentEncodeReport>(),
+  },
+  /** The 3D view of the latent space: points, colouring data, posterior ellipsoids, the prior. */
+  'latent.project': {
+    payload: z.object({ ...runAndDataset, axes: latentAxes, batchSize: z.number().int().min(1).max(4096).default(256) }).strict(),
+    result: result<LatentProjection>(),
   },
 } as const;
 

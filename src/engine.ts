@@ -10,6 +10,7 @@ import { measureMatmulSpeed } from './backend/measure-speed';
 import type { EngineHandlers } from './host/handler';
 import { datasetInfo, datasetThumbnails, importDataset, stageDatasetFiles } from './data/engine-api';
 import { controlTraining, runTraining } from './train/engine-api';
+import { encodeLatents, projectLatents } from './latent/engine-api';
 import { parentTransport, runEngineLoop } from './host/engine-loop';
 import type { BackendLabel, EngineInfo } from './contract';
 import { APP_VERSION } from './version';
@@ -28,6 +29,8 @@ export const handlers: EngineHandlers = {
   'dataset.thumbnails': datasetThumbnails,
   'train.run': (payload, ctx) => runTraining(payload, ctx, backendLabel),
   'train.control': controlTraining,
+  'latent.encode': encodeLatents,
+  'latent.project': projectLatents,
 };
 
 function staticInfo(): EngineInfo {
