@@ -1,0 +1,76 @@
+/**
+ * The latent channels of the contract (latent.*), as engine handlers over src/latent.
+ */
+import type { LatentEncodeReport, LatentProjection, LatentProjectionMap } from '../contract';
+import type { EngineHandler, HandlerContext } from '../host/handler';
+import { ELLIPSOID_K, posteriorEllipsoids, priorEllipsoid } from './ellipsoids';
+import { projectPoints, type Projection } from './projection';
+import { latentSession, projectionOf, type LatentSession, type SessionOptions } from './session';
+import { float32Base64, int32Base64, uint8Base64 } from './wire';
+
+export function sessionOptions(ctx: HandlerContext, extra: Pick<SessionOptions, 'batchSize' | 'force'> = {}): SessionOptions {
+  const started = performance.now();
+  return {
+    ...extra,
+    signal: ctx.signal,
+    onProgress: (done, total) => {
+      const rate = done / Math.max((performance.now() - started) / 1000, 1e-3);
+      ctx.progress({ phase: 'encoding', done, total, rate, etaSeconds: (total - done) / rate });
+    },
+  };
+}
+
+function encodeReport(s: LatentSession): LatentEncodeReport {
+  const { latents } = s;
+  let kl = 0;
+  let err = 0;
+  for (let i = 0; i < latents.count; i++) {
+    kl += latents.kl[i];
+    err += latents.reconError[i];
+  }
+  return {
+    count: latents.count,
+    latentDim: latents.latentDim,
+    step: s.run.model.metadata.step,
+    checkpoint: s.run.modelDir,
+    datasetHash: s.dataset.index.datasetHash,
+    cached: s.cached,
+    seconds: s.seconds,
+    meanKl: latents.count ? kl / latents.count : 0,
+    meanReconError: latents.count ? err / latents.count : 0,
+  };
+}
+
+export function projectionMap(p: Projection): LatentProjectionMap {
+  return {
+    method: p.method,
+    axes: p.axes,
+    centre: Array.from(p.centre),
+    components: p.components.map((r) => Array.from(r)) as LatentProjectionMap['components'],
+    explained: p.explained,
+  };
+}
+
+export const encodeLatents: EngineHandler<'latent.encode'> = async ({ runDir, dataset, batchSize, force }, ctx) =>
+  encodeReport(await latentSession(runDir, dataset, sessionOptions(ctx, { batchSize, force })));
+
+export const projectLatents: EngineHandler<'latent.project'> = async ({ runDir, dataset, axes, batchSize }, ctx): Promise<LatentProjection> => {
+  const s = await latentSession(runDir, dataset, sessionOptions(ctx, { batchSize }));
+  const p = projectionOf(s, axes);
+  const { latents } = s;
+  const { index } = s.dataset;
+  const labelOf = new Map(index.labels.map((l, i) => [l, i]));
+  return {
+    ...encodeReport(s),
+    projection: projectionMap(p),
+    points: float32Base64(projectPoints(p, latents.mu, latents.count)),
+    labels: index.labels,
+    labelIndex: int32Base64(index.items.map((it) => (it.label === null ? -1 : (labelOf.get(it.label) ?? -1)))),
+    split: uint8Base64(Uint8Array.from(index.items, (it) => (it.split === 'val' ? 1 : 0))),
+    reconError: float32Base64(latents.reconError),
+    kl: float32Base64(latents.kl),
+    ellipsoids: float32Base64(posteriorEllipsoids(p, latents.logvar, latents.count)),
+    ellipsoidK: [...ELLIPSOID_K],
+    prior: priorEllipsoid(p),
+  };
+};

@@ -1,0 +1,53 @@
+/**
+ * What the latent channels share: the run's model, the dataset, its encoding (memory, then
+ * latents.bin, then a fresh encode) and the projection computed from it.
+ */
+import path from 'node:path';
+import { openDatasetCached } from '../data/engine-api';
+import type { Dataset } from '../data/store';
+import { encodeDataset, checkCompatible, type Latents } from './encode';
+import { readLatents, writeLatents, type LatentsKey } from './latents-file';
+import { axesProjection, pcaProjection, type Projection } from './projection';
+import { runModel, type RunModel } from './run-model';
+
+export interface LatentSession {
+  run: RunModel;
+  dataset: Dataset;
+  latents: Latents;
+  /** True when the encoding came from memory or latents.bin. */
+  cached: boolean;
+  seconds: number;
+}
+
+let memory: { key: string; latents: Latents } | null = null;
+
+export interface SessionOptions {
+  batchSize?: number;
+  force?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function latentSession(runDir: string, datasetDir: string, opts: SessionOptions = {}): Promise<LatentSession> {
+  const started = performance.now();
+  const run = await runModel(runDir);
+  const dataset = await openDatasetCached(datasetDir);
+  checkCompatible(run.model, dataset);
+  const key: LatentsKey = { modelKey: run.modelKey, datasetHash: dataset.index.datasetHash, count: dataset.index.count, latentDim: run.model.config.latentDim };
+  const memoryKey = JSON.stringify([path.resolve(runDir), key]);
+  let latents: Latents | null = null;
+  let cached = true;
+  if (!opts.force) latents = memory?.key === memoryKey ? memory.latents : await readLatents(runDir, key);
+  if (!latents) {
+    cached = false;
+    latents = await encodeDataset(run.model, dataset, { batchSize: opts.batchSize, signal: opts.signal, onProgress: opts.onProgress });
+    await writeLatents(runDir, key, latents, { step: run.model.metadata.step, checkpoint: run.modelDir });
+  }
+  memory = { key: memoryKey, latents };
+  return { run, dataset, latents, cached, seconds: (performance.now() - started) / 1000 };
+}
+
+export function projectionOf(s: Pick<LatentSession, 'latents'>, axes: [number, number, number] | null): Projection {
+  const { mu, count, latentDim } = s.latents;
+  return axes ? axesProjection(mu, count, latentDim, axes) : pcaProjection(mu, count, latentDim);
+}
