@@ -298,7 +298,7 @@ async function benchTrainStep(lines: BenchLine[], peak: number): Promise<void> {
   tf.dispose([l, x, eps, ...cpuNet.vars]);
   opt.dispose();
   await tf.setBackend('wasm');
-  lines.push({ bench: 'train_step', metric: 'images_per_s', value: round(cpuImagesPerS), unit: 'img/s', backend: 'cpu', batch: cpuBatch, ms_per_step: round(cpuMs) });
+  lines.push({ bench: 'train_step', metric: 'images_per_s', value: round(cpuImagesPerS), unit: 'img/s', backend: 'cpu', ...context, batch: cpuBatch, ms_per_step: round(cpuMs) });
   lines.push({ bench: 'train_step', metric: 'speedup_vs_cpu', value: round(imagesPerS / cpuImagesPerS), unit: 'x', backend: 'wasm', ...context, cpu_batch: cpuBatch });
 }
 
@@ -309,6 +309,6 @@ export async function run(): Promise<BenchLine[]> {
   await benchTrainStep(lines, peak);
   // Other processes share these 2 cores; the 1-minute load average says how much.
   const load1m = round(os.loadavg()[0], 2);
-  for (const line of lines) Object.assign(line, { simd: info.simd, load1m });
+  for (const line of lines) Object.assign(line, line.backend === 'wasm' ? { simd: info.simd, load1m } : { load1m });
   return lines;
 }
