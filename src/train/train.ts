@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { AtlasError, throwIfCancelled } from '../errors';
-import { updateCalibration } from '../model/likelihood';
 import { wrapModel, type LoadedModel } from '../model/load';
 import { betaAt, bitsPerDim } from '../model/objective';
 import { Rng } from '../model/rng';
@@ -11,6 +10,7 @@ import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from '
 import type { TrainControl } from './control';
 import { fromDataset, toUint8, type ImageSource } from './data';
 import { evaluate } from './evaluate';
+import { trainStep } from './step';
 import type { EpochSummary, LossNumbers, PreviewImages, TrainEvent, ValidationSummary } from './events';
 import type { Dataset } from '../data/store';
 
@@ -98,8 +98,6 @@ export async function train(config: Partial<TrainConfig>, data: ImageSource | Pi
   let epochShuffleState = pos.shuffleState;
   if (pos.offset > 0) perm = shuffleRng.permutation(n);
 
-  const params = vae.store.trainable();
-  const nameOf = new Map(params.map((p) => [p.variable.name, p.name]));
   const batch = new Float32Array(B * D);
   const previewIdx = (valIdx.length > 0 ? valIdx : trainIdx).slice(0, cfg.previewCount);
   let lastCheckpoint: string | null = null;
@@ -166,7 +164,7 @@ export async function train(config: Partial<TrainConfig>, data: ImageSource | Pi
         const b = idx.length;
         source.fill(idx, batch);
         const beta = betaAt(pos.step, cfg.beta, cfg.warmupSteps);
-        const m = trainStep(vae, adam, params, nameOf, batch.subarray(0, b * D), [b, height, width, channels], noiseRng.normals(K * b * J), K, beta, cfg.freeBits);
+        const m = trainStep(vae, adam, batch.subarray(0, b * D), [b, height, width, channels], noiseRng.normals(K * b * J), { k: K, beta, freeBits: cfg.freeBits });
         pos.offset += b;
         pos.step++;
         stepsThisRun++;
@@ -215,40 +213,6 @@ export async function train(config: Partial<TrainConfig>, data: ImageSource | Pi
     adam.dispose();
     throw err;
   }
-}
-
-/** One optimiser step; returns the batch's numbers. Everything it allocates is freed. */
-function trainStep(
-  vae: Vae,
-  adam: Adam,
-  params: { name: string; variable: tf.Variable }[],
-  nameOf: Map<string, string>,
-  pixels: Float32Array,
-  shape: [number, number, number, number],
-  noise: Float32Array,
-  k: number,
-  beta: number,
-  freeBits: number,
-): Omit<LossNumbers, 'bitsPerDim'> {
-  const x = tf.tensor4d(pixels, shape);
-  const eps = tf.tensor3d(noise, [k, shape[0], noise.length / (k * shape[0])]);
-  let kept: tf.Tensor[] = [];
-  let sigma2: tf.Scalar | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const t = vae.objective(x, eps, { beta, freeBits, mode: 'train' });
-    kept = [t.recon, t.kl, t.elbo, t.iwae].map((v) => tf.keep(v));
-    tf.dispose(t.klPerDim);
-    if (t.sigma2) sigma2 = tf.keep(t.sigma2);
-    return t.loss;
-  }, params.map((p) => p.variable));
-  const named: tf.NamedTensorMap = {};
-  for (const [vname, g] of Object.entries(grads)) named[nameOf.get(vname)!] = g;
-  adam.apply(params, named);
-  if (sigma2) updateCalibration(vae.store, sigma2);
-  const values = tf.tidy(() => tf.stack([value, ...kept]).dataSync());
-  tf.dispose([x, eps, value, ...kept, ...Object.values(grads)]);
-  if (sigma2) sigma2.dispose();
-  return { loss: values[0], recon: values[1], kl: values[2], elbo: values[3], iwae: values[4] };
 }
 
 async function validate(vae: Vae, source: ImageSource, valIdx: number[], cfg: ResolvedTrainConfig, epoch: number, signal?: AbortSignal): Promise<ValidationSummary | null> {
