@@ -133,6 +133,7 @@ export async function createDatasetWriter(dir: string, shape: { size: number; ch
   } catch (err) {
     throw ioError('create the folder', parent, err);
   }
+  await removeStaleTempDirs(parent, path.basename(target));
   const tempDir = path.join(parent, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   let handle: fs.FileHandle | undefined;
   try {
@@ -242,6 +243,26 @@ export async function createDatasetWriter(dir: string, shape: { size: number; ch
     },
     abort,
   };
+}
+
+/** Temp folders older than this were left by a crash, not by an import still running. */
+const STALE_TEMP_MS = 6 * 3600 * 1000;
+
+/** Remove temp folders a crashed import of the same target left behind (they never hold a dataset the app opens). */
+async function removeStaleTempDirs(parent: string, base: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(parent);
+  } catch {
+    return;
+  }
+  const prefix = `.${base}.`;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !/\.tmp(\.old)?$/.test(name)) continue;
+    const full = path.join(parent, name);
+    const st = await fs.stat(full).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > STALE_TEMP_MS) await fs.rm(full, { recursive: true, force: true }).catch(() => {});
+  }
 }
 
 /** Rename the finished temp folder onto the target, moving an older dataset out of the way first. */

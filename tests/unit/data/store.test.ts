@@ -62,6 +62,18 @@ describe('dataset store', () => {
     expect(await fs.readdir(tmp)).toEqual([]);
   });
 
+  it('clears temp folders a crashed import left behind', async () => {
+    const stale = path.join(tmp, '.ds.abc123.tmp');
+    await fs.mkdir(stale);
+    await fs.writeFile(path.join(stale, 'pixels.bin'), new Uint8Array(10));
+    const old = new Date(Date.now() - 24 * 3600 * 1000);
+    await fs.utimes(stale, old, old);
+    const fresh = path.join(tmp, '.ds.def456.tmp'); // maybe another import still running: kept
+    await fs.mkdir(fresh);
+    await writeDataset(path.join(tmp, 'ds'), { size: 1, channels: 1 }, { options: {}, items: [item(0)], labels: [] }, new Uint8Array([1]));
+    expect((await fs.readdir(tmp)).sort()).toEqual(['.ds.def456.tmp', 'ds']);
+  });
+
   it('replaces an older dataset in place', async () => {
     const dir = path.join(tmp, 'ds');
     await writeDataset(dir, { size: 1, channels: 1 }, { options: {}, items: [item(0)], labels: [] }, new Uint8Array([7]));
