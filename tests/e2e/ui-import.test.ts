@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { screenshot } from '../helpers/browser';
+import { importByPath, openApp, startUiSession, watchForTestId, writeImageFolder, type UiSession } from '../helpers/ui-app';
+
+/**
+ * Importing a folder with broken files through the real UI in web mode: progress shows, the
+ * report names each broken file with its reason, and the grid shows one cell per good image.
+ */
+let session: UiSession;
+beforeAll(async () => {
+  session = await startUiSession();
+});
+afterAll(() => session?.close());
+
+describe('dataset import in the UI', () => {
+  it('imports a folder by path, reports each broken file with its reason and shows the rest in the grid', async () => {
+    const folder = path.join(session.tmp, 'sprites');
+    const { good, broken } = await writeImageFolder(folder, 24);
+    const { page, errors } = await openApp(session);
+    await screenshot(page, 'ui-import-01-empty');
+
+    const sawProgress = await watchForTestId(page, 'import-progress');
+    await importByPath(page, folder);
+    expect(await sawProgress()).toBe(true);
+
+    await expect.poll(() => page.getByTestId('import-imported').textContent()).toBe(String(good.length));
+    expect(await page.getByTestId('import-skipped-count').textContent()).toBe(String(broken.length));
+    const items = page.getByTestId('skipped-item');
+    expect(await items.count()).toBe(broken.length);
+    for (const b of broken) {
+      const item = items.filter({ hasText: b.name });
+      expect(await item.count()).toBe(1);
+      expect(await item.getAttribute('data-code')).toBe(b.code);
+      // The reason is a sentence, not just a code.
+      expect(((await item.textContent()) ?? '').length).toBeGreaterThan(b.name.length + 10);
+    }
+
+    // Filter the report by reason: only the empty file remains.
+    await page.getByTestId('skip-filter').selectOption('empty_file');
+    expect(await items.count()).toBe(1);
+    expect(await items.first().getAttribute('data-code')).toBe('empty_file');
+
+    // The grid: one cell per imported image, each drawn from a thumbnail page.
+    await expect.poll(() => page.getByTestId('thumb-cell').count()).toBe(good.length);
+    await expect.poll(() => page.locator('[data-testid="thumb-cell"]:not(.loading)').count(), { timeout: 15_000 }).toBe(good.length);
+    expect(await page.getByTestId('dataset-count').textContent()).toContain(`${good.length} images`);
+
+    // Selecting a cell shows it in the inspector.
+    await page.getByTestId('thumb-cell').nth(3).click();
+    expect(await page.getByTestId('inspector-index').textContent()).toContain(`#4 of ${good.length}`);
+    await screenshot(page, 'ui-import-02-report-and-grid');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('uploads the same folder from the browser (web mode) and imports it through staging', async () => {
+    const folder = path.join(session.tmp, 'upload');
+    const { good, broken } = await writeImageFolder(path.join(folder, 'cats'), 10);
+    // A different size, so no dog duplicates a cat (dedupe is on by default).
+    await writeImageFolder(path.join(folder, 'dogs'), 6, 28);
+    const { page, errors } = await openApp(session);
+    await page.getByTestId('upload-folder').setInputFiles(folder);
+    await page.getByTestId('import-report').waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.getByTestId('import-imported').textContent()).toBe(String(good.length + 6));
+    expect(await page.getByTestId('import-skipped-count').textContent()).toBe(String(broken.length * 2));
+    // Subfolders of the uploaded folder keep their names, so the labels come through.
+    expect(await page.getByTestId('import-report').textContent()).toContain('2 labels');
+    await expect.poll(() => page.getByTestId('thumb-cell').count()).toBe(good.length + 6);
+    await screenshot(page, 'ui-import-03-uploaded');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a missing folder as an error in words with what to do', async () => {
+    const { page, errors } = await openApp(session);
+    await page.getByTestId('folder-path').fill(path.join(session.tmp, 'no-such-folder'));
+    await page.getByTestId('import-path').click();
+    const box = page.getByTestId('import-error');
+    await box.waitFor({ timeout: 30_000 });
+    expect(await box.textContent()).toContain('no-such-folder');
+    await screenshot(page, 'ui-import-04-error');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, watchConsole } from './browser';
+import { startWebMode, type WebModeServer } from './web-mode';
+import { writeBroken, writePngs } from './images';
+
+/** Web mode with its own workspace folder, and a browser on it; one per test file. */
+export interface UiSession {
+  server: WebModeServer;
+  browser: Browser;
+  workspace: string;
+  tmp: string;
+  close(): Promise<void>;
+}
+
+export async function startUiSession(): Promise<UiSession> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'atlas-ui-'));
+  const workspace = path.join(tmp, 'workspace');
+  const server = await startWebMode({ LATENT_ATLAS_WORKSPACE: workspace });
+  const browser = await launchChromium();
+  return {
+    server,
+    browser,
+    workspace,
+    tmp,
+    async close() {
+      await browser.close();
+      await server.stop();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh page at 1280x800 on the app, with the engine ready; `errors` collects console errors. */
+export async function openApp(session: UiSession, options: { colorScheme?: 'dark' | 'light' } = {}): Promise<{ page: Page; errors: string[] }> {
+  const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: options.colorScheme ?? 'dark' });
+  const errors = watchConsole(page);
+  await page.goto(session.server.url);
+  await expect.poll(async () => (await page.getByTestId('engine-state').textContent())?.trim(), { timeout: 60_000 }).toBe('Engine ready');
+  return { page, errors };
+}
+
+/** A folder of `good` real PNGs plus an empty file and a text file named .png. */
+export async function writeImageFolder(dir: string, good: number, size = 20): Promise<{ good: string[]; broken: { name: string; code: string }[] }> {
+  const files = await writePngs(dir, good, size);
+  writeBroken(dir, 'empty.png', new Uint8Array(0));
+  writeBroken(dir, 'notes.png', 'this is a text file, not an image\n');
+  return { good: files, broken: [{ name: 'empty.png', code: 'empty_file' }, { name: 'notes.png', code: 'not_an_image' }] };
+}
+
+/** Import a folder through the Dataset panel's path field and wait for the report. */
+export async function importByPath(page: Page, folder: string): Promise<void> {
+  await page.getByTestId('rail-dataset').click();
+  await page.getByTestId('folder-path').fill(folder);
+  await page.getByTestId('import-path').click();
+  await page.getByTestId('import-report').waitFor({ timeout: 60_000 });
+}
+
+/** Record whether an element ever appeared (fast tasks may show their progress only briefly). */
+export async function watchForTestId(page: Page, testId: string): Promise<() => Promise<boolean>> {
+  const key = `__saw_${testId.replace(/\W/g, '_')}`;
+  await page.evaluate(
+    ({ testId, key }) => {
+      const w = window as unknown as Record<string, boolean>;
+      w[key] = false;
+      const check = () => {
+        if (document.querySelector(`[data-testid="${testId}"]`)) w[key] = true;
+      };
+      new MutationObserver(check).observe(document.body, { subtree: true, childList: true });
+      check();
+    },
+    { testId, key },
+  );
+  return () => page.evaluate((key) => (window as unknown as Record<string, boolean>)[key], key);
+}
