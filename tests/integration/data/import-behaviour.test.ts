@@ -118,6 +118,33 @@ describe('decode cache', () => {
     expect(b.index.datasetHash).toBe(a.index.datasetHash);
   });
 
+  it('decodes again what a damaged cache cannot give back', async () => {
+    const root = path.join(tmp, 'src');
+    await writeImages(root, 20);
+    const cacheDir = path.join(tmp, 'cache');
+    const first = await importImages({ source: { folder: root }, output: path.join(tmp, 'out1'), cacheDir });
+    const sub = path.join(cacheDir, (await fs.readdir(cacheDir))[0]);
+    const pack = (await fs.readdir(sub)).find((n) => n.endsWith('.pack'))!;
+    await fs.truncate(path.join(sub, pack), (await fs.stat(path.join(sub, pack))).size >> 1);
+    const second = await importImages({ source: { folder: root }, output: path.join(tmp, 'out2'), cacheDir });
+    expect(second.decoded).toBeGreaterThan(0);
+    expect(second.fromCache).toBeGreaterThan(0);
+    expect(second.decoded + second.fromCache).toBe(20);
+    const [a, b] = await Promise.all([openDataset(first.dataset), openDataset(second.dataset)]);
+    expect(Buffer.compare(Buffer.from(a.pixels), Buffer.from(b.pixels))).toBe(0);
+  });
+
+  it('keeps what a cancelled import decoded', async () => {
+    const root = path.join(tmp, 'src');
+    await writeImages(root, 40);
+    const cacheDir = path.join(tmp, 'cache');
+    const ac = new AbortController();
+    await rejection(importImages({ source: { folder: root }, output: path.join(tmp, 'out1'), cacheDir, signal: ac.signal, onProgress: () => ac.abort() }));
+    const r = await importImages({ source: { folder: root }, output: path.join(tmp, 'out2'), cacheDir });
+    expect(r.fromCache).toBeGreaterThan(0);
+    expect(r.decoded + r.fromCache).toBe(40);
+  });
+
   it('decodes again when an option that changes pixels changes', async () => {
     const root = path.join(tmp, 'src');
     await writeImages(root, 5);
