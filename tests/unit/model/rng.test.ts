@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../src/model/rng';
+
+describe('seedable PRNG', () => {
+  it('repeats from a seed and from a saved state', () => {
+    const a = new Rng(42);
+    const b = new Rng(42);
+    expect(Array.from({ length: 5 }, () => a.nextUint32())).toEqual(Array.from({ length: 5 }, () => b.nextUint32()));
+    const saved = a.state();
+    const next = Array.from({ length: 5 }, () => a.uniform());
+    const restored = new Rng(saved);
+    expect(Array.from({ length: 5 }, () => restored.uniform())).toEqual(next);
+    expect(new Rng(43).nextUint32()).not.toBe(new Rng(42).nextUint32());
+  });
+
+  it('draws standard normals (mean 0, variance 1) and uniform permutations', () => {
+    const z = new Rng(1).normals(100_001);
+    let m = 0;
+    for (const v of z) m += v;
+    m /= z.length;
+    let v2 = 0;
+    for (const v of z) v2 += (v - m) ** 2;
+    v2 /= z.length;
+    expect(Math.abs(m)).toBeLessThan(0.01);
+    expect(Math.abs(v2 - 1)).toBeLessThan(0.02);
+    const p = Array.from(new Rng(3).permutation(100));
+    expect([...p].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(p).not.toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
+  it('forks independent streams', () => {
+    const root = new Rng(5);
+    const a = root.fork();
+    const b = root.fork();
+    expect(a.nextUint32()).not.toBe(b.nextUint32());
+  });
+});
