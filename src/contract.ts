@@ -561,6 +561,59 @@ export const engineRequests = {
     payload: z.object({ ...runAndDataset, axes: latentAxes, batchSize: z.number().int().min(1).max(4096).default(256) }).strict(),
     result: result<LatentProjection>(),
   },
+  /** Decode latent vectors, or 3D view points mapped back with z = m + P^T y, to images. */
+  'latent.decode': {
+    payload: z.union([
+      z.object({ runDir: latentPath, z: z.array(latentVector).min(1).max(1024), pixelNoise: z.boolean().default(false), seed: z.number().int().min(0).default(0) }).strict(),
+      z
+        .object({
+          ...runAndDataset,
+          points: z.array(z.tuple([z.number(), z.number(), z.number()])).min(1).max(1024),
+          axes: latentAxes,
+          pixelNoise: z.boolean().default(false),
+          seed: z.number().int().min(0).default(0),
+        })
+        .strict(),
+    ]),
+    result: result<LatentDecodeResult>(),
+  },
+  /** Exact k nearest dataset images in latent space (distance between posterior means). */
+  'latent.neighbours': {
+    payload: z
+      .object({
+        ...runAndDataset,
+        queries: z.array(latentPointSchema).min(1).max(1024),
+        k: z.number().int().min(1).max(1000).default(10),
+        /** Leave an image query out of its own result. */
+        excludeSelf: z.boolean().default(true),
+      })
+      .strict(),
+    result: result<LatentNeighbours>(),
+  },
+  /** A path between images or vectors (linear, slerp, geodesic): latents, 3D points, frames, image-space lengths. */
+  'latent.interpolate': {
+    payload: interpolateSpecSchema,
+    result: result<LatentPathResult>(),
+  },
+  /** New images from the prior N(0, tau^2 I) or around an image from q(z|x), with a memorisation check. */
+  'latent.sample': {
+    payload: sampleSpecSchema,
+    result: result<LatentGenerated>(),
+  },
+  /** Sweep dimensions one at a time from -range to range, the others held at a base point. */
+  'latent.traverse': {
+    payload: traverseSpecSchema,
+    result: result<LatentTraversal>(),
+  },
+  /**
+   * Decode a path, samples, a traversal or given vectors and write PNG frames, a sprite sheet
+   * with a TexturePacker JSON-hash atlas, an animated GIF and/or WebP into outDir. Refuses to
+   * replace existing files (naming them) unless overwrite is true; every file is written atomically.
+   */
+  'export.frames': {
+    payload: exportOptionsSchema,
+    result: result<ExportReport>(),
+  },
 } as const;
 
 // ---------------------------------------------------------------------------------------

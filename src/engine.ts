@@ -10,7 +10,8 @@ import { measureMatmulSpeed } from './backend/measure-speed';
 import type { EngineHandlers } from './host/handler';
 import { datasetInfo, datasetThumbnails, importDataset, stageDatasetFiles } from './data/engine-api';
 import { controlTraining, runTraining } from './train/engine-api';
-import { encodeLatents, projectLatents } from './latent/engine-api';
+import { decodeLatents, encodeLatents, interpolateLatents, latentNeighbours, projectLatents, sampleLatents, traverseLatents } from './latent/engine-api';
+import { exportFramesHandler } from './export/engine-api';
 import { parentTransport, runEngineLoop } from './host/engine-loop';
 import type { BackendLabel, EngineInfo } from './contract';
 import { APP_VERSION } from './version';
@@ -31,6 +32,12 @@ export const handlers: EngineHandlers = {
   'train.control': controlTraining,
   'latent.encode': encodeLatents,
   'latent.project': projectLatents,
+  'latent.decode': decodeLatents,
+  'latent.neighbours': latentNeighbours,
+  'latent.interpolate': interpolateLatents,
+  'latent.sample': sampleLatents,
+  'latent.traverse': traverseLatents,
+  'export.frames': exportFramesHandler,
 };
 
 function staticInfo(): EngineInfo {

@@ -1,10 +1,14 @@
 /**
  * The latent channels of the contract (latent.*), as engine handlers over src/latent.
  */
-import type { LatentEncodeReport, LatentProjection, LatentProjectionMap } from '../contract';
+import type { LatentEncodeReport, LatentPathResult, LatentProjection, LatentProjectionMap } from '../contract';
 import type { EngineHandler, HandlerContext } from '../host/handler';
 import { ELLIPSOID_K, posteriorEllipsoids, priorEllipsoid } from './ellipsoids';
-import { projectPoints, type Projection } from './projection';
+import { decodeImages, imageStrip } from './images';
+import { nearestRows } from './neighbours';
+import { interpolate, resolvePoint, sample, traverse } from './operations';
+import { projectPoints, unprojectPoint, type Projection } from './projection';
+import { runModel } from './run-model';
 import { latentSession, projectionOf, type LatentSession, type SessionOptions } from './session';
 import { float32Base64, int32Base64, uint8Base64 } from './wire';
 
@@ -73,4 +77,52 @@ export const projectLatents: EngineHandler<'latent.project'> = async ({ runDir, 
     ellipsoidK: [...ELLIPSOID_K],
     prior: priorEllipsoid(p),
   };
+};
+
+export const decodeLatents: EngineHandler<'latent.decode'> = async (payload, ctx) => {
+  let z: number[][];
+  let model;
+  if ('points' in payload) {
+    const s = await latentSession(payload.runDir, payload.dataset, sessionOptions(ctx));
+    const p = projectionOf(s, payload.axes);
+    z = payload.points.map((y) => unprojectPoint(p, y));
+    model = s.run.model;
+  } else {
+    z = payload.z;
+    model = (await runModel(payload.runDir)).model;
+  }
+  const images = await decodeImages(model, z, { pixelNoise: payload.pixelNoise, seed: payload.seed });
+  return { z, strip: await imageStrip(images) };
+};
+
+export const latentNeighbours: EngineHandler<'latent.neighbours'> = async ({ runDir, dataset, queries, k, excludeSelf }, ctx) => {
+  const s = await latentSession(runDir, dataset, sessionOptions(ctx));
+  const { mu, latentDim: J, count } = s.latents;
+  const q = Float32Array.from(queries.flatMap((p) => resolvePoint(s, p)));
+  const self = queries.map((p) => ('index' in p ? p.index : -1));
+  const found = await nearestRows(q, queries.length, J, count, (a, b) => mu.subarray(a * J, b * J), Math.min(k, count), excludeSelf ? (qi, i) => self[qi] === i : undefined);
+  return { neighbours: found };
+};
+
+export const interpolateLatents: EngineHandler<'latent.interpolate'> = async (spec, ctx): Promise<LatentPathResult> => {
+  const r = await interpolate(spec, sessionOptions(ctx));
+  return {
+    method: spec.method,
+    z: r.z,
+    points: float32Base64(r.points),
+    strip: await imageStrip(r.images),
+    length: r.length,
+    linearLength: r.linearLength,
+    ...(r.geodesic ? { geodesic: r.geodesic } : {}),
+  };
+};
+
+export const sampleLatents: EngineHandler<'latent.sample'> = async (spec, ctx) => {
+  const r = await sample(spec, sessionOptions(ctx));
+  return { z: r.z, points: float32Base64(r.points), strip: await imageStrip(r.images, Math.ceil(Math.sqrt(r.z.length))), nearest: r.nearest };
+};
+
+export const traverseLatents: EngineHandler<'latent.traverse'> = async (spec, ctx) => {
+  const r = await traverse(spec, sessionOptions(ctx));
+  return { z: r.z, points: float32Base64(r.points), strip: await imageStrip(r.images, r.values.length), nearest: r.nearest, dims: r.dims, values: r.values };
 };

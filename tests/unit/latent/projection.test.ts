@@ -64,7 +64,8 @@ describe('PCA projection of posterior means', () => {
 
   it('reports the generating variance shares', () => {
     const total = sd.reduce((s, x) => s + x * x, 0);
-    for (let r = 0; r < 3; r++) expect(p.explained[r]).toBeCloseTo((sd[r] * sd[r]) / total, 2);
+    // Sampling error of a variance from 20k draws is about 1%; allow 3.5%.
+    for (let r = 0; r < 3; r++) expect(Math.abs(p.explained[r] / ((sd[r] * sd[r]) / total) - 1)).toBeLessThan(0.035);
   });
 
   it('projects points to y = P (z - m) with the variances along the axes', () => {

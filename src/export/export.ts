@@ -1,0 +1,55 @@
+/**
+ * Export decoded frames for a game engine: PNG files, a sprite sheet with its JSON atlas,
+ * animated GIF and WebP. The frames come from the same specs the latent channels take.
+ */
+import type { z } from 'zod';
+import type { ExportReport, exportOptionsSchema } from '../contract';
+import { decodeImages, imageBytes, type DecodedImages } from '../latent/images';
+import { interpolate, sample, traverse } from '../latent/operations';
+import { runModel } from '../latent/run-model';
+import type { SessionOptions } from '../latent/session';
+import { animatedGif, animatedWebp } from './animation';
+import { frameNames, playOrder } from './names';
+import { frameRgba, toRgbaFrames } from './pixels';
+import { spriteSheet } from './sprite-sheet';
+import { writeExportFiles } from './write';
+import sharp from 'sharp';
+
+export type ExportOptions = z.output<typeof exportOptionsSchema>;
+
+async function framesOf(source: ExportOptions['source'], opts: SessionOptions): Promise<DecodedImages> {
+  if ('interpolate' in source) return (await interpolate(source.interpolate, opts)).images;
+  if ('sample' in source) return (await sample({ ...source.sample, memorisation: false }, opts)).images;
+  if ('traverse' in source) return (await traverse({ ...source.traverse, memorisation: false }, opts)).images;
+  const { model } = await runModel(source.latents.runDir);
+  return decodeImages(model, source.latents.z);
+}
+
+/** Encode the files an export writes, in memory (nothing touches the disk). */
+export async function exportFiles(images: DecodedImages, o: Omit<ExportOptions, 'source' | 'outDir' | 'overwrite'>): Promise<{ name: string; data: Uint8Array | string }[]> {
+  const frames = toRgbaFrames(imageBytes(images), images.count, images.size, images.channels, o.scale);
+  const names = frameNames(o.name, frames.count).map((n) => `${n}.png`);
+  const order = playOrder(frames.count, o.pingPong);
+  const files: { name: string; data: Uint8Array | string }[] = [];
+  const formats = new Set(o.formats);
+  if (formats.has('png'))
+    for (let i = 0; i < frames.count; i++) {
+      const png = await sharp(frameRgba(frames, i), { raw: { width: frames.width, height: frames.height, channels: 4 } }).png().toBuffer();
+      files.push({ name: names[i], data: new Uint8Array(png.buffer, png.byteOffset, png.byteLength) });
+    }
+  if (formats.has('sheet')) {
+    const image = `${o.sheetName}.png`;
+    const sheet = await spriteSheet(frames, names, { image, columns: o.columns, animation: o.sheetName, playOrder: order });
+    files.push({ name: image, data: sheet.png }, { name: `${o.sheetName}.json`, data: JSON.stringify(sheet.atlas, null, 1) });
+  }
+  const anim = { order, delayMs: o.delayMs, loop: o.loop };
+  if (formats.has('gif')) files.push({ name: `${o.sheetName}.gif`, data: await animatedGif(frames, anim) });
+  if (formats.has('webp')) files.push({ name: `${o.sheetName}.webp`, data: await animatedWebp(frames, anim) });
+  return files;
+}
+
+export async function exportFrames(o: ExportOptions, opts: SessionOptions = {}): Promise<ExportReport> {
+  const images = await framesOf(o.source, opts);
+  const files = await writeExportFiles(o.outDir, await exportFiles(images, o), o.overwrite);
+  return { outDir: o.outDir, frames: images.count, files, width: images.size * o.scale, height: images.size * o.scale };
+}

@@ -1,0 +1,121 @@
+/**
+ * The latent tools as operations on a run and its dataset, shared by the engine channels,
+ * the export channel and the CLI: each returns latent vectors and their decoded images.
+ */
+import type { z } from 'zod';
+import type { interpolateSpecSchema, latentPointSchema, NearestTraining, sampleSpecSchema, traverseSpecSchema } from '../contract';
+import { AtlasError } from '../errors';
+import { samplePosterior, samplePrior, sweepValues, traversal } from './generate';
+import { decodeImages, type DecodedImages } from './images';
+import { geodesicPath, imageSpaceLength, pathThrough, type Vector } from './interpolate';
+import { nearestRows } from './neighbours';
+import { projectPoints } from './projection';
+import { latentSession, projectionOf, type LatentSession, type SessionOptions } from './session';
+
+export type InterpolateSpec = z.output<typeof interpolateSpecSchema>;
+export type SampleSpec = z.output<typeof sampleSpecSchema>;
+export type TraverseSpec = z.output<typeof traverseSpecSchema>;
+export type LatentPoint = z.output<typeof latentPointSchema>;
+
+export interface Generated {
+  z: Vector[];
+  images: DecodedImages;
+  /** frames x 3 under the dataset's projection. */
+  points: Float32Array;
+}
+
+export function resolvePoint(s: LatentSession, p: LatentPoint): Vector {
+  const { latents } = s;
+  const J = latents.latentDim;
+  if ('index' in p) {
+    if (p.index >= latents.count) throw new AtlasError('invalid_input', `Image ${p.index} is out of range: the dataset has ${latents.count} images.`);
+    return Array.from(latents.mu.subarray(p.index * J, (p.index + 1) * J));
+  }
+  if (p.z.length !== J) throw new AtlasError('invalid_input', `A latent vector has ${p.z.length} values but the model's latent size is ${J}.`);
+  return p.z.slice();
+}
+
+function project(s: LatentSession, axes: [number, number, number] | null, z: Vector[]): Float32Array {
+  return projectPoints(projectionOf(s, axes), z.flat(), z.length);
+}
+
+export interface InterpolateResult extends Generated {
+  length: number;
+  linearLength: number;
+  geodesic?: { iterations: number; energyStart: number; energyEnd: number; converged: boolean };
+}
+
+export async function interpolate(spec: InterpolateSpec, opts: SessionOptions = {}): Promise<InterpolateResult> {
+  const s = await latentSession(spec.runDir, spec.dataset, opts);
+  const model = s.run.model;
+  const waypoints = spec.waypoints.map((p) => resolvePoint(s, p));
+  const linear = pathThrough(waypoints, spec.frames, 'linear');
+  const linearLength = await imageSpaceLength(model, linear);
+  let z: Vector[];
+  let length: number;
+  let geodesic: InterpolateResult['geodesic'];
+  if (spec.method === 'geodesic') {
+    const fixed = new Set(waypoints.map((_, w) => w * (spec.frames - 1)));
+    const g = await geodesicPath(model, linear, fixed, { ...spec.geodesic, signal: opts.signal });
+    z = g.path;
+    length = g.length;
+    geodesic = { iterations: g.iterations, energyStart: g.energyStart, energyEnd: g.energyEnd, converged: g.converged };
+  } else {
+    z = spec.method === 'linear' ? linear : pathThrough(waypoints, spec.frames, 'slerp');
+    length = spec.method === 'linear' ? linearLength : await imageSpaceLength(model, z);
+  }
+  const images = await decodeImages(model, z);
+  return { z, images, points: project(s, spec.axes, z), length, linearLength, ...(geodesic ? { geodesic } : {}) };
+}
+
+export interface GeneratedWithCheck extends Generated {
+  nearest: NearestTraining[] | null;
+}
+
+export async function sample(spec: SampleSpec, opts: SessionOptions = {}): Promise<GeneratedWithCheck> {
+  const s = await latentSession(spec.runDir, spec.dataset, opts);
+  const J = s.latents.latentDim;
+  let z: Vector[];
+  if (spec.around) {
+    const mu = resolvePoint(s, spec.around);
+    const i = spec.around.index;
+    z = samplePosterior(mu, s.latents.logvar.subarray(i * J, (i + 1) * J), spec.count, spec.temperature, spec.seed);
+  } else {
+    z = samplePrior(spec.count, J, spec.temperature, spec.seed);
+  }
+  const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed });
+  return { z, images, points: project(s, spec.axes, z), nearest: spec.memorisation ? await nearestTraining(s, images) : null };
+}
+
+export interface TraverseResult extends GeneratedWithCheck {
+  dims: number[];
+  values: number[];
+}
+
+export async function traverse(spec: TraverseSpec, opts: SessionOptions = {}): Promise<TraverseResult> {
+  const s = await latentSession(spec.runDir, spec.dataset, opts);
+  const J = s.latents.latentDim;
+  const base = spec.base ? resolvePoint(s, spec.base) : new Array<number>(J).fill(0);
+  const dims = spec.dims ?? Array.from({ length: J }, (_, j) => j);
+  const values = sweepValues(spec.steps, spec.range);
+  const z = traversal(base, dims, values);
+  const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed });
+  return { z, images, points: project(s, spec.axes, z), nearest: spec.memorisation ? await nearestTraining(s, images) : null, dims, values };
+}
+
+/** For each generated image, the closest training-split image in pixel space and the RMS difference. */
+export async function nearestTraining(s: LatentSession, images: DecodedImages): Promise<NearestTraining[]> {
+  const train = s.dataset.indicesOf('train');
+  const pool = train.length ? train : Array.from({ length: s.dataset.index.count }, (_, i) => i);
+  const D = images.size * images.size * images.channels;
+  const rows = (start: number, end: number) => {
+    const out = new Float32Array((end - start) * D);
+    for (let r = start; r < end; r++) {
+      const px = s.dataset.image(pool[r]);
+      for (let k = 0; k < D; k++) out[(r - start) * D + k] = px[k] / 255;
+    }
+    return out;
+  };
+  const found = await nearestRows(images.pixels, images.count, D, pool.length, rows, 1);
+  return found.map((n) => ({ index: pool[n.indices[0]], rms: n.distances[0] / Math.sqrt(D) }));
+}
