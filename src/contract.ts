@@ -240,6 +240,81 @@ export interface TrainRunReport {
 }
 
 // ---------------------------------------------------------------------------------------
+// Projects (src/project): the project.json a user saves, reopens and resumes
+
+export const PROJECT_SCHEMA_VERSION = 1;
+
+const isoTime = z.string().min(1).max(64);
+const shortId = z.string().regex(/^[\w-]{1,64}$/);
+
+export const runRecordSchema = z
+  .object({
+    id: shortId,
+    /** Run folder (checkpoints, latents.bin), relative to the project folder. */
+    dir: z.string().min(1).max(4096),
+    startedAt: isoTime,
+    updatedAt: isoTime,
+    /** 'running' in a file that is being opened means the app or engine died mid-run. */
+    status: z.enum(['running', 'completed', 'stopped', 'interrupted', 'failed']),
+    settings: trainSettingsSchema,
+    epoch: z.number().int().min(0),
+    step: z.number().int().min(0),
+    backend: z.string().max(32).nullable(),
+    /** Per-epoch numbers (EpochReport), kept so charts survive a reopen. */
+    history: z.array(z.object({ epoch: z.number().int(), step: z.number().int() }).passthrough()),
+  })
+  .strict();
+
+export const projectFileSchema = z
+  .object({
+    schemaVersion: z.literal(PROJECT_SCHEMA_VERSION),
+    name: z.string().min(1).max(200),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    dataset: z
+      .object({
+        /** Dataset folder, relative to the project folder. */
+        dir: z.string().min(1).max(4096),
+        /** The folder the images were imported from (absolute), or null for uploads. */
+        sourceFolder: z.string().max(4096).nullable(),
+        importOptions: importOptionsSchema,
+        datasetHash: z.string().max(128).nullable(),
+        count: z.number().int().min(0),
+      })
+      .strict()
+      .nullable(),
+    trainSettings: trainSettingsSchema,
+    runs: z.array(runRecordSchema),
+    /** Saved interpolation paths between dataset images. */
+    paths: z.array(
+      z
+        .object({
+          id: shortId,
+          name: z.string().max(200),
+          waypoints: z.array(z.number().int().min(0)).min(2).max(64),
+          method: z.enum(['linear', 'slerp', 'geodesic']),
+          frames: z.number().int().min(2).max(512),
+        })
+        .strict(),
+    ),
+    selections: z.array(z.object({ id: shortId, name: z.string().max(200), indices: z.array(z.number().int().min(0)).max(1_000_000) }).strict()),
+  })
+  .strict();
+
+export type ProjectFile = z.infer<typeof projectFileSchema>;
+export type RunRecord = z.infer<typeof runRecordSchema>;
+
+export interface OpenedProject {
+  /** The project folder (absolute). */
+  dir: string;
+  project: ProjectFile;
+  /** Things the user should know: originals moved, a run was interrupted. */
+  notices: string[];
+  /** Runs that were cut off (crash, kill) and can resume from their last checkpoint. */
+  resumable: string[];
+}
+
+// ---------------------------------------------------------------------------------------
 // Latent tools (src/latent, src/export)
 //
 // Binary arrays travel as base64 of little-endian bytes: "f32" = Float32Array, "i32" =
@@ -539,6 +614,8 @@ export const engineRequests = {
         settings: trainSettingsSchema.default({}),
         /** Continue from runDir's newest checkpoint (epochs may be raised). */
         resume: z.boolean().default(false),
+        /** The project this run belongs to: its run record is saved after every epoch. */
+        project: z.object({ dir: z.string().min(1).max(4096), runId: z.string().regex(/^[\w-]{1,64}$/) }).strict().optional(),
       })
       .strict(),
     result: result<TrainRunReport>(),
@@ -547,6 +624,40 @@ export const engineRequests = {
   'train.control': {
     payload: z.object({ action: z.enum(['pause', 'resume', 'stop']) }).strict(),
     result: result<{ running: boolean; paused: boolean }>(),
+  },
+  /** Make a new project folder (refuses a folder that already holds a project). */
+  'project.create': {
+    payload: z.object({ dir: z.string().min(1).max(4096), name: z.string().min(1).max(200) }).strict(),
+    result: result<OpenedProject>(),
+  },
+  /**
+   * Open a project. A corrupt or missing project.json fails with code 'invalid_input' or
+   * 'not_found' and detail {backups: [{backup, updatedAt}]} naming the good backups; a file
+   * from a newer app fails with 'unsupported'.
+   */
+  'project.open': {
+    payload: z.object({ dir: z.string().min(1).max(4096) }).strict(),
+    result: result<OpenedProject>(),
+  },
+  /** Save the project (atomic; the previous 3 versions are kept as project.json.1..3). */
+  'project.save': {
+    payload: z.object({ dir: z.string().min(1).max(4096), project: projectFileSchema }).strict(),
+    result: result<{ savedAt: string }>(),
+  },
+  /** Copy the whole project (dataset, runs) to a new folder and open it there. */
+  'project.saveAs': {
+    payload: z.object({ dir: z.string().min(1).max(4096), to: z.string().min(1).max(4096) }).strict(),
+    result: result<OpenedProject>(),
+  },
+  /** Replace a damaged project.json with backup n (1 = newest). */
+  'project.restoreBackup': {
+    payload: z.object({ dir: z.string().min(1).max(4096), backup: z.number().int().min(1).max(3) }).strict(),
+    result: result<OpenedProject>(),
+  },
+  /** Recently opened projects, newest first. */
+  'project.recent': {
+    payload: z.object({}).strict(),
+    result: result<{ recent: Array<{ dir: string; name: string; openedAt: string }> }>(),
   },
   /**
    * Encode every image of a dataset with the newest checkpoint of runDir (cached in

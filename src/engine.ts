@@ -16,6 +16,7 @@ import { parentTransport, runEngineLoop } from './host/engine-loop';
 import type { BackendLabel, EngineInfo } from './contract';
 import { APP_VERSION } from './version';
 import { appPaths } from './util/app-paths';
+import { projectHandlers } from './project/engine-api';
 
 let backendLabel: BackendLabel = 'cpu';
 let backendReason = 'not initialised';
@@ -30,6 +31,12 @@ export const handlers: EngineHandlers = {
   'dataset.thumbnails': datasetThumbnails,
   'train.run': (payload, ctx) => runTraining(payload, ctx, backendLabel),
   'train.control': controlTraining,
+  'project.create': projectHandlers.create,
+  'project.open': projectHandlers.open,
+  'project.save': projectHandlers.save,
+  'project.saveAs': projectHandlers.saveAs,
+  'project.restoreBackup': projectHandlers.restoreBackup,
+  'project.recent': projectHandlers.recent,
   'latent.encode': encodeLatents,
   'latent.project': projectLatents,
   'latent.decode': decodeLatents,

@@ -23,7 +23,8 @@ export function rendererDir(): string {
 
 /** Start web mode: an engine process and the server; resolves once it listens. */
 export async function serve(options: ServeOptions): Promise<{ server: RunningServer; engine: EngineClient }> {
-  const engine = new EngineClient(spawnNodeEngine());
+  // The browser may be on another machine: projects stay inside the workspace folder.
+  const engine = new EngineClient(spawnNodeEngine({ env: { LATENT_ATLAS_CONFINE_TO_WORKSPACE: '1' } }));
   engine.on('error', (e) => process.stderr.write(`engine: ${e.message}\n`));
   const server = await startServer({ engine, rendererDir: rendererDir(), host: options.host, port: options.port });
   if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) {

@@ -11,11 +11,14 @@ import { imageGridPng } from '../data/thumbnail-atlas';
 import { TrainControl } from './control';
 import type { EpochSummary, PreviewImages, TrainEvent } from './events';
 import { train } from './train';
+import path from 'node:path';
+import type { RunRecord } from '../contract';
+import { updateProject } from '../project/project';
 
 let active: TrainControl | null = null;
 
 export async function runTraining(
-  { dataset: datasetDir, runDir, settings, resume }: Payload<'train.run'>,
+  { dataset: datasetDir, runDir, settings, resume, project }: Payload<'train.run'>,
   ctx: HandlerContext,
   backend: BackendLabel,
 ): Promise<TrainRunReport> {
@@ -24,6 +27,7 @@ export async function runTraining(
   active = control;
   try {
     const dataset = await openDatasetCached(datasetDir);
+    const record = project ? await projectRunRecorder(project, runDir, settings, backend, resume) : null;
     let totalSteps: number | null = null;
     // Epoch events encode a PNG first: chain them so events (and the result) keep their order.
     let emitted = Promise.resolve();
@@ -33,8 +37,9 @@ export async function runTraining(
       checkpointDir: runDir,
       resume,
       onProgress: (event) => {
-        emitted = emitted.then(() => toProgress(event)).then((data) => {
+        emitted = emitted.then(() => toProgress(event)).then(async (data) => {
           if (data.type === 'step') totalSteps = data.totalSteps;
+          if (data.type === 'epoch') await record?.epoch(data);
           ctx.progress({
             phase: data.type === 'step' || data.type === 'epoch' ? 'training' : data.type,
             done: data.step,
@@ -47,10 +52,46 @@ export async function runTraining(
       },
     });
     await emitted;
+    await record?.finish(result.status, result.step, result.epoch);
     return { status: result.status, step: result.step, epoch: result.epoch, history: result.history.map(epochReport), checkpoint: result.checkpoint, backend };
+  } catch (err) {
+    if (project) await markRun(project, (run) => (run.status = err instanceof AtlasError && err.code === 'cancelled' ? 'stopped' : 'failed')).catch(() => {});
+    throw err;
   } finally {
     active = null;
   }
+}
+
+type ProjectRef = NonNullable<Payload<'train.run'>['project']>;
+
+function markRun(project: ProjectRef, change: (run: RunRecord) => void) {
+  return updateProject(project.dir, (p) => {
+    const run = p.runs.find((r) => r.id === project.runId);
+    if (run) change(run);
+  });
+}
+
+/** Keeps the project's record of this run current: created (or reopened) now, updated every epoch. */
+async function projectRunRecorder(project: ProjectRef, runDir: string, settings: Payload<'train.run'>['settings'], backend: BackendLabel, resume: boolean) {
+  const now = () => new Date().toISOString();
+  await updateProject(project.dir, (p) => {
+    const existing = p.runs.find((r) => r.id === project.runId);
+    if (existing && resume) {
+      Object.assign(existing, { status: 'running', updatedAt: now(), backend, settings });
+    } else {
+      if (existing) throw new AtlasError('invalid_input', `The project already has a run named ${project.runId}; resume it or pick another name.`);
+      const dir = path.relative(project.dir, path.resolve(runDir)) || '.';
+      p.runs.push({ id: project.runId, dir, startedAt: now(), updatedAt: now(), status: 'running', settings, epoch: 0, step: 0, backend, history: [] });
+    }
+  });
+  return {
+    epoch: (e: EpochReport) =>
+      markRun(project, (run) => {
+        Object.assign(run, { epoch: e.epoch, step: e.step, updatedAt: now() });
+        run.history = [...run.history.filter((h) => h.epoch < e.epoch), { ...epochReport(e) }];
+      }),
+    finish: (status: 'completed' | 'stopped', step: number, epoch: number) => markRun(project, (run) => Object.assign(run, { status, step, epoch, updatedAt: now() })),
+  };
 }
 
 export const controlTraining: EngineHandler<'train.control'> = async ({ action }) => {
@@ -61,7 +102,7 @@ export const controlTraining: EngineHandler<'train.control'> = async ({ action }
   return { running: true, paused: active.isPaused };
 };
 
-function epochReport(e: EpochSummary): EpochReport {
+function epochReport(e: EpochReport | EpochSummary): EpochReport {
   return { epoch: e.epoch, step: e.step, train: e.train, val: e.val, seconds: e.seconds };
 }
 

@@ -1,0 +1,123 @@
+/**
+ * Projects as the user sees them: create, open (with notices and resumable runs), save,
+ * save as, restore a backup. A project is a folder: project.json, the dataset store,
+ * the run folders (checkpoints, cached encodings).
+ */
+import { promises as fs, existsSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_SCHEMA_VERSION, type OpenedProject, type ProjectFile } from '../contract';
+import { AtlasError } from '../errors';
+import { writeFileAtomic } from '../util/atomic-write';
+import { hasCheckpoint } from '../train/checkpoint';
+import { backupPath, goodBackups, PROJECT_FILE, readProjectFile, removeStaleTempFiles, writeProjectFile } from './project-file';
+
+export function emptyProject(name: string, now = new Date().toISOString()): ProjectFile {
+  return { schemaVersion: PROJECT_SCHEMA_VERSION, name, createdAt: now, updatedAt: now, dataset: null, trainSettings: {}, runs: [], paths: [], selections: [] };
+}
+
+export async function createProject(dir: string, name: string): Promise<OpenedProject> {
+  const root = path.resolve(dir);
+  if (existsSync(path.join(root, PROJECT_FILE))) {
+    throw new AtlasError('invalid_input', `${root} already holds a project; open it instead, or choose an empty folder.`, { dir: root });
+  }
+  await fs.mkdir(root, { recursive: true });
+  const project = emptyProject(name);
+  await writeProjectFile(root, project);
+  return { dir: root, project, notices: [], resumable: [] };
+}
+
+/**
+ * Open a project folder. A damaged or missing project.json is an error that names the file
+ * and lists the good backups (detail.backups) so the UI can offer the newest one.
+ */
+export async function openProject(dir: string): Promise<OpenedProject> {
+  const root = path.resolve(dir);
+  await removeStaleTempFiles(root);
+  let project: ProjectFile;
+  try {
+    project = await readProjectFile(path.join(root, PROJECT_FILE));
+  } catch (err) {
+    if (err instanceof AtlasError && (err.code === 'invalid_input' || err.code === 'not_found')) {
+      const backups = await goodBackups(root);
+      const offer = backups.length ? ` A backup from ${backups[0].updatedAt} is available: restore it to continue.` : '';
+      throw new AtlasError(err.code, err.message + offer, { ...(err.detail as object), backups });
+    }
+    throw err;
+  }
+  const notices: string[] = [];
+  const resumable: string[] = [];
+  const source = project.dataset?.sourceFolder;
+  if (source && !existsSync(source)) {
+    notices.push(`The original images were at ${source}, which no longer exists. The project still works: the dataset keeps its own copy of the pixels.`);
+  }
+  if (project.dataset && !existsSync(path.join(root, project.dataset.dir, 'index.json'))) {
+    notices.push(`The dataset folder ${path.join(root, project.dataset.dir)} is missing: import the images again.`);
+  }
+  let changed = false;
+  for (const run of project.runs) {
+    if (run.status === 'running' || run.status === 'interrupted') {
+      // Opened while marked running: the app or the engine died during this run.
+      if (run.status === 'running') {
+        run.status = 'interrupted';
+        changed = true;
+      }
+      if (await hasCheckpoint(path.join(root, run.dir))) {
+        resumable.push(run.id);
+        notices.push(`Training run ${run.id} was interrupted after epoch ${run.epoch}; it can resume from its last checkpoint.`);
+      }
+    }
+  }
+  if (changed) await writeProjectFile(root, project);
+  return { dir: root, project, notices, resumable };
+}
+
+export async function saveProject(dir: string, project: ProjectFile): Promise<{ savedAt: string }> {
+  const root = path.resolve(dir);
+  if (!existsSync(root)) throw new AtlasError('not_found', `The project folder ${root} does not exist any more; use Save As to save elsewhere.`);
+  const savedAt = new Date().toISOString();
+  await writeProjectFile(root, { ...project, updatedAt: savedAt });
+  return { savedAt };
+}
+
+/** Change one project under the write lock, e.g. the run record after each training epoch. */
+export async function updateProject(dir: string, change: (project: ProjectFile) => void): Promise<ProjectFile> {
+  const root = path.resolve(dir);
+  const project = await readProjectFile(path.join(root, PROJECT_FILE));
+  change(project);
+  project.updatedAt = new Date().toISOString();
+  await writeProjectFile(root, project);
+  return project;
+}
+
+/** Copy the project folder to `to` (which must not hold a project) and open the copy. */
+export async function saveProjectAs(dir: string, to: string): Promise<OpenedProject> {
+  const from = path.resolve(dir);
+  const target = path.resolve(to);
+  if (target === from || target.startsWith(from + path.sep)) throw new AtlasError('invalid_input', `Cannot save ${from} into itself (${target}); choose a folder outside it.`);
+  if (existsSync(path.join(target, PROJECT_FILE))) throw new AtlasError('invalid_input', `${target} already holds a project; choose an empty folder.`);
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  // Copy into a temp folder beside the target and rename it in: no half-copied project.
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.copying-${process.pid}`);
+  await fs.rm(tmp, { recursive: true, force: true });
+  try {
+    await fs.cp(from, tmp, { recursive: true, filter: (src) => !path.basename(src).endsWith('.tmp') });
+    await fs.rm(target, { recursive: true, force: true }).catch(() => {});
+    await fs.rename(tmp, target);
+  } catch (err) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw new AtlasError('io_error', `Could not copy the project to ${target} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the original is unchanged.`);
+  }
+  return openProject(target);
+}
+
+/** Put backup n back as project.json (the damaged file is kept as project.json.damaged). */
+export async function restoreBackup(dir: string, backup: number): Promise<OpenedProject> {
+  const root = path.resolve(dir);
+  const text = await fs.readFile(backupPath(root, backup)).catch(() => {
+    throw new AtlasError('not_found', `There is no backup ${backup} of the project at ${root}.`);
+  });
+  const current = await fs.readFile(path.join(root, PROJECT_FILE)).catch(() => null);
+  if (current) await writeFileAtomic(path.join(root, `${PROJECT_FILE}.damaged`), current);
+  await writeFileAtomic(path.join(root, PROJECT_FILE), text);
+  return openProject(root);
+}
