@@ -6,6 +6,9 @@ import type { BenchLine, BenchModule } from './types';
 
 const benches: Record<string, () => Promise<BenchModule>> = {
   engine: () => import('./engine'),
+  import: () => import('./import'),
+  kernels: () => import('./kernels'),
+  train: () => import('./train'),
 };
 
 async function main(): Promise<void> {
