@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import type { DecodedImage, DecodeOptions } from './decode';
+import type { SkipCode } from './skips';
 
 /**
  * Decoded-image cache: re-importing an unchanged folder reads RGBA from the cache instead of
@@ -16,18 +17,24 @@ import type { DecodedImage, DecodeOptions } from './decode';
  */
 
 /** Bump when decode.ts changes its output, so stale pixels are never reused. */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 const FLUSH_BYTES = 1 << 20;
 
+/** A file that failed to decode: remembered so a re-import does not decode it again. */
+export interface CachedFailure {
+  failure: { code: SkipCode; reason: string };
+}
+
 export interface DecodeCache {
-  get(contentHash: string): Promise<DecodedImage | null>;
+  get(contentHash: string): Promise<DecodedImage | CachedFailure | null>;
   put(contentHash: string, image: DecodedImage): Promise<void>;
+  putFailure(contentHash: string, code: SkipCode, reason: string): void;
   /** Flush this import's pack and write its index; safe to call more than once. */
   close(): Promise<void>;
 }
 
-/** [offset, frame count, width, height, per-frame flags (bit 0 hasAlpha, bit 1 isGray)] */
-type IndexEntry = [number, number, number, number, number[]];
+/** [offset, frame count, width, height, per-frame flags (bit 0 hasAlpha, bit 1 isGray), failure code, reason] */
+type IndexEntry = [number, number, number, number, number[], SkipCode?, string?];
 interface PackIndex {
   format: number;
   frameBytes: number;
@@ -118,7 +125,8 @@ export function openDecodeCache(dir: string, o: DecodeOptions): DecodeCache {
     async get(hash) {
       const hit = (await load()).get(hash);
       if (!hit) return null;
-      const [offset, count, width, height, flags] = hit.entry;
+      const [offset, count, width, height, flags, code, reason] = hit.entry;
+      if (code) return { failure: { code, reason: reason ?? '' } };
       const handle = await handleFor(hit.pack);
       if (!handle) return null;
       const buf = Buffer.allocUnsafe(count * frameBytes);
@@ -149,18 +157,23 @@ export function openDecodeCache(dir: string, o: DecodeOptions): DecodeCache {
       entries[hash] = [offset, image.frames.length, image.width, image.height, image.frames.map((f) => (f.hasAlpha ? 1 : 0) | (f.isGray ? 2 : 0))];
       if (pendingBytes >= FLUSH_BYTES) await flush();
     },
+    putFailure(hash, code, reason) {
+      if (closed || entries[hash]) return;
+      entries[hash] = [0, 0, 0, 0, [], code, reason];
+    },
     async close() {
       if (closed) return;
       closed = true;
       await flush();
       const outHandle = out as fs.FileHandle | null;
-      if (outHandle) {
-        await outHandle.close().catch(() => {});
+      await outHandle?.close().catch(() => {});
+      if (outHandle || Object.keys(entries).length > 0) {
         if (!outFailed) {
           const index: PackIndex = { format: CACHE_FORMAT, frameBytes, entries };
           const target = path.join(root, `${id}.index.json`);
           const tmp = `${target}.tmp`;
           try {
+            await fs.mkdir(root, { recursive: true });
             await fs.writeFile(tmp, JSON.stringify(index));
             await fs.rename(tmp, target);
           } catch {

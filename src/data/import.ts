@@ -224,7 +224,7 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
         const cached = cache ? await cache.get(hash) : null;
         if (cached) {
           stats.fromCache++;
-          return cached;
+          return 'failure' in cached ? skip(cached.failure.code, cached.failure.reason) : cached;
         }
         const sniffed = sniffFormat(bytes);
         if (sniffed.kind === 'unknown') return skip('not_an_image', 'The file is not an image (its content matches no image format).');
@@ -235,8 +235,10 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
           if (cache) await cache.put(hash, image);
           return image;
         } catch (err) {
-          if (err instanceof DecodeFailure) return skip(err.code, err.message);
-          return skip('decode_failed', `The image could not be decoded (${(err as Error).message}).`);
+          if (!(err instanceof DecodeFailure)) return skip('decode_failed', `The image could not be decoded (${(err as Error).message}).`);
+          // Only failures that depend on the bytes alone are remembered; 'decode_failed' may be transient.
+          if (cache && err.code !== 'decode_failed') cache.putFailure(hash, err.code, err.message);
+          return skip(err.code, err.message);
         }
       })();
       inflight.set(hash, p);
@@ -310,6 +312,7 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
         continue;
       }
       if (entry.kind === 'skip') {
+        stats.files++;
         queue.push({ rel: entry.rel, label: null, outcome: Promise.resolve(skip(entry.code, entry.reason)) });
       } else if (o.maxImages !== null && items.length >= o.maxImages) {
         stats.overLimit++;

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { importImages, type ImportResult } from '../../../src/data/import';
+import { decodedFileCount } from '../../../src/data/decode';
 import { openDataset, type Dataset } from '../../../src/data/store';
 import { buildFixtureFolder, FIXTURE_IMPORT_OPTIONS, type FixtureCase } from '../../fixtures/image-folder';
 
@@ -85,6 +86,17 @@ describe('importing a folder of every kind of file', () => {
     expect(result.val).toBe(ds.indicesOf('val').length);
     expect(result.val).toBeGreaterThanOrEqual(1);
     expect(result.train + result.val).toBe(result.imported);
+  });
+
+  it('imports the same folder again without decoding anything, with the same result', async () => {
+    const before = decodedFileCount();
+    const again = await importImages({ source: { folder: path.join(tmp, 'src') }, output: path.join(tmp, 'again'), options: FIXTURE_IMPORT_OPTIONS });
+    expect(decodedFileCount()).toBe(before);
+    expect(again.decoded).toBe(0);
+    expect(again.skipped.map((s) => [s.path, s.code])).toEqual(result.skipped.map((s) => [s.path, s.code]));
+    const ds2 = await openDataset(again.dataset);
+    expect(Buffer.compare(Buffer.from(ds2.pixels), Buffer.from(ds.pixels))).toBe(0);
+    await fs.rm(again.dataset, { recursive: true });
   });
 
   it('writes only the dataset folder and the cache next to it', async () => {
