@@ -9,6 +9,7 @@ import {
   ipcChannel,
   parsePayload,
   shellChannels,
+  type EngineChannel,
   type Envelope,
   type EventName,
   type Events,
@@ -33,6 +34,8 @@ export function registerContractHandlers(options: {
   engine: EngineClient;
   shell: (sender: WebContents) => ShellHandlers;
   appWindowIds: () => ReadonlySet<number>;
+  /** Called after an engine request succeeded (main refreshes its menu on project changes). */
+  onEngineResult?: (channel: EngineChannel) => void;
 }): void {
   const { ipcMain, engine } = options;
   const refused = (what: string): Envelope<never> => ({ ok: false, error: { code: 'bad_request', message: `Refused ${what}: it did not come from a Latent Atlas window.` } });
@@ -47,7 +50,9 @@ export function registerContractHandlers(options: {
       const parsed = parsePayload(channel, payload);
       if (!parsed.ok) return parsed;
       try {
-        return { ok: true, result: await engine.request(channel, parsed.value as never, { requestId: scoped(event, requestId) }) };
+        const result = await engine.request(channel, parsed.value as never, { requestId: scoped(event, requestId) });
+        options.onEngineResult?.(channel);
+        return { ok: true, result };
       } catch (err) {
         return { ok: false, error: toErrorData(err) };
       }

@@ -12,6 +12,7 @@ import { registerAppScheme, serveRenderer } from './app-protocol';
 import { spawnUtilityEngine } from './engine-process';
 import { forwardEngineEvents, registerContractHandlers } from './ipc';
 import { buildMenu } from './menu';
+import { ipcChannel } from '../src/contract';
 import { createShellHandlers } from './shell-handlers';
 
 // dist/electron/main.cjs -> dist/
@@ -61,10 +62,20 @@ app.whenReady().then(() => {
     engine,
     shell: shellHandlers,
     appWindowIds: () => new Set([...windows].filter((w) => !w.isDestroyed()).map((w) => w.webContents.id)),
+    // Open Recent changes whenever a project is created, opened or saved elsewhere.
+    onEngineResult: (channel) => {
+      if (channel === 'project.create' || channel === 'project.open' || channel === 'project.saveAs') void rebuildMenu();
+    },
   });
   forwardEngineEvents(engine, () => [...windows].filter((w) => !w.isDestroyed()).map((w) => w.webContents));
   void engine.start().catch(() => {}); // failures reach the UI as engine.state / error events
-  buildMenu({ newWindow: createWindow });
+  const rebuildMenu = () =>
+    buildMenu({
+      newWindow: createWindow,
+      send: (event) => (BrowserWindow.getFocusedWindow() ?? [...windows][0])?.webContents.send(ipcChannel.event, 'menu', event),
+      recent: async () => (await engine.request('project.recent', {})).recent,
+    });
+  void rebuildMenu();
   createWindow();
 
   app.on('second-instance', () => {

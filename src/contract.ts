@@ -827,8 +827,19 @@ export interface EngineStateEvent {
   reason?: string;
 }
 
+/** App-menu commands (Electron's menu bar); the renderer carries them out like its own buttons. */
+export type MenuCommand = 'project.new' | 'project.open' | 'project.save' | 'project.saveAs' | 'dataset.import' | 'help.shortcuts';
+
+export interface MenuEvent {
+  command: MenuCommand;
+  /** For Open Recent: the project folder chosen. */
+  dir?: string;
+}
+
 export interface Events {
   progress: ProgressEvent;
+  /** From the Electron menu (web mode has none: the UI shows the same commands itself). */
+  menu: MenuEvent;
   log: LogEvent;
   /** Failures not tied to one request's result (e.g. the engine process died). */
   error: AtlasErrorData;
@@ -836,7 +847,7 @@ export interface Events {
 }
 
 export type EventName = keyof Events;
-export const eventNames: EventName[] = ['progress', 'log', 'error', 'engine.state'];
+export const eventNames: EventName[] = ['progress', 'menu', 'log', 'error', 'engine.state'];
 
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && (eventNames as string[]).includes(name);
