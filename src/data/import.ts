@@ -1,4 +1,4 @@
-import fsSync, { promises as fs, constants as fsc } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { AtlasError, throwIfCancelled } from '../errors';
@@ -10,7 +10,8 @@ import { sniffFormat } from './sniff';
 import type { SkipCode, SkippedFile } from './skips';
 import { assignSplits } from './split';
 import { createDatasetWriter, type Channels, type DatasetItem, type DatasetWriter } from './store';
-import { displayName, makeGlobFilter, walkFolder, type WalkEntry } from './walk';
+import { listFiles, readSource, realOrNull, type SourceEntry } from './sources';
+import { walkFolder } from './walk';
 
 /** A folder walked recursively, or files handed over with their bytes (drag and drop, web upload). */
 export type ImportSource =
@@ -93,71 +94,6 @@ function skip(code: SkipCode, reason: string): Outcome {
 }
 
 /**
- * Read a whole file without following it into a FIFO or past the size cap. Synchronous on
- * purpose: a sprite is read in microseconds, while an async read waits in libuv's four-thread
- * pool behind the sharp decodes, which would starve the decoders of input.
- */
-function readSource(file: Buffer, maxFileBytes: number): Uint8Array | Outcome {
-  let fd: number;
-  try {
-    // O_NONBLOCK: a FIFO swapped in after the walk must not hang the import.
-    fd = fsSync.openSync(file, fsc.O_RDONLY | fsc.O_NONBLOCK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return skip('unreadable', 'The file disappeared during the import.');
-    if (code === 'ELOOP') return skip('symlink_loop', 'The symbolic link points back to itself.');
-    return skip('unreadable', `The file could not be opened (${code ?? 'error'}); check its permissions.`);
-  }
-  try {
-    const st = fsSync.fstatSync(fd);
-    if (!st.isFile()) return skip('not_a_file', 'It is not a regular file.');
-    if (st.size === 0) return skip('empty_file', 'The file is empty (0 bytes).');
-    if (st.size > maxFileBytes) return skip('too_large', `The file is ${st.size} bytes, over the ${maxFileBytes}-byte limit.`);
-    const bytes = Buffer.allocUnsafe(st.size);
-    let got = 0;
-    while (got < bytes.length) {
-      const n = fsSync.readSync(fd, bytes, got, bytes.length - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    if (got === 0) return skip('empty_file', 'The file is empty (0 bytes).');
-    return got === bytes.length ? bytes : bytes.subarray(0, got);
-  } catch (err) {
-    return skip('unreadable', `The file could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
-  } finally {
-    try {
-      fsSync.closeSync(fd);
-    } catch {
-      // Closing a read-only descriptor cannot lose data.
-    }
-  }
-}
-
-async function realOrNull(p: string): Promise<string | null> {
-  try {
-    return await fs.realpath(p);
-  } catch {
-    return null;
-  }
-}
-
-/** Uploaded files as walk entries: same filters and labels as a folder. */
-async function* listFiles(files: Array<{ name: string; bytes: Uint8Array }>, o: ResolvedImportOptions): AsyncGenerator<WalkEntry & { bytes?: Uint8Array }> {
-  const filter = makeGlobFilter(o);
-  for (const f of files) {
-    const parts = f.name.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.' && p !== '..');
-    const rel = parts.join('/') || '(unnamed)';
-    if (!o.includeHidden && parts.some((p) => p.startsWith('.'))) {
-      yield { kind: 'ignored', rel, why: 'hidden' };
-    } else if (!filter.file(rel)) {
-      yield { kind: 'ignored', rel, why: 'excluded' };
-    } else {
-      yield { kind: 'file', path: Buffer.alloc(0), rel, label: parts.length > 1 ? parts[0] : null, bytes: f.bytes };
-    }
-  }
-}
-
-/**
  * Import images into a dataset folder. Every file is either imported or listed in `skipped`
  * with its path and reason; the dataset is written atomically, so cancelling (signal) or a
  * crash leaves no half-written dataset. Throws AtlasError 'empty_dataset' when nothing imports,
@@ -177,7 +113,7 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
   const decodeOpts = { size: o.size, fit: o.fit, resampling: o.resampling, frames: o.frames, maxPixels: o.maxPixels };
   const cache: DecodeCache | null = cacheDir ? openDecodeCache(cacheDir, decodeOpts) : null;
 
-  let entries: AsyncGenerator<WalkEntry & { bytes?: Uint8Array }>;
+  let entries: AsyncGenerator<SourceEntry>;
   if ('folder' in req.source) {
     const skipDirs = (await Promise.all([output, cacheDir].filter((d): d is string => !!d).map(realOrNull))).filter((d): d is string => !!d);
     entries = walkFolder(req.source.folder, { ...o, skipDirs });
@@ -246,7 +182,7 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
     return p;
   };
 
-  const startTask = (entry: WalkEntry & { kind: 'file'; bytes?: Uint8Array }): Task => {
+  const startTask = (entry: SourceEntry & { kind: 'file' }): Task => {
     const outcome = (async (): Promise<Outcome> => {
       const bytes = entry.bytes ?? readSource(entry.path, o.maxFileBytes);
       if (!(bytes instanceof Uint8Array)) return bytes;
