@@ -5,7 +5,8 @@
  */
 import * as THREE from 'three';
 
-const PALETTE = [0x6aa9ff, 0xf0a44b, 0x5fd38d, 0xff7a6b, 0xc792ea, 0x4dd0e1, 0xffd166, 0xef8fb6, 0x9ccc65, 0xa1887f];
+// Starts away from the prior sphere's blue so points stand out against it.
+const PALETTE = [0xf0a44b, 0x5fd38d, 0xff7a6b, 0xc792ea, 0xffd166, 0x4dd0e1, 0xef8fb6, 0x9ccc65, 0xa1887f, 0x6aa9ff];
 
 export interface ScatterInput {
   /** count x 3 positions. */

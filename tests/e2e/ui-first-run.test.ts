@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { screenshot } from '../helpers/browser';
+import { nonBackgroundShare } from '../helpers/pixels';
+import { openApp, startUiSession, writeImageFolder, type UiSession } from '../helpers/ui-app';
+
+/**
+ * A new user's first minute: the welcome card offers the sample set (when the build bundles
+ * it) or a folder import, trains a Quick model and lands on the latent scatter with one point
+ * per image.
+ */
+let session: UiSession;
+beforeAll(async () => {
+  session = await startUiSession();
+});
+afterAll(() => session?.close());
+
+describe('first run', () => {
+  it('goes from the welcome card to a trained latent scatter with one point per image', { timeout: 300_000 }, async () => {
+    const { page, errors } = await openApp(session);
+    const card = page.getByTestId('first-run');
+    await card.waitFor();
+    await expect.poll(() => card.textContent()).toContain('Work is saved in');
+    await screenshot(page, 'ui-first-run-01-welcome');
+
+    let expected: number;
+    const started = Date.now();
+    if ((await page.getByTestId('first-run-sample').count()) > 0) {
+      await page.getByTestId('first-run-sample').click();
+      // The sample set goes straight to Quick training; its size is on the Train panel.
+      await page.getByTestId('panel-train').waitFor();
+      const text = (await page.getByTestId('panel-train').textContent()) ?? '';
+      const m = /([\d,]+) train, ([\d,]+) validation/.exec(text)!;
+      expected = Number(m[1].replace(/,/g, '')) + Number(m[2].replace(/,/g, ''));
+    } else {
+      // No sample set in this build: the card says so and offers the folder import.
+      expect(await page.getByTestId('first-run-no-sample').textContent()).toContain('import a folder');
+      const folder = path.join(session.tmp, 'my-sprites');
+      const { good } = await writeImageFolder(folder, 40, 24);
+      expected = good.length;
+      await page.getByTestId('first-run-import').click();
+      // The path field has the focus, ready to type into.
+      await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('folder-path');
+      await page.keyboard.type(folder);
+      await page.keyboard.press('Enter');
+      await page.getByTestId('import-report').waitFor({ timeout: 60_000 });
+      await expect.poll(() => page.getByTestId('thumb-cell').count()).toBe(expected);
+      await screenshot(page, 'ui-first-run-02-imported');
+      // Ctrl+Enter trains with the Quick preset (the default).
+      await page.locator('body').press('Control+Enter');
+      await page.getByTestId('panel-train').waitFor();
+    }
+
+    await page.getByTestId('train-progress').waitFor({ timeout: 60_000 });
+    await screenshot(page, 'ui-first-run-03-training');
+    const count = page.getByTestId('scatter-count');
+    await count.waitFor({ timeout: 240_000 });
+    const seconds = (Date.now() - started) / 1000;
+    expect(Number((await count.textContent())!.replace(/,/g, ''))).toBe(expected);
+    expect(await page.evaluate(() => (window as unknown as { __latentAtlas: { points: number } }).__latentAtlas.points)).toBe(expected);
+    expect(await page.getByTestId('train-status').getAttribute('data-status')).toBe('completed');
+
+    // The scatter is drawn: the view has more non-background pixels than the bare sphere.
+    await page.waitForTimeout(300);
+    expect(await nonBackgroundShare(await page.getByTestId('latent-canvas').screenshot())).toBeGreaterThan(0.005);
+    await screenshot(page, 'ui-first-run-04-latent-scatter');
+    console.log(`first run: trained latent space with ${expected} points after ${seconds.toFixed(0)} s`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
