@@ -101,13 +101,21 @@ export async function geodesicPath(model: LoadedModel, start: Vector[], fixed: S
     const length = await imageSpaceLength(model, start);
     return { path: start, iterations: 0, energyStart: NaN, energyEnd: NaN, length, startLength: length, converged: true };
   }
-  // Row r of concat([free, fixed]) is frame order[r]; gather puts frames back in path order.
-  const order = [...freeIdx, ...fixedIdx];
-  const inverse = new Int32Array(F);
-  order.forEach((frame, r) => (inverse[frame] = r));
+  // The path in frame order as runs of consecutive free or fixed frames, joined by concat
+  // (gather's gradient needs UnsortedSegmentSum, which the wasm backend lacks).
+  const runs: { free: boolean; start: number; size: number }[] = [];
+  const seen = { free: 0, fixed: 0 };
+  for (let i = 0; i < F; i++) {
+    const isFree = !fixed.has(i);
+    const last = runs[runs.length - 1];
+    if (last && last.free === isFree) last.size++;
+    else runs.push({ free: isFree, start: isFree ? seen.free : seen.fixed, size: 1 });
+    if (isFree) seen.free++;
+    else seen.fixed++;
+  }
   const free = tf.variable(tf.tensor2d(freeIdx.map((i) => start[i])), true);
   const fixedT = tf.tensor2d(fixedIdx.map((i) => start[i]), [fixedIdx.length, J]);
-  const gatherIdx = tf.tensor1d(inverse, 'int32');
+  const assemble = () => tf.concat(runs.map((r) => tf.slice(r.free ? free : fixedT, [r.start, 0], [r.size, J])), 0) as tf.Tensor2D;
   let m: tf.Tensor = tf.zerosLike(free);
   let v: tf.Tensor = tf.zerosLike(free);
   const b1 = 0.9;
@@ -125,7 +133,7 @@ export async function geodesicPath(model: LoadedModel, start: Vector[], fixed: S
       throwIfCancelled(opts.signal);
       let seg: tf.Tensor1D | null = null;
       const { value, grads } = tf.variableGrads(() => {
-        const s = segmentSquares(model, tf.gather(tf.concat([free, fixedT], 0), gatherIdx) as tf.Tensor2D);
+        const s = segmentSquares(model, assemble());
         seg = tf.keep(s);
         return tf.sum(s) as tf.Scalar;
       }, [free]);
@@ -159,7 +167,7 @@ export async function geodesicPath(model: LoadedModel, start: Vector[], fixed: S
       next.dispose();
     }
   } finally {
-    tf.dispose([free, fixedT, gatherIdx, m, v]);
+    tf.dispose([free, fixedT, m, v]);
   }
   const path = start.map((z) => z.slice());
   freeIdx.forEach((frame, r) => (path[frame] = Array.from(best.values.subarray(r * J, (r + 1) * J))));

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EngineClient } from '../../../src/host/client';
 import { spawnNodeEngine } from '../../../src/host/spawn-node';
+import sharp from 'sharp';
 import { base64Float32, base64Int32 } from '../../../src/latent/wire';
 import { requireBuilt } from '../../helpers/built';
 import { writePngs } from '../../helpers/images';
@@ -23,6 +24,12 @@ beforeAll(async () => {
   await engine.request('train.run', { dataset, runDir, settings: { epochs: 1, batchSize: 16, latentDim: 5 } });
 });
 afterAll(() => engine.close());
+
+/** Posterior means as stored in latents.bin (after its 48-byte header). */
+function readLatentMeans(): Float32Array {
+  const bytes = readFileSync(path.join(runDir, 'latents.bin'));
+  return Float32Array.from({ length: 64 * 5 }, (_, i) => bytes.readFloatLE(48 + 4 * i));
+}
 
 describe('latent channels through the engine process', () => {
   it('encodes the dataset once and reuses latents.bin until the model changes', async () => {
@@ -62,6 +69,83 @@ describe('latent channels through the engine process', () => {
     for (let a = 0; a < 3; a++) expect(Math.abs(points.filter((_, k) => k % 3 === a).reduce((s, v) => s + v, 0) / 64)).toBeLessThan(1e-4);
     const byAxes = await engine.request('latent.project', { runDir, dataset, axes: [4, 0, 1] });
     expect(byAxes.projection).toMatchObject({ method: 'axes', axes: [4, 0, 1] });
+  });
+
+  it('decodes vectors and 3D points; a point maps back to z = m + P^T y', async () => {
+    const proj = await engine.request('latent.project', { runDir, dataset });
+    const byZ = await engine.request('latent.decode', { runDir, z: [[0, 0, 0, 0, 0], [1, -1, 0.5, 0, 2]] });
+    expect(byZ.strip).toMatchObject({ count: 2, columns: 2, cell: 16 });
+    expect(await sharp(Buffer.from(byZ.strip.png, 'base64')).metadata()).toMatchObject({ width: 32, height: 16 });
+    const y: [number, number, number] = [0.3, -0.2, 0.1];
+    const byPoint = await engine.request('latent.decode', { runDir, dataset, points: [y] });
+    const { centre, components } = proj.projection;
+    byPoint.z[0].forEach((v, j) => expect(v).toBeCloseTo(centre[j] + components[0][j] * y[0] + components[1][j] * y[1] + components[2][j] * y[2], 5));
+    await expect(engine.request('latent.decode', { runDir, z: [[1, 2]] })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('latent size is 5') });
+  });
+
+  it('finds exact nearest neighbours between posterior means', async () => {
+    const mu = readLatentMeans();
+    const r = await engine.request('latent.neighbours', { runDir, dataset, queries: [{ index: 3 }, { z: Array.from(mu.subarray(10 * 5, 11 * 5)) }], k: 4 });
+    const brute = (q: Float32Array, skip: number) =>
+      Array.from({ length: 64 }, (_, i) => ({ i, d: Math.hypot(...Array.from(q, (v, j) => v - mu[i * 5 + j])) }))
+        .filter((e) => e.i !== skip)
+        .sort((a, b) => a.d - b.d)
+        .slice(0, 4);
+    const expected = brute(mu.subarray(15, 20), 3);
+    expect(r.neighbours[0].indices).toEqual(expected.map((e) => e.i));
+    r.neighbours[0].distances.forEach((d, k) => expect(d).toBeCloseTo(expected[k].d, 3));
+    expect(r.neighbours[1].indices[0]).toBe(10);
+    expect(r.neighbours[1].distances[0]).toBeLessThan(1e-2);
+  });
+
+  it('interpolates with slerp and geodesic, reporting frames, 3D points and image-space lengths', async () => {
+    const slerp = await engine.request('latent.interpolate', { runDir, dataset, waypoints: [{ index: 0 }, { index: 40 }, { index: 20 }], method: 'slerp', frames: 6 });
+    expect(slerp.z).toHaveLength(11);
+    expect(base64Float32(slerp.points)).toHaveLength(33);
+    expect(slerp.strip).toMatchObject({ count: 11, cell: 16 });
+    expect(slerp.length).toBeGreaterThan(0);
+    expect(slerp.linearLength).toBeGreaterThan(0);
+    const geo = await engine.request('latent.interpolate', { runDir, dataset, waypoints: [{ index: 0 }, { index: 40 }], method: 'geodesic', frames: 8, geodesic: { iterations: 30 } });
+    expect(geo.geodesic!.iterations).toBeGreaterThan(0);
+    expect(geo.length).toBeLessThanOrEqual(geo.linearLength);
+    expect(geo.z[0]).toEqual(slerp.z[0]);
+  });
+
+  it('samples the prior and a posterior with a memorisation check, and traverses dimensions', async () => {
+    const s = await engine.request('latent.sample', { runDir, dataset, count: 5, seed: 3 });
+    expect(s.z).toHaveLength(5);
+    expect(s.nearest).toHaveLength(5);
+    for (const n of s.nearest!) {
+      expect(n.index).toBeGreaterThanOrEqual(0);
+      expect(n.rms).toBeGreaterThanOrEqual(0);
+      expect(n.rms).toBeLessThanOrEqual(1);
+    }
+    expect((await engine.request('latent.sample', { runDir, dataset, count: 5, seed: 3 })).z).toEqual(s.z);
+    const around = await engine.request('latent.sample', { runDir, dataset, count: 3, around: { index: 7 }, temperature: 0, memorisation: false });
+    const mu = readLatentMeans();
+    around.z[2].forEach((v, j) => expect(v).toBeCloseTo(mu[7 * 5 + j], 5));
+    expect(around.nearest).toBeNull();
+    const t = await engine.request('latent.traverse', { runDir, dataset, base: { index: 2 }, dims: [1, 4], steps: 5 });
+    expect(t.values).toEqual([-3, -1.5, 0, 1.5, 3]);
+    expect(t.z).toHaveLength(10);
+    expect(t.z[6][4]).toBe(-1.5);
+    expect(t.z[6][0]).toBeCloseTo(mu[2 * 5], 5);
+    expect(t.strip).toMatchObject({ count: 10, columns: 5 });
+  });
+
+  it('exports a path as frames, sheet and GIF, and will not overwrite without being asked', async () => {
+    const outDir = path.join(work, 'export');
+    const spec = { runDir, dataset, waypoints: [{ index: 0 }, { index: 9 }], frames: 6 };
+    const r = await engine.request('export.frames', { source: { interpolate: spec }, outDir, formats: ['png', 'sheet', 'gif'], scale: 2, pingPong: true });
+    expect(r.frames).toBe(6);
+    expect(r.files.map((f) => path.basename(f)).sort()).toEqual(['frame-0.png', 'frame-1.png', 'frame-2.png', 'frame-3.png', 'frame-4.png', 'frame-5.png', 'sheet.gif', 'sheet.json', 'sheet.png']);
+    const gif = await sharp(path.join(outDir, 'sheet.gif'), { animated: true }).metadata();
+    expect(gif).toMatchObject({ pages: 10, pageHeight: 32 });
+    const atlas = JSON.parse(readFileSync(path.join(outDir, 'sheet.json'), 'utf8'));
+    expect(atlas.animations.sheet).toHaveLength(10);
+    await expect(engine.request('export.frames', { source: { interpolate: spec }, outDir })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('already exist') });
+    const again = await engine.request('export.frames', { source: { latents: { runDir, z: [[0, 0, 0, 0, 0]] } }, outDir, formats: ['png'], name: 'one', overwrite: true });
+    expect(again.files).toEqual([path.join(outDir, 'one.png')]);
   });
 
   it('names a missing run folder in its error', async () => {
