@@ -52,14 +52,16 @@ export class Rng {
     return this.nextUint32() / 4294967296;
   }
 
-  /** n standard normals (Box-Muller, pairs; an odd n drops the last spare). */
+  /**
+   * n standard normals (Box-Muller). Each normal uses exactly two uniforms, so drawing
+   * n1 then n2 normals gives the same numbers as drawing n1 + n2 at once (chunked sampling
+   * and a resumed run see one stream).
+   */
   normals(n: number, out: Float32Array = new Float32Array(n)): Float32Array {
-    for (let i = 0; i < n; i += 2) {
+    for (let i = 0; i < n; i++) {
       const u1 = 1 - this.uniform(); // (0, 1]: log stays finite
       const u2 = this.uniform();
-      const r = Math.sqrt(-2 * Math.log(u1));
-      out[i] = r * Math.cos(2 * Math.PI * u2);
-      if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
+      out[i] = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
     }
     return out;
   }

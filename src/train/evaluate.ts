@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Split } from '../data/store';
 import { AtlasError, throwIfCancelled } from '../errors';
-import type { ImageSource } from './data';
+import { fromDataset, type ImageSource } from './data';
+import type { Dataset } from '../data/store';
+import type { LoadedModel } from '../model/load';
 import { bitsPerDim, gaussianKlPerDim } from '../model/objective';
 import { Rng } from '../model/rng';
 import type { Vae } from '../model/vae';
@@ -72,7 +74,12 @@ export interface EvalResult {
  * units, per-image reconstruction error and, with iwaeK, the IWAE estimate of log p(x)
  * computed as a running log-sum-exp over chunks of samples so memory stays bounded.
  */
-export async function evaluate(vae: Vae, source: ImageSource, opts: EvaluateOptions = {}): Promise<EvalResult> {
+export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pick<Dataset, 'index' | 'pixels' | 'indicesOf'>, opts: EvaluateOptions = {}): Promise<EvalResult> {
+  const vae = 'vae' in model ? model.vae : model;
+  const source = 'fill' in data ? data : fromDataset(data);
+  const { height, width, channels } = source;
+  if (height !== vae.config.height || width !== vae.config.width || channels !== vae.config.channels)
+    throw new AtlasError('invalid_input', `The model takes ${vae.config.width}x${vae.config.height}x${vae.config.channels} images but the dataset holds ${width}x${height}x${channels}. Evaluate on a dataset imported at the model's size.`);
   const indices = opts.indices ?? source.indicesOf(opts.split ?? 'val');
   if (indices.length === 0)
     throw new AtlasError('empty_dataset', `There are no ${opts.split ?? 'val'} images to evaluate on. Re-import with a validation share above 0, or evaluate on the training split.`);
@@ -83,7 +90,6 @@ export async function evaluate(vae: Vae, source: ImageSource, opts: EvaluateOpti
   const elboSamples = opts.elboSamples ?? 1;
   const maxRows = opts.maxRowsPerChunk ?? 4096;
   const rng = new Rng(opts.seed ?? 12345);
-  const { height, width, channels } = source;
   const D = height * width * channels;
   const J = vae.config.latentDim;
   const N = indices.length;

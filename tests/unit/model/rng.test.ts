@@ -35,3 +35,12 @@ describe('seedable PRNG', () => {
     expect(a.nextUint32()).not.toBe(b.nextUint32());
   });
 });
+
+describe('normal stream', () => {
+  it('gives the same numbers whether drawn at once or in chunks of any size', () => {
+    const once = new Rng(8).normals(105);
+    const r = new Rng(8);
+    const chunks = [...r.normals(7), ...r.normals(33), ...r.normals(65)];
+    expect(chunks).toEqual(Array.from(once));
+  });
+});
