@@ -222,19 +222,21 @@ describe('options', () => {
     for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) expect(img[y * 16 + x]).toBe(((x >> 1) + (y >> 1)) % 2 ? 255 : 0);
   });
 
-  it('imports every frame of GIF and APNG animations when frames is all', async () => {
+  it('imports every frame of GIF, APNG and WebP animations when frames is all', async () => {
     const root = path.join(tmp, 'src');
     await fs.mkdir(root);
     const colours: Array<[number, number, number, number]> = [[255, 0, 0, 255], [0, 255, 0, 255], [0, 0, 255, 255]];
     const gif = await sharp(Buffer.concat(colours.map((c) => solid(16, 16, c))), { raw: { width: 16, height: 48, channels: 4, pageHeight: 16 } as CreateRaw }).gif().toBuffer();
     await fs.writeFile(path.join(root, 'a.gif'), gif);
+    const webp = await sharp(Buffer.concat(colours.map((c) => solid(16, 16, c))), { raw: { width: 16, height: 48, channels: 4, pageHeight: 16 } as CreateRaw }).webp({ lossless: true }).toBuffer();
+    await fs.writeFile(path.join(root, 'c.webp'), webp);
     // libvips alone sees only the first APNG frame; the importer splits the animation itself.
     await fs.writeFile(path.join(root, 'b.png'), encodeApng(16, 16, [solid(16, 16, colours[0]), solid(16, 16, colours[2])]));
     const r = await importImages({ source: { folder: root }, output: path.join(tmp, 'out'), options: { size: 16, frames: 'all', valFraction: 0 } });
     const ds = await openDataset(r.dataset);
-    expect(ds.index.items.map((it) => [it.source, it.frame])).toEqual([['a.gif', 0], ['a.gif', 1], ['a.gif', 2], ['b.png', 0], ['b.png', 1]]);
+    expect(ds.index.items.map((it) => [it.source, it.frame])).toEqual([['a.gif', 0], ['a.gif', 1], ['a.gif', 2], ['b.png', 0], ['b.png', 1], ['c.webp', 0], ['c.webp', 1], ['c.webp', 2]]);
     const first = (i: number) => Array.from(ds.image(i).subarray(0, 3));
-    expect([first(0), first(1), first(2), first(3), first(4)]).toEqual([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 0, 0], [0, 0, 255]]);
+    expect(ds.index.items.map((_, i) => first(i))).toEqual([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 0, 0], [0, 0, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255]]);
   });
 
   it('keeps frames of one animation in the same split', async () => {
