@@ -75,9 +75,11 @@ export async function stageUploads(
 }
 
 /** Every file under a dropped folder (DataTransfer entries), with relative paths. */
-export async function filesFromDrop(items: DataTransferItemList): Promise<UploadFile[]> {
+export async function filesFromDrop(transfer: DataTransfer): Promise<UploadFile[]> {
   const out: UploadFile[] = [];
-  const entries = [...items].map((i) => i.webkitGetAsEntry?.()).filter((e): e is FileSystemEntry => Boolean(e));
+  const entries = [...transfer.items].map((i) => i.webkitGetAsEntry?.()).filter((e): e is FileSystemEntry => Boolean(e));
+  // Without file-system entries (some platforms, synthetic drops) the plain file list still works.
+  if (entries.length === 0) return [...transfer.files].map((file) => ({ name: file.name, file }));
   const walk = async (entry: FileSystemEntry, prefix: string): Promise<void> => {
     if (entry.isFile) {
       const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));

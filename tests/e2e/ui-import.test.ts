@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { screenshot } from '../helpers/browser';
 import { importByPath, openApp, startUiSession, watchForTestId, writeImageFolder, type UiSession } from '../helpers/ui-app';
 
@@ -80,6 +82,70 @@ describe('dataset import in the UI', () => {
     await box.waitFor({ timeout: 30_000 });
     expect(await box.textContent()).toContain('no-such-folder');
     await screenshot(page, 'ui-import-04-error');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('imports image files dropped onto the window', async () => {
+    const folder = path.join(session.tmp, 'dropped');
+    const { good, broken } = await writeImageFolder(folder, 5, 18);
+    const files = [...good, ...broken.map((b) => path.join(folder, b.name))].map((f) => ({ name: path.basename(f), base64: readFileSync(f).toString('base64') }));
+    const { page, errors } = await openApp(session);
+    await page.evaluate((files) => {
+      const transfer = new DataTransfer();
+      for (const f of files) transfer.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: 'image/png' }));
+      document.body.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, files);
+    await page.getByTestId('import-report').waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.getByTestId('import-imported').textContent()).toBe(String(good.length));
+    expect(await page.getByTestId('skipped-item').count()).toBe(broken.length);
+    await expect.poll(() => page.getByTestId('thumb-cell').count()).toBe(good.length);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('keeps the grid virtual: a few hundred cells in the DOM for thousands of images, loaded as you scroll', { timeout: 240_000 }, async () => {
+    const folder = path.join(session.tmp, 'many');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(folder, { recursive: true });
+    const n = 3000;
+    for (let i = 0; i < n; i++) {
+      // Distinct tiny images, so dedupe keeps them all.
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: i % 256, g: Math.floor(i / 256) * 20, b: (i * 7) % 256 } } }).png().toFile(path.join(folder, `t-${String(i).padStart(5, '0')}.png`));
+    }
+    const { page, errors } = await openApp(session);
+    await page.getByTestId('import-options').locator('summary').click();
+    await page.getByTestId('import-options').locator('select').first().selectOption('16');
+    await importByPath(page, folder);
+    await expect.poll(() => page.getByTestId('thumb-grid').getAttribute('data-count')).toBe(String(n));
+    const inDom = await page.getByTestId('thumb-cell').count();
+    expect(inDom).toBeGreaterThan(20);
+    expect(inDom).toBeLessThan(300);
+
+    // Jump to the end: the last image is rendered, its page fetched, and the DOM stays small.
+    await page.getByTestId('thumb-grid').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    const last = page.locator(`[data-testid="thumb-cell"][data-index="${n - 1}"]`);
+    await last.waitFor();
+    await expect.poll(() => last.evaluate((el) => el.classList.contains('loading')), { timeout: 15_000 }).toBe(false);
+    expect(await page.getByTestId('thumb-cell').count()).toBeLessThan(300);
+
+    // Scrolling through the whole grid keeps frames short (no long main-thread stalls).
+    const worstFrameMs = await page.getByTestId('thumb-grid').evaluate(async (el) => {
+      el.scrollTop = 0;
+      let worst = 0;
+      let prev = performance.now();
+      for (let y = 0; y < el.scrollHeight; y += 400) {
+        el.scrollTop = y;
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        worst = Math.max(worst, now - prev);
+        prev = now;
+      }
+      return worst;
+    });
+    expect(worstFrameMs).toBeLessThan(250);
+    await screenshot(page, 'ui-import-05-grid-3000');
     expect(errors).toEqual([]);
     await page.close();
   });
