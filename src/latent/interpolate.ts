@@ -113,7 +113,9 @@ export async function geodesicPath(model: LoadedModel, start: Vector[], fixed: S
     if (isFree) seen.free++;
     else seen.fixed++;
   }
-  const free = tf.variable(tf.tensor2d(freeIdx.map((i) => start[i])), true);
+  const init = tf.tensor2d(freeIdx.map((i) => start[i]));
+  const free = tf.variable(init, true);
+  init.dispose();
   const fixedT = tf.tensor2d(fixedIdx.map((i) => start[i]), [fixedIdx.length, J]);
   const assemble = () => tf.concat(runs.map((r) => tf.slice(r.free ? free : fixedT, [r.start, 0], [r.size, J])), 0) as tf.Tensor2D;
   let m: tf.Tensor = tf.zerosLike(free);
@@ -138,8 +140,9 @@ export async function geodesicPath(model: LoadedModel, start: Vector[], fixed: S
         return tf.sum(s) as tf.Scalar;
       }, [free]);
       const g = grads[free.name];
-      const [segValues, energy, gradNorm, current] = await Promise.all([seg!.data(), value.data(), tf.tidy(() => tf.norm(g)).data(), free.data()]);
-      tf.dispose([seg!, value]);
+      const normT = tf.norm(g);
+      const [segValues, energy, gradNorm, current] = await Promise.all([seg!.data(), value.data(), normT.data(), free.data()]);
+      tf.dispose([seg!, value, normT]);
       const length = Array.from(segValues).reduce((s, x) => s + Math.sqrt(x), 0);
       if (it === 0) {
         startLength = length;

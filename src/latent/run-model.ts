@@ -36,7 +36,7 @@ export async function runModel(runDir: string): Promise<RunModel> {
   if (cached && cached.modelKey === modelKey) return cached;
   const model = await loadModel(modelDir);
   cached?.model.dispose();
-  cached = { model, modelDir, modelKey: `${path.basename(modelDir)}|step ${model.metadata.step}|${modelKey}` };
+  cached = { model, modelDir, modelKey };
   return cached;
 }
 
