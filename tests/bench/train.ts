@@ -14,7 +14,10 @@ import { trainingFlopsPerImage } from '../../src/model/flops';
 import { Rng } from '../../src/model/rng';
 import { Vae } from '../../src/model/vae';
 import { Adam } from '../../src/train/adam';
+import { fromDataset } from '../../src/train/data';
 import { trainStep } from '../../src/train/step';
+import { train } from '../../src/train/train';
+import type { Dataset } from '../../src/data/store';
 import type { BenchLine } from './types';
 
 const SIZE = 32;
@@ -44,6 +47,26 @@ function timeSteps(batch: number, warmup: number, steps: number, warmupBatch = b
   adam.dispose();
   times.sort((a, b) => a - b);
   return { msPerStep: times[Math.floor(times.length / 2)], loss };
+}
+
+/** The whole loop (uint8 batches from a dataset, noise, progress) over `count` images: images/s. */
+async function loopImagesPerS(count: number): Promise<number> {
+  const rng = new Rng(3);
+  const pixels = Uint8Array.from({ length: count * SIZE * SIZE * CHANNELS }, () => rng.nextUint32() & 255);
+  const all = Array.from({ length: count }, (_, i) => i);
+  const ds = { index: { size: SIZE, channels: CHANNELS, count, datasetHash: 'bench' }, pixels, indicesOf: (split: string) => (split === 'train' ? all : []) };
+  let first = 0;
+  let last = 0;
+  let images = 0;
+  await train({ latentDim: LATENT, batchSize: BATCH, epochs: 1, progressEverySteps: 1, previewCount: 0 }, fromDataset(ds as unknown as Dataset), {
+    onProgress: (e) => {
+      if (e.type !== 'step') return;
+      if (e.step === 1) first = performance.now();
+      else images += BATCH;
+      last = performance.now();
+    },
+  });
+  return images / ((last - first) / 1000);
 }
 
 const round = (v: number, d = 3): number => Number(v.toPrecision(d + 2));
@@ -76,6 +99,10 @@ export async function run(): Promise<BenchLine[]> {
     lines.push({ bench: 'train', metric: 'ms_per_step', value: round(msPerStep), unit: 'ms', backend: label, ...c });
     lines.push({ bench: 'train', metric: 'images_per_s', value: round(ips), unit: 'img/s', backend: label, ...c });
     lines.push({ bench: 'train', metric: 'gflops', value: round(gflops), unit: 'GFLOPS', backend: label, ...c });
+    if (force !== 'cpu') {
+      const count = 11 * BATCH;
+      lines.push({ bench: 'train', metric: 'loop_images_per_s', value: round(await loopImagesPerS(count)), unit: 'img/s', backend: label, ...c, images: count, note: 'train() end to end: uint8 batches, noise, progress; first step excluded' });
+    }
   }
   if (imagesPerS.cpu) {
     for (const [label, ips] of Object.entries(imagesPerS)) {
