@@ -8,6 +8,8 @@ import { CliUsageError, failureLine } from './cli/output';
 import { serve } from './cli/serve';
 import { launch } from './cli/launch';
 import { importFlags, importUsage, runImport } from './cli/import';
+import { encodeFlags, encodeUsage, interpolateFlags, interpolateUsage, runEncode, runInterpolate, runSample, runTraverse, sampleFlags, sampleUsage, traverseFlags, traverseUsage } from './cli/latent';
+import { exportCommandFlags, exportCommandUsage, runExport } from './cli/export';
 import { APP_VERSION } from './version';
 
 interface Command {
@@ -52,6 +54,36 @@ const commands: Record<string, Command> = {
       await launch({ port: intOption(values, 'port', 0, 65535) });
       return KEEP_RUNNING;
     },
+  },
+  encode: {
+    summary: 'Encode a dataset with the newest checkpoint of a run (cached in <run>/latents.bin).',
+    usage: encodeUsage,
+    options: encodeFlags,
+    run: (values, positionals) => runEncode(values, positionals),
+  },
+  interpolate: {
+    summary: 'Interpolate between images or latent vectors (linear, slerp, geodesic); --out writes frames.',
+    usage: interpolateUsage,
+    options: interpolateFlags,
+    run: (values, positionals) => runInterpolate(values, positionals),
+  },
+  sample: {
+    summary: 'Generate images from the prior or around an image, with a memorisation check; --out writes them.',
+    usage: sampleUsage,
+    options: sampleFlags,
+    run: (values, positionals) => runSample(values, positionals),
+  },
+  traverse: {
+    summary: 'Sweep latent dimensions one at a time (-3..3) around a base point; --out writes the grid.',
+    usage: traverseUsage,
+    options: traverseFlags,
+    run: (values, positionals) => runTraverse(values, positionals),
+  },
+  export: {
+    summary: 'Export PNG frames, a sprite sheet with JSON atlas, GIF or WebP from a spec or latent vectors.',
+    usage: exportCommandUsage,
+    options: exportCommandFlags,
+    run: (values, positionals) => runExport(values, positionals),
   },
 };
 

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { promises as fs, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { initBackend } from '../../../src/backend/choose';
+import { train } from '../../../src/train/train';
+import { requireBuilt } from '../../helpers/built';
+import { makeShapesDataset } from '../train/fixtures';
+
+let tmp: string;
+let dataset: string;
+let run: string;
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [requireBuilt('src/cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, LATENT_ATLAS_BACKEND: 'wasm' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout.trim().split('\n').at(-1)!) };
+}
+
+beforeAll(async () => {
+  await initBackend({ force: 'wasm' });
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'atlas-latent-cli-'));
+  dataset = path.join(tmp, 'ds');
+  run = path.join(tmp, 'run');
+  const ds = await makeShapesDataset(dataset, { count: 48, size: 16, channels: 4, seed: 8 });
+  await train({ architecture: 'conv', latentDim: 3, epochs: 1, batchSize: 16, previewCount: 0, valIwaeK: 0 }, ds, { checkpointDir: run });
+});
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('latent-atlas encode, interpolate, sample, traverse, export', () => {
+  it('encodes once, then reports the cache as up to date; stdout is one JSON object', () => {
+    const first = cli(['encode', run, '--dataset', dataset, '--json']);
+    expect(first.code).toBe(0);
+    expect(first.stdout.trim().split('\n')).toHaveLength(1);
+    expect(first.json()).toMatchObject({ count: 48, latentDim: 3, cached: false });
+    expect(cli(['encode', run, '--dataset', dataset, '--json']).json().cached).toBe(true);
+  });
+
+  it('interpolates two images into PNG frames and a sprite sheet', async () => {
+    const out = path.join(tmp, 'path');
+    const r = cli(['interpolate', '0', '5', '--run', run, '--dataset', dataset, '--method', 'slerp', '--frames', '6', '--out', out, '--format', 'png,sheet,gif', '--scale', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = r.json();
+    expect(result).toMatchObject({ method: 'slerp', frames: 6 });
+    expect(result.files).toHaveLength(9);
+    expect(await sharp(path.join(out, 'frame-3.png')).metadata()).toMatchObject({ width: 32, height: 32, hasAlpha: true });
+    expect((await sharp(path.join(out, 'sheet.gif'), { animated: true }).metadata()).pages).toBe(6);
+    const again = cli(['interpolate', '0', '5', '--run', run, '--dataset', dataset, '--frames', '6', '--out', out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+    expect(again.stderr).toContain('already exist');
+  });
+
+  it('samples with a memorisation check and traverses dimensions', () => {
+    const s = cli(['sample', '--run', run, '--dataset', dataset, '--count', '4', '--seed', '2', '--json']);
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.json().nearest).toHaveLength(4);
+    const out = path.join(tmp, 'trav');
+    const t = cli(['traverse', '--run', run, '--dataset', dataset, '--base', '3', '--dims', '0,2', '--steps', '5', '--out', out, '--format', 'sheet', '--json']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.json()).toMatchObject({ dims: [0, 2], values: [-3, -1.5, 0, 1.5, 3] });
+    expect(existsSync(path.join(out, 'sheet.json'))).toBe(true);
+  });
+
+  it('exports latent vectors from a file and rejects bad flags with one line', async () => {
+    const zFile = path.join(tmp, 'z.json');
+    await fs.writeFile(zFile, JSON.stringify([[0, 0, 0], [1, 1, 1]]));
+    const out = path.join(tmp, 'exp');
+    const r = cli(['export', '--latents', zFile, '--run', run, '--out', out, '--format', 'webp', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().files).toEqual([path.join(out, 'sheet.webp')]);
+    const bad = cli(['interpolate', '0', '1', '--run', run, '--dataset', dataset, '--method', 'zigzag']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--method');
+  });
+});
