@@ -75,4 +75,34 @@ describe('conv VAE on the wasm backend (with the project\'s training kernels)', 
       await tf.setBackend('wasm');
     }
   });
+
+  it('trains every likelihood and the IWAE objective with finite numbers', async () => {
+    for (const extra of [
+      { likelihood: 'gaussian-fixed' as const },
+      { likelihood: 'gaussian-calibrated' as const },
+      { likelihood: 'gaussian-learned' as const },
+      { likelihood: 'bernoulli' as const, iwaeK: 3, warmupSteps: 4, freeBits: 0.1 },
+    ]) {
+      const losses: number[] = [];
+      const betas: number[] = [];
+      const result = await train({ ...config, epochs: 1, valIwaeK: 10, ...extra }, ds, {
+        onProgress: (e) => {
+          if (e.type === 'step') {
+            losses.push(e.loss, e.recon, e.kl, e.elbo, e.bitsPerDim);
+            betas.push(e.beta);
+          }
+        },
+        keepModel: true,
+      });
+      expect(losses.every(Number.isFinite)).toBe(true);
+      expect(result.history[0].val!.iwae!.k).toBe(10);
+      if (extra.warmupSteps) expect(betas).toEqual([0, 0.25, 0.5, 0.75]);
+      const sample = result.model!.decode(tf.zeros([2, 8]) as tf.Tensor2D, { sampleNoise: true, seed: 1 });
+      const mean = result.model!.decode(tf.zeros([2, 8]) as tf.Tensor2D);
+      expect(sample.shape).toEqual([2, 16, 16, 4]);
+      expect(tf.max(tf.abs(tf.sub(sample, mean))).dataSync()[0]).toBeGreaterThan(0);
+      tf.dispose([sample, mean]);
+      result.model!.dispose();
+    }
+  });
 });

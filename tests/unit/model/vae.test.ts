@@ -4,6 +4,7 @@ import { resolveModelConfig, type ModelConfig } from '../../../src/model/config'
 import { CALIBRATED_VAR, updateCalibration } from '../../../src/model/likelihood';
 import { Rng } from '../../../src/model/rng';
 import { Vae } from '../../../src/model/vae';
+import { wrapModel } from '../../../src/model/load';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -144,5 +145,21 @@ describe('objective', () => {
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, eps]);
     vae.dispose();
+  });
+
+  it('decodes to the mean image, or with sampleNoise adds pixel noise of the likelihood\'s sigma', () => {
+    const vae = new Vae(mlp({ likelihood: 'gaussian-fixed', gaussianSigma: 0.2, height: 16, width: 16 }), 1);
+    const model = wrapModel(vae, { schemaVersion: 1, modelConfig: vae.config, step: 0, epoch: 0, datasetHash: '' });
+    const z = tf.zeros([50, 4]) as tf.Tensor2D;
+    const mean = model.decode(z);
+    const sample = model.decode(z, { sampleNoise: true, seed: 4 });
+    const again = model.decode(z, { sampleNoise: true, seed: 4 });
+    const d = tf.sub(sample, mean);
+    const std = tf.sqrt(tf.mean(tf.square(d))).dataSync()[0];
+    expect(std).toBeGreaterThan(0.19);
+    expect(std).toBeLessThan(0.21);
+    expect(Array.from(again.dataSync())).toEqual(Array.from(sample.dataSync()));
+    tf.dispose([z, mean, sample, again, d]);
+    model.dispose();
   });
 });
