@@ -9,9 +9,9 @@ function appRoot(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 }
 
-/** Where the bundled sample dataset lives (assets/sample/dataset), if it is there. */
+/** Where the bundled sample dataset (507 Twemoji, 32x32 RGBA; see assets/sample/README.md) lives, if it is there. */
 export function sampleDatasetDir(): string | null {
-  const dir = path.join(appRoot(), 'assets', 'sample', 'dataset');
+  const dir = path.join(appRoot(), 'assets', 'sample', 'twemoji-32');
   return existsSync(path.join(dir, 'index.json')) ? dir : null;
 }
 
