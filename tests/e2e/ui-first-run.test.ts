@@ -3,6 +3,7 @@ import path from 'node:path';
 import { screenshot } from '../helpers/browser';
 import { nonBackgroundShare } from '../helpers/pixels';
 import { openApp, startUiSession, writeImageFolder, type UiSession } from '../helpers/ui-app';
+import type { PageGlobals } from '../helpers/ui-dom';
 
 /**
  * A new user's first minute: the welcome card offers the sample set (when the build bundles
@@ -40,7 +41,7 @@ describe('first run', () => {
       expected = good.length;
       await page.getByTestId('first-run-import').click();
       // The path field has the focus, ready to type into.
-      await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('folder-path');
+      await expect.poll(() => page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute('data-testid'))).toBe('folder-path');
       await page.keyboard.type(folder);
       await page.keyboard.press('Enter');
       await page.getByTestId('import-report').waitFor({ timeout: 60_000 });
@@ -57,7 +58,7 @@ describe('first run', () => {
     await count.waitFor({ timeout: 240_000 });
     const seconds = (Date.now() - started) / 1000;
     expect(Number((await count.textContent())!.replace(/,/g, ''))).toBe(expected);
-    expect(await page.evaluate(() => (window as unknown as { __latentAtlas: { points: number } }).__latentAtlas.points)).toBe(expected);
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).window.__latentAtlas.points as number)).toBe(expected);
     expect(await page.getByTestId('train-status').getAttribute('data-status')).toBe('completed');
 
     // The scatter is drawn: the view has more non-background pixels than the bare sphere.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../helpers/browser';
 import { openApp, startUiSession, type UiSession } from '../helpers/ui-app';
+import type { PageGlobals } from '../helpers/ui-dom';
 
 /** The app frame: the panel rail, keyboard shortcuts and their help, themes, resizing. */
 let session: UiSession;
@@ -31,7 +32,7 @@ describe('the app frame', () => {
     await page.getByTestId('folder-path').press('2');
     expect(await page.getByTestId('panel-dataset').count()).toBe(1);
     await page.getByTestId('folder-path').fill('');
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.blur());
 
     await page.locator('body').press('?');
     const help = page.getByTestId('help-overlay');
@@ -45,24 +46,30 @@ describe('the app frame', () => {
     // Ctrl+O in web mode puts the cursor in the folder path field.
     await page.locator('body').press('2');
     await page.locator('body').press('Control+o');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('folder-path');
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute('data-testid'))).toBe('folder-path');
     expect(errors).toEqual([]);
     await page.close();
   });
 
   it('follows the light theme and resizes without horizontal overflow', async () => {
     const { page, errors } = await openApp(session, { colorScheme: 'light' });
-    const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    const bg = await page.evaluate(() => {
+      const { getComputedStyle, document } = globalThis as unknown as PageGlobals;
+      return getComputedStyle(document.documentElement).backgroundColor as string;
+    });
     expect(bg).toBe('rgb(245, 246, 248)');
     await screenshot(page, 'ui-frame-02-light-1280x800');
     for (const [width, height] of [[1024, 700], [1600, 1000], [1280, 800]]) {
       await page.setViewportSize({ width, height });
       await page.waitForTimeout(200);
-      const layout = await page.evaluate(() => ({
-        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-        canvas: document.querySelector('[data-testid="latent-canvas"]')!.getBoundingClientRect().width,
-        statusBottom: document.querySelector('[data-testid="status-bar"]')!.getBoundingClientRect().bottom,
-      }));
+      const layout = await page.evaluate(() => {
+        const { document } = globalThis as unknown as PageGlobals;
+        return {
+          overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          canvas: document.querySelector('[data-testid="latent-canvas"]')!.getBoundingClientRect().width,
+          statusBottom: document.querySelector('[data-testid="status-bar"]')!.getBoundingClientRect().bottom,
+        } as { overflow: number; canvas: number; statusBottom: number };
+      });
       expect(layout.overflow).toBeLessThanOrEqual(0);
       expect(layout.canvas).toBeGreaterThan(width * 0.3);
       expect(Math.round(layout.statusBottom)).toBe(height);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { screenshot } from '../helpers/browser';
 import { importByPath, openApp, startUiSession, watchForTestId, writeImageFolder, type UiSession } from '../helpers/ui-app';
+import type { PageGlobals } from '../helpers/ui-dom';
 
 /**
  * Importing a folder with broken files through the real UI in web mode: progress shows, the
@@ -92,6 +93,7 @@ describe('dataset import in the UI', () => {
     const files = [...good, ...broken.map((b) => path.join(folder, b.name))].map((f) => ({ name: path.basename(f), base64: readFileSync(f).toString('base64') }));
     const { page, errors } = await openApp(session);
     await page.evaluate((files) => {
+      const { DataTransfer, DragEvent, File, document } = globalThis as unknown as PageGlobals;
       const transfer = new DataTransfer();
       for (const f of files) transfer.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: 'image/png' }));
       document.body.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
@@ -133,6 +135,7 @@ describe('dataset import in the UI', () => {
     // Scrolling through the whole grid keeps frames short (no long main-thread stalls).
     const worstFrameMs = await page.getByTestId('thumb-grid').evaluate(async (el) => {
       el.scrollTop = 0;
+      const { requestAnimationFrame } = globalThis as unknown as PageGlobals;
       let worst = 0;
       let prev = performance.now();
       for (let y = 0; y < el.scrollHeight; y += 400) {

@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, watchConsole } from './browser';
 import { startWebMode, type WebModeServer } from './web-mode';
 import { writeBroken, writePngs } from './images';
+import type { PageGlobals } from './ui-dom';
 
 /** Web mode with its own workspace folder, and a browser on it; one per test file. */
 export interface UiSession {
@@ -64,7 +65,8 @@ export async function watchForTestId(page: Page, testId: string): Promise<() => 
   const key = `__saw_${testId.replace(/\W/g, '_')}`;
   await page.evaluate(
     ({ testId, key }) => {
-      const w = window as unknown as Record<string, boolean>;
+      const { window, document, MutationObserver } = globalThis as unknown as PageGlobals;
+      const w = window as Record<string, boolean>;
       w[key] = false;
       const check = () => {
         if (document.querySelector(`[data-testid="${testId}"]`)) w[key] = true;
@@ -74,5 +76,5 @@ export async function watchForTestId(page: Page, testId: string): Promise<() => 
     },
     { testId, key },
   );
-  return () => page.evaluate((key) => (window as unknown as Record<string, boolean>)[key], key);
+  return () => page.evaluate((key) => ((globalThis as unknown as PageGlobals).window as Record<string, boolean>)[key], key);
 }
