@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { AtlasError, throwIfCancelled } from '../errors';
-import { wrapModel, type LoadedModel } from '../model/load';
+import { MODEL_SCHEMA_VERSION, wrapModel, type LoadedModel } from '../model/load';
 import { betaAt, bitsPerDim } from '../model/objective';
 import { Rng } from '../model/rng';
 import { Vae } from '../model/vae';
@@ -128,7 +128,7 @@ export async function train(config: Partial<TrainConfig>, data: ImageSource | Pi
   const finish = (status: TrainResult['status']): TrainResult => {
     const result: TrainResult = { status, step: pos.step, epoch: pos.epoch, config: cfg, history, checkpoint: lastCheckpoint };
     if (opts.keepModel) {
-      result.model = wrapModel(vae, { schemaVersion: 1, modelConfig: cfg.model, step: pos.step, epoch: pos.epoch, datasetHash: source.datasetHash });
+      result.model = wrapModel(vae, { schemaVersion: MODEL_SCHEMA_VERSION, modelConfig: cfg.model, step: pos.step, epoch: pos.epoch, datasetHash: source.datasetHash });
     } else vae.dispose();
     adam.dispose();
     return result;
