@@ -68,10 +68,13 @@ function segmentSquares(model: LoadedModel, z: tf.Tensor2D): tf.Tensor1D {
   return tf.sum(tf.square(d), 1);
 }
 
+/** Steps over which the energy must keep falling (by tolerance / 10 of itself) to go on. */
+const PLATEAU = 25;
+
 export interface GeodesicOptions {
   iterations: number;
   learningRate: number;
-  /** Stop once ||grad|| < tolerance * ||grad at the start||. */
+  /** Stop once ||grad|| < tolerance * ||grad at the start||, or the energy fell by less than tolerance/10 of itself over 25 steps. */
   tolerance: number;
   signal?: AbortSignal;
 }
@@ -130,6 +133,7 @@ export async function geodesicPath(model: LoadedModel, start: Vector[], fixed: S
   let grad0 = NaN;
   let converged = false;
   let it = 0;
+  const energies: number[] = [];
   try {
     for (; ; it++) {
       throwIfCancelled(opts.signal);
@@ -151,7 +155,10 @@ export async function geodesicPath(model: LoadedModel, start: Vector[], fixed: S
       }
       energyEnd = energy[0];
       if (length < best.length) best = { length, values: Float32Array.from(current as Float32Array) };
-      if (gradNorm[0] <= opts.tolerance * grad0 || grad0 === 0) converged = true;
+      energies.push(energy[0]);
+      // Converged: a small gradient, or the energy has stopped falling over the last PLATEAU steps.
+      const plateau = it >= PLATEAU && energies[it - PLATEAU] - energy[0] <= opts.tolerance * 0.1 * energies[it - PLATEAU];
+      if (gradNorm[0] <= opts.tolerance * grad0 || grad0 === 0 || plateau) converged = true;
       if (converged || it >= opts.iterations) {
         tf.dispose(g);
         break;
