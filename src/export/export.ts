@@ -13,6 +13,7 @@ import { frameNames, playOrder } from './names';
 import { frameRgba, toRgbaFrames } from './pixels';
 import { spriteSheet } from './sprite-sheet';
 import { writeExportFiles } from './write';
+import path from 'node:path';
 import sharp from 'sharp';
 
 export type ExportOptions = z.output<typeof exportOptionsSchema>;
@@ -51,5 +52,5 @@ export async function exportFiles(images: DecodedImages, o: Omit<ExportOptions, 
 export async function exportFrames(o: ExportOptions, opts: SessionOptions = {}): Promise<ExportReport> {
   const images = await framesOf(o.source, opts);
   const files = await writeExportFiles(o.outDir, await exportFiles(images, o), o.overwrite);
-  return { outDir: o.outDir, frames: images.count, files, width: images.size * o.scale, height: images.size * o.scale };
+  return { outDir: path.resolve(o.outDir), frames: images.count, files, width: images.size * o.scale, height: images.size * o.scale };
 }
