@@ -17,6 +17,7 @@ export interface RunModel {
 }
 
 let cached: RunModel | null = null;
+let retired: RunModel | null = null;
 
 export async function modelKeyOf(runDir: string): Promise<{ modelDir: string; modelKey: string }> {
   const modelDir = await resolveModelDir(path.resolve(runDir));
@@ -35,7 +36,10 @@ export async function runModel(runDir: string): Promise<RunModel> {
   const { modelDir, modelKey } = await modelKeyOf(runDir);
   if (cached && cached.modelKey === modelKey) return cached;
   const model = await loadModel(modelDir);
-  cached?.model.dispose();
+  // A request that started on the previous weights may still be decoding with them (training
+  // saves checkpoints while the UI explores): free them one swap later, not now.
+  retired?.model.dispose();
+  retired = cached;
   cached = { model, modelDir, modelKey };
   return cached;
 }
@@ -43,5 +47,7 @@ export async function runModel(runDir: string): Promise<RunModel> {
 /** Drop the cached model (tests, and before the engine switches backends). */
 export function releaseRunModel(): void {
   cached?.model.dispose();
+  retired?.model.dispose();
   cached = null;
+  retired = null;
 }
