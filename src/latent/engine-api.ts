@@ -105,7 +105,10 @@ export const latentNeighbours: EngineHandler<'latent.neighbours'> = async ({ run
 };
 
 export const interpolateLatents: EngineHandler<'latent.interpolate'> = async (spec, ctx): Promise<LatentPathResult> => {
-  const r = await interpolate(spec, sessionOptions(ctx));
+  const r = await interpolate(spec, {
+    ...sessionOptions(ctx),
+    onGeodesicStep: (step, energy) => ctx.progress({ phase: 'geodesic', done: step, total: spec.geodesic.iterations, data: { energy } }),
+  });
   return {
     method: spec.method,
     z: r.z,

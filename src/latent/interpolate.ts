@@ -77,6 +77,8 @@ export interface GeodesicOptions {
   /** Stop once ||grad|| < tolerance * ||grad at the start||, or the energy fell by less than tolerance/10 of itself over 25 steps. */
   tolerance: number;
   signal?: AbortSignal;
+  /** Called after every step with the step count and the energy. */
+  onStep?: (step: number, energy: number) => void;
 }
 
 export interface GeodesicResult {
@@ -156,6 +158,7 @@ export async function geodesicPath(model: LoadedModel, start: Vector[], fixed: S
       energyEnd = energy[0];
       if (length < best.length) best = { length, values: Float32Array.from(current as Float32Array) };
       energies.push(energy[0]);
+      if (it > 0) opts.onStep?.(it, energy[0]);
       // Converged: a small gradient, or the energy has stopped falling over the last PLATEAU steps.
       const plateau = it >= PLATEAU && energies[it - PLATEAU] - energy[0] <= opts.tolerance * 0.1 * energies[it - PLATEAU];
       if (gradNorm[0] <= opts.tolerance * grad0 || grad0 === 0 || plateau) converged = true;

@@ -45,7 +45,7 @@ export interface InterpolateResult extends Generated {
   geodesic?: { iterations: number; energyStart: number; energyEnd: number; converged: boolean };
 }
 
-export async function interpolate(spec: InterpolateSpec, opts: SessionOptions = {}): Promise<InterpolateResult> {
+export async function interpolate(spec: InterpolateSpec, opts: SessionOptions & { onGeodesicStep?: (step: number, energy: number) => void } = {}): Promise<InterpolateResult> {
   const s = await latentSession(spec.runDir, spec.dataset, opts);
   const model = s.run.model;
   const waypoints = spec.waypoints.map((p) => resolvePoint(s, p));
@@ -56,7 +56,7 @@ export async function interpolate(spec: InterpolateSpec, opts: SessionOptions = 
   let geodesic: InterpolateResult['geodesic'];
   if (spec.method === 'geodesic') {
     const fixed = new Set(waypoints.map((_, w) => w * (spec.frames - 1)));
-    const g = await geodesicPath(model, linear, fixed, { ...spec.geodesic, signal: opts.signal });
+    const g = await geodesicPath(model, linear, fixed, { ...spec.geodesic, signal: opts.signal, onStep: opts.onGeodesicStep });
     z = g.path;
     length = g.length;
     geodesic = { iterations: g.iterations, energyStart: g.energyStart, energyEnd: g.energyEnd, converged: g.converged };

@@ -105,8 +105,11 @@ describe('latent channels through the engine process', () => {
     expect(slerp.strip).toMatchObject({ count: 11, cell: 16 });
     expect(slerp.length).toBeGreaterThan(0);
     expect(slerp.linearLength).toBeGreaterThan(0);
-    const geo = await engine.request('latent.interpolate', { runDir, dataset, waypoints: [{ index: 0 }, { index: 40 }], method: 'geodesic', frames: 8, geodesic: { iterations: 30 } });
+    const steps: string[] = [];
+    engine.on('progress', (p) => p.requestId === 'geo' && steps.push(p.phase));
+    const geo = await engine.request('latent.interpolate', { runDir, dataset, waypoints: [{ index: 0 }, { index: 40 }], method: 'geodesic', frames: 8, geodesic: { iterations: 30 } }, { requestId: 'geo' });
     expect(geo.geodesic!.iterations).toBeGreaterThan(0);
+    expect(steps.filter((p) => p === 'geodesic')).toHaveLength(geo.geodesic!.iterations);
     expect(geo.length).toBeLessThanOrEqual(geo.linearLength);
     expect(geo.z[0]).toEqual(slerp.z[0]);
   });
