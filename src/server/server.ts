@@ -165,7 +165,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     if (message.type !== 'request') {
-      return sendError(ws, message.id, { code: 'bad_request', message: `Unknown message type ${JSON.stringify((message as { type?: unknown }).type)}.` });
+      // Anything else came from a client that does not follow the contract.
+      const unknown = message as { id: string; type?: unknown };
+      return sendError(ws, unknown.id, { code: 'bad_request', message: `Unknown message type ${JSON.stringify(unknown.type)}.` });
     }
     const { id, channel, payload } = message;
     if (!isRequestChannel(channel)) {

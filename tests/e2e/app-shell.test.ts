@@ -78,15 +78,20 @@ describe('the app shell', () => {
       const errors = watchConsole(page);
       await page.goto(server.url);
       await expect.poll(async () => (await page.getByTestId('engine-state').textContent())?.trim(), { timeout: 30_000 }).toBe('Engine ready');
-      const before = await page.evaluate(() => document.title);
+      const before = await page.title();
       // Kill the engine process behind the server (its only child).
       const { execFileSync } = await import('node:child_process');
       const children = execFileSync('pgrep', ['-P', String(server.process.pid)]).toString().trim().split('\n').map(Number);
       expect(children.length).toBe(1);
       process.kill(children[0], 'SIGKILL');
-      await expect.poll(async () => (await page.getByTestId('engine-error').textContent()) ?? '', { timeout: 10_000 }).toContain('engine process was killed');
+      try {
+        await expect.poll(async () => (await page.getByTestId('engine-error').textContent()) ?? '', { timeout: 10_000 }).toContain('engine process was killed');
+      } catch (err) {
+        // Say what the server saw, so a failure here can be told apart from a dead server.
+        throw new Error(`${(err as Error).message}\nserver exit: ${server.process.exitCode}\nserver stderr:\n${server.stderr()}`);
+      }
       await expect.poll(async () => (await page.getByTestId('engine-state').textContent())?.trim(), { timeout: 30_000 }).toBe('Engine ready');
-      expect(await page.evaluate(() => document.title)).toBe(before);
+      expect(await page.title()).toBe(before);
       await screenshot(page, 'web-engine-restarted');
       expect(errors).toEqual([]);
     } finally {

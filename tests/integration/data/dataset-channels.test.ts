@@ -53,6 +53,14 @@ describe('dataset channels through the engine process', () => {
     expect(existsSync(path.join(tmpdir(), 'latent-atlas-uploads', 'up1'))).toBe(false);
   });
 
+  it('offers the bundled sample set as a ready dataset', async () => {
+    const { sampleDataset } = await engine.request('engine.paths', {});
+    expect(sampleDataset).not.toBeNull();
+    const info = await engine.request('dataset.info', { path: sampleDataset! });
+    expect(info).toMatchObject({ count: 507, size: 32, channels: 4 });
+    expect(info.labels.length).toBeGreaterThan(1);
+  });
+
   it('says which dataset is missing', async () => {
     await expect(engine.request('dataset.info', { path: path.join(work, 'nope') })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('nope') });
   });
