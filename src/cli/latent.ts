@@ -104,10 +104,10 @@ function exportOptionsFromFlags(values: Values, usage: string) {
 }
 
 /** With --out, write the frames (refusing to overwrite unless --overwrite); returns the files written. */
-async function maybeExport(values: Values, images: DecodedImages, usage: string): Promise<string[]> {
+async function maybeExport(values: Values, images: DecodedImages, usage: string, columns: number | null = null): Promise<string[]> {
   if (values.out === undefined) return [];
   const o = exportOptionsFromFlags(values, usage);
-  const files = await writeExportFiles(o.outDir, await exportFiles(images, o), o.overwrite);
+  const files = await writeExportFiles(o.outDir, await exportFiles(images, { ...o, columns: o.columns ?? columns }), o.overwrite);
   if (!values.json) process.stderr.write(`Wrote ${files.length} files to ${o.outDir}.\n`);
   return files;
 }
@@ -229,7 +229,7 @@ export async function runTraverse(values: Values, positionals: string[]) {
     const r = await traverse(spec, session);
     session.done();
     reportNearest(r.nearest, values.json);
-    return { dims: r.dims, values: r.values, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.images, traverseUsage) };
+    return { dims: r.dims, values: r.values, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.images, traverseUsage, r.values.length) };
   } finally {
     session.done();
   }

@@ -18,12 +18,16 @@ import sharp from 'sharp';
 
 export type ExportOptions = z.output<typeof exportOptionsSchema>;
 
-async function framesOf(source: ExportOptions['source'], opts: SessionOptions): Promise<DecodedImages> {
-  if ('interpolate' in source) return (await interpolate(source.interpolate, opts)).images;
-  if ('sample' in source) return (await sample({ ...source.sample, memorisation: false }, opts)).images;
-  if ('traverse' in source) return (await traverse({ ...source.traverse, memorisation: false }, opts)).images;
+/** The decoded frames, and the sheet columns that suit them (a traversal keeps one dimension per row). */
+async function framesOf(source: ExportOptions['source'], opts: SessionOptions): Promise<{ images: DecodedImages; columns: number | null }> {
+  if ('interpolate' in source) return { images: (await interpolate(source.interpolate, opts)).images, columns: null };
+  if ('sample' in source) return { images: (await sample({ ...source.sample, memorisation: false }, opts)).images, columns: null };
+  if ('traverse' in source) {
+    const t = await traverse({ ...source.traverse, memorisation: false }, opts);
+    return { images: t.images, columns: t.values.length };
+  }
   const { model } = await runModel(source.latents.runDir);
-  return decodeImages(model, source.latents.z);
+  return { images: await decodeImages(model, source.latents.z), columns: null };
 }
 
 /** Encode the files an export writes, in memory (nothing touches the disk). */
@@ -50,7 +54,7 @@ export async function exportFiles(images: DecodedImages, o: Omit<ExportOptions, 
 }
 
 export async function exportFrames(o: ExportOptions, opts: SessionOptions = {}): Promise<ExportReport> {
-  const images = await framesOf(o.source, opts);
-  const files = await writeExportFiles(o.outDir, await exportFiles(images, o), o.overwrite);
+  const { images, columns } = await framesOf(o.source, opts);
+  const files = await writeExportFiles(o.outDir, await exportFiles(images, { ...o, columns: o.columns ?? columns }), o.overwrite);
   return { outDir: path.resolve(o.outDir), frames: images.count, files, width: images.size * o.scale, height: images.size * o.scale };
 }

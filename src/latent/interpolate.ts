@@ -103,8 +103,13 @@ export async function geodesicPath(model: LoadedModel, start: Vector[], fixed: S
   const freeIdx = start.map((_, i) => i).filter((i) => !fixed.has(i));
   const fixedIdx = start.map((_, i) => i).filter((i) => fixed.has(i));
   if (freeIdx.length === 0) {
-    const length = await imageSpaceLength(model, start);
-    return { path: start, iterations: 0, energyStart: NaN, energyEnd: NaN, length, startLength: length, converged: true };
+    // Nothing to move (two frames): report the straight path's own energy and length.
+    const seg = tf.tidy(() => segmentSquares(model, tf.tensor2d(start)));
+    const squares = Array.from(await seg.data());
+    seg.dispose();
+    const energy = squares.reduce((s, v) => s + v, 0);
+    const length = squares.reduce((s, v) => s + Math.sqrt(v), 0);
+    return { path: start, iterations: 0, energyStart: energy, energyEnd: energy, length, startLength: length, converged: true };
   }
   // The path in frame order as runs of consecutive free or fixed frames, joined by concat
   // (gather's gradient needs UnsortedSegmentSum, which the wasm backend lacks).

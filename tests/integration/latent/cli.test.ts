@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { promises as fs, existsSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -62,7 +62,8 @@ describe('latent-atlas encode, interpolate, sample, traverse, export', () => {
     const t = cli(['traverse', '--run', run, '--dataset', dataset, '--base', '3', '--dims', '0,2', '--steps', '5', '--out', out, '--format', 'sheet', '--json']);
     expect(t.code, t.stderr).toBe(0);
     expect(t.json()).toMatchObject({ dims: [0, 2], values: [-3, -1.5, 0, 1.5, 3] });
-    expect(existsSync(path.join(out, 'sheet.json'))).toBe(true);
+    // One row per swept dimension: 5 columns x 2 rows of 16-pixel cells.
+    expect(JSON.parse(readFileSync(path.join(out, 'sheet.json'), 'utf8')).meta.size).toEqual({ w: 80, h: 32 });
   });
 
   it('exports latent vectors from a file and rejects bad flags with one line', async () => {
