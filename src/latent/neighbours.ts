@@ -23,11 +23,12 @@ export async function nearestRows(
   k: number,
   skip?: (q: number, i: number) => boolean,
 ): Promise<Neighbours[]> {
-  const chunk = Math.max(256, Math.floor(16_000_000 / Math.max(dim, 1)));
+  // Rows per chunk: both the chunk (rows x dim) and its distances (queries x rows) stay near 8M floats.
+  const chunk = Math.max(256, Math.floor(8_000_000 / Math.max(dim, queryCount, 1)));
   const best: { i: number; d: number }[][] = Array.from({ length: queryCount }, () => []);
   const extra = skip ? 1 : 0;
   const q = tf.tensor2d(queries, [queryCount, dim]);
-  const qq = tf.sum(tf.square(q), 1, true);
+  const qq = tf.tidy(() => tf.sum(tf.square(q), 1, true));
   try {
     for (let start = 0; start < count; start += chunk) {
       const end = Math.min(count, start + chunk);

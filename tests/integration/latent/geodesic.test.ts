@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/backend/choose';
+import { encodeDataset } from '../../../src/latent/encode';
 import { interpolate } from '../../../src/latent/operations';
 import { releaseRunModel } from '../../../src/latent/run-model';
 import { latentSession } from '../../../src/latent/session';
@@ -30,6 +31,14 @@ afterAll(async () => {
 });
 
 describe('geodesic interpolation on a trained model', () => {
+  it('encodes a dataset without leaking tensors', async () => {
+    const s = await latentSession(runDir, dataset);
+    const before = tf.memory().numTensors;
+    const again = await encodeDataset(s.run.model, s.dataset, { batchSize: 100 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Array.from(again.mu)).toEqual(Array.from(s.latents.mu));
+  });
+
   it('finds a path shorter in image space than the straight line, keeping the endpoints', async () => {
     const s = await latentSession(runDir, dataset);
     // The two images whose means are farthest apart: the straight line between them crosses the most.
