@@ -151,6 +151,15 @@ describe('latent channels through the engine process', () => {
     expect(again.files).toEqual([path.join(outDir, 'one.png')]);
   });
 
+  it('cancels an encode between batches and keeps the previous cache', async () => {
+    const before = readFileSync(path.join(runDir, 'latents.bin'));
+    const controller = new AbortController();
+    engine.on('progress', (p) => p.requestId === 'enc-cancel' && p.done >= 2 && controller.abort());
+    await expect(engine.request('latent.encode', { runDir, dataset, batchSize: 1, force: true }, { requestId: 'enc-cancel', signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled' });
+    expect(readFileSync(path.join(runDir, 'latents.bin')).equals(before)).toBe(true);
+    expect((await engine.request('latent.encode', { runDir, dataset })).cached).toBe(true);
+  });
+
   it('names a missing run folder in its error', async () => {
     await expect(engine.request('latent.project', { runDir: path.join(work, 'nope'), dataset })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('nope') });
   });
