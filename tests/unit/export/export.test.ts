@@ -117,6 +117,10 @@ describe('sprite sheet and animations', () => {
       expect(meta.pageHeight).toBe(8);
       expect(meta.delay).toEqual(new Array(8).fill(120));
       expect(meta.loop).toBe(0);
+      // Transparency survives: pixel (1,1) of the first frame lies on the transparent diagonal, (2,1) does not.
+      const raw = await sharp(data, { animated: false }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+      expect(raw.data[(1 * 8 + 1) * 4 + 3]).toBe(0);
+      expect(raw.data[(1 * 8 + 2) * 4 + 3]).toBe(255);
     }
   });
 
