@@ -24,6 +24,13 @@ export function sessionOptions(ctx: HandlerContext, extra: Pick<SessionOptions, 
   };
 }
 
+/** A run explored with a dataset it was not trained on works (same image shape) but deserves a note. */
+function warnIfOtherData(s: LatentSession, ctx: HandlerContext): void {
+  const trainedOn = s.run.model.metadata.datasetHash;
+  if (trainedOn && trainedOn !== s.dataset.index.datasetHash)
+    ctx.log('warn', `The model in ${s.run.modelDir} was trained on a different dataset than ${s.dataset.dir}; positions show how it sees these images.`);
+}
+
 function encodeReport(s: LatentSession): LatentEncodeReport {
   const { latents } = s;
   let kl = 0;
@@ -55,11 +62,15 @@ export function projectionMap(p: Projection): LatentProjectionMap {
   };
 }
 
-export const encodeLatents: EngineHandler<'latent.encode'> = async ({ runDir, dataset, batchSize, force }, ctx) =>
-  encodeReport(await latentSession(runDir, dataset, sessionOptions(ctx, { batchSize, force })));
+export const encodeLatents: EngineHandler<'latent.encode'> = async ({ runDir, dataset, batchSize, force }, ctx) => {
+  const s = await latentSession(runDir, dataset, sessionOptions(ctx, { batchSize, force }));
+  warnIfOtherData(s, ctx);
+  return encodeReport(s);
+};
 
 export const projectLatents: EngineHandler<'latent.project'> = async ({ runDir, dataset, axes, batchSize }, ctx): Promise<LatentProjection> => {
   const s = await latentSession(runDir, dataset, sessionOptions(ctx, { batchSize }));
+  warnIfOtherData(s, ctx);
   const p = projectionOf(s, axes);
   const { latents } = s;
   const { index } = s.dataset;
