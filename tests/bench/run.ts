@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<BenchModule>> = {
   engine: () => import('./engine'),
   import: () => import('./import'),
   kernels: () => import('./kernels'),
+  latent: () => import('./latent'),
   train: () => import('./train'),
 };
 
