@@ -49,10 +49,12 @@ describe('exported sprite sheets', () => {
       const parsed = await page.evaluate(
         async ({ atlas, dataUrl }) => {
           const PIXI = (globalThis as unknown as { PIXI: typeof import('pixi.js') }).PIXI;
-          const img = new Image();
+          // Runs in the browser; the Node-side tsconfig has no DOM types, hence the cast.
+          const ImageElement = (globalThis as unknown as { Image: new () => { src: string; decode(): Promise<void> } }).Image;
+          const img = new ImageElement();
           img.src = dataUrl;
           await img.decode();
-          const sheet = new PIXI.Spritesheet(PIXI.Texture.from(img), atlas);
+          const sheet = new PIXI.Spritesheet(PIXI.Texture.from(img as never), atlas);
           await sheet.parse();
           return {
             names: Object.keys(sheet.textures),
