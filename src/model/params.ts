@@ -48,7 +48,10 @@ export class ParamStore {
       if (!v) throw new AtlasError('invalid_input', `${source} has no weight "${name}"; it was saved by a different model configuration.`, { name });
       if (!tf.util.arraysEqual(v.shape, e.variable.shape))
         throw new AtlasError('invalid_input', `${source}: weight "${name}" has shape [${v.shape}] but the model expects [${e.variable.shape}].`, { name });
-      e.variable.assign(v.toFloat());
+      // toFloat() makes a new tensor even when v is float32 already: free it after the copy.
+      const asFloat = v.toFloat();
+      e.variable.assign(asFloat);
+      asFloat.dispose();
     }
   }
 

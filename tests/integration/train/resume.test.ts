@@ -118,6 +118,14 @@ describe('training with checkpoints', () => {
     model.dispose();
   });
 
+  it('leaves no tensors behind after loading and disposing a model', async () => {
+    const dir = path.join(tmp, 'ckpt-resume');
+    (await loadModel(dir)).dispose(); // the first load may create backend-lifetime tensors
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) (await loadModel(dir)).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refuses to resume on a different dataset', async () => {
     const other = await makeShapesDataset(path.join(tmp, 'data2'), { count: 20, size: 16, channels: 4, seed: 2 });
     await expect(train({ ...config, epochs: 5 }, other, { checkpointDir: path.join(tmp, 'ckpt-resume'), resume: true })).rejects.toThrow(/different dataset/);
