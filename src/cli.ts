@@ -8,6 +8,7 @@ import { CliUsageError, failureLine } from './cli/output';
 import { serve } from './cli/serve';
 import { launch } from './cli/launch';
 import { importFlags, importUsage, runImport } from './cli/import';
+import { evalFlags, evalUsage, runEval, runTrain, trainFlags, trainUsage } from './cli/train';
 import { encodeFlags, encodeUsage, interpolateFlags, interpolateUsage, runEncode, runInterpolate, runSample, runTraverse, sampleFlags, sampleUsage, traverseFlags, traverseUsage } from './cli/latent';
 import { exportCommandFlags, exportCommandUsage, runExport } from './cli/export';
 import { APP_VERSION } from './version';
@@ -34,6 +35,18 @@ const commands: Record<string, Command> = {
     usage: importUsage,
     options: importFlags,
     run: (values, positionals) => runImport(values, positionals),
+  },
+  train: {
+    summary: 'Train a VAE on a dataset (or a folder of images, imported first); checkpoints every epoch, Ctrl+C stops cleanly.',
+    usage: trainUsage,
+    options: trainFlags,
+    run: (values, positionals) => runTrain(values, positionals),
+  },
+  eval: {
+    summary: 'Evaluate a run on held-out images: ELBO, KL, active units, IWAE estimate of log p(x).',
+    usage: evalUsage,
+    options: evalFlags,
+    run: (values, positionals) => runEval(values, positionals),
   },
   serve: {
     summary: 'Serve the app in a browser (web mode), bound to 127.0.0.1 with an access token.',

@@ -1,0 +1,149 @@
+/**
+ * `latent-atlas train` and `latent-atlas eval`: the training loop and the evaluation of
+ * src/train on the command line, with a progress bar on stderr.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { trainSettingsSchema, type TrainSettingsIn } from '../contract';
+import { initBackend } from '../backend/choose';
+import { openDataset, INDEX_FILE } from '../data/store';
+import { importImages } from '../data/import';
+import { loadModel } from '../model/load';
+import { evaluate } from '../train/evaluate';
+import { train } from '../train/train';
+import { TrainControl } from '../train/control';
+import { checked, cliBackend } from './latent';
+import { CliUsageError, createProgressPrinter, endProgress } from './output';
+
+type Values = Record<string, unknown>;
+const str = { type: 'string' } as const;
+const bool = { type: 'boolean', default: false } as const;
+const num = (v: unknown) => (v === undefined ? undefined : Number(v));
+
+export const trainUsage =
+  'latent-atlas train <image-folder|dataset-dir> --run <run-dir> [--epochs 10] [--batch-size 64] [--latent-dim 16] [--architecture conv|mlp] ' +
+  '[--likelihood bernoulli|gaussian-fixed|gaussian-calibrated|gaussian-learned] [--beta 1] [--warmup-steps N] [--free-bits NATS] [--iwae-k 1] ' +
+  '[--learning-rate 0.001] [--seed 1] [--val-iwae-k 0] [--size 32] [--resume] [--backend tensorflow|wasm|cpu] [--json]';
+
+export const trainFlags = {
+  run: str, epochs: str, 'batch-size': str, 'latent-dim': str, architecture: str, likelihood: str, beta: str, 'warmup-steps': str, 'free-bits': str,
+  'iwae-k': str, 'learning-rate': str, seed: str, 'val-iwae-k': str, size: str, resume: bool, backend: str, json: bool,
+} as const;
+
+export const evalUsage = 'latent-atlas eval <run-dir> --dataset <dataset-dir> [--split val|train] [--iwae-k 1000] [--batch-size 64] [--backend tensorflow|wasm|cpu] [--json]';
+export const evalFlags = { dataset: str, split: str, 'iwae-k': str, 'batch-size': str, backend: str, json: bool } as const;
+
+function settingsFromFlags(values: Values): TrainSettingsIn {
+  return checked(
+    trainSettingsSchema,
+    {
+      epochs: num(values.epochs),
+      batchSize: num(values['batch-size']),
+      latentDim: num(values['latent-dim']),
+      architecture: values.architecture,
+      likelihood: values.likelihood,
+      beta: num(values.beta),
+      warmupSteps: num(values['warmup-steps']),
+      freeBits: num(values['free-bits']),
+      iwaeK: num(values['iwae-k']),
+      learningRate: num(values['learning-rate']),
+      seed: num(values.seed),
+      valIwaeK: num(values['val-iwae-k']),
+    },
+    trainUsage,
+  );
+}
+
+/** A dataset folder is used as it is; a folder of images is imported into <run>/dataset first. */
+async function datasetFor(source: string, runDir: string, size: unknown): Promise<string> {
+  if (existsSync(path.join(source, INDEX_FILE))) return source;
+  const sizeNumber = size === undefined ? undefined : Number(size);
+  const printProgress = createProgressPrinter();
+  const report = await importImages({
+    source: { folder: source },
+    output: path.join(runDir, 'dataset'),
+    options: sizeNumber === undefined ? {} : { size: sizeNumber as 32 },
+    onProgress: (p) => printProgress({ phase: 'importing', done: p.imported + p.skipped, total: null, rate: p.rate }),
+  });
+  endProgress();
+  process.stderr.write(`Imported ${report.imported} images into ${report.dataset}${report.skipped.length ? ` (${report.skipped.length} skipped)` : ''}.\n`);
+  return report.dataset;
+}
+
+export async function runTrain(values: Values, positionals: string[]) {
+  if (positionals.length !== 1) throw new CliUsageError(`train takes one image folder or dataset folder; usage: ${trainUsage}`);
+  if (typeof values.run !== 'string' || values.run === '') throw new CliUsageError(`train needs --run <run-dir> (checkpoints go there); usage: ${trainUsage}`);
+  const settings = settingsFromFlags(values);
+  const runDir = path.resolve(values.run);
+  const force = (values.backend ?? process.env.LATENT_ATLAS_BACKEND) as 'tensorflow' | 'wasm' | 'cpu' | undefined;
+  const backend = await initBackend(force ? { force } : {});
+  process.stderr.write(`Backend: ${backend.label} (${backend.reason})\n`);
+  const datasetDir = await datasetFor(path.resolve(positionals[0]), runDir, values.size);
+  const dataset = await openDataset(datasetDir);
+
+  // First Ctrl+C: stop at the next step and save a checkpoint. Second: abort without saving.
+  const control = new TrainControl();
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (control.stopRequested) return abort.abort();
+    control.stop();
+    process.stderr.write('\nStopping after this step and saving a checkpoint (Ctrl+C again to abort without saving)...\n');
+  };
+  process.on('SIGINT', onSigint);
+  const printProgress = createProgressPrinter();
+  try {
+    const result = await train(settings, dataset, {
+      checkpointDir: runDir,
+      resume: Boolean(values.resume),
+      control,
+      signal: abort.signal,
+      onProgress: (e) => {
+        if (e.type === 'step') {
+          printProgress({ phase: `epoch ${e.epoch}/${e.epochs}`, done: e.step, total: e.totalSteps, rate: e.imagesPerSec, etaSeconds: e.etaSec, message: `loss ${e.loss.toFixed(1)} kl ${e.kl.toFixed(1)} nats` });
+        } else if (e.type === 'epoch') {
+          endProgress();
+          const val = e.val ? `; validation ELBO ${e.val.elbo.toFixed(2)}, ${e.val.activeUnits} active units` : '';
+          process.stderr.write(`epoch ${e.epoch}: train ELBO ${e.train.elbo.toFixed(2)} nats/image (${e.train.bitsPerDim.toFixed(3)} bits/dim)${val}\n`);
+        }
+      },
+    });
+    endProgress();
+    const last = result.history.at(-1) ?? null;
+    if (!values.json) process.stderr.write(`${result.status === 'completed' ? 'Finished' : 'Stopped'} after ${result.epoch} epochs (${result.step} steps); checkpoint: ${result.checkpoint ?? 'none'}\n`);
+    return { status: result.status, epoch: result.epoch, step: result.step, checkpoint: result.checkpoint, run: runDir, dataset: datasetDir, backend: backend.label, final: last };
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export async function runEval(values: Values, positionals: string[]) {
+  if (positionals.length !== 1) throw new CliUsageError(`eval takes one run folder; usage: ${evalUsage}`);
+  if (typeof values.dataset !== 'string') throw new CliUsageError(`eval needs --dataset <dataset-dir>; usage: ${evalUsage}`);
+  const split = (values.split ?? 'val') as string;
+  if (split !== 'val' && split !== 'train') throw new CliUsageError(`--split must be val or train, got "${split}"`);
+  const iwaeK = values['iwae-k'] === undefined ? 0 : Number(values['iwae-k']);
+  if (!Number.isInteger(iwaeK) || iwaeK < 0 || iwaeK > 5000) throw new CliUsageError(`--iwae-k must be a whole number from 0 to 5000, got "${values['iwae-k']}"`);
+  await cliBackend(values);
+  const model = await loadModel(path.resolve(positionals[0]));
+  try {
+    const dataset = await openDataset(path.resolve(values.dataset));
+    const printProgress = createProgressPrinter();
+    const result = await evaluate(model, dataset, {
+      split,
+      iwaeK,
+      batchSize: values['batch-size'] === undefined ? undefined : Number(values['batch-size']),
+      onProgress: (done, total) => printProgress({ phase: iwaeK ? `evaluating (IWAE k=${iwaeK})` : 'evaluating', done, total }),
+    });
+    endProgress();
+    const { perImage, ...numbers } = result;
+    // The images the model reconstructs worst: where to look first.
+    const worst = [...perImage.index.keys()].sort((a, b) => perImage.reconError[b] - perImage.reconError[a]).slice(0, 10).map((k) => ({ index: perImage.index[k], reconError: perImage.reconError[k] }));
+    if (!values.json) {
+      const iw = numbers.iwae ? `; log p(x) >= ${numbers.iwae.logLikelihood.toFixed(2)} (IWAE k=${numbers.iwae.k}, +-${numbers.iwae.stdError.toFixed(2)})` : '';
+      process.stderr.write(`${numbers.images} ${split} images: ELBO ${numbers.elbo.toFixed(2)} nats/image, recon ${numbers.recon.toFixed(2)}, KL ${numbers.kl.toFixed(2)}, ${numbers.activeUnits} active units${iw}\n`);
+    }
+    return { split, ...numbers, worst };
+  } finally {
+    model.dispose();
+  }
+}
