@@ -164,6 +164,8 @@ export const trainSettingsSchema = z
     valMaxImages: z.number().int().min(0),
     previewCount: z.number().int().min(0).max(64),
     progressEverySteps: z.number().int().min(1).max(10_000),
+    /** Data-parallel training replicas: 'auto' = 2 on the wasm backend with 2+ cores and batch >= 32. */
+    workers: z.union([z.literal(1), z.literal(2), z.literal('auto')]),
     architecture: z.enum(['conv', 'mlp']),
     latentDim: z.number().int().min(2).max(64),
     likelihood: z.enum(['bernoulli', 'gaussian-fixed', 'gaussian-calibrated', 'gaussian-learned']),

@@ -25,7 +25,7 @@ const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'n
 await Promise.all([
   build({
     ...common,
-    entryPoints: { 'src/engine': 'src/engine.ts', 'src/cli': 'src/cli.ts', 'bench/run': 'tests/bench/run.ts' },
+    entryPoints: { 'src/engine': 'src/engine.ts', 'src/cli': 'src/cli.ts', 'bench/run': 'tests/bench/run.ts', 'src/train-worker': 'src/train/parallel/worker.ts' },
     outdir: 'dist',
     format: 'esm',
     packages: 'external',

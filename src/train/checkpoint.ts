@@ -35,6 +35,8 @@ export interface CheckpointState extends LoopPosition {
   datasetHash: string;
   adamIterations: number;
   backend: string;
+  /** Data-parallel replicas the run used when it saved this (absent before workers existed). */
+  workers?: number;
   savedAt: string;
   history: EpochSummary[];
 }

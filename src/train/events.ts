@@ -50,7 +50,9 @@ export type TrainEvent =
       imagesPerSec: number;
       elapsedSec: number;
       etaSec: number;
+      /** Data-parallel replicas computing each step (1 or 2). */
+      workers: number;
     } & LossNumbers)
-  | ({ type: 'epoch'; epochs: number; preview: PreviewImages | null } & EpochSummary)
+  | ({ type: 'epoch'; epochs: number; workers: number; preview: PreviewImages | null } & EpochSummary)
   | { type: 'checkpoint'; step: number; epoch: number; dir: string }
   | { type: 'paused' | 'resumed' | 'stopped'; step: number; epoch: number };

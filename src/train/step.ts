@@ -4,18 +4,27 @@ import type { Vae } from '../model/vae';
 import type { Adam } from './adam';
 import type { LossNumbers } from './events';
 
+export type StepNumbers = Omit<LossNumbers, 'bitsPerDim'>;
+
+export interface StepOptions {
+  k: number;
+  beta: number;
+  freeBits: number;
+}
+
+export interface BatchGradients {
+  /** Gradients of the batch-mean loss, keyed by parameter name (the caller disposes them). */
+  grads: tf.NamedTensorMap;
+  numbers: StepNumbers;
+  /** Calibrated decoder: this batch's s^2 (the caller disposes it). */
+  sigma2?: tf.Scalar;
+}
+
 /**
- * One optimiser step on a batch: x [B, H, W, C] in [0, 1], noise = k * B * J standard normals.
- * Returns the batch's numbers (nats per image); everything it allocates is freed.
+ * Gradients of the batch-mean loss on x [B, H, W, C] in [0, 1] with noise = k * B * J standard
+ * normals (laid out [k, B, J]), plus the batch's numbers (nats per image). Nothing else is kept.
  */
-export function trainStep(
-  vae: Vae,
-  adam: Adam,
-  pixels: Float32Array,
-  shape: [number, number, number, number],
-  noise: Float32Array,
-  opts: { k: number; beta: number; freeBits: number },
-): Omit<LossNumbers, 'bitsPerDim'> {
+export function batchGradients(vae: Vae, pixels: Float32Array, shape: [number, number, number, number], noise: Float32Array, opts: StepOptions): BatchGradients {
   const { k, beta, freeBits } = opts;
   const params = vae.store.trainable();
   const nameOf = new Map(params.map((p) => [p.variable.name, p.name]));
@@ -32,10 +41,30 @@ export function trainStep(
   }, params.map((p) => p.variable));
   const named: tf.NamedTensorMap = {};
   for (const [vname, g] of Object.entries(grads)) named[nameOf.get(vname)!] = g;
-  adam.apply(params, named);
-  if (sigma2) updateCalibration(vae.store, sigma2);
   const values = tf.tidy(() => tf.stack([value, ...kept]).dataSync());
-  tf.dispose([x, eps, value, ...kept, ...Object.values(grads)]);
-  if (sigma2) sigma2.dispose();
-  return { loss: values[0], recon: values[1], kl: values[2], elbo: values[3], iwae: values[4] };
+  tf.dispose([x, eps, value, ...kept]);
+  const numbers = { loss: values[0], recon: values[1], kl: values[2], elbo: values[3], iwae: values[4] };
+  return sigma2 ? { grads: named, numbers, sigma2 } : { grads: named, numbers };
+}
+
+/**
+ * One optimiser step on a batch: x [B, H, W, C] in [0, 1], noise = k * B * J standard normals.
+ * Returns the batch's numbers (nats per image); everything it allocates is freed.
+ */
+export function trainStep(
+  vae: Vae,
+  adam: Adam,
+  pixels: Float32Array,
+  shape: [number, number, number, number],
+  noise: Float32Array,
+  opts: StepOptions,
+): StepNumbers {
+  const { grads, numbers, sigma2 } = batchGradients(vae, pixels, shape, noise, opts);
+  adam.apply(vae.store.trainable(), grads);
+  if (sigma2) {
+    updateCalibration(vae.store, sigma2);
+    sigma2.dispose();
+  }
+  tf.dispose(Object.values(grads));
+  return numbers;
 }

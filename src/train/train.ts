@@ -10,7 +10,7 @@ import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from '
 import type { TrainControl } from './control';
 import { fromDataset, toUint8, type ImageSource } from './data';
 import { evaluate } from './evaluate';
-import { trainStep } from './step';
+import { createStepper, resolveWorkers, type ParallelOptions, type Stepper, type WorkersSetting } from './parallel';
 import type { EpochSummary, LossNumbers, PreviewImages, TrainEvent, ValidationSummary } from './events';
 import type { Dataset } from '../data/store';
 
@@ -25,6 +25,8 @@ export interface TrainOptions {
   control?: TrainControl;
   /** Keep the trained model in the result (the caller disposes it); otherwise it is disposed. */
   keepModel?: boolean;
+  /** Two-worker tuning and test hooks (timeout, injected faults). */
+  parallel?: ParallelOptions;
 }
 
 export interface TrainResult {
@@ -36,6 +38,8 @@ export interface TrainResult {
   history: EpochSummary[];
   /** Directory of the newest checkpoint written, if any. */
   checkpoint: string | null;
+  /** Data-parallel replicas this run trained with. */
+  workers: 1 | 2;
   model?: LoadedModel;
 }
 
@@ -46,13 +50,14 @@ type LossSums = { [K in keyof LossNumbers]: number };
  * seeded noise. One seed makes a run repeatable on one backend; a resumed run continues exactly
  * where the checkpoint left off (weights, Adam moments and count, step, shuffle position, RNG).
  */
-export async function train(config: Partial<TrainConfig>, data: ImageSource | Pick<Dataset, 'index' | 'pixels' | 'indicesOf'>, opts: TrainOptions = {}): Promise<TrainResult> {
+export async function train(config: Partial<TrainConfig> & { workers?: WorkersSetting }, data: ImageSource | Pick<Dataset, 'index' | 'pixels' | 'indicesOf'>, opts: TrainOptions = {}): Promise<TrainResult> {
   const source = 'fill' in data ? data : fromDataset(data);
   const { signal, control, checkpointDir } = opts;
   const emit = (e: TrainEvent): void => opts.onProgress?.(e);
   throwIfCancelled(signal);
 
-  let cfg = resolveTrainConfig(config, source);
+  const { workers: workersSetting, ...trainConfig } = config;
+  let cfg = resolveTrainConfig(trainConfig, source);
   const trainIdx = source.indicesOf('train');
   if (trainIdx.length === 0) throw new AtlasError('empty_dataset', 'The dataset has no training images. Import more images or lower the validation share.');
   const valIdx = source.indicesOf('val');
@@ -98,6 +103,8 @@ export async function train(config: Partial<TrainConfig>, data: ImageSource | Pi
   let epochShuffleState = pos.shuffleState;
   if (pos.offset > 0) perm = shuffleRng.permutation(n);
 
+  const workers = resolveWorkers(workersSetting, { backend: tf.getBackend(), batch: B, cfg });
+  let stepper: Stepper | null = null;
   const batch = new Float32Array(B * D);
   const previewIdx = (valIdx.length > 0 ? valIdx : trainIdx).slice(0, cfg.previewCount);
   let lastCheckpoint: string | null = null;
@@ -120,13 +127,14 @@ export async function train(config: Partial<TrainConfig>, data: ImageSource | Pi
       config: cfg,
       datasetHash: source.datasetHash,
       backend: tf.getBackend(),
+      workers,
       history,
     });
     emit({ type: 'checkpoint', step: pos.step, epoch: pos.epoch, dir: lastCheckpoint });
   };
 
   const finish = (status: TrainResult['status']): TrainResult => {
-    const result: TrainResult = { status, step: pos.step, epoch: pos.epoch, config: cfg, history, checkpoint: lastCheckpoint };
+    const result: TrainResult = { status, step: pos.step, epoch: pos.epoch, config: cfg, history, checkpoint: lastCheckpoint, workers };
     if (opts.keepModel) {
       result.model = wrapModel(vae, { schemaVersion: MODEL_SCHEMA_VERSION, modelConfig: cfg.model, step: pos.step, epoch: pos.epoch, datasetHash: source.datasetHash });
     } else vae.dispose();
@@ -135,6 +143,7 @@ export async function train(config: Partial<TrainConfig>, data: ImageSource | Pi
   };
 
   try {
+    stepper = await createStepper(workers, vae, adam, { height, width, channels, latent: J, k: K, batch: B, freeBits: cfg.freeBits }, opts.parallel);
     while (pos.epoch < cfg.epochs) {
       if (pos.offset === 0) {
         epochShuffleState = shuffleRng.state();
@@ -155,8 +164,10 @@ export async function train(config: Partial<TrainConfig>, data: ImageSource | Pi
           windowImages = 0;
         }
         if (control?.stopRequested) {
+          await stepper.verify();
           await checkpoint();
           emit({ type: 'stopped', step: pos.step, epoch: pos.epoch });
+          await stepper.close();
           return finish('stopped');
         }
         const t0 = performance.now();
@@ -164,7 +175,7 @@ export async function train(config: Partial<TrainConfig>, data: ImageSource | Pi
         const b = idx.length;
         source.fill(idx, batch);
         const beta = betaAt(pos.step, cfg.beta, cfg.warmupSteps);
-        const m = trainStep(vae, adam, batch.subarray(0, b * D), [b, height, width, channels], noiseRng.normals(K * b * J), { k: K, beta, freeBits: cfg.freeBits });
+        const m = await stepper.step(batch, b, noiseRng.normals(K * b * J), beta);
         pos.offset += b;
         pos.step++;
         stepsThisRun++;
@@ -190,6 +201,7 @@ export async function train(config: Partial<TrainConfig>, data: ImageSource | Pi
             imagesPerSec,
             elapsedSec: (Date.now() - started) / 1000,
             etaSec: Math.max(0, totalSteps - pos.step) * secPerStep,
+            workers,
             ...numbers,
           });
         }
@@ -199,16 +211,20 @@ export async function train(config: Partial<TrainConfig>, data: ImageSource | Pi
       pos.epoch++;
       pos.offset = 0;
       epochShuffleState = shuffleRng.state();
+      await stepper.verify();
       const trainMeans = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(1, epochSteps)])) as unknown as LossNumbers;
       const val = await validate(vae, source, valIdx, cfg, pos.epoch, signal);
       const preview = previewIdx.length > 0 ? makePreview(vae, source, previewIdx) : null;
       const summary: EpochSummary = { epoch: pos.epoch, step: pos.step, train: trainMeans, val, seconds: (performance.now() - epochStart) / 1000 };
       history = [...history, summary];
-      emit({ type: 'epoch', epochs: cfg.epochs, preview, ...summary });
+      emit({ type: 'epoch', epochs: cfg.epochs, workers, preview, ...summary });
       await checkpoint();
     }
+    await stepper.close();
     return finish('completed');
   } catch (err) {
+    // Workers end with the run, whatever ended it (cancel, a failed step, a crashed worker).
+    await stepper?.close().catch(() => {});
     vae.dispose();
     adam.dispose();
     throw err;
