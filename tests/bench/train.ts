@@ -5,6 +5,10 @@
  * same run. Pixels are uniform noise from a fixed seed: step time does not depend on content.
  * cpu is pure JS and very slow, so it runs one warm-up step on one image and one timed step on a
  * smaller batch (LA_BENCH_CPU_BATCH, default 8; LA_BENCH_SKIP_CPU=1 skips it).
+ * On wasm it also times data-parallel training with 1 and 2 workers (this thread plus a worker
+ * thread) at global batch 64 and 128, alternating the two so drifting machine load hits both,
+ * and prints their ratio as speedup_2_workers. Every line carries load1m (os.loadavg()[0] when
+ * the line was measured): other processes on the machine slow the 2-worker case most.
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -15,6 +19,7 @@ import { Rng } from '../../src/model/rng';
 import { Vae } from '../../src/model/vae';
 import { Adam } from '../../src/train/adam';
 import { fromDataset } from '../../src/train/data';
+import { ReplicaPair } from '../../src/train/parallel';
 import { trainStep } from '../../src/train/step';
 import { train } from '../../src/train/train';
 import type { Dataset } from '../../src/data/store';
@@ -50,7 +55,7 @@ function timeSteps(batch: number, warmup: number, steps: number, warmupBatch = b
 }
 
 /** The whole loop (uint8 batches from a dataset, noise, progress) over `count` images: images/s. */
-async function loopImagesPerS(count: number): Promise<number> {
+async function loopImagesPerS(count: number, workers: 1 | 2): Promise<number> {
   const rng = new Rng(3);
   const pixels = Uint8Array.from({ length: count * SIZE * SIZE * CHANNELS }, () => rng.nextUint32() & 255);
   const all = Array.from({ length: count }, (_, i) => i);
@@ -58,7 +63,7 @@ async function loopImagesPerS(count: number): Promise<number> {
   let first = 0;
   let last = 0;
   let images = 0;
-  await train({ latentDim: LATENT, batchSize: BATCH, epochs: 1, progressEverySteps: 1, previewCount: 0 }, fromDataset(ds as unknown as Dataset), {
+  await train({ latentDim: LATENT, batchSize: BATCH, epochs: 1, progressEverySteps: 1, previewCount: 0, workers }, fromDataset(ds as unknown as Dataset), {
     onProgress: (e) => {
       if (e.type !== 'step') return;
       if (e.step === 1) first = performance.now();
@@ -70,6 +75,51 @@ async function loopImagesPerS(count: number): Promise<number> {
 }
 
 const round = (v: number, d = 3): number => Number(v.toPrecision(d + 2));
+const load1m = (): number => round(os.loadavg()[0], 2);
+
+/** Median ms per step of a 2-replica step (ReplicaPair) on the same model, pixels and noise as timeSteps. */
+async function timeTwoWorkerSteps(batch: number, warmup: number, steps: number): Promise<number> {
+  const config = resolveModelConfig({ height: SIZE, width: SIZE, channels: CHANNELS, latentDim: LATENT });
+  const vae = new Vae(config, 1);
+  const adam = new Adam({ learningRate: 1e-3 });
+  const rng = new Rng(2);
+  const pixels = Float32Array.from({ length: batch * SIZE * SIZE * CHANNELS }, () => rng.uniform());
+  const pair = await ReplicaPair.start(vae, adam, { height: SIZE, width: SIZE, channels: CHANNELS, latent: LATENT, k: 1, batch });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < warmup; i++) await pair.step(pixels, batch, rng.normals(batch * LATENT), 1);
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      // Includes waiting for the worker's previous update: steady-state time per step.
+      await pair.step(pixels, batch, rng.normals(batch * LATENT), 1);
+      times.push(performance.now() - t0);
+    }
+  } finally {
+    await pair.close();
+    vae.dispose();
+    adam.dispose();
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** images/s with 1 and 2 workers at one global batch: two alternating rounds, median step of each side. */
+async function workersLines(label: string, batch: number, context: Record<string, unknown>): Promise<BenchLine[]> {
+  const steps = batch >= 128 ? 5 : 8;
+  const ms: Record<1 | 2, number[]> = { 1: [], 2: [] };
+  const loads: number[] = [];
+  for (let round = 0; round < 2; round++) {
+    ms[1].push(timeSteps(batch, 2, steps).msPerStep);
+    ms[2].push(await timeTwoWorkerSteps(batch, 2, steps));
+    loads.push(os.loadavg()[0]);
+  }
+  const ips = (w: 1 | 2): number => (batch * 1000) / (ms[w].reduce((a, b) => a + b) / ms[w].length);
+  const c = { ...context, batch, load1m: load1m(), load1m_during: loads.map((l) => round(l, 2)) };
+  const lines: BenchLine[] = [];
+  for (const w of [1, 2] as const) lines.push({ bench: 'train', metric: 'images_per_s', value: round(ips(w)), unit: 'img/s', backend: label, ...c, workers: w, note: 'optimiser step only; 2 workers = this thread + 1 worker thread, half the batch each' });
+  lines.push({ bench: 'train', metric: 'speedup_2_workers', value: round(ips(2) / ips(1)), unit: 'x', backend: label, ...c, note: 'images/s with 2 workers over 1 worker, same run; other processes on the machine lower it' });
+  return lines;
+}
 
 export async function run(): Promise<BenchLine[]> {
   const lines: BenchLine[] = [];
@@ -78,7 +128,6 @@ export async function run(): Promise<BenchLine[]> {
   const context = {
     model: `conv VAE ${SIZE}x${SIZE}x${CHANNELS}, filters ${config.convFilters.join('/')} k4s2, dense ${config.denseUnits}, latent ${LATENT}, bernoulli`,
     mflop_per_image: round(flopsPerImage / 1e6),
-    load1m: round(os.loadavg()[0], 2),
   };
   const imagesPerS: Record<string, number> = {};
   const skipCpu = process.env.LA_BENCH_SKIP_CPU === '1';
@@ -95,18 +144,22 @@ export async function run(): Promise<BenchLine[]> {
     const ips = (batch * 1000) / msPerStep;
     imagesPerS[label] = ips;
     const gflops = (flopsPerImage * batch) / (msPerStep / 1000) / 1e9;
-    const c = { ...context, batch };
+    const c = { ...context, batch, load1m: load1m() };
     lines.push({ bench: 'train', metric: 'ms_per_step', value: round(msPerStep), unit: 'ms', backend: label, ...c });
-    lines.push({ bench: 'train', metric: 'images_per_s', value: round(ips), unit: 'img/s', backend: label, ...c });
+    lines.push({ bench: 'train', metric: 'images_per_s', value: round(ips), unit: 'img/s', backend: label, ...c, workers: 1 });
     lines.push({ bench: 'train', metric: 'gflops', value: round(gflops), unit: 'GFLOPS', backend: label, ...c });
+    if (force === 'wasm') for (const b of [BATCH, 2 * BATCH]) lines.push(...(await workersLines(label, b, context)));
     if (force !== 'cpu') {
       const count = 11 * BATCH;
-      lines.push({ bench: 'train', metric: 'loop_images_per_s', value: round(await loopImagesPerS(count)), unit: 'img/s', backend: label, ...c, images: count, note: 'train() end to end: uint8 batches, noise, progress; first step excluded' });
+      for (const workers of force === 'wasm' ? ([1, 2] as const) : ([1] as const)) {
+        const value = round(await loopImagesPerS(count, workers));
+        lines.push({ bench: 'train', metric: 'loop_images_per_s', value, unit: 'img/s', backend: label, ...c, load1m: load1m(), workers, images: count, note: 'train() end to end: uint8 batches, noise, progress, validation off; first step excluded' });
+      }
     }
   }
   if (imagesPerS.cpu) {
     for (const [label, ips] of Object.entries(imagesPerS)) {
-      if (label !== 'cpu') lines.push({ bench: 'train', metric: 'speedup_vs_cpu', value: round(ips / imagesPerS.cpu), unit: 'x', backend: label, ...context, batch: BATCH, cpu_batch: Number(process.env.LA_BENCH_CPU_BATCH ?? 8) });
+      if (label !== 'cpu') lines.push({ bench: 'train', metric: 'speedup_vs_cpu', value: round(ips / imagesPerS.cpu), unit: 'x', backend: label, ...context, load1m: load1m(), batch: BATCH, cpu_batch: Number(process.env.LA_BENCH_CPU_BATCH ?? 8) });
     }
   }
   return lines;
