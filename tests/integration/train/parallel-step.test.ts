@@ -110,3 +110,19 @@ describe('a step with two workers equals a step with one (wasm)', () => {
   });
 });
 
+
+describe('starting the worker', () => {
+  it('fails with a clear error when the worker script cannot be loaded', async () => {
+    const vae = new Vae(conv, 3);
+    const adam = new Adam({ learningRate: 1e-3 });
+    try {
+      await expect(ReplicaPair.start(vae, adam, { height: H, width: H, channels: C, latent: 8, k: 1, batch: 32 }, { workerFile: '/nonexistent/train-worker.js' })).rejects.toMatchObject({
+        code: 'internal',
+        message: expect.stringMatching(/training worker thread failed \(it threw: .*nonexistent/),
+      });
+    } finally {
+      vae.dispose();
+      adam.dispose();
+    }
+  });
+});
