@@ -103,7 +103,7 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
   let epochShuffleState = pos.shuffleState;
   if (pos.offset > 0) perm = shuffleRng.permutation(n);
 
-  const workers = resolveWorkers(workersSetting, { backend: tf.getBackend(), batch: B, cfg });
+  let workers = resolveWorkers(workersSetting, { backend: tf.getBackend(), batch: B, cfg });
   let stepper: Stepper | null = null;
   const batch = new Float32Array(B * D);
   const previewIdx = (valIdx.length > 0 ? valIdx : trainIdx).slice(0, cfg.previewCount);
@@ -143,7 +143,16 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
   };
 
   try {
-    stepper = await createStepper(workers, vae, adam, { height, width, channels, latent: J, k: K, batch: B, freeBits: cfg.freeBits }, opts.parallel);
+    const dims = { height, width, channels, latent: J, k: K, batch: B, freeBits: cfg.freeBits };
+    try {
+      stepper = await createStepper(workers, vae, adam, dims, opts.parallel);
+    } catch (err) {
+      // "auto" must never cost a run: if the worker thread cannot start here, train on one.
+      if (workersSetting === 2 || workers === 1) throw err;
+      console.warn(`Training on 1 worker: the second could not start (${err instanceof Error ? err.message : String(err)}).`);
+      workers = 1;
+      stepper = await createStepper(1, vae, adam, dims);
+    }
     while (pos.epoch < cfg.epochs) {
       if (pos.offset === 0) {
         epochShuffleState = shuffleRng.state();

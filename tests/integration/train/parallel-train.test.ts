@@ -173,6 +173,15 @@ describe('choosing the number of workers', () => {
     expect((await train({ ...config, epochs: 1, batchSize: 16 }, ds)).workers).toBe(1);
   });
 
+  it('"auto" trains on 1 worker when the worker thread cannot start; an explicit 2 fails', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const parallel = { workerFile: '/nonexistent/train-worker.js' };
+    const result = await train({ ...config, epochs: 1 }, ds, { parallel });
+    expect(result).toMatchObject({ status: 'completed', workers: 1 });
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/Training on 1 worker: the second could not start/));
+    await expect(train({ ...config, epochs: 1, workers: 2 }, ds, { parallel })).rejects.toMatchObject({ code: 'internal', message: expect.stringMatching(/training worker thread failed/) });
+  });
+
   it('uses 1 worker on the cpu backend and refuses 2 there', async () => {
     await tf.setBackend('cpu');
     try {
