@@ -165,7 +165,7 @@ export const trainSettingsSchema = z
     previewCount: z.number().int().min(0).max(64),
     progressEverySteps: z.number().int().min(1).max(10_000),
     /** Data-parallel training replicas: 'auto' = 2 on the wasm backend with 2+ cores and batch >= 32. */
-    workers: z.union([z.literal(1), z.literal(2), z.literal('auto')]),
+    workers: z.union([z.literal(1), z.literal(2), z.literal('auto')], { error: 'must be 1, 2 or "auto"' }),
     architecture: z.enum(['conv', 'mlp']),
     latentDim: z.number().int().min(2).max(64),
     likelihood: z.enum(['bernoulli', 'gaussian-fixed', 'gaussian-calibrated', 'gaussian-learned']),
@@ -226,8 +226,10 @@ export type TrainProgress =
       imagesPerSec: number;
       elapsedSec: number;
       etaSec: number;
+      /** Training threads in use (2 = data-parallel on both cores). */
+      workers: number;
     } & LossReport)
-  | ({ type: 'epoch'; epochs: number; previewPng: string | null } & EpochReport)
+  | ({ type: 'epoch'; epochs: number; workers: number; previewPng: string | null } & EpochReport)
   | { type: 'checkpoint'; step: number; epoch: number; dir: string }
   | { type: 'paused' | 'resumed' | 'stopped'; step: number; epoch: number };
 

@@ -23,11 +23,11 @@ const num = (v: unknown) => (v === undefined ? undefined : Number(v));
 export const trainUsage =
   'latent-atlas train <image-folder|dataset-dir> --run <run-dir> [--epochs 10] [--batch-size 64] [--latent-dim 16] [--architecture conv|mlp] ' +
   '[--likelihood bernoulli|gaussian-fixed|gaussian-calibrated|gaussian-learned] [--beta 1] [--warmup-steps N] [--free-bits NATS] [--iwae-k 1] ' +
-  '[--learning-rate 0.001] [--seed 1] [--val-iwae-k 0] [--size 32] [--resume] [--backend tensorflow|wasm|cpu] [--json]';
+  '[--learning-rate 0.001] [--seed 1] [--val-iwae-k 0] [--workers auto|1|2] [--size 32] [--resume] [--backend tensorflow|wasm|cpu] [--json]';
 
 export const trainFlags = {
   run: str, epochs: str, 'batch-size': str, 'latent-dim': str, architecture: str, likelihood: str, beta: str, 'warmup-steps': str, 'free-bits': str,
-  'iwae-k': str, 'learning-rate': str, seed: str, 'val-iwae-k': str, size: str, resume: bool, backend: str, json: bool,
+  'iwae-k': str, 'learning-rate': str, seed: str, 'val-iwae-k': str, workers: str, size: str, resume: bool, backend: str, json: bool,
 } as const;
 
 export const evalUsage = 'latent-atlas eval <run-dir> --dataset <dataset-dir> [--split val|train] [--iwae-k 1000] [--batch-size 64] [--backend tensorflow|wasm|cpu] [--json]';
@@ -49,6 +49,7 @@ function settingsFromFlags(values: Values): TrainSettingsIn {
       learningRate: num(values['learning-rate']),
       seed: num(values.seed),
       valIwaeK: num(values['val-iwae-k']),
+      workers: values.workers === undefined || values.workers === 'auto' ? values.workers : Number(values.workers),
     },
     trainUsage,
   );
@@ -99,7 +100,7 @@ export async function runTrain(values: Values, positionals: string[]) {
       signal: abort.signal,
       onProgress: (e) => {
         if (e.type === 'step') {
-          printProgress({ phase: `epoch ${e.epoch}/${e.epochs}`, done: e.step, total: e.totalSteps, rate: e.imagesPerSec, etaSeconds: e.etaSec, message: `loss ${e.loss.toFixed(1)} kl ${e.kl.toFixed(1)} nats` });
+          printProgress({ phase: `epoch ${e.epoch}/${e.epochs}${e.workers > 1 ? ` (${e.workers} threads)` : ''}`, done: e.step, total: e.totalSteps, rate: e.imagesPerSec, etaSeconds: e.etaSec, message: `loss ${e.loss.toFixed(1)} kl ${e.kl.toFixed(1)} nats` });
         } else if (e.type === 'epoch') {
           endProgress();
           const val = e.val ? `; validation ELBO ${e.val.elbo.toFixed(2)}, ${e.val.activeUnits} active units` : '';
