@@ -57,7 +57,8 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
           labels: result.labels,
         });
         scene.scene.add(points.object);
-        scene.invalidate();
+        // Frame most of the cloud: the 95th percentile of distances ignores a few far outliers.
+        scene.frameRadius(points.radius(0.95));
         projection = result;
         s.count = points.count;
         s.status = 'shown';

@@ -40,6 +40,26 @@ export class LatentPoints {
     this.object.name = 'latent-points';
   }
 
+  /** The distance from the centroid within which `share` of the points lie. */
+  radius(share: number): number {
+    const position = this.geometry.getAttribute('position');
+    const n = position.count;
+    if (n === 0) return 1;
+    let cx = 0, cy = 0, cz = 0;
+    for (let i = 0; i < n; i++) {
+      cx += position.getX(i);
+      cy += position.getY(i);
+      cz += position.getZ(i);
+    }
+    cx /= n;
+    cy /= n;
+    cz /= n;
+    const distances = new Float32Array(n);
+    for (let i = 0; i < n; i++) distances[i] = Math.hypot(position.getX(i) - cx, position.getY(i) - cy, position.getZ(i) - cz) + Math.hypot(cx, cy, cz);
+    distances.sort();
+    return distances[Math.min(n - 1, Math.floor(share * n))];
+  }
+
   get count(): number {
     return this.geometry.getAttribute('position').count;
   }

@@ -50,6 +50,18 @@ export class LatentScene {
     this.invalidate();
   }
 
+  /** Keep the view direction but move back until a sphere of this radius (and the prior) fits. */
+  frameRadius(radius: number): void {
+    const r = Math.max(1, radius);
+    const direction = this.camera.position.clone().sub(this.controls.target).normalize();
+    // At 50 degrees of field of view, 3.2 radii away the sphere fills most of the view.
+    this.camera.position.copy(this.controls.target).addScaledVector(direction, 3.2 * r);
+    this.camera.far = Math.max(1000, 20 * r);
+    this.camera.updateProjectionMatrix();
+    this.controls.update();
+    this.invalidate();
+  }
+
   setTheme(dark: boolean): void {
     this.scene.background = new THREE.Color(dark ? 0x15171c : 0xf5f6f8);
     this.invalidate();
