@@ -134,6 +134,21 @@ export interface DatasetSummary {
   createdAt: string;
 }
 
+export interface DatasetItemInfo {
+  index: number;
+  /** Path relative to the import root, or the uploaded file's name. */
+  source: string;
+  label: string | null;
+  split: 'train' | 'val';
+  /** sha256 of the source file. */
+  hash: string;
+  /** The source image's size before resizing. */
+  width: number;
+  height: number;
+  /** Frame number when each frame of an animation was imported. */
+  frame?: number;
+}
+
 /** A page of thumbnails packed into one PNG grid (for the grid view and 3D sprites). */
 export interface ThumbnailAtlas {
   /** PNG bytes, base64. */
@@ -232,6 +247,16 @@ export type TrainProgress =
   | ({ type: 'epoch'; epochs: number; workers: number; previewPng: string | null } & EpochReport)
   | { type: 'checkpoint'; step: number; epoch: number; dir: string }
   | { type: 'paused' | 'resumed' | 'stopped'; step: number; epoch: number };
+
+export interface TrainStatus {
+  running: boolean;
+  paused: boolean;
+  dataset: string | null;
+  runDir: string | null;
+  /** The newest step event and every epoch so far (charts can be redrawn from these). */
+  lastStep: Extract<TrainProgress, { type: 'step' }> | null;
+  epochs: EpochReport[];
+}
 
 export interface TrainRunReport {
   status: 'completed' | 'stopped';
@@ -598,6 +623,11 @@ export const engineRequests = {
     payload: z.object({ path: z.string().min(1).max(4096) }).strict(),
     result: result<DatasetSummary>(),
   },
+  /** One image's record: where it came from, its label and split (for the inspector). */
+  'dataset.item': {
+    payload: z.object({ path: z.string().min(1).max(4096), index: z.number().int().min(0) }).strict(),
+    result: result<DatasetItemInfo>(),
+  },
   /** One page of thumbnails as a PNG grid. */
   'dataset.thumbnails': {
     payload: z
@@ -623,6 +653,14 @@ export const engineRequests = {
       })
       .strict(),
     result: result<TrainRunReport>(),
+  },
+  /**
+   * The training run in progress, if any: a page that was reloaded (or a second window) uses
+   * it to show the run again and to poll its progress.
+   */
+  'train.status': {
+    payload: z.object({}).strict(),
+    result: result<TrainStatus>(),
   },
   /** Pause, resume or stop the running training at the next step boundary. */
   'train.control': {

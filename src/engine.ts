@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend/choose';
 import { measureMatmulSpeed } from './backend/measure-speed';
 import type { EngineHandlers } from './host/handler';
-import { datasetInfo, datasetThumbnails, importDataset, stageDatasetFiles } from './data/engine-api';
-import { controlTraining, runTraining } from './train/engine-api';
+import { datasetInfo, datasetItem, datasetThumbnails, importDataset, stageDatasetFiles } from './data/engine-api';
+import { controlTraining, runTraining, trainingStatus } from './train/engine-api';
 import { decodeLatents, encodeLatents, interpolateLatents, latentNeighbours, projectLatents, sampleLatents, traverseLatents } from './latent/engine-api';
 import { exportFramesHandler } from './export/engine-api';
 import { parentTransport, runEngineLoop } from './host/engine-loop';
@@ -28,8 +28,10 @@ export const handlers: EngineHandlers = {
   'dataset.import': importDataset,
   'dataset.stageFiles': stageDatasetFiles,
   'dataset.info': datasetInfo,
+  'dataset.item': datasetItem,
   'dataset.thumbnails': datasetThumbnails,
   'train.run': (payload, ctx) => runTraining(payload, ctx, backendLabel),
+  'train.status': trainingStatus,
   'train.control': controlTraining,
   'project.create': projectHandlers.create,
   'project.open': projectHandlers.open,

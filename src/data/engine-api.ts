@@ -72,6 +72,13 @@ export const stageDatasetFiles: EngineHandler<'dataset.stageFiles'> = async ({ s
 
 export const datasetInfo: EngineHandler<'dataset.info'> = async ({ path: dir }) => summarise(await openDatasetCached(dir));
 
+export const datasetItem: EngineHandler<'dataset.item'> = async ({ path: dir, index }) => {
+  const dataset = await openDatasetCached(dir);
+  dataset.image(index); // throws a clear 'invalid_input' when out of range
+  const { source, label, split, hash, width, height, frame } = dataset.index.items[index];
+  return { index, source, label, split, hash, width, height, ...(frame === undefined ? {} : { frame }) };
+};
+
 export const datasetThumbnails: EngineHandler<'dataset.thumbnails'> = async ({ path: dir, page, perPage }) => {
   const atlas = await thumbnailAtlas(await openDatasetCached(dir), page, perPage);
   return { ...atlas, png: Buffer.from(atlas.png).toString('base64') };

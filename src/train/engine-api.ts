@@ -15,7 +15,16 @@ import path from 'node:path';
 import type { RunRecord } from '../contract';
 import { updateProject } from '../project/project';
 
-let active: TrainControl | null = null;
+/** The one run in progress: its control and what train.status reports about it. */
+interface ActiveRun {
+  control: TrainControl;
+  dataset: string;
+  runDir: string;
+  lastStep: Extract<TrainProgress, { type: 'step' }> | null;
+  epochs: EpochReport[];
+}
+
+let active: ActiveRun | null = null;
 
 export async function runTraining(
   { dataset: datasetDir, runDir, settings, resume, project }: Payload<'train.run'>,
@@ -24,7 +33,8 @@ export async function runTraining(
 ): Promise<TrainRunReport> {
   if (active) throw new AtlasError('invalid_input', 'A training run is already in progress: stop it before starting another.');
   const control = new TrainControl();
-  active = control;
+  const run: ActiveRun = { control, dataset: datasetDir, runDir, lastStep: null, epochs: [] };
+  active = run;
   try {
     const dataset = await openDatasetCached(datasetDir);
     const record = project ? await projectRunRecorder(project, runDir, settings, backend, resume) : null;
@@ -38,8 +48,14 @@ export async function runTraining(
       resume,
       onProgress: (event) => {
         emitted = emitted.then(() => toProgress(event)).then(async (data) => {
-          if (data.type === 'step') totalSteps = data.totalSteps;
-          if (data.type === 'epoch') await record?.epoch(data);
+          if (data.type === 'step') {
+            totalSteps = data.totalSteps;
+            run.lastStep = data;
+          }
+          if (data.type === 'epoch') {
+            run.epochs.push(epochReport(data));
+            await record?.epoch(data);
+          }
           ctx.progress({
             phase: data.type === 'step' || data.type === 'epoch' ? 'training' : data.type,
             done: data.step,
@@ -96,11 +112,17 @@ async function projectRunRecorder(project: ProjectRef, runDir: string, settings:
 
 export const controlTraining: EngineHandler<'train.control'> = async ({ action }) => {
   if (!active) return { running: false, paused: false };
-  if (action === 'pause') active.pause();
-  else if (action === 'resume') active.resume();
-  else active.stop();
-  return { running: true, paused: active.isPaused };
+  const { control } = active;
+  if (action === 'pause') control.pause();
+  else if (action === 'resume') control.resume();
+  else control.stop();
+  return { running: true, paused: control.isPaused };
 };
+
+export const trainingStatus: EngineHandler<'train.status'> = async () =>
+  active
+    ? { running: true, paused: active.control.isPaused, dataset: active.dataset, runDir: active.runDir, lastStep: active.lastStep, epochs: [...active.epochs] }
+    : { running: false, paused: false, dataset: null, runDir: null, lastStep: null, epochs: [] };
 
 function epochReport(e: EpochReport | EpochSummary): EpochReport {
   return { epoch: e.epoch, step: e.step, train: e.train, val: e.val, seconds: e.seconds };

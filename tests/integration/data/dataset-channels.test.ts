@@ -42,6 +42,10 @@ describe('dataset channels through the engine process', () => {
     const meta = await sharp(Buffer.from(page.png, 'base64')).metadata();
     expect([meta.width, meta.height]).toEqual([128, 32]);
     await expect(engine.request('dataset.thumbnails', { path: path.join(work, 'ds'), page: 5, perPage: 16 })).rejects.toMatchObject({ code: 'invalid_input' });
+    const item = await engine.request('dataset.item', { path: path.join(work, 'ds'), index: 0 });
+    expect(item).toMatchObject({ index: 0, label: expect.stringMatching(/^(cats|dogs)$/), split: expect.stringMatching(/^(train|val)$/), width: expect.any(Number) });
+    expect(item.source).toMatch(/^(cats|dogs)\/img-\d{3}\.png$/);
+    await expect(engine.request('dataset.item', { path: path.join(work, 'ds'), index: 20 })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('20 images') });
   });
 
   it('imports staged uploads, keeping dropped sub-folders as labels and never escaping the staging area', async () => {

@@ -63,12 +63,16 @@ describe('training through the engine process', () => {
     expect(events.filter((e) => e.type === 'step').length).toBe(stepsWhilePaused);
     await engine.request('train.control', { action: 'resume' });
     await expect.poll(() => events.filter((e) => e.type === 'step').length, { timeout: 30_000 }).toBeGreaterThan(stepsWhilePaused);
+    const status = await engine.request('train.status', {});
+    expect(status).toMatchObject({ running: true, paused: false, dataset, runDir });
+    expect(status.lastStep?.step).toBeGreaterThan(stepsWhilePaused - 1);
     await engine.request('train.control', { action: 'stop' });
     const report = await running;
     expect(report.status).toBe('stopped');
     expect(report.checkpoint).not.toBeNull();
     expect(readdirSync(runDir).some((f) => f.startsWith('ckpt-'))).toBe(true);
     expect(await engine.request('train.control', { action: 'stop' })).toEqual({ running: false, paused: false });
+    expect(await engine.request('train.status', {})).toMatchObject({ running: false, runDir: null, lastStep: null });
   });
 
   it('refuses a bad setting by name, and a second run while one is going', async () => {
