@@ -1,0 +1,166 @@
+/**
+ * The Explorer's shared state: hover and click in the 3D view, image names (dataset.item,
+ * cached), search by file name, nearest neighbours of the selected image, and the
+ * Interpolate / Generate / Export states that the panels and the view share.
+ */
+import type { DatasetItemInfo } from '../../src/contract';
+import type { AppState } from './app-state.svelte';
+import type { Bridge } from './bridge';
+import { describeError, type ShownError } from './errors';
+import { createExporter } from './export.svelte';
+import { createGeneration } from './generate.svelte';
+import { createInterpolation } from './interpolate.svelte';
+import type { LatentView } from './latent-view.svelte';
+import { pointOnViewPlane } from '../scene/pick';
+import type { Tasks } from './tasks.svelte';
+
+export interface Hover {
+  index: number;
+  /** Canvas position of the pointer, CSS pixels. */
+  x: number;
+  y: number;
+}
+
+export function createExplorer(bridge: Bridge, app: AppState, tasks: Tasks, view: LatentView) {
+  const run = () => app.trainedRun;
+  const interpolation = createInterpolation(bridge, tasks, view, run);
+  const generation = createGeneration(bridge, tasks, run);
+  const exporter = createExporter(bridge, tasks, () => app.paths?.workspace ?? null);
+
+  const s = $state({
+    hover: null as Hover | null,
+    query: '',
+    namesLoading: false,
+    neighbours: null as { of: number; indices: number[]; distances: number[] } | null,
+    neighboursError: null as ShownError | null,
+  });
+  /** Item records by index; a new object on every change so readers update. */
+  let items = $state.raw<ReadonlyMap<number, DatasetItemInfo>>(new Map());
+  const pending = new Set<number>();
+  let allNames: Promise<void> | null = null;
+
+  const addItems = (found: DatasetItemInfo[]) => {
+    const next = new Map(items);
+    for (const f of found) next.set(f.index, f);
+    items = next;
+  };
+
+  async function item(index: number): Promise<void> {
+    const dir = app.trainedRun?.dataset ?? app.dataset?.dir;
+    if (!dir || items.has(index) || pending.has(index)) return;
+    pending.add(index);
+    try {
+      addItems([await bridge.call('dataset.item', { path: dir, index })]);
+    } catch {
+      // A missing name only leaves the tooltip without it.
+    } finally {
+      pending.delete(index);
+    }
+  }
+
+  /** Every image's name, for search (dataset.item per image, 16 at a time). */
+  function loadAllNames(): Promise<void> {
+    const dir = app.trainedRun?.dataset ?? app.dataset?.dir;
+    if (!dir) return Promise.resolve();
+    if (allNames) return allNames;
+    const total = view.count;
+    s.namesLoading = true;
+    const task = tasks.start('Reading image names for search');
+    allNames = (async () => {
+      let next = 0;
+      let done = 0;
+      const batch: DatasetItemInfo[] = [];
+      const worker = async () => {
+        while (next < total) {
+          const index = next++;
+          if (items.has(index)) {
+            done++;
+            continue;
+          }
+          try {
+            batch.push(await bridge.call('dataset.item', { path: dir, index }));
+          } catch {
+            // skip unreadable records
+          }
+          done++;
+          if (batch.length >= 64) addItems(batch.splice(0));
+          task.update(done / total, `${done} / ${total}`);
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, worker));
+      addItems(batch.splice(0));
+    })().finally(() => {
+      task.end();
+      s.namesLoading = false;
+    });
+    return allNames;
+  }
+
+  return {
+    state: s,
+    interpolation,
+    generation,
+    exporter,
+    view,
+    get items() {
+      return items;
+    },
+    item,
+    name(index: number): string | null {
+      return items.get(index)?.source ?? null;
+    },
+    loadAllNames,
+    /** Images whose file name contains the query (case-insensitive), at most `limit`. */
+    search(limit = 50): number[] {
+      const q = s.query.trim().toLowerCase();
+      if (!q) return [];
+      const found: number[] = [];
+      for (const [index, info] of items) {
+        if (info.source.toLowerCase().includes(q)) found.push(index);
+        if (found.length >= limit) break;
+      }
+      return found.sort((a, b) => a - b);
+    },
+    hoverAt(x: number, y: number) {
+      const index = view.pick(x, y);
+      if (index < 0) {
+        s.hover = null;
+        return;
+      }
+      s.hover = { index, x, y };
+      void item(index);
+    },
+    clearHover() {
+      s.hover = null;
+    },
+    /** A click (not a drag) in the 3D view, at canvas CSS pixels. */
+    async clickAt(x: number, y: number) {
+      const scene = view.scene;
+      if (app.panel === 'generate' && generation.state.decodeOnClick && scene) {
+        const canvas = scene.renderer.domElement;
+        await generation.decodeAt(pointOnViewPlane(scene.camera, scene.controls.target, canvas.clientWidth, canvas.clientHeight, x, y));
+        return;
+      }
+      const index = view.pick(x, y);
+      if (index < 0) return;
+      app.selected = index;
+      void item(index);
+      if (app.panel === 'interpolate') interpolation.pick(index);
+    },
+    async loadNeighbours(index: number) {
+      const r = app.trainedRun;
+      if (!r) return;
+      s.neighboursError = null;
+      try {
+        const result = await bridge.call('latent.neighbours', { runDir: r.runDir, dataset: r.dataset, queries: [{ index }], k: 8 });
+        if (app.selected !== index) return;
+        s.neighbours = { of: index, ...result.neighbours[0] };
+        for (const i of result.neighbours[0].indices) void item(i);
+      } catch (err) {
+        s.neighboursError = describeError(err);
+      }
+    },
+  };
+}
+
+export type Explorer = ReturnType<typeof createExplorer>;

@@ -1,0 +1,109 @@
+/**
+ * The Export panel's state: what to export (a path, samples, a traversal, or some of their
+ * frames as latent vectors), the formats, scale and names, the output folder (native dialog
+ * or a path field) and the summary of what was written.
+ */
+import type { ExportOptionsIn, ExportReport, InterpolateSpecIn, SampleSpecIn, TraverseSpecIn } from '../../src/contract';
+import type { Bridge } from './bridge';
+import { describeError, isCancelled, isUnsupported, type ShownError } from './errors';
+import type { Tasks } from './tasks.svelte';
+
+export type ExportSource =
+  | { kind: 'interpolate'; label: string; frames: number; spec: InterpolateSpecIn; z: number[][] }
+  | { kind: 'sample'; label: string; frames: number; spec: SampleSpecIn; z: number[][] }
+  | { kind: 'traverse'; label: string; frames: number; spec: TraverseSpecIn; z: number[][] };
+
+export type ExportFormat = 'png' | 'sheet' | 'gif' | 'webp';
+
+export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => string | null) {
+  const s = $state({
+    formats: { png: true, sheet: true, gif: false, webp: false } as Record<ExportFormat, boolean>,
+    scale: 1,
+    name: 'frame-{i}',
+    sheetName: 'sheet',
+    delayMs: 100,
+    pingPong: false,
+    overwrite: false,
+    outDir: '',
+    /** Frames first..last (1-based, inclusive) of the source. */
+    first: 1,
+    last: 1,
+    running: false,
+    dialog: 'unknown' as 'unknown' | 'native' | 'unsupported',
+    error: null as ShownError | null,
+  });
+  let source = $state.raw<ExportSource | null>(null);
+  let report = $state.raw<ExportReport | null>(null);
+
+  const defaultDir = (label: string) => {
+    const ws = workspace();
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+    return ws ? `${ws}/exports/${label.replace(/[^\w-]+/g, '-').replace(/^-|-$/g, '')}-${stamp}` : '';
+  };
+
+  return {
+    state: s,
+    get source() {
+      return source;
+    },
+    get report() {
+      return report;
+    },
+    setSource(next: ExportSource) {
+      source = next;
+      report = null;
+      s.first = 1;
+      s.last = next.frames;
+      s.error = null;
+      s.outDir = defaultDir(next.label);
+    },
+    /** The engine payload for the current settings (a frame range becomes latent vectors). */
+    options(): ExportOptionsIn | null {
+      if (!source) return null;
+      const formats = (Object.keys(s.formats) as ExportFormat[]).filter((f) => s.formats[f]);
+      const whole = s.first === 1 && s.last === source.frames;
+      const runDir = source.spec.runDir;
+      const src: ExportOptionsIn['source'] = whole
+        ? source.kind === 'interpolate'
+          ? { interpolate: source.spec }
+          : source.kind === 'sample'
+            ? { sample: source.spec }
+            : { traverse: source.spec }
+        : { latents: { runDir, z: source.z.slice(s.first - 1, s.last) } };
+      return { source: src, outDir: s.outDir, formats, name: s.name, sheetName: s.sheetName, scale: s.scale, delayMs: s.delayMs, pingPong: s.pingPong, overwrite: s.overwrite };
+    },
+    async chooseFolder() {
+      try {
+        const picked = await bridge.call('shell.openFolder', { title: 'Export into this folder' });
+        s.dialog = 'native';
+        if (picked.path) s.outDir = picked.path;
+      } catch (err) {
+        if (isUnsupported(err)) s.dialog = 'unsupported';
+        else s.error = describeError(err);
+      }
+    },
+    async run() {
+      const options = this.options();
+      if (!options) return;
+      if (options.formats?.length === 0) {
+        s.error = { message: 'Choose at least one format.', advice: 'Tick PNG frames, sprite sheet, GIF or WebP.' };
+        return;
+      }
+      const controller = new AbortController();
+      s.running = true;
+      s.error = null;
+      report = null;
+      const task = tasks.start('Exporting frames', () => controller.abort());
+      try {
+        report = await bridge.call('export.frames', options, { signal: controller.signal, onProgress: (p) => task.update(p.total ? p.done / p.total : null) });
+      } catch (err) {
+        if (!isCancelled(err)) s.error = describeError(err);
+      } finally {
+        task.end();
+        s.running = false;
+      }
+    },
+  };
+}
+
+export type Exporter = ReturnType<typeof createExporter>;

@@ -1,0 +1,95 @@
+/**
+ * The Generate panel's state: a grid of prior samples (temperature, seed) with the
+ * memorisation check, a traversal grid for a chosen dimension, and images decoded where the
+ * user clicks in the 3D view.
+ */
+import type { LatentGenerated, LatentTraversal, SampleSpecIn, TraverseSpecIn } from '../../src/contract';
+import type { TrainedRun } from './app-state.svelte';
+import type { Bridge } from './bridge';
+import { describeError, isCancelled, type ShownError } from './errors';
+import { stripUrl, type ShownStrip } from './explore-strip';
+import type { Tasks } from './tasks.svelte';
+
+export interface Shown<R> {
+  result: R;
+  strip: ShownStrip;
+}
+
+export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => TrainedRun | null) {
+  const s = $state({
+    temperature: 1,
+    seed: 0,
+    count: 16,
+    dim: 0,
+    steps: 7,
+    /** Base of the traversal: the selected image, else the origin. */
+    traverseFromSelected: false,
+    decodeOnClick: false,
+    busy: null as 'sample' | 'traverse' | 'decode' | null,
+    error: null as ShownError | null,
+  });
+  let samples = $state.raw<(Shown<LatentGenerated> & { spec: SampleSpecIn }) | null>(null);
+  let traversal = $state.raw<(Shown<LatentTraversal> & { spec: TraverseSpecIn }) | null>(null);
+  let decoded = $state.raw<{ strip: ShownStrip; point: [number, number, number]; z: number[] } | null>(null);
+
+  async function call<T>(kind: 'sample' | 'traverse' | 'decode', label: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T | null> {
+    const controller = new AbortController();
+    s.busy = kind;
+    s.error = null;
+    const task = tasks.start(label, () => controller.abort());
+    try {
+      return await fn(controller.signal);
+    } catch (err) {
+      if (!isCancelled(err)) s.error = describeError(err);
+      return null;
+    } finally {
+      task.end();
+      s.busy = null;
+    }
+  }
+
+  return {
+    state: s,
+    get samples() {
+      return samples;
+    },
+    get traversal() {
+      return traversal;
+    },
+    get decoded() {
+      return decoded;
+    },
+    async sample() {
+      const r = run();
+      if (!r) return;
+      const spec: SampleSpecIn = { runDir: r.runDir, dataset: r.dataset, count: s.count, temperature: s.temperature, seed: s.seed, memorisation: true };
+      const result = await call('sample', 'Sampling from the prior', (signal) => bridge.call('latent.sample', spec, { signal }));
+      if (!result) return;
+      if (samples) URL.revokeObjectURL(samples.strip.url);
+      samples = { result, strip: stripUrl(result.strip), spec };
+    },
+    async reseed() {
+      s.seed = (s.seed + 1) % 1_000_000;
+      await this.sample();
+    },
+    async traverse(base: number | null) {
+      const r = run();
+      if (!r) return;
+      const spec: TraverseSpecIn = { runDir: r.runDir, dataset: r.dataset, dims: [s.dim], steps: s.steps, base: base === null ? null : { index: base }, memorisation: true };
+      const result = await call('traverse', `Traversing dimension ${s.dim}`, (signal) => bridge.call('latent.traverse', spec, { signal }));
+      if (!result) return;
+      if (traversal) URL.revokeObjectURL(traversal.strip.url);
+      traversal = { result, strip: stripUrl(result.strip), spec };
+    },
+    async decodeAt(point: [number, number, number]) {
+      const r = run();
+      if (!r) return;
+      const result = await call('decode', 'Decoding the clicked point', (signal) => bridge.call('latent.decode', { runDir: r.runDir, dataset: r.dataset, points: [point] }, { signal }));
+      if (!result) return;
+      if (decoded) URL.revokeObjectURL(decoded.strip.url);
+      decoded = { strip: stripUrl(result.strip), point, z: result.z[0] };
+    },
+  };
+}
+
+export type Generation = ReturnType<typeof createGeneration>;

@@ -1,0 +1,77 @@
+/**
+ * Every image's posterior ellipsoid as one instance of one `InstancedMesh` (one draw call
+ * however many images). Each instance's matrix is the column-major 3x3 from latent.project
+ * (columns = the ellipsoid's axes at k = 1) scaled by k, translated to the point.
+ */
+import * as THREE from 'three';
+
+export class PosteriorEllipsoids {
+  readonly object: THREE.InstancedMesh;
+  private readonly geometry = new THREE.IcosahedronGeometry(1, 1);
+  private readonly material = new THREE.MeshBasicMaterial({ transparent: true, opacity: 0.14, depthWrite: false, side: THREE.DoubleSide });
+  private k = 1;
+
+  constructor(
+    private readonly axes: Float32Array,
+    positions: Float32Array,
+    colours: Float32Array,
+  ) {
+    const count = positions.length / 3;
+    this.object = new THREE.InstancedMesh(this.geometry, this.material, Math.max(1, count));
+    this.object.count = count;
+    this.object.name = 'posterior-ellipsoids';
+    this.object.frustumCulled = false;
+    this.object.instanceMatrix.setUsage(THREE.DynamicDrawUsage);
+    this.object.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(Math.max(1, count) * 3), 3);
+    this.setColours(colours);
+    this.update(positions);
+  }
+
+  get count(): number {
+    return this.object.count;
+  }
+
+  /** Scale every axis by k (1, 2 or 2.796 for 19.9%, 73.8%, 95% of the mass in 3D). */
+  setK(k: number, positions: Float32Array): void {
+    this.k = k;
+    this.update(positions);
+  }
+
+  /** Write every instance matrix for these centres (called while the scatter animates too). */
+  update(positions: Float32Array): void {
+    const m = this.object.instanceMatrix.array as Float32Array;
+    const a = this.axes;
+    const k = this.k;
+    for (let i = 0, n = this.object.count; i < n; i++) {
+      const o = i * 16;
+      const e = i * 9;
+      m[o] = a[e] * k; m[o + 1] = a[e + 1] * k; m[o + 2] = a[e + 2] * k; m[o + 3] = 0;
+      m[o + 4] = a[e + 3] * k; m[o + 5] = a[e + 4] * k; m[o + 6] = a[e + 5] * k; m[o + 7] = 0;
+      m[o + 8] = a[e + 6] * k; m[o + 9] = a[e + 7] * k; m[o + 10] = a[e + 8] * k; m[o + 11] = 0;
+      m[o + 12] = positions[i * 3]; m[o + 13] = positions[i * 3 + 1]; m[o + 14] = positions[i * 3 + 2]; m[o + 15] = 1;
+    }
+    this.object.instanceMatrix.needsUpdate = true;
+  }
+
+  setColours(colours: Float32Array): void {
+    (this.object.instanceColor!.array as Float32Array).set(colours.subarray(0, this.object.instanceColor!.array.length));
+    this.object.instanceColor!.needsUpdate = true;
+  }
+
+  setVisible(visible: boolean): void {
+    this.object.visible = visible;
+  }
+
+  dispose(): void {
+    this.object.removeFromParent();
+    this.object.dispose();
+    this.geometry.dispose();
+    this.material.dispose();
+  }
+}
+
+/** Half-lengths of one image's ellipsoid axes at k = 1 (the projected sigma). */
+export function axisLengths(axes: Float32Array, index: number): [number, number, number] {
+  const e = index * 9;
+  return [0, 1, 2].map((c) => Math.hypot(axes[e + c * 3], axes[e + c * 3 + 1], axes[e + c * 3 + 2])) as [number, number, number];
+}
