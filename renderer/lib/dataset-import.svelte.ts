@@ -3,7 +3,7 @@
  * uploaded / dropped files staged through the engine. Holds progress, the import report
  * and the error, and registers each import as a cancellable task.
  */
-import type { DatasetImportReport, ImportOptionsIn, ProgressEvent } from '../../src/contract';
+import type { DatasetImportReport, DatasetSummary, ImportOptionsIn, ProgressEvent } from '../../src/contract';
 import type { AppState } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
@@ -35,7 +35,14 @@ export interface Importer {
   cancel(): void;
 }
 
-export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks): Importer {
+/** Where imports go and who hears of a finished one: the open project, when there is one. */
+export interface ImportTarget {
+  /** The dataset folder to write, or null for a new one under <workspace>/datasets. */
+  output(): string | null;
+  imported(report: DatasetImportReport, summary: DatasetSummary, source: { folder: string } | { uploaded: string }, options: ImportOptionsIn): void;
+}
+
+export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks, target?: ImportTarget): Importer {
   const s = $state({
     running: false,
     progress: null as ImportProgress | null,
@@ -47,6 +54,8 @@ export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks): Imp
   let controller: AbortController | null = null;
 
   function outputFor(name: string): string {
+    const own = target?.output();
+    if (own) return own;
     if (!app.paths) throw new Error('The engine has not told us its workspace folder yet; wait a moment and try again.');
     return joinPath(app.paths.workspace, 'datasets', timestampedName(name));
   }
@@ -66,7 +75,7 @@ export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks): Imp
     task.update(p.total ? p.done / p.total : null, `${p.done}${p.total ? ` / ${p.total}` : ''} files`);
   }
 
-  async function run(label: string, body: (signal: AbortSignal, task: ReturnType<Tasks['start']>) => Promise<DatasetImportReport>) {
+  async function run(label: string, source: { folder: string } | { uploaded: string }, options: ImportOptionsIn, body: (signal: AbortSignal, task: ReturnType<Tasks['start']>) => Promise<DatasetImportReport>) {
     if (s.running) return;
     controller = new AbortController();
     const { signal } = controller;
@@ -80,8 +89,10 @@ export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks): Imp
     try {
       const report = await body(signal, task);
       s.report = report;
-      app.dataset = await bridge.call('dataset.info', { path: report.dataset });
+      const summary = await bridge.call('dataset.info', { path: report.dataset });
+      app.dataset = summary;
       app.selected = null;
+      target?.imported(report, summary, source, options);
     } catch (err) {
       if (isCancelled(err) || signal.aborted) s.cancelledNote = 'Import cancelled; nothing was written.';
       else s.error = describeError(err);
@@ -112,12 +123,12 @@ export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks): Imp
       return s.cancelledNote;
     },
     importFolder(folder, options) {
-      return run(baseName(folder), (signal, task) =>
+      return run(baseName(folder), { folder }, options, (signal, task) =>
         bridge.call('dataset.import', { source: { folder }, output: outputFor(baseName(folder)), options }, { signal, onProgress: (p) => onProgress(p, task) }),
       );
     },
     importFiles(files, label, options) {
-      return run(label, async (signal, task) => {
+      return run(label, { uploaded: label }, options, async (signal, task) => {
         const staged = newStagingId();
         if (s.progress) s.progress.phase = 'uploading';
         const sent = await stageUploads(bridge, staged, files, {

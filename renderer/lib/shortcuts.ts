@@ -7,6 +7,8 @@ export interface Shortcut {
 const mod = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl';
 
 export const SHORTCUTS: readonly Shortcut[] = [
+  { keys: `${mod}+S`, action: 'Save the project (it also saves itself after each change)' },
+  { keys: `${mod}+Shift+S`, action: 'Save a copy of the project in another folder' },
   { keys: `${mod}+O`, action: 'Import a folder of images' },
   { keys: `${mod}+Enter`, action: 'Start training on the current dataset' },
   { keys: 'Space', action: 'Pause or resume training' },

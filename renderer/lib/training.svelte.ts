@@ -2,7 +2,7 @@
  * One training run as the Train panel sees it: status, the newest step numbers, chart series
  * for train and validation, per-dimension KL and the reconstruction previews per epoch.
  */
-import type { EpochReport, TrainProgress, TrainRunReport, TrainSettingsIn } from '../../src/contract';
+import type { BackendLabel, EpochReport, TrainProgress, TrainRunReport, TrainSettingsIn, TrainStatus as EngineTrainStatus } from '../../src/contract';
 import type { AppState } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
@@ -31,6 +31,32 @@ export interface Preview {
 
 const emptySeries = (): LossSeries => ({ step: [], trainRecon: [], valRecon: [], trainKl: [], valKl: [], trainElbo: [], valElbo: [] });
 
+/** What a project needs to hear about a run: before it starts, when the engine began it, each epoch, its end. */
+export interface RunHooks {
+  beforeRun?(): Promise<void>;
+  began?(): void;
+  epoch?(e: EpochReport): void;
+  ended?(outcome: { report: TrainRunReport | null; status: TrainStatus; error: unknown }): void;
+}
+
+export interface StartOptions {
+  /** Default: a new timestamped folder under <workspace>/runs. */
+  runDir?: string;
+  project?: { dir: string; runId: string };
+  /** Continue runDir's newest checkpoint; `history` keeps the old epochs on the charts. */
+  resume?: boolean;
+  history?: EpochReport[];
+  hooks?: RunHooks;
+}
+
+/** A saved run shown again (a reopened project): its epochs on the charts, its outcome. */
+export interface SavedRun {
+  runDir: string;
+  dataset: string;
+  status: 'completed' | 'stopped' | 'failed';
+  report: TrainRunReport;
+}
+
 export interface Training {
   readonly status: TrainStatus;
   readonly runDir: string | null;
@@ -43,7 +69,11 @@ export interface Training {
   readonly report: TrainRunReport | null;
   readonly error: ShownError | null;
   readonly active: boolean;
-  start(datasetDir: string, settings: TrainSettingsIn): Promise<void>;
+  start(datasetDir: string, settings: TrainSettingsIn, options?: StartOptions): Promise<void>;
+  /** Show a saved run (charts from its history), or nothing (null). */
+  restore(run: SavedRun | null): void;
+  /** Show a run the engine is training for an earlier page, polling train.status until it ends. */
+  attach(status: EngineTrainStatus, backend: BackendLabel | null): void;
   pause(): Promise<void>;
   resume(): Promise<void>;
   togglePause(): Promise<void>;
@@ -65,10 +95,19 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
   // Series are plain arrays (not proxied): uPlot reads them directly and they grow fast.
   let series = emptySeries();
   let controller: AbortController | null = null;
+  let polling: ReturnType<typeof setTimeout> | null = null;
+  let endPolling: (() => void) | null = null;
+  function stopPolling() {
+    if (polling) clearTimeout(polling);
+    polling = null;
+    endPolling?.();
+    endPolling = null;
+  }
 
   const active = () => s.status === 'starting' || s.status === 'running' || s.status === 'paused' || s.status === 'stopping';
 
   function onStep(e: StepEvent) {
+    if (series.step.length && series.step[series.step.length - 1] > e.step) dropFrom(e.step);
     s.last = e;
     if (s.status === 'starting') s.status = 'running';
     series.step.push(e.step);
@@ -81,7 +120,29 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
     s.version++;
   }
 
-  function onEpoch(e: Extract<TrainProgress, { type: 'epoch' }>) {
+  /** One point per saved epoch (train means and validation), as a reopened run's charts. */
+  function seriesFromHistory(history: EpochReport[]): LossSeries {
+    const out = emptySeries();
+    for (const e of history) {
+      out.step.push(e.step);
+      out.trainRecon.push(e.train?.recon ?? null);
+      out.trainKl.push(e.train?.kl ?? null);
+      out.trainElbo.push(e.train?.elbo ?? null);
+      out.valRecon.push(e.val?.recon ?? null);
+      out.valKl.push(e.val?.kl ?? null);
+      out.valElbo.push(e.val?.elbo ?? null);
+    }
+    return out;
+  }
+
+  /** A resumed run restarts at its checkpoint, which may be before the newest saved epoch. */
+  function dropFrom(step: number) {
+    const keep = series.step.findIndex((x) => x >= step);
+    if (keep >= 0) for (const column of Object.values(series)) column.length = keep;
+    s.epochs = s.epochs.filter((e) => e.step < step);
+  }
+
+  function onEpoch(e: Extract<TrainProgress, { type: 'epoch' }> | (EpochReport & { previewPng?: null })) {
     s.epochs.push({ epoch: e.epoch, step: e.step, train: e.train, val: e.val, seconds: e.seconds });
     if (e.val) {
       const n = series.step.length;
@@ -155,26 +216,39 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
     get active() {
       return active();
     },
-    async start(datasetDir, settings) {
+    async start(datasetDir, settings, options = {}) {
       if (active()) return;
-      if (!app.paths) {
+      if (!app.paths && !options.runDir) {
         s.error = { message: 'The engine has not told us its workspace folder yet.', advice: 'Wait a moment and try again.' };
         return;
       }
-      const runDir = joinPath(app.paths.workspace, 'runs', timestampedName(baseName(datasetDir)));
+      const runDir = options.runDir ?? joinPath(app.paths!.workspace, 'runs', timestampedName(baseName(datasetDir)));
+      const hooks = options.hooks ?? {};
+      stopPolling();
       controller = new AbortController();
       const { signal } = controller;
       for (const p of s.previews) URL.revokeObjectURL(p.url);
-      series = emptySeries();
-      Object.assign(s, { status: 'starting', runDir, last: null, epochs: [], previews: [], report: null, error: null, version: s.version + 1 });
+      const history = options.resume ? (options.history ?? []) : [];
+      series = seriesFromHistory(history);
+      Object.assign(s, { status: 'starting', runDir, last: null, epochs: [...history], previews: [], report: null, error: null, version: s.version + 1 });
       // Esc / Cancel in the status bar stops at a step boundary and keeps a checkpoint.
       const task = tasks.start('Training', () => void stop());
+      let began = false;
+      const begin = () => {
+        if (!began) hooks.began?.();
+        began = true;
+      };
+      let report: TrainRunReport | null = null;
+      let failure: unknown = null;
       try {
-        const report = await bridge.call('train.run', { dataset: datasetDir, runDir, settings }, {
+        await hooks.beforeRun?.();
+        report = await bridge.call('train.run', { dataset: datasetDir, runDir, settings, resume: options.resume ?? false, ...(options.project ? { project: options.project } : {}) }, {
           signal,
           onProgress: (p) => {
             const data = p.data as TrainProgress | undefined;
             if (!data) return;
+            begin();
+            if (data.type === 'epoch') hooks.epoch?.({ epoch: data.epoch, step: data.step, train: data.train, val: data.val, seconds: data.seconds });
             if (data.type === 'step') {
               onStep(data);
               task.update(data.totalSteps ? data.step / data.totalSteps : null, `epoch ${data.epoch + 1}/${data.epochs} · ${data.imagesPerSec.toFixed(0)} img/s · ${formatDuration(data.etaSec)} left`);
@@ -187,6 +261,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
         s.status = report.status;
         if (report.checkpoint) app.trainedRun = { runDir, dataset: datasetDir, report };
       } catch (err) {
+        failure = err;
         if (isCancelled(err) || signal.aborted) s.status = 'cancelled';
         else {
           s.status = 'failed';
@@ -195,7 +270,62 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
       } finally {
         controller = null;
         task.end();
+        hooks.ended?.({ report, status: s.status, error: failure });
       }
+    },
+    restore(run) {
+      if (active()) return;
+      stopPolling();
+      for (const p of s.previews) URL.revokeObjectURL(p.url);
+      series = seriesFromHistory(run?.report.history ?? []);
+      Object.assign(s, {
+        status: run ? run.status : 'idle',
+        runDir: run?.runDir ?? null,
+        last: null,
+        epochs: [...(run?.report.history ?? [])],
+        previews: [],
+        report: run && run.status !== 'failed' ? run.report : null,
+        error: null,
+        version: s.version + 1,
+      });
+    },
+    attach(status, backend) {
+      if (active() || !status.running) return;
+      series = seriesFromHistory(status.epochs);
+      Object.assign(s, { status: status.paused ? 'paused' : 'running', runDir: status.runDir, last: null, epochs: [...status.epochs], previews: [], report: null, error: null, version: s.version + 1 });
+      if (status.lastStep) onStep(status.lastStep);
+      const task = tasks.start('Training', () => void stop());
+      // Its progress events went to the page that started it: poll instead, once a second.
+      const poll = async () => {
+        let now: EngineTrainStatus;
+        try {
+          now = await bridge.call('train.status', {});
+        } catch {
+          polling = setTimeout(() => void poll(), 1000);
+          return;
+        }
+        if (polling === null) return;
+        if (now.lastStep && now.lastStep.step > (s.last?.step ?? -1)) onStep(now.lastStep);
+        for (const e of now.epochs.slice(s.epochs.length)) onEpoch(e);
+        if (now.running) {
+          if (s.status !== 'stopping') s.status = now.paused ? 'paused' : 'running';
+          if (now.lastStep) task.update(now.lastStep.totalSteps ? now.lastStep.step / now.lastStep.totalSteps : null, `epoch ${now.lastStep.epoch}/${now.lastStep.epochs}`);
+          polling = setTimeout(() => void poll(), 1000);
+          return;
+        }
+        polling = null;
+        task.end();
+        const last = s.epochs.at(-1);
+        const target = s.last?.epochs ?? 0;
+        s.status = last && target && last.epoch >= target ? 'completed' : 'stopped';
+        if (last && backend && s.runDir && status.dataset) {
+          const report: TrainRunReport = { status: s.status, step: last.step, epoch: last.epoch, history: [...s.epochs], checkpoint: null, backend };
+          s.report = report;
+          app.trainedRun = { runDir: s.runDir, dataset: status.dataset, report };
+        }
+      };
+      endPolling = () => task.end();
+      polling = setTimeout(() => void poll(), 1000);
     },
     async pause() {
       if (s.status !== 'running') return;

@@ -1,0 +1,173 @@
+/**
+ * What ties the open project to the rest of the window: imports land in <project>/dataset,
+ * runs in <project>/runs/<id> with their records kept by the engine, and opening a project
+ * brings back its dataset, settings and latest run (charts, scatter).
+ */
+import type { BackendLabel, EpochReport, OpenedProject, RunRecord, TrainRunReport, TrainSettingsIn } from '../../src/contract';
+import type { AppState } from './app-state.svelte';
+import { BridgeError, type Bridge } from './bridge';
+import type { ImportTarget } from './dataset-import.svelte';
+import type { EngineStatus } from './engine-status.svelte';
+import { describeError, type ShownError } from './errors';
+import { timestampedName } from './paths';
+import type { Project } from './project.svelte';
+import { relativePath } from './project-settings';
+import type { RunHooks, StartOptions, Training } from './training.svelte';
+
+export interface ProjectSession {
+  /** A problem bringing the project's dataset back (e.g. its folder was deleted). */
+  readonly restoreError: ShownError | null;
+  readonly importTarget: ImportTarget;
+  /** train.run options for a new run in the open project (none without a project). */
+  newRun(settings: TrainSettingsIn): StartOptions;
+  resume(runId: string): Promise<void>;
+  /** Bring an opened project's dataset, settings and latest run into the window. */
+  restore(opened: OpenedProject): Promise<void>;
+  /** Record the current dataset and settings in a project that was just created. */
+  adoptCurrent(settings: TrainSettingsIn): void;
+  runOf(id: string): RunRecord | null;
+}
+
+const now = () => new Date().toISOString();
+
+/** The engine writes each run's history as EpochReports (the schema only pins epoch and step). */
+const historyOf = (run: RunRecord) => run.history as unknown as EpochReport[];
+
+export function createProjectSession(deps: {
+  bridge: Bridge;
+  app: AppState;
+  project: Project;
+  training: Training;
+  engine: EngineStatus;
+  applySettings(settings: TrainSettingsIn): void;
+}): ProjectSession {
+  const { bridge, app, project, training, engine } = deps;
+  let restoreError = $state<ShownError | null>(null);
+
+  function datasetRef(dir: string, summaryCount: number, hash: string | null, source: string | null, options: Record<string, unknown>) {
+    return { dir: relativePath(project.dir!, dir), sourceFolder: source, importOptions: options, datasetHash: hash, count: summaryCount };
+  }
+
+  function hooksFor(runId: string, settings: TrainSettingsIn): RunHooks {
+    let release: () => void = () => {};
+    let began = false;
+    return {
+      async beforeRun() {
+        // The engine reads project.json to add its run record: no save of ours may cross it.
+        await project.flush();
+        project.holdSaves(new Promise<void>((resolve) => (release = resolve)));
+      },
+      began() {
+        began = true;
+        project.mirrorRun(runId, (run, runs) => {
+          if (run) run.status = 'running';
+          else runs.push({ id: runId, dir: `runs/${runId}`, startedAt: now(), updatedAt: now(), status: 'running', settings, epoch: 0, step: 0, backend: engine.info?.backend ?? null, history: [] });
+        });
+        project.dropResumable(runId);
+        release();
+      },
+      epoch(e) {
+        project.mirrorRun(runId, (run) => {
+          if (!run) return;
+          Object.assign(run, { epoch: e.epoch, step: e.step, updatedAt: now() });
+          run.history = [...run.history.filter((h) => h.epoch < e.epoch), { ...e }];
+        });
+      },
+      ended({ report, status, error }) {
+        release();
+        if (!began) return;
+        const died = error instanceof BridgeError && error.code === 'engine_died';
+        let resumable = false;
+        project.markChanged((p) => {
+          const run = p.runs.find((r) => r.id === runId);
+          if (!run) return;
+          if (report) Object.assign(run, { status: report.status, step: report.step, epoch: report.epoch });
+          else run.status = died ? 'interrupted' : status === 'cancelled' ? 'stopped' : 'failed';
+          run.updatedAt = now();
+          resumable = died && run.epoch > 0;
+        });
+        if (resumable) project.addResumable(runId);
+      },
+    };
+  }
+
+  return {
+    get restoreError() {
+      return restoreError;
+    },
+    importTarget: {
+      output: () => (project.dir ? project.resolve('dataset') : null),
+      imported(report, summary, source, options) {
+        if (!project.dir) return;
+        project.markChanged((p) => {
+          p.dataset = datasetRef(report.dataset, summary.count, summary.datasetHash, 'folder' in source ? source.folder : null, options as Record<string, unknown>);
+        });
+      },
+    },
+    newRun(settings) {
+      if (!project.dir) return {};
+      const runId = timestampedName('run');
+      return { runDir: project.resolve(`runs/${runId}`), project: { dir: project.dir, runId }, hooks: hooksFor(runId, settings) };
+    },
+    async resume(runId) {
+      const run = project.file?.runs.find((r) => r.id === runId);
+      const dataset = project.file?.dataset;
+      if (!run || !dataset || !project.dir) return;
+      app.panel = 'train';
+      await training.start(project.resolve(dataset.dir), run.settings, {
+        runDir: project.resolve(run.dir),
+        project: { dir: project.dir, runId },
+        resume: true,
+        history: historyOf(run),
+        hooks: hooksFor(runId, run.settings),
+      });
+    },
+    async restore(opened) {
+      const file = opened.project;
+      restoreError = null;
+      app.firstRunDone = true;
+      app.selected = null;
+      app.trainedRun = null;
+      if (Object.keys(file.trainSettings).length) deps.applySettings(file.trainSettings);
+      let datasetDir: string | null = null;
+      app.dataset = null;
+      if (file.dataset) {
+        datasetDir = project.resolve(file.dataset.dir);
+        try {
+          app.dataset = await bridge.call('dataset.info', { path: datasetDir });
+        } catch (err) {
+          restoreError = describeError(err);
+          datasetDir = null;
+        }
+      }
+      const run = file.runs.at(-1);
+      if (!run || !datasetDir) {
+        training.restore(null);
+        return;
+      }
+      const runDir = project.resolve(run.dir);
+      const history = historyOf(run);
+      const report: TrainRunReport = {
+        status: run.status === 'completed' ? 'completed' : 'stopped',
+        step: run.step,
+        epoch: run.epoch,
+        history,
+        checkpoint: null,
+        backend: (run.backend ?? engine.info?.backend ?? 'cpu') as BackendLabel,
+      };
+      training.restore({ runDir, dataset: datasetDir, status: run.status === 'completed' ? 'completed' : history.length ? 'stopped' : 'failed', report });
+      // A run with a finished epoch has a checkpoint: show its latent space.
+      if (history.length > 0 && !training.active) app.trainedRun = { runDir, dataset: datasetDir, report };
+    },
+    adoptCurrent(settings) {
+      const current = app.dataset;
+      project.markChanged((p) => {
+        p.trainSettings = settings;
+        if (current && !p.dataset) p.dataset = datasetRef(current.dir, current.count, current.datasetHash, null, {});
+      });
+    },
+    runOf(id) {
+      return project.file?.runs.find((r) => r.id === id) ?? null;
+    },
+  };
+}
