@@ -350,6 +350,14 @@ export function latentTestHooks(view: LatentView, scene: () => LatentScene | und
     screenPosition(index: number) {
       return view.screenPosition(index);
     },
+    /** The image a click at canvas (x, y) would pick, or -1. */
+    pick(x: number, y: number) {
+      return view.pick(x, y);
+    },
+    /** Interpolation paths drawn in the scene. */
+    get paths() {
+      return view.paths.pathCount;
+    },
     /** Orbit the camera and render every animation frame for `ms`, timing each render to completion. */
     measureFrames(ms: number): Promise<{ frames: number; meanMs: number; medianMs: number; p95Ms: number; intervalMs: number }> {
       const s = need();

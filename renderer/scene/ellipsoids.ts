@@ -8,7 +8,7 @@ import * as THREE from 'three';
 export class PosteriorEllipsoids {
   readonly object: THREE.InstancedMesh;
   private readonly geometry = new THREE.IcosahedronGeometry(1, 1);
-  private readonly material = new THREE.MeshBasicMaterial({ transparent: true, opacity: 0.14, depthWrite: false, side: THREE.DoubleSide });
+  private readonly material = new THREE.MeshBasicMaterial({ transparent: true, opacity: 0.14, depthWrite: false, side: THREE.DoubleSide, forceSinglePass: true });
   private k = 1;
 
   constructor(

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshot } from '../helpers/browser';
+import { nonBackgroundShare } from '../helpers/pixels';
+import { openApp, startUiSession, type UiSession } from '../helpers/ui-app';
+import type { PageGlobals } from '../helpers/ui-dom';
+
+/**
+ * The 3D view's cost does not grow with draw calls as the dataset grows: all posterior means
+ * are one Points draw and all posterior ellipsoids one InstancedMesh draw, at 1k and 50k
+ * images (synthetic data injected through window.__latentAtlas.setData: training 50k images
+ * would take too long here).
+ */
+let session: UiSession;
+beforeAll(async () => {
+  session = await startUiSession();
+});
+afterAll(() => session?.close());
+
+type Hooks = {
+  setData(n: number, seed?: number): number;
+  setEllipsoids(level: 'off' | 0 | 1 | 2): void;
+  renderInfo(): { calls: number; triangles: number; points: number };
+};
+
+describe('3D view at scale', () => {
+  it('draws N points and N ellipsoids in a constant number of draw calls at 1k and 50k', { timeout: 180_000 }, async () => {
+    const { page, errors } = await openApp(session);
+    const info = (n: number, level: 'off' | 0 | 1 | 2) =>
+      page.evaluate(
+        ({ n, level }) => {
+          const hooks = (globalThis as unknown as PageGlobals).window.__latentAtlas as Hooks;
+          hooks.setData(n, 7);
+          hooks.setEllipsoids(level);
+          return hooks.renderInfo();
+        },
+        { n, level },
+      );
+
+    const bare = await page.evaluate(() => ((globalThis as unknown as PageGlobals).window.__latentAtlas as Hooks).renderInfo());
+    const pointsOnly1k = await info(1000, 'off');
+    const with1k = await info(1000, 2);
+    await page.waitForTimeout(200);
+    expect(await nonBackgroundShare(await page.getByTestId('latent-canvas').screenshot())).toBeGreaterThan(0.01);
+    await screenshot(page, 'ui-explore-scale-01-1k-ellipsoids');
+    const with50k = await info(50_000, 2);
+    await page.waitForTimeout(200);
+    await screenshot(page, 'ui-explore-scale-02-50k-ellipsoids');
+    const pointsOnly50k = await info(50_000, 'off');
+
+    // Points add one call; ellipsoids one more, whatever the count.
+    expect(pointsOnly1k.calls).toBe(bare.calls + 1);
+    expect(with1k.calls).toBe(bare.calls + 2);
+    expect(with50k.calls).toBe(with1k.calls);
+    expect(pointsOnly50k.calls).toBe(pointsOnly1k.calls);
+    // ...and they really draw every point and every ellipsoid.
+    expect(pointsOnly50k.points - bare.points).toBe(50_000);
+    expect(with50k.triangles - pointsOnly50k.triangles).toBe(50_000 * 80); // icosahedron, detail 1
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).window.__latentAtlas.points as number)).toBe(50_000);
+    console.log(`draw calls: bare ${bare.calls}, 1k ${with1k.calls}, 50k ${with50k.calls}`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
