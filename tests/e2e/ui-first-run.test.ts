@@ -3,12 +3,13 @@ import path from 'node:path';
 import { screenshot } from '../helpers/browser';
 import { nonBackgroundShare } from '../helpers/pixels';
 import { openApp, startUiSession, writeImageFolder, type UiSession } from '../helpers/ui-app';
+import { readProject, waitForTitle } from '../helpers/ui-project';
 import type { PageGlobals } from '../helpers/ui-dom';
 
 /**
  * A new user's first minute: the welcome card offers the sample set (when the build bundles
- * it) or a folder import, trains a Quick model and lands on the latent scatter with one point
- * per image.
+ * it) or a folder import, starts a project for it, trains a Quick model and lands on the
+ * latent scatter with one point per image, with the dataset and the run saved in the project.
  */
 let session: UiSession;
 beforeAll(async () => {
@@ -22,6 +23,9 @@ describe('first run', () => {
     const card = page.getByTestId('first-run');
     await card.waitFor();
     await expect.poll(() => card.textContent()).toContain('Work is saved in');
+    expect(await page.getByTestId('first-run-project-name').inputValue()).toBe('My project');
+    const projectDir = path.join(session.workspace, 'projects', 'my-project');
+    expect(await page.getByTestId('first-run-folder').textContent()).toBe(projectDir);
     await screenshot(page, 'ui-first-run-01-welcome');
 
     let expected: number;
@@ -60,6 +64,16 @@ describe('first run', () => {
     expect(Number((await count.textContent())!.replace(/,/g, ''))).toBe(expected);
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).window.__latentAtlas.points as number)).toBe(expected);
     expect(await page.getByTestId('train-status').getAttribute('data-status')).toBe('completed');
+
+    // The first choice started a project: its title, its dataset, its completed run.
+    await waitForTitle(page, 'My project — Latent Atlas');
+    await expect.poll(() => readProject(projectDir).runs[0]?.status, { timeout: 10_000 }).toBe('completed');
+    const project = readProject(projectDir);
+    expect(project.name).toBe('My project');
+    expect(project.dataset?.count).toBe(expected);
+    expect(project.runs).toHaveLength(1);
+    expect(project.runs[0].history.length).toBe(project.runs[0].epoch);
+    expect(project.trainSettings).toMatchObject({ epochs: 8, latentDim: 8 });
 
     // The scatter is drawn: the view has more non-background pixels than the bare sphere.
     await page.waitForTimeout(300);
