@@ -355,7 +355,7 @@ export function latentTestHooks(view: LatentView, scene: () => LatentScene | und
       return view.pick(x, y);
     },
     /** Interpolation paths drawn in the scene. */
-    get paths() {
+    pathCount() {
       return view.paths.pathCount;
     },
     /** Orbit the camera and render every animation frame for `ms`, timing each render to completion. */

@@ -1,0 +1,197 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { screenshot } from '../helpers/browser';
+import { repoRoot } from '../helpers/built';
+import { importByPath, openApp, startUiSession, writeImageFolder, type UiSession } from '../helpers/ui-app';
+import type { PageGlobals } from '../helpers/ui-dom';
+
+/**
+ * The Explorer journey after training a small model: hover a point (the tooltip names its
+ * file), toggle ellipsoids, colour by KL, select an image (neighbours in the inspector), show
+ * sprites, pick A and B in 3D, interpolate with each method (frames appear, the path is
+ * drawn), generate a grid and a traversal, decode a clicked point, export a sprite sheet,
+ * check the files on disk, and load the atlas with PixiJS's Spritesheet.
+ */
+let session: UiSession;
+beforeAll(async () => {
+  session = await startUiSession();
+});
+afterAll(() => session?.close());
+
+type Hooks = {
+  screenPosition(i: number): { x: number; y: number } | null;
+  pick(x: number, y: number): number;
+  renderInfo(): { calls: number };
+  pathCount(): number;
+  points: number;
+};
+const hooks = <T>(page: Page, fn: (h: Hooks, arg: number) => T, arg = 0) =>
+  page.evaluate(({ body, arg }) => new Function('h', 'arg', `return (${body})(h, arg)`)((globalThis as unknown as PageGlobals).window.__latentAtlas, arg), { body: fn.toString(), arg }) as Promise<T>;
+
+/** Two images that a click lands on unambiguously, well apart on screen, in page coordinates. */
+async function twoPickablePoints(page: Page): Promise<{ index: number; x: number; y: number }[]> {
+  const box = (await page.getByTestId('latent-canvas').boundingBox())!;
+  const found = await hooks(page, (h) => {
+    const out: { index: number; x: number; y: number }[] = [];
+    for (let i = 0; i < h.points && out.length < 2; i++) {
+      const p = h.screenPosition(i);
+      if (!p || p.x < 40 || p.y < 140 || p.x > 600 || p.y > 600) continue;
+      if (h.pick(p.x, p.y) !== i) continue;
+      if (out.some((q) => Math.hypot(q.x - p.x, q.y - p.y) < 30)) continue;
+      out.push({ index: i, x: p.x, y: p.y });
+    }
+    return out;
+  });
+  expect(found).toHaveLength(2);
+  return found.map((p) => ({ index: p.index, x: box.x + p.x, y: box.y + p.y }));
+}
+
+describe('explorer journey', () => {
+  it('explores, interpolates, generates and exports a sprite sheet that PixiJS loads', { timeout: 480_000 }, async () => {
+    const folder = path.join(session.tmp, 'sprites');
+    await writeImageFolder(folder, 48, 16);
+    const { page, errors } = await openApp(session);
+    await page.getByTestId('import-options').locator('summary').click();
+    await page.getByTestId('import-options').locator('select').first().selectOption('16');
+    await importByPath(page, folder);
+
+    // A small model: a few epochs on 48 images of 16x16.
+    await page.getByTestId('rail-train').click();
+    await page.getByTestId('train-advanced').locator('summary').click();
+    await page.getByTestId('set-epochs').fill('4');
+    await page.getByTestId('set-batch').fill('8');
+    await page.getByTestId('set-latent').fill('4');
+    await page.getByTestId('train-start').click();
+    await page.getByTestId('scatter-count').waitFor({ timeout: 300_000 });
+    expect(await hooks(page, (h) => h.points)).toBe(48);
+
+    // Explore: hover a point; the tooltip shows its file, mu and sigma.
+    await page.getByTestId('rail-explore').click();
+    await page.getByTestId('panel-explore').waitFor();
+    expect(await page.getByTestId('explore-explained').textContent()).toMatch(/explain [\d.]+% of the variance/);
+    const [p1, p2] = await twoPickablePoints(page);
+    await page.mouse.move(p1.x, p1.y);
+    const tooltip = page.getByTestId('hover-tooltip');
+    await tooltip.waitFor();
+    expect(Number(await tooltip.getAttribute('data-index'))).toBe(p1.index);
+    await expect.poll(() => page.getByTestId('hover-name').textContent()).toMatch(/^img-\d{3}\.png$/);
+    expect(await page.getByTestId('hover-sigma').textContent()).toMatch(/σ axes [\d.]+, [\d.]+, [\d.]+/);
+    await screenshot(page, 'ui-explore-01-hover');
+
+    // Ellipsoids: one more draw call, whatever the count; the legend names the level.
+    await page.mouse.move(5, 5); // off the view: no hover marker
+    await expect.poll(() => page.getByTestId('hover-tooltip').count()).toBe(0);
+    const before = (await hooks(page, (h) => h.renderInfo())).calls;
+    await page.getByTestId('ellipsoids-2').click();
+    expect((await hooks(page, (h) => h.renderInfo())).calls).toBe(before + 1);
+    expect(await page.getByTestId('ellipsoid-note').textContent()).toContain('95%');
+    await page.getByTestId('colour-kl').check();
+    expect(await page.getByTestId('legend').getAttribute('data-kind')).toBe('ramp');
+    await screenshot(page, 'ui-explore-02-ellipsoids-kl');
+
+    // Click selects: the inspector shows the file and its nearest neighbours.
+    await page.mouse.click(p1.x, p1.y);
+    await expect.poll(() => page.getByTestId('inspector-name').textContent()).toMatch(/^img-\d{3}\.png$/);
+    await expect.poll(() => page.getByTestId('neighbour').count()).toBe(8);
+
+    // Search by file name.
+    await page.getByTestId('explore-search').fill('img-04');
+    await expect.poll(() => page.getByTestId('search-result').count(), { timeout: 30_000 }).toBe(8); // img-040..047
+    await screenshot(page, 'ui-explore-03-selected-search');
+
+    // Images as sprites (texture atlases), then back to points.
+    await page.getByTestId('show-sprites').click();
+    await expect.poll(() => page.getByTestId('sprite-atlases').textContent(), { timeout: 30_000 }).toContain('48 images in 1 texture atlas');
+    await page.mouse.move(5, 5);
+    await page.waitForTimeout(200);
+    await screenshot(page, 'ui-explore-04-sprites');
+    await page.getByTestId('show-points').click();
+    await page.getByTestId('ellipsoids-off').click();
+
+    // Interpolate: A and B picked in 3D, then every method.
+    await page.getByTestId('rail-interpolate').click();
+    await page.mouse.click(p1.x, p1.y);
+    await page.mouse.click(p2.x, p2.y);
+    expect(await page.getByTestId('end-a-index').inputValue()).toBe(String(p1.index + 1));
+    expect(await page.getByTestId('end-b-index').inputValue()).toBe(String(p2.index + 1));
+    await page.getByTestId('interp-frames').fill('8');
+    const lengths: Record<string, number> = {};
+    for (const method of ['linear', 'slerp', 'geodesic']) {
+      await page.getByTestId('interp-method').selectOption(method);
+      await page.getByTestId('interp-run').click();
+      await expect.poll(() => page.getByTestId('interp-player').getAttribute('data-method'), { timeout: 120_000 }).toBe(method);
+      expect(await page.getByTestId('interp-cell').count()).toBe(8);
+      lengths[method] = Number((await page.getByTestId(`interp-length-${method}`).locator('td').nth(1).textContent())!);
+      expect(lengths[method]).toBeGreaterThan(0);
+      await screenshot(page, `ui-explore-05-interpolate-${method}`);
+    }
+    expect(await hooks(page, (h) => h.pathCount())).toBe(3);
+    console.log(`image-space lengths: ${JSON.stringify(lengths)}`);
+    // Scrub and play.
+    await page.getByTestId('interp-cell').nth(4).click();
+    expect(await page.getByTestId('interp-scrubber').inputValue()).toBe('4');
+    await page.getByTestId('interp-play').click();
+    await expect.poll(() => page.getByTestId('interp-scrubber').inputValue()).not.toBe('4');
+    await page.getByTestId('interp-play').click();
+
+    // Generate: a prior grid with the memorisation check, a traversal, a decoded click.
+    await page.getByTestId('rail-generate').click();
+    await page.getByTestId('gen-sample').click();
+    await expect.poll(() => page.getByTestId('gen-cell').count(), { timeout: 60_000 }).toBe(16);
+    expect(await page.getByTestId('gen-nearest').count()).toBe(16);
+    await page.getByTestId('trav-run').click();
+    await expect.poll(() => page.getByTestId('trav-cell').count(), { timeout: 60_000 }).toBe(7);
+    await page.getByTestId('gen-decode-click').check();
+    const box = (await page.getByTestId('latent-canvas').boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2 + 30, box.y + box.height / 2 - 20);
+    await page.getByTestId('gen-decoded').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'ui-explore-06-generate');
+
+    // Export the geodesic path as a sprite sheet at 2x.
+    await page.getByTestId('rail-interpolate').click();
+    await page.getByTestId('interp-to-export').click();
+    await page.getByTestId('panel-export').waitFor();
+    expect(await page.getByTestId('export-dir').inputValue()).toContain(path.join(session.workspace, 'exports'));
+    const out = path.join(session.tmp, 'export-sheet');
+    await page.getByTestId('export-dir').fill(out);
+    await page.getByTestId('export-format-png').uncheck();
+    await page.getByTestId('export-scale').selectOption('2');
+    await page.getByTestId('export-run').click();
+    await page.getByTestId('export-summary').waitFor({ timeout: 60_000 });
+    const files = await page.getByTestId('export-file').allTextContents();
+    expect(files.sort()).toEqual([path.join(out, 'sheet.json'), path.join(out, 'sheet.png')]);
+    for (const f of files) expect(existsSync(f)).toBe(true);
+    await screenshot(page, 'ui-explore-07-exported');
+    // Exporting again refuses to replace the files, naming them.
+    await page.getByTestId('export-run').click();
+    await expect.poll(() => page.getByTestId('export-error').textContent(), { timeout: 30_000 }).toContain('sheet.png');
+
+    // The atlas loads in PixiJS: 8 frames of 32x32 (16 px at 2x).
+    const atlas = JSON.parse(readFileSync(path.join(out, 'sheet.json'), 'utf8'));
+    const png = readFileSync(path.join(out, atlas.meta.image));
+    const pixi = await session.browser.newPage();
+    await pixi.addScriptTag({ path: path.join(repoRoot, 'node_modules', 'pixi.js', 'dist', 'pixi.min.js') });
+    const parsed = await pixi.evaluate(
+      async ({ atlas, dataUrl }) => {
+        const PIXI = (globalThis as unknown as { PIXI: typeof import('pixi.js') }).PIXI;
+        const ImageElement = (globalThis as unknown as { Image: new () => { src: string; decode(): Promise<void> } }).Image;
+        const img = new ImageElement();
+        img.src = dataUrl;
+        await img.decode();
+        const sheet = new PIXI.Spritesheet(PIXI.Texture.from(img as never), atlas);
+        await sheet.parse();
+        return Object.values(sheet.textures).map((t) => [t.width, t.height]);
+      },
+      { atlas, dataUrl: `data:image/png;base64,${png.toString('base64')}` },
+    );
+    await pixi.close();
+    expect(parsed).toHaveLength(8);
+    expect(parsed.every(([w, h]) => w === 32 && h === 32)).toBe(true);
+
+    // Failed exports show in the panel, not on the console.
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
