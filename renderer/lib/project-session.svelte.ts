@@ -26,6 +26,8 @@ export interface ProjectSession {
   /** Record the current dataset and settings in a project that was just created. */
   adoptCurrent(settings: TrainSettingsIn): void;
   runOf(id: string): RunRecord | null;
+  /** A run this page re-attached to (after a reload) ended: record how, if it is the project's. */
+  attachedRunEnded(runDir: string, end: { status: 'completed' | 'stopped'; epochs: EpochReport[] }): void;
 }
 
 const now = () => new Date().toISOString();
@@ -168,6 +170,22 @@ export function createProjectSession(deps: {
     },
     runOf(id) {
       return project.file?.runs.find((r) => r.id === id) ?? null;
+    },
+    attachedRunEnded(runDir, end) {
+      if (!project.dir || !project.file) return;
+      const norm = (p: string) => p.replace(/[\\/]+/g, '/').replace(/\/$/, '');
+      const run = project.file.runs.find((r) => norm(project.resolve(r.dir)) === norm(runDir));
+      if (!run) return;
+      const last = end.epochs.at(-1);
+      // Opening the project while the engine trained marked this run interrupted: it was not.
+      project.dropResumable(run.id);
+      project.markChanged((p) => {
+        const record = p.runs.find((r) => r.id === run.id)!;
+        // The engine reports the epochs of its current train.run only: a resumed run's older ones stay.
+        const first = end.epochs[0]?.epoch ?? Infinity;
+        const history = [...record.history.filter((h) => h.epoch < first), ...end.epochs.map((e) => ({ ...e }))];
+        Object.assign(record, { status: end.status, updatedAt: now() }, last ? { epoch: last.epoch, step: last.step, history } : {});
+      });
     },
   };
 }

@@ -73,7 +73,7 @@ export interface Training {
   /** Show a saved run (charts from its history), or nothing (null). */
   restore(run: SavedRun | null): void;
   /** Show a run the engine is training for an earlier page, polling train.status until it ends. */
-  attach(status: EngineTrainStatus, backend: BackendLabel | null): void;
+  attach(status: EngineTrainStatus, backend: BackendLabel | null, onend?: (end: { status: 'completed' | 'stopped'; epochs: EpochReport[] }) => void): void;
   pause(): Promise<void>;
   resume(): Promise<void>;
   togglePause(): Promise<void>;
@@ -289,7 +289,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
         version: s.version + 1,
       });
     },
-    attach(status, backend) {
+    attach(status, backend, onend) {
       if (active() || !status.running) return;
       series = seriesFromHistory(status.epochs);
       Object.assign(s, { status: status.paused ? 'paused' : 'running', runDir: status.runDir, last: null, epochs: [...status.epochs], previews: [], report: null, error: null, version: s.version + 1 });
@@ -317,7 +317,9 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
         task.end();
         const last = s.epochs.at(-1);
         const target = s.last?.epochs ?? 0;
-        s.status = last && target && last.epoch >= target ? 'completed' : 'stopped';
+        const ended = last && target && last.epoch >= target ? 'completed' : 'stopped';
+        s.status = ended;
+        onend?.({ status: ended, epochs: [...s.epochs] });
         if (last && backend && s.runDir && status.dataset) {
           const report: TrainRunReport = { status: s.status, step: last.step, epoch: last.epoch, history: [...s.epochs], checkpoint: null, backend };
           s.report = report;
