@@ -121,6 +121,24 @@ async function workersLines(label: string, batch: number, context: Record<string
   return lines;
 }
 
+/** Plain square matmul GFLOPS on the current backend (median of `reps` timed runs after a warm-up). */
+function plainMatmulGflops(n: number, reps: number): number {
+  const a = tf.randomUniform([n, n], -1, 1, 'float32', 1);
+  const b = tf.randomUniform([n, n], -1, 1, 'float32', 2);
+  tf.matMul(a, b).dataSync();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    times.push(performance.now() - t0);
+    c.dispose();
+  }
+  tf.dispose([a, b]);
+  times.sort((x, y) => x - y);
+  return (2 * n ** 3) / (times[Math.floor(reps / 2)] / 1000) / 1e9;
+}
+
 export async function run(): Promise<BenchLine[]> {
   const lines: BenchLine[] = [];
   const config = resolveModelConfig({ height: SIZE, width: SIZE, channels: CHANNELS, latentDim: LATENT });
@@ -148,6 +166,11 @@ export async function run(): Promise<BenchLine[]> {
     lines.push({ bench: 'train', metric: 'ms_per_step', value: round(msPerStep), unit: 'ms', backend: label, ...c });
     lines.push({ bench: 'train', metric: 'images_per_s', value: round(ips), unit: 'img/s', backend: label, ...c, workers: 1 });
     lines.push({ bench: 'train', metric: 'gflops', value: round(gflops), unit: 'GFLOPS', backend: label, ...c });
+    if (force !== 'cpu') {
+      // How close a whole training step gets to the backend's own plain matmul, measured now.
+      const peak = plainMatmulGflops(512, 20);
+      lines.push({ bench: 'train', metric: 'share_of_matmul_peak', value: round(gflops / peak), unit: 'ratio', backend: label, ...c, matmul_peak_gflops: round(peak), matmul: '512x512x512' });
+    }
     if (force === 'wasm') for (const b of [BATCH, 2 * BATCH]) lines.push(...(await workersLines(label, b, context)));
     if (force !== 'cpu') {
       const count = 11 * BATCH;
