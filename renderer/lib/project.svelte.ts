@@ -4,6 +4,7 @@
  * the project through `markChanged`, which autosaves; the engine writes the run records during
  * training, so the renderer mirrors them (`mirrorRun`) instead of marking them as changes.
  */
+import { getContext, setContext } from 'svelte';
 import type { OpenedProject, ProjectFile, RunRecord } from '../../src/contract';
 import { BridgeError, type Bridge } from './bridge';
 import { describeError } from './errors';
@@ -65,6 +66,20 @@ export interface Project {
   addResumable(id: string): void;
   clearOpenError(): void;
   refreshRecent(): Promise<void>;
+}
+
+const CONTEXT = Symbol('latent-atlas-project');
+
+/** Make the open project reachable from any panel below (App does this once). */
+export function provideProject(project: Project): Project {
+  return setContext(CONTEXT, project);
+}
+
+/** The open project, for panels that record their work in it: `useProject().markChanged(p => ...)`. */
+export function useProject(): Project {
+  const project = getContext<Project | undefined>(CONTEXT);
+  if (!project) throw new Error('useProject() needs a component inside App.svelte, which calls provideProject().');
+  return project;
 }
 
 /** A folder name from a project name: "My sprites!" -> "my-sprites". */

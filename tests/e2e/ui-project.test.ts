@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { screenshot } from '../helpers/browser';
 import { openApp, startUiSession, writeImageFolder, type UiSession } from '../helpers/ui-app';
@@ -62,6 +62,9 @@ describe('projects in the UI', () => {
     await waitForTitle(page, 'Sprites — Latent Atlas');
     await screenshot(page, 'ui-project-03-trained');
 
+    // The source folder goes away: the project keeps its own copy of the pixels.
+    renameSync(folder, `${folder}-moved`);
+
     // Reload: a fresh window with nothing open; the project is in Open Recent.
     await reloadApp(page);
     expect(await page.title()).toBe('Latent Atlas');
@@ -71,6 +74,7 @@ describe('projects in the UI', () => {
     await recent.click();
     await waitForTitle(page, 'Sprites — Latent Atlas');
 
+    await expect.poll(() => page.getByTestId('project-notice').first().textContent()).toContain(`${folder}, which no longer exists`);
     // Dataset, settings, and the run (charts from its history, scatter from its checkpoint) are back.
     await page.getByTestId('rail-dataset').click();
     await expect.poll(() => page.getByTestId('dataset-count').textContent()).toContain(`${good.length} images`);
