@@ -80,21 +80,22 @@ export const importOptionsSchema = z
 
 export type ImportOptionsIn = z.input<typeof importOptionsSchema>;
 
+/** Why a file was not imported. Stable strings: the UI groups by them and tests assert them. */
 export type SkipCode =
-  | 'empty_file'
-  | 'truncated'
-  | 'not_an_image'
-  | 'unsupported_format'
-  | 'too_many_pixels'
-  | 'too_large'
+  | 'empty_file' // zero bytes
+  | 'truncated' // the image data ends early or is corrupt
+  | 'not_an_image' // content is no image format at all
+  | 'unsupported_format' // an image format sharp cannot read (BMP, HEIC, PSD, ...)
+  | 'too_many_pixels' // over maxPixels: likely a decompression bomb
+  | 'too_large' // file over maxFileBytes
   | 'broken_symlink'
-  | 'symlink_loop'
-  | 'duplicate_path'
-  | 'too_deep'
-  | 'unreadable'
-  | 'not_a_file'
-  | 'duplicate'
-  | 'decode_failed';
+  | 'symlink_loop' // a link back to a folder on its own path
+  | 'duplicate_path' // a second link to a file or folder already walked
+  | 'too_deep' // folder nesting over maxDepth
+  | 'unreadable' // permission denied or an I/O error
+  | 'not_a_file' // socket, FIFO or device
+  | 'duplicate' // same bytes as an earlier file (dedupe)
+  | 'decode_failed'; // sharp failed for another reason
 
 export interface SkippedFileReport {
   /** Path relative to the import root, or the uploaded file's name. */
@@ -200,7 +201,9 @@ export interface LossReport {
   recon: number;
   kl: number;
   elbo: number;
+  /** -elbo / (D ln 2). */
   bitsPerDim: number;
+  /** L_k with the training k (equals a one-sample ELBO when k = 1). */
   iwae: number;
 }
 

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { AtlasError, throwIfCancelled } from '../errors';
+import type { DatasetImportReport } from '../contract';
 import { openDecodeCache, type DecodeCache } from './cache';
 import { convertRgba, resolveChannels } from './channels';
 import { decodeImage, DecodeFailure, type DecodedImage } from './decode';
@@ -53,26 +54,8 @@ export interface ImportRequest {
   onProgress?: (p: ImportProgress) => void;
 }
 
-export interface ImportResult {
-  /** Images in the dataset (an animation imported frame by frame counts each frame). */
-  imported: number;
-  skipped: SkippedFile[];
-  /** The dataset folder written. */
-  dataset: string;
-  decoded: number;
-  fromCache: number;
-  channels: Channels;
-  size: number;
-  labels: string[];
-  train: number;
-  val: number;
-  /** Hidden files and folders passed over (includeHidden is off). */
-  hidden: number;
-  /** Files and folders left out by include/exclude globs. */
-  excluded: number;
-  /** Files not imported because maxImages was reached. */
-  overLimit: number;
-  durationMs: number;
+/** The report the contract defines (dataset.import), plus the options used after defaults. */
+export interface ImportResult extends DatasetImportReport {
   options: ResolvedImportOptions;
 }
 

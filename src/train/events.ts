@@ -1,15 +1,8 @@
+import type { LossReport } from '../contract';
 import type { EvalResult } from './evaluate';
 
-/** Per-image numbers in nats per image; bitsPerDim is -elbo / (D ln 2). */
-export interface LossNumbers {
-  loss: number;
-  recon: number;
-  kl: number;
-  elbo: number;
-  bitsPerDim: number;
-  /** L_k with the training k (equals a one-sample ELBO when k = 1). */
-  iwae: number;
-}
+/** Per-image numbers in nats per image, as the contract reports them. */
+export type LossNumbers = LossReport;
 
 /** Validation numbers without the per-image arrays (those come from evaluate()). */
 export type ValidationSummary = Omit<EvalResult, 'perImage'>;
