@@ -1,4 +1,4 @@
-import type { LossReport } from '../contract';
+import type { LossReport, TrainProgress } from '../contract';
 import type { EvalResult } from './evaluate';
 
 /** Per-image numbers in nats per image, as the contract reports them. */
@@ -30,22 +30,11 @@ export interface EpochSummary {
   seconds: number;
 }
 
+/**
+ * What train() reports. Steps, checkpoints and state changes are exactly the contract's
+ * TrainProgress; the epoch event carries the preview as raw pixels (the engine turns them
+ * into a PNG for the UI).
+ */
 export type TrainEvent =
-  | ({
-      type: 'step';
-      step: number;
-      /** 1-based number of the epoch in progress. */
-      epoch: number;
-      epochs: number;
-      totalSteps: number;
-      stepsPerEpoch: number;
-      beta: number;
-      imagesPerSec: number;
-      elapsedSec: number;
-      etaSec: number;
-      /** Data-parallel replicas computing each step (1 or 2). */
-      workers: number;
-    } & LossNumbers)
-  | ({ type: 'epoch'; epochs: number; workers: number; preview: PreviewImages | null } & EpochSummary)
-  | { type: 'checkpoint'; step: number; epoch: number; dir: string }
-  | { type: 'paused' | 'resumed' | 'stopped'; step: number; epoch: number };
+  | Extract<TrainProgress, { type: 'step' | 'checkpoint' | 'paused' | 'resumed' | 'stopped' }>
+  | ({ type: 'epoch'; epochs: number; workers: number; preview: PreviewImages | null } & EpochSummary);
