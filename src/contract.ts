@@ -256,7 +256,9 @@ export interface TrainStatus {
   paused: boolean;
   dataset: string | null;
   runDir: string | null;
-  /** The newest step event and every epoch so far (charts can be redrawn from these). */
+  /** The project run being trained, if train.run was given one (its record has the full history). */
+  project: { dir: string; runId: string } | null;
+  /** The newest step event and every epoch of this train.run so far. */
   lastStep: Extract<TrainProgress, { type: 'step' }> | null;
   epochs: EpochReport[];
 }

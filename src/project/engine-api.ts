@@ -4,6 +4,7 @@ import { appPaths } from '../util/app-paths';
 import { createProject, openProject, restoreBackup, saveProject, saveProjectAs } from './project';
 import { readRecent, rememberRecent } from './recent';
 import { confineToWorkspace } from './workspace';
+import { isTrainingProjectRun } from '../train/engine-api';
 import type { OpenedProject } from '../contract';
 
 const inWorkspace = (dir: string) => confineToWorkspace(dir, appPaths().workspace);
@@ -22,7 +23,10 @@ export const projectHandlers: {
   recent: EngineHandler<'project.recent'>;
 } = {
   create: async ({ dir, name }) => remembered(await createProject(inWorkspace(dir), name)),
-  open: async ({ dir }) => remembered(await openProject(inWorkspace(dir))),
+  open: async ({ dir }) => {
+    const root = inWorkspace(dir);
+    return remembered(await openProject(root, { isRunActive: (runId) => isTrainingProjectRun(root, runId) }));
+  },
   save: async ({ dir, project }) => saveProject(inWorkspace(dir), project),
   saveAs: async ({ dir, to }) => remembered(await saveProjectAs(inWorkspace(dir), inWorkspace(to))),
   restoreBackup: async ({ dir, backup }) => restoreBackup(inWorkspace(dir), backup),

@@ -16,9 +16,12 @@ export const BACKUP_COUNT = 3;
 
 export const backupPath = (dir: string, n: number) => path.join(dir, `${PROJECT_FILE}.${n}`);
 
-/** Serialise writes per folder: autosave (training) and user saves never interleave. */
+/**
+ * One read-change-write at a time per project folder: the engine's per-epoch run records
+ * and the user's saves never interleave or overwrite each other.
+ */
 const queues = new Map<string, Promise<unknown>>();
-function serialised<T>(dir: string, work: () => Promise<T>): Promise<T> {
+export function withProjectLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
   const key = path.resolve(dir);
   const next = (queues.get(key) ?? Promise.resolve()).then(work, work);
   queues.set(key, next.catch(() => {}));
@@ -27,7 +30,12 @@ function serialised<T>(dir: string, work: () => Promise<T>): Promise<T> {
 
 /** Write project.json atomically, rotating the current file into the backups first. */
 export function writeProjectFile(dir: string, project: ProjectFile): Promise<void> {
-  return serialised(dir, async () => {
+  return withProjectLock(dir, () => writeProjectFileLocked(dir, project));
+}
+
+/** writeProjectFile for a caller that already holds the folder's lock. */
+export function writeProjectFileLocked(dir: string, project: ProjectFile): Promise<void> {
+  return (async () => {
     const text = JSON.stringify(projectFileSchema.parse(project), null, 1) + '\n';
     const target = path.join(dir, PROJECT_FILE);
     const current = await fs.readFile(target).catch(() => null);
@@ -41,7 +49,7 @@ export function writeProjectFile(dir: string, project: ProjectFile): Promise<voi
       await writeFileAtomic(backupPath(dir, 1), current);
     }
     await writeFileAtomic(target, text);
-  }).catch((err) => {
+  })().catch((err) => {
     // Whichever file failed (a backup or the project itself), project.json is as it was.
     const reason = err instanceof AtlasError ? ((err.detail as { reason?: string })?.reason ?? err.message) : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
     throw new AtlasError('io_error', `Could not save ${path.join(dir, PROJECT_FILE)} (${reason}); the previous version is unchanged. Check free disk space and permissions.`, { dir, reason });

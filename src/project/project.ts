@@ -5,11 +5,11 @@
  */
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_SCHEMA_VERSION, type OpenedProject, type ProjectFile } from '../contract';
+import { PROJECT_SCHEMA_VERSION, type OpenedProject, type ProjectFile, type RunRecord } from '../contract';
 import { AtlasError } from '../errors';
 import { writeFileAtomic } from '../util/atomic-write';
 import { hasCheckpoint } from '../train/checkpoint';
-import { backupPath, goodBackups, PROJECT_FILE, readProjectFile, removeStaleTempFiles, writeProjectFile } from './project-file';
+import { backupPath, goodBackups, PROJECT_FILE, readProjectFile, removeStaleTempFiles, withProjectLock, writeProjectFile, writeProjectFileLocked } from './project-file';
 
 export function emptyProject(name: string, now = new Date().toISOString()): ProjectFile {
   return { schemaVersion: PROJECT_SCHEMA_VERSION, name, createdAt: now, updatedAt: now, dataset: null, trainSettings: {}, runs: [], paths: [], selections: [] };
@@ -30,7 +30,7 @@ export async function createProject(dir: string, name: string): Promise<OpenedPr
  * Open a project folder. A damaged or missing project.json is an error that names the file
  * and lists the good backups (detail.backups) so the UI can offer the newest one.
  */
-export async function openProject(dir: string): Promise<OpenedProject> {
+export async function openProject(dir: string, options: { isRunActive?: (runId: string) => boolean } = {}): Promise<OpenedProject> {
   const root = path.resolve(dir);
   await removeStaleTempFiles(root);
   let project: ProjectFile;
@@ -53,40 +53,59 @@ export async function openProject(dir: string): Promise<OpenedProject> {
   if (project.dataset && !existsSync(path.join(root, project.dataset.dir, 'index.json'))) {
     notices.push(`The dataset folder ${path.join(root, project.dataset.dir)} is missing: import the images again.`);
   }
-  let changed = false;
+  // A run marked running that this engine is not training was cut off (crash, kill).
+  const active = options.isRunActive ?? (() => false);
+  const cutOff = project.runs.filter((r) => r.status === 'running' && !active(r.id)).map((r) => r.id);
+  if (cutOff.length) {
+    project = await updateProject(root, (p) => {
+      for (const run of p.runs) if (cutOff.includes(run.id) && run.status === 'running') run.status = 'interrupted';
+    });
+  }
   for (const run of project.runs) {
-    if (run.status === 'running' || run.status === 'interrupted') {
-      // Opened while marked running: the app or the engine died during this run.
-      if (run.status === 'running') {
-        run.status = 'interrupted';
-        changed = true;
-      }
-      if (await hasCheckpoint(path.join(root, run.dir))) {
-        resumable.push(run.id);
-        notices.push(`Training run ${run.id} was interrupted after epoch ${run.epoch}; it can resume from its last checkpoint.`);
-      }
+    if (run.status === 'interrupted' && (await hasCheckpoint(path.join(root, run.dir)))) {
+      resumable.push(run.id);
+      notices.push(`Training run ${run.id} was interrupted after epoch ${run.epoch}; it can resume from its last checkpoint.`);
     }
   }
-  if (changed) await writeProjectFile(root, project);
   return { dir: root, project, notices, resumable };
 }
 
+/**
+ * Save the user's version of the project. Run records are the engine's to keep current
+ * (it writes one after every epoch), so for each run the newer record of the two wins and
+ * runs the UI has not seen yet are kept.
+ */
 export async function saveProject(dir: string, project: ProjectFile): Promise<{ savedAt: string }> {
   const root = path.resolve(dir);
   if (!existsSync(root)) throw new AtlasError('not_found', `The project folder ${root} does not exist any more; use Save As to save elsewhere.`);
   const savedAt = new Date().toISOString();
-  await writeProjectFile(root, { ...project, updatedAt: savedAt });
+  await withProjectLock(root, async () => {
+    const onDisk = await readProjectFile(path.join(root, PROJECT_FILE)).catch(() => null);
+    await writeProjectFileLocked(root, { ...project, runs: mergeRuns(project.runs, onDisk?.runs ?? []), updatedAt: savedAt });
+  });
   return { savedAt };
+}
+
+function mergeRuns(fromUser: RunRecord[], onDisk: RunRecord[]): RunRecord[] {
+  const disk = new Map(onDisk.map((r) => [r.id, r]));
+  const merged = fromUser.map((r) => {
+    const d = disk.get(r.id);
+    return d && d.updatedAt > r.updatedAt ? d : r;
+  });
+  const seen = new Set(fromUser.map((r) => r.id));
+  return [...merged, ...onDisk.filter((r) => !seen.has(r.id))];
 }
 
 /** Change one project under the write lock, e.g. the run record after each training epoch. */
 export async function updateProject(dir: string, change: (project: ProjectFile) => void): Promise<ProjectFile> {
   const root = path.resolve(dir);
-  const project = await readProjectFile(path.join(root, PROJECT_FILE));
-  change(project);
-  project.updatedAt = new Date().toISOString();
-  await writeProjectFile(root, project);
-  return project;
+  return withProjectLock(root, async () => {
+    const project = await readProjectFile(path.join(root, PROJECT_FILE));
+    change(project);
+    project.updatedAt = new Date().toISOString();
+    await writeProjectFileLocked(root, project);
+    return project;
+  });
 }
 
 /** Copy the project folder to `to` (which must not hold a project) and open the copy. */

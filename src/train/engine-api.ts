@@ -20,6 +20,7 @@ interface ActiveRun {
   control: TrainControl;
   dataset: string;
   runDir: string;
+  project: { dir: string; runId: string } | null;
   lastStep: Extract<TrainProgress, { type: 'step' }> | null;
   epochs: EpochReport[];
 }
@@ -33,7 +34,7 @@ export async function runTraining(
 ): Promise<TrainRunReport> {
   if (active) throw new AtlasError('invalid_input', 'A training run is already in progress: stop it before starting another.');
   const control = new TrainControl();
-  const run: ActiveRun = { control, dataset: datasetDir, runDir, lastStep: null, epochs: [] };
+  const run: ActiveRun = { control, dataset: datasetDir, runDir, project: project ? { dir: path.resolve(project.dir), runId: project.runId } : null, lastStep: null, epochs: [] };
   active = run;
   try {
     const dataset = await openDatasetCached(datasetDir);
@@ -121,8 +122,13 @@ export const controlTraining: EngineHandler<'train.control'> = async ({ action }
 
 export const trainingStatus: EngineHandler<'train.status'> = async () =>
   active
-    ? { running: true, paused: active.control.isPaused, dataset: active.dataset, runDir: active.runDir, lastStep: active.lastStep, epochs: [...active.epochs] }
-    : { running: false, paused: false, dataset: null, runDir: null, lastStep: null, epochs: [] };
+    ? { running: true, paused: active.control.isPaused, dataset: active.dataset, runDir: active.runDir, project: active.project, lastStep: active.lastStep, epochs: [...active.epochs] }
+    : { running: false, paused: false, dataset: null, runDir: null, project: null, lastStep: null, epochs: [] };
+
+/** Whether this engine is training the given run of the given project right now. */
+export function isTrainingProjectRun(projectDir: string, runId: string): boolean {
+  return !!active?.project && active.project.dir === path.resolve(projectDir) && active.project.runId === runId;
+}
 
 function epochReport(e: EpochReport | EpochSummary): EpochReport {
   return { epoch: e.epoch, step: e.step, train: e.train, val: e.val, seconds: e.seconds };

@@ -97,6 +97,52 @@ describe('project files', () => {
     expect(opened.notices.join(' ')).toContain('resume');
   });
 
+  it("keeps the engine's newer run records when the UI saves an older copy of the project", async () => {
+    const dir = path.join(fresh(), 'p');
+    const { project: uiCopy } = await createProject(dir, 'mine');
+    const record = { id: 'r1', dir: 'runs/r1', startedAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', status: 'running' as const, settings: {}, epoch: 0, step: 0, backend: 'wasm', history: [] };
+    const ui = { ...uiCopy, runs: [record] };
+    await saveProject(dir, ui);
+    // The engine records two epochs and starts a second run the UI has not seen.
+    await updateProject(dir, (p) => {
+      Object.assign(p.runs[0], { epoch: 2, step: 20, updatedAt: '2026-01-01T00:05:00Z', history: [{ epoch: 1, step: 10 }, { epoch: 2, step: 20 }] });
+      p.runs.push({ ...record, id: 'r2', dir: 'runs/r2' });
+    });
+    // The UI saves its stale copy with a settings change.
+    await saveProject(dir, { ...ui, trainSettings: { epochs: 99 } });
+    const { project } = await openProject(dir, { isRunActive: () => true });
+    expect(project.trainSettings).toEqual({ epochs: 99 });
+    expect(project.runs.map((r) => [r.id, r.epoch])).toEqual([['r1', 2], ['r2', 0]]);
+    expect(project.runs[0].history).toHaveLength(2);
+  });
+
+  it('applies concurrent saves and engine updates one at a time, in the order they were asked for', async () => {
+    const dir = path.join(fresh(), 'p');
+    const { project } = await createProject(dir, 'busy');
+    await Promise.all([
+      updateProject(dir, (p) => p.selections.push({ id: 'a', name: 'from the engine', indices: [1] })),
+      saveProject(dir, { ...project, trainSettings: { beta: 4 } }),
+      updateProject(dir, (p) => p.paths.push({ id: 'b', name: 'late', waypoints: [0, 1], method: 'linear', frames: 4 })),
+    ]);
+    const { project: after } = await openProject(dir);
+    expect(after.trainSettings).toEqual({ beta: 4 });
+    // The save (second) replaced the first update's selection with the user's version;
+    // the last update, applied after the save, is there.
+    expect(after.selections).toEqual([]);
+    expect(after.paths.map((x) => x.id)).toEqual(['b']);
+  });
+
+  it('does not call a run interrupted while this engine is still training it', async () => {
+    const dir = path.join(fresh(), 'p');
+    await createProject(dir, 'live');
+    await updateProject(dir, (p) => {
+      p.runs.push({ id: 'live', dir: 'runs/live', startedAt: 'a', updatedAt: 'b', status: 'running', settings: {}, epoch: 1, step: 5, backend: 'wasm', history: [] });
+    });
+    const opened = await openProject(dir, { isRunActive: (id) => id === 'live' });
+    expect(opened.project.runs[0].status).toBe('running');
+    expect(opened.resumable).toEqual([]);
+  });
+
   it('saves as a full copy elsewhere and refuses to overwrite another project', async () => {
     const root = fresh();
     const dir = path.join(root, 'a');
