@@ -1,6 +1,6 @@
 /**
  * Colours for the latent scatter: a categorical palette for labels and splits, and a
- * perceptual ramp (viridis-like) for continuous values such as reconstruction error or KL.
+ * perceptual ramp (viridis-like, its dark end lifted to show on the dark background) for continuous values such as reconstruction error or KL.
  */
 import * as THREE from 'three';
 
@@ -8,7 +8,7 @@ import * as THREE from 'three';
 export const PALETTE = [0xf0a44b, 0x5fd38d, 0xff7a6b, 0xc792ea, 0xffd166, 0x4dd0e1, 0xef8fb6, 0x9ccc65, 0xa1887f, 0x6aa9ff];
 export const NO_LABEL = 0x9aa1ad;
 
-const RAMP = [0x440154, 0x3b528b, 0x21918c, 0x5ec962, 0xfde725].map((hex) => new THREE.Color(hex));
+const RAMP = [0x7b4fb8, 0x3b528b, 0x21918c, 0x5ec962, 0xfde725].map((hex) => new THREE.Color(hex));
 
 /** The ramp's colour at t in [0, 1]. */
 export function rampColour(t: number, out: THREE.Color): THREE.Color {
