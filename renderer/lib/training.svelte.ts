@@ -251,7 +251,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
             if (data.type === 'epoch') hooks.epoch?.({ epoch: data.epoch, step: data.step, train: data.train, val: data.val, seconds: data.seconds });
             if (data.type === 'step') {
               onStep(data);
-              task.update(data.totalSteps ? data.step / data.totalSteps : null, `epoch ${data.epoch + 1}/${data.epochs} · ${data.imagesPerSec.toFixed(0)} img/s · ${formatDuration(data.etaSec)} left`);
+              task.update(data.totalSteps ? data.step / data.totalSteps : null, `epoch ${data.epoch}/${data.epochs} · ${data.imagesPerSec.toFixed(0)} img/s · ${formatDuration(data.etaSec)} left`);
             } else if (data.type === 'epoch') onEpoch(data);
             else if (data.type === 'paused') s.status = 'paused';
             else if (data.type === 'resumed') s.status = 'running';
