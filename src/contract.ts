@@ -623,6 +623,11 @@ export const engineRequests = {
       .strict(),
     result: result<{ staged: string; files: number; bytes: number }>(),
   },
+  /** Copy a dataset (e.g. the bundled sample set into a project), written atomically. */
+  'dataset.copy': {
+    payload: z.object({ from: z.string().min(1).max(4096), to: z.string().min(1).max(4096) }).strict(),
+    result: result<DatasetSummary>(),
+  },
   /** Open an imported dataset and summarise it. */
   'dataset.info': {
     payload: z.object({ path: z.string().min(1).max(4096) }).strict(),

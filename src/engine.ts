@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend/choose';
 import { measureMatmulSpeed } from './backend/measure-speed';
 import type { EngineHandlers } from './host/handler';
-import { datasetInfo, datasetItem, datasetThumbnails, importDataset, stageDatasetFiles } from './data/engine-api';
+import { copyDataset, datasetInfo, datasetItem, datasetThumbnails, importDataset, stageDatasetFiles } from './data/engine-api';
 import { controlTraining, runTraining, trainingStatus } from './train/engine-api';
 import { decodeLatents, encodeLatents, interpolateLatents, latentNeighbours, projectLatents, sampleLatents, traverseLatents } from './latent/engine-api';
 import { exportFramesHandler } from './export/engine-api';
@@ -27,6 +27,7 @@ export const handlers: EngineHandlers = {
   'engine.measureSpeed': async (payload, ctx) => measureMatmulSpeed(backendLabel, payload, ctx),
   'dataset.import': importDataset,
   'dataset.stageFiles': stageDatasetFiles,
+  'dataset.copy': copyDataset,
   'dataset.info': datasetInfo,
   'dataset.item': datasetItem,
   'dataset.thumbnails': datasetThumbnails,

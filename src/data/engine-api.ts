@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { DatasetImportReport, DatasetSummary } from '../contract';
 import type { EngineHandler } from '../host/handler';
 import { importImages } from './import';
-import { openDataset, INDEX_FILE, type Dataset } from './store';
+import { openDataset, writeDataset, INDEX_FILE, type Dataset } from './store';
 import { thumbnailAtlas } from './thumbnail-atlas';
 import { removeStaging, stageFiles, stagingDir } from './staging';
 
@@ -69,6 +69,13 @@ export const importDataset: EngineHandler<'dataset.import'> = async ({ source, o
 };
 
 export const stageDatasetFiles: EngineHandler<'dataset.stageFiles'> = async ({ staged, files }) => ({ staged, ...(await stageFiles(staged, files)) });
+
+export const copyDataset: EngineHandler<'dataset.copy'> = async ({ from, to }) => {
+  const source = await openDatasetCached(from);
+  const { size, channels, options, items, labels } = source.index;
+  await writeDataset(to, { size, channels }, { options, items, labels }, source.pixels);
+  return summarise(await openDatasetCached(to));
+};
 
 export const datasetInfo: EngineHandler<'dataset.info'> = async ({ path: dir }) => summarise(await openDatasetCached(dir));
 

@@ -71,6 +71,8 @@ describe('first run', () => {
     const project = readProject(projectDir);
     expect(project.name).toBe('My project');
     expect(project.dataset?.count).toBe(expected);
+    // The project holds its own dataset (the sample set is copied in), so it survives app updates.
+    expect(project.dataset?.dir).toBe('dataset');
     expect(project.runs).toHaveLength(1);
     expect(project.runs[0].history.length).toBe(project.runs[0].epoch);
     expect(project.trainSettings).toMatchObject({ epochs: 8, latentDim: 8 });

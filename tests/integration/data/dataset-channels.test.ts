@@ -63,6 +63,10 @@ describe('dataset channels through the engine process', () => {
     const info = await engine.request('dataset.info', { path: sampleDataset! });
     expect(info).toMatchObject({ count: 507, size: 32, channels: 4 });
     expect(info.labels.length).toBeGreaterThan(1);
+    // A project takes its own copy of it, identical and independent of the install.
+    const copy = await engine.request('dataset.copy', { from: sampleDataset!, to: path.join(work, 'project', 'dataset') });
+    expect(copy).toMatchObject({ dir: path.join(work, 'project', 'dataset'), count: 507, datasetHash: info.datasetHash });
+    expect(readFileSync(path.join(copy.dir, 'pixels.bin')).equals(readFileSync(path.join(sampleDataset!, 'pixels.bin')))).toBe(true);
   });
 
   it('says which dataset is missing', async () => {
