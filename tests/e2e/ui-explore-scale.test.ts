@@ -56,6 +56,19 @@ describe('3D view at scale', () => {
     expect(pointsOnly50k.points - bare.points).toBe(50_000);
     expect(with50k.triangles - pointsOnly50k.triangles).toBe(50_000 * 80); // icosahedron, detail 1
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).window.__latentAtlas.points as number)).toBe(50_000);
+    // A new encoding of the same images moves the points there over a short animation.
+    const moved = await page.evaluate(async () => {
+      const h = (globalThis as unknown as PageGlobals).window.__latentAtlas as Hooks & { screenPosition(i: number): { x: number; y: number } | null };
+      h.setData(1000, 1);
+      const from = h.screenPosition(0)!;
+      h.setData(1000, 2); // same count: animates
+      const start = h.screenPosition(0)!;
+      await new Promise((r) => setTimeout(r, 1500));
+      const end = h.screenPosition(0)!;
+      return { from, start, end };
+    });
+    expect(moved.start).toEqual(moved.from);
+    expect(Math.hypot(moved.end.x - moved.from.x, moved.end.y - moved.from.y)).toBeGreaterThan(2);
     console.log(`draw calls: bare ${bare.calls}, 1k ${with1k.calls}, 50k ${with50k.calls}`);
     expect(errors).toEqual([]);
     await page.close();
