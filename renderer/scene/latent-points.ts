@@ -39,7 +39,7 @@ export class LatentPoints {
     const count = input.points.length / 3;
     this.colours = new Float32Array(count * 3);
     this.geometry.setAttribute('position', new THREE.Float32BufferAttribute(Float32Array.from(input.points), 3));
-    this.geometry.setAttribute('color', new THREE.Float32BufferAttribute(this.colours, 3));
+    this.geometry.setAttribute('color', new THREE.BufferAttribute(this.colours, 3)); // shares the array: recolouring writes into it
     this.geometry.computeBoundingSphere();
     this.object = new THREE.Points(this.geometry, this.material);
     this.object.name = 'latent-points';
