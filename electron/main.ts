@@ -23,7 +23,7 @@ registerAppScheme();
 if (!app.requestSingleInstanceLock()) app.quit();
 
 function shellHandlers(sender: WebContents): ShellHandlers {
-  return createShellHandlers(dialog, () => BrowserWindow.fromWebContents(sender) ?? undefined);
+  return createShellHandlers(dialog, shell, () => BrowserWindow.fromWebContents(sender) ?? undefined);
 }
 
 function createWindow(): BrowserWindow {

@@ -1,9 +1,17 @@
-import type { Dialog, BrowserWindow } from 'electron';
+import type { Dialog, BrowserWindow, Shell } from 'electron';
 import type { ShellHandlers } from '../src/host/handler';
 
-/** The shell channels in Electron: native dialogs, attached to the window that asked. */
-export function createShellHandlers(dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>, owner: () => BrowserWindow | undefined): ShellHandlers {
+/** The shell channels in Electron: native dialogs attached to the window that asked, and the file manager. */
+export function createShellHandlers(
+  dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>,
+  shell: Pick<Shell, 'showItemInFolder'>,
+  owner: () => BrowserWindow | undefined,
+): ShellHandlers {
   return {
+    'shell.reveal': async ({ path }) => {
+      shell.showItemInFolder(path);
+      return { ok: true };
+    },
     'shell.openFolder': async ({ title }) => {
       const options = { title: title ?? 'Choose a folder of images', properties: ['openDirectory' as const] };
       const win = owner();

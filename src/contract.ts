@@ -638,6 +638,11 @@ export const engineRequests = {
     payload: z.object({ path: z.string().min(1).max(4096), index: z.number().int().min(0) }).strict(),
     result: result<DatasetItemInfo>(),
   },
+  /** Many image records at once (search over file names, big datasets). */
+  'dataset.items': {
+    payload: z.object({ path: z.string().min(1).max(4096), from: z.number().int().min(0), count: z.number().int().min(1).max(10_000) }).strict(),
+    result: result<{ items: DatasetItemInfo[]; total: number }>(),
+  },
   /** One page of thumbnails as a PNG grid. */
   'dataset.thumbnails': {
     payload: z
@@ -794,6 +799,11 @@ export const shellRequests = {
       .object({ title: z.string().max(200).optional(), defaultName: z.string().max(255).optional() })
       .strict(),
     result: result<{ path: string | null }>(),
+  },
+  /** Show a written file or folder in the system file manager (Electron; 'unsupported' in web mode). */
+  'shell.reveal': {
+    payload: z.object({ path: z.string().min(1).max(4096) }).strict(),
+    result: result<{ ok: true }>(),
   },
 } as const;
 

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend/choose';
 import { measureMatmulSpeed } from './backend/measure-speed';
 import type { EngineHandlers } from './host/handler';
-import { copyDataset, datasetInfo, datasetItem, datasetThumbnails, importDataset, stageDatasetFiles } from './data/engine-api';
+import { copyDataset, datasetInfo, datasetItem, datasetItems, datasetThumbnails, importDataset, stageDatasetFiles } from './data/engine-api';
 import { controlTraining, runTraining, trainingStatus } from './train/engine-api';
 import { decodeLatents, encodeLatents, interpolateLatents, latentNeighbours, projectLatents, sampleLatents, traverseLatents } from './latent/engine-api';
 import { exportFramesHandler } from './export/engine-api';
@@ -30,6 +30,7 @@ export const handlers: EngineHandlers = {
   'dataset.copy': copyDataset,
   'dataset.info': datasetInfo,
   'dataset.item': datasetItem,
+  'dataset.items': datasetItems,
   'dataset.thumbnails': datasetThumbnails,
   'train.run': (payload, ctx) => runTraining(payload, ctx, backendLabel),
   'train.status': trainingStatus,

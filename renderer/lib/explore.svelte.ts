@@ -14,6 +14,9 @@ import type { LatentView } from './latent-view.svelte';
 import { pointOnViewPlane } from '../scene/pick';
 import type { Tasks } from './tasks.svelte';
 
+/** Records per dataset.items call when reading every name for search. */
+const NAMES_PER_PAGE = 5000;
+
 export interface Hover {
   index: number;
   /** Canvas position of the pointer, CSS pixels. */
@@ -58,7 +61,7 @@ export function createExplorer(bridge: Bridge, app: AppState, tasks: Tasks, view
     }
   }
 
-  /** Every image's name, for search (dataset.item per image, 16 at a time). */
+  /** Every image's name, for search: read in pages of 5,000 records. */
   function loadAllNames(): Promise<void> {
     const dir = app.trainedRun?.dataset ?? app.dataset?.dir;
     if (!dir) return Promise.resolve();
@@ -67,28 +70,11 @@ export function createExplorer(bridge: Bridge, app: AppState, tasks: Tasks, view
     s.namesLoading = true;
     const task = tasks.start('Reading image names for search');
     allNames = (async () => {
-      let next = 0;
-      let done = 0;
-      const batch: DatasetItemInfo[] = [];
-      const worker = async () => {
-        while (next < total) {
-          const index = next++;
-          if (items.has(index)) {
-            done++;
-            continue;
-          }
-          try {
-            batch.push(await bridge.call('dataset.item', { path: dir, index }));
-          } catch {
-            // skip unreadable records
-          }
-          done++;
-          if (batch.length >= 64) addItems(batch.splice(0));
-          task.update(done / total, `${done} / ${total}`);
-        }
-      };
-      await Promise.all(Array.from({ length: 16 }, worker));
-      addItems(batch.splice(0));
+      for (let from = 0; from < total; from += NAMES_PER_PAGE) {
+        const { items: page } = await bridge.call('dataset.items', { path: dir, from, count: Math.min(NAMES_PER_PAGE, total - from) });
+        addItems(page);
+        task.update(Math.min(1, (from + page.length) / total), `${from + page.length} / ${total}`);
+      }
     })().finally(() => {
       task.end();
       s.namesLoading = false;

@@ -86,6 +86,21 @@ export const datasetItem: EngineHandler<'dataset.item'> = async ({ path: dir, in
   return { index, source, label, split, hash, width, height, ...(frame === undefined ? {} : { frame }) };
 };
 
+export const datasetItems: EngineHandler<'dataset.items'> = async ({ path: dir, from, count }) => {
+  const { index } = await openDatasetCached(dir);
+  const items = index.items.slice(from, from + count).map(({ source, label, split, hash, width, height, frame }, k) => ({
+    index: from + k,
+    source,
+    label,
+    split,
+    hash,
+    width,
+    height,
+    ...(frame === undefined ? {} : { frame }),
+  }));
+  return { items, total: index.count };
+};
+
 export const datasetThumbnails: EngineHandler<'dataset.thumbnails'> = async ({ path: dir, page, perPage }) => {
   const atlas = await thumbnailAtlas(await openDatasetCached(dir), page, perPage);
   return { ...atlas, png: Buffer.from(atlas.png).toString('base64') };

@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<BenchModule>> = {
   import: () => import('./import'),
   kernels: () => import('./kernels'),
   latent: () => import('./latent'),
+  render: () => import('./render'),
   train: () => import('./train'),
 };
 

@@ -46,6 +46,10 @@ describe('dataset channels through the engine process', () => {
     expect(item).toMatchObject({ index: 0, label: expect.stringMatching(/^(cats|dogs)$/), split: expect.stringMatching(/^(train|val)$/), width: expect.any(Number) });
     expect(item.source).toMatch(/^(cats|dogs)\/img-\d{3}\.png$/);
     await expect(engine.request('dataset.item', { path: path.join(work, 'ds'), index: 20 })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('20 images') });
+    const records = await engine.request('dataset.items', { path: path.join(work, 'ds'), from: 15, count: 100 });
+    expect(records.total).toBe(20);
+    expect(records.items.map((i) => i.index)).toEqual([15, 16, 17, 18, 19]);
+    expect(records.items[0]).toEqual(await engine.request('dataset.item', { path: path.join(work, 'ds'), index: 15 }));
   });
 
   it('imports staged uploads, keeping dropped sub-folders as labels and never escaping the staging area', async () => {

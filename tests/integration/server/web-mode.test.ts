@@ -121,6 +121,8 @@ describe('web mode', () => {
     const { ws } = await connect(`?token=${server.token}`, server.origin);
     ws!.send(JSON.stringify({ type: 'request', id: 'd', channel: 'shell.openFolder', payload: {} }));
     expect(await nextMessage(ws!, resultFor('d'))).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+    ws!.send(JSON.stringify({ type: 'request', id: 'r', channel: 'shell.reveal', payload: { path: '/tmp' } }));
+    expect(await nextMessage(ws!, resultFor('r'))).toMatchObject({ ok: false, error: { code: 'unsupported', message: expect.stringContaining('web mode') } });
     ws!.close();
   });
 });
