@@ -207,16 +207,35 @@ export interface LossReport {
   iwae: number;
 }
 
+export interface IwaeEstimate {
+  k: number;
+  /** Mean L_k over images: an estimate (lower bound) of log p(x), nats per image. */
+  logLikelihood: number;
+  /** -logLikelihood: the NLL usually quoted, nats per image. */
+  nll: number;
+  bitsPerDim: number;
+  /** Standard error of the mean over images. */
+  stdError: number;
+}
+
+/** Evaluation numbers on held-out images (per image, in nats unless named otherwise). */
 export interface ValidationReport {
   images: number;
+  /** Mean ELBO, nats per image (higher is better). */
   elbo: number;
+  /** Mean E_q[-log p(x|z)], nats per image. */
   recon: number;
+  /** Mean KL(q(z|x) || p(z)), nats per image. */
   kl: number;
+  /** -ELBO in bits per dimension. */
   bitsPerDim: number;
+  /** Mean KL per latent dimension. */
   klPerDim: number[];
+  /** Cov_x(E_q[u]) per latent dimension. */
   latentVariance: number[];
+  /** Dimensions with latentVariance > 0.01 (active units, Burda et al. 2015). */
   activeUnits: number;
-  iwae?: { k: number; logLikelihood: number; nll: number; bitsPerDim: number; stdError: number };
+  iwae?: IwaeEstimate;
 }
 
 export interface EpochReport {

@@ -4,17 +4,12 @@
  * one-line message with a non-zero code on failure.
  */
 import { AtlasError } from '../errors';
+import type { ProgressEvent } from '../contract';
 
 export class CliUsageError extends Error {}
 
-export interface ProgressLine {
-  phase: string;
-  done: number;
-  total: number | null;
-  rate?: number;
-  etaSeconds?: number;
-  message?: string;
-}
+/** The part of a contract progress event a terminal line shows. */
+export type ProgressLine = Pick<ProgressEvent, 'phase' | 'done' | 'total' | 'rate' | 'etaSeconds' | 'message'>;
 
 export function createProgressPrinter(stream: NodeJS.WriteStream = process.stderr): (p: ProgressLine) => void {
   let lastPlain = 0;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { IwaeEstimate, ValidationReport } from '../contract';
 import type { Split } from '../data/store';
 import { AtlasError, throwIfCancelled } from '../errors';
 import { fromDataset, type ImageSource } from './data';
@@ -29,36 +30,12 @@ export interface EvaluateOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface IwaeEstimate {
-  k: number;
-  /** Mean L_k over images: an estimate (lower bound) of log p(x), nats per image. */
-  logLikelihood: number;
-  /** -logLikelihood: the NLL usually quoted, nats per image. */
-  nll: number;
-  bitsPerDim: number;
-  /** Standard error of the mean over images. */
-  stdError: number;
-}
+export type { IwaeEstimate };
 
-export interface EvalResult {
-  images: number;
+/** What the contract reports, plus the image size and the per-image arrays. */
+export interface EvalResult extends ValidationReport {
   /** D = height * width * channels. */
   dims: number;
-  /** Mean ELBO, nats per image (higher is better). */
-  elbo: number;
-  /** Mean E_q[-log p(x|z)], nats per image. */
-  recon: number;
-  /** Mean KL(q(z|x) || p(z)), nats per image. */
-  kl: number;
-  /** -ELBO in bits per dimension. */
-  bitsPerDim: number;
-  /** Mean KL per latent dimension. */
-  klPerDim: number[];
-  /** Cov_x(E_q[u]) per latent dimension. */
-  latentVariance: number[];
-  /** Dimensions with latentVariance > 0.01. */
-  activeUnits: number;
-  iwae?: IwaeEstimate;
   perImage: {
     index: number[];
     /** Mean squared error per pixel between the image and the mean reconstruction g(mu(x)). */

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { EngineClient } from '../../src/host/client';
 import { spawnNodeEngine } from '../../src/host/spawn-node';
-import { requireBuilt, repoRoot } from '../helpers/built';
+import { requireBuilt } from '../helpers/built';
 import { launchChromium, watchConsole } from '../helpers/browser';
+import { parseWithPixi } from '../helpers/pixi';
 import { writePngs } from '../helpers/images';
 
 /**
@@ -35,8 +36,6 @@ describe('exported sprite sheets', () => {
       scale: 2,
     });
     expect(report.frames).toBe(frames);
-    const json = JSON.parse(readFileSync(path.join(out, 'sheet.json'), 'utf8'));
-    const png = readFileSync(path.join(out, json.meta.image));
     const gif = (await sharp(path.join(out, 'sheet.gif'), { animated: true }).metadata()).pages;
     expect(gif).toBe(frames);
     expect(existsSync(path.join(out, 'sheet.png'))).toBe(true);
@@ -45,25 +44,7 @@ describe('exported sprite sheets', () => {
     try {
       const page = await browser.newPage();
       const errors = watchConsole(page);
-      await page.addScriptTag({ path: path.join(repoRoot, 'node_modules', 'pixi.js', 'dist', 'pixi.min.js') });
-      const parsed = await page.evaluate(
-        async ({ atlas, dataUrl }) => {
-          const PIXI = (globalThis as unknown as { PIXI: typeof import('pixi.js') }).PIXI;
-          // Runs in the browser; the Node-side tsconfig has no DOM types, hence the cast.
-          const ImageElement = (globalThis as unknown as { Image: new () => { src: string; decode(): Promise<void> } }).Image;
-          const img = new ImageElement();
-          img.src = dataUrl;
-          await img.decode();
-          const sheet = new PIXI.Spritesheet(PIXI.Texture.from(img as never), atlas);
-          await sheet.parse();
-          return {
-            names: Object.keys(sheet.textures),
-            sizes: Object.values(sheet.textures).map((t) => [t.width, t.height]),
-            animations: Object.fromEntries(Object.entries(sheet.animations).map(([k, v]) => [k, v.length])),
-          };
-        },
-        { atlas: json, dataUrl: `data:image/png;base64,${png.toString('base64')}` },
-      );
+      const parsed = await parseWithPixi(page, path.join(out, 'sheet.json'));
       expect(parsed.names).toHaveLength(frames);
       expect(parsed.sizes.every(([w, h]) => w === 32 && h === 32)).toBe(true); // 16 px frames, scale 2
       expect(Object.values(parsed.animations)).toEqual([frames]);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { parseWithPixi } from '../helpers/pixi';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { screenshot } from '../helpers/browser';
-import { repoRoot } from '../helpers/built';
 import { importByPath, openApp, startUiSession, writeImageFolder, type UiSession } from '../helpers/ui-app';
 import type { PageGlobals } from '../helpers/ui-dom';
 
@@ -169,23 +169,8 @@ describe('explorer journey', () => {
     await expect.poll(() => page.getByTestId('export-error').textContent(), { timeout: 30_000 }).toContain('sheet.png');
 
     // The atlas loads in PixiJS: 8 frames of 32x32 (16 px at 2x).
-    const atlas = JSON.parse(readFileSync(path.join(out, 'sheet.json'), 'utf8'));
-    const png = readFileSync(path.join(out, atlas.meta.image));
     const pixi = await session.browser.newPage();
-    await pixi.addScriptTag({ path: path.join(repoRoot, 'node_modules', 'pixi.js', 'dist', 'pixi.min.js') });
-    const parsed = await pixi.evaluate(
-      async ({ atlas, dataUrl }) => {
-        const PIXI = (globalThis as unknown as { PIXI: typeof import('pixi.js') }).PIXI;
-        const ImageElement = (globalThis as unknown as { Image: new () => { src: string; decode(): Promise<void> } }).Image;
-        const img = new ImageElement();
-        img.src = dataUrl;
-        await img.decode();
-        const sheet = new PIXI.Spritesheet(PIXI.Texture.from(img as never), atlas);
-        await sheet.parse();
-        return Object.values(sheet.textures).map((t) => [t.width, t.height]);
-      },
-      { atlas, dataUrl: `data:image/png;base64,${png.toString('base64')}` },
-    );
+    const parsed = (await parseWithPixi(pixi, path.join(out, 'sheet.json'))).sizes;
     await pixi.close();
     expect(parsed).toHaveLength(8);
     expect(parsed.every(([w, h]) => w === 32 && h === 32)).toBe(true);
