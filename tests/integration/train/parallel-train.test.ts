@@ -155,12 +155,11 @@ describe('a failing worker fails the run with a clear error', () => {
 
   it('when the worker hangs: a timeout, not a hang', async () => {
     const terminate = vi.spyOn(Worker.prototype, 'terminate');
-    const started = Date.now();
+    // The message proves the worker timeout fired (a real hang would hit the test's own timeout).
     await expect(train({ ...config, epochs: 2, workers: 2 }, ds, { parallel: { fault: { atStep: 2, kind: 'hang' }, timeoutMs: 1500 } })).rejects.toMatchObject({
       code: 'internal',
       message: expect.stringMatching(/did not send its gradients within 2 s/),
     });
-    expect(Date.now() - started).toBeLessThan(20_000);
     expect(terminate).toHaveBeenCalledTimes(1);
   });
 });
