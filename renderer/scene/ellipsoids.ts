@@ -6,10 +6,12 @@
 import * as THREE from 'three';
 import { mergeVertices } from 'three/addons/utils/BufferGeometryUtils.js';
 
+/** Above this many ellipsoids each gets the 20-triangle icosahedron instead of the 80-triangle one. */
+export const COARSE_ELLIPSOIDS_ABOVE = 2000;
+
 export class PosteriorEllipsoids {
   readonly object: THREE.InstancedMesh;
-  // 80 triangles on 42 shared vertices: indexed, so each vertex is shaded once per instance.
-  private readonly geometry = mergeVertices(new THREE.IcosahedronGeometry(1, 1).deleteAttribute('normal').deleteAttribute('uv'));
+  private readonly geometry: THREE.BufferGeometry;
   private readonly material = new THREE.MeshBasicMaterial({ transparent: true, opacity: 0.14, depthWrite: false, side: THREE.DoubleSide, forceSinglePass: true });
   private k = 1;
 
@@ -19,6 +21,14 @@ export class PosteriorEllipsoids {
     colours: Float32Array,
   ) {
     const count = positions.length / 3;
+    // Indexed, so each vertex is shaded once per instance. Cost grows with triangles x instances
+    // (measured: 800k triangles at 10k ellipsoids dominate a software-rendered frame), and at
+    // thousands of overlapping translucent shapes the finer mesh adds nothing visible.
+    const coarse = count > COARSE_ELLIPSOIDS_ABOVE;
+    const detail = coarse ? 0 : 1;
+    // Back faces double the work; with thousands of shapes the front shell reads the same.
+    if (coarse) this.material.side = THREE.FrontSide;
+    this.geometry = mergeVertices(new THREE.IcosahedronGeometry(1, detail).deleteAttribute('normal').deleteAttribute('uv'));
     this.object = new THREE.InstancedMesh(this.geometry, this.material, Math.max(1, count));
     this.object.count = count;
     this.object.name = 'posterior-ellipsoids';

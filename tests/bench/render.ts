@@ -65,7 +65,9 @@ export async function run(): Promise<BenchLine[]> {
       return `${c.width}x${c.height}`;
     });
     const context = { renderer, software, canvas, ellipsoids: '95%', seconds: 2 };
-    for (const n of [10_000, 50_000, 100_000]) {
+    // LA_BENCH_RENDER_SIZES=10000,50000 measures only those sizes (default: 10k, 50k, 100k).
+    const sizes = (process.env.LA_BENCH_RENDER_SIZES ?? '10000,50000,100000').split(',').map(Number);
+    for (const n of sizes) {
       const result = await page.evaluate(async (n) => {
         type Hooks = { setData(n: number, seed?: number): number; setEllipsoids(l: number): void; renderInfo(): { calls: number; triangles: number }; measureFrames(ms: number): Promise<Frames> };
         const hooks = (globalThis as unknown as { __latentAtlas: Hooks }).__latentAtlas;

@@ -54,7 +54,9 @@ describe('3D view at scale', () => {
     expect(pointsOnly50k.calls).toBe(pointsOnly1k.calls);
     // ...and they really draw every point and every ellipsoid.
     expect(pointsOnly50k.points - bare.points).toBe(50_000);
-    expect(with50k.triangles - pointsOnly50k.triangles).toBe(50_000 * 80); // icosahedron, detail 1
+    // Every ellipsoid is drawn: up to 2,000 with the 80-triangle icosahedron, above with the 20-triangle one.
+    expect(with1k.triangles - pointsOnly1k.triangles).toBe(1000 * 80);
+    expect(with50k.triangles - pointsOnly50k.triangles).toBe(50_000 * 20);
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).window.__latentAtlas.points as number)).toBe(50_000);
     // A new encoding of the same images moves the points there over a short animation.
     const moved = await page.evaluate(async () => {
