@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { screenshot } from '../helpers/browser';
-import { importByPath, openApp, startUiSession, writeImageFolder, type UiSession } from '../helpers/ui-app';
+import { importSmall, openApp, setSmallTraining, startUiSession, writeImageFolder, type UiSession } from '../helpers/ui-app';
 import type { PageGlobals } from '../helpers/ui-dom';
 
 /**
@@ -53,16 +53,9 @@ describe('explorer journey', () => {
     const folder = path.join(session.tmp, 'sprites');
     await writeImageFolder(folder, 48, 16);
     const { page, errors } = await openApp(session);
-    await page.getByTestId('import-options').locator('summary').click();
-    await page.getByTestId('import-options').locator('select').first().selectOption('16');
-    await importByPath(page, folder);
-
+    await importSmall(page, folder);
     // A small model: a few epochs on 48 images of 16x16.
-    await page.getByTestId('rail-train').click();
-    await page.getByTestId('train-advanced').locator('summary').click();
-    await page.getByTestId('set-epochs').fill('4');
-    await page.getByTestId('set-batch').fill('8');
-    await page.getByTestId('set-latent').fill('4');
+    await setSmallTraining(page, 4);
     await page.getByTestId('train-start').click();
     await page.getByTestId('scatter-count').waitFor({ timeout: 300_000 });
     expect(await hooks(page, (h) => h.points)).toBe(48);

@@ -3,9 +3,8 @@ import path from 'node:path';
 import { writeDataset } from '../../src/data/store';
 import { createProject, updateProject } from '../../src/project/project';
 import { screenshot } from '../helpers/browser';
-import { openApp, startUiSession, type UiSession } from '../helpers/ui-app';
+import { openApp, scanThumbGrid, startUiSession, type UiSession } from '../helpers/ui-app';
 import { waitForTitle } from '../helpers/ui-project';
-import type { PageGlobals } from '../helpers/ui-dom';
 
 /**
  * The thumbnail grid at 100,000 images: the dataset is written straight into a project with the
@@ -62,25 +61,7 @@ describe('the thumbnail grid at 100k images', () => {
     // Scroll from top to bottom in 200 jumps: no frame stalls the page.
     // Scroll through the whole grid: at every position only the rows in view exist in the DOM,
     // and they are the rows for that position (frame times belong to the render benchmark).
-    const scan = await page.getByTestId('thumb-grid').evaluate(async (el) => {
-      const { requestAnimationFrame } = globalThis as unknown as PageGlobals;
-      let maxCells = 0;
-      let misplaced = 0;
-      const step = Math.ceil(el.scrollHeight / 200);
-      for (let y = 0; y < el.scrollHeight; y += step) {
-        el.scrollTop = y;
-        await new Promise((r) => requestAnimationFrame(r));
-        const cells = el.querySelectorAll('[data-testid="thumb-cell"]');
-        maxCells = Math.max(maxCells, cells.length);
-        const top = el.getBoundingClientRect().top;
-        const inView = [...cells].some((c) => {
-          const r = c.getBoundingClientRect();
-          return r.bottom > top && r.top < top + el.clientHeight;
-        });
-        if (!inView) misplaced++;
-      }
-      return { maxCells, misplaced };
-    });
+    const scan = await scanThumbGrid(page, 200);
     expect(scan.maxCells).toBeLessThan(300);
     expect(scan.misplaced).toBe(0);
     expect(await page.getByTestId('thumb-cell').count()).toBeLessThan(300);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { screenshot } from '../helpers/browser';
-import { importByPath, openApp, startUiSession, watchForTestId, writeImageFolder, type UiSession } from '../helpers/ui-app';
+import { importByPath, openApp, scanThumbGrid, startUiSession, watchForTestId, writeImageFolder, type UiSession } from '../helpers/ui-app';
 import type { PageGlobals } from '../helpers/ui-dom';
 
 /**
@@ -135,25 +135,7 @@ describe('dataset import in the UI', () => {
     // Scrolling through the whole grid keeps frames short (no long main-thread stalls).
     // Scroll through the whole grid: at every position only the rows in view exist in the DOM,
     // and they are the rows for that position (frame times belong to the render benchmark).
-    const scan = await page.getByTestId('thumb-grid').evaluate(async (el) => {
-      const { requestAnimationFrame } = globalThis as unknown as PageGlobals;
-      let maxCells = 0;
-      let misplaced = 0;
-      const step = 400;
-      for (let y = 0; y < el.scrollHeight; y += step) {
-        el.scrollTop = y;
-        await new Promise((r) => requestAnimationFrame(r));
-        const cells = el.querySelectorAll('[data-testid="thumb-cell"]');
-        maxCells = Math.max(maxCells, cells.length);
-        const top = el.getBoundingClientRect().top;
-        const inView = [...cells].some((c) => {
-          const r = c.getBoundingClientRect();
-          return r.bottom > top && r.top < top + el.clientHeight;
-        });
-        if (!inView) misplaced++;
-      }
-      return { maxCells, misplaced };
-    });
+    const scan = await scanThumbGrid(page, 200);
     expect(scan.maxCells).toBeLessThan(300);
     expect(scan.misplaced).toBe(0);
     await screenshot(page, 'ui-import-05-grid-3000');

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { screenshot } from '../helpers/browser';
-import { importByPath, openApp, startUiSession, writeImageFolder, type UiSession } from '../helpers/ui-app';
+import { importSmall, openApp, setSmallTraining, startUiSession, writeImageFolder, type UiSession } from '../helpers/ui-app';
 
 /**
  * Training from the Train panel in the real UI: the charts gain points each epoch,
@@ -23,16 +23,8 @@ describe('training in the UI', () => {
     const folder = path.join(session.tmp, 'images');
     await writeImageFolder(folder, 64, 16);
     const { page, errors } = await openApp(session);
-    // Small images keep each epoch to a few seconds on a two-core CPU.
-    await page.getByTestId('import-options').locator('summary').click();
-    await page.getByTestId('import-options').locator('select').first().selectOption('16');
-    await importByPath(page, folder);
-
-    await page.getByTestId('rail-train').click();
-    await page.getByTestId('train-advanced').locator('summary').click();
-    await page.getByTestId('set-epochs').fill('200');
-    await page.getByTestId('set-batch').fill('8');
-    await page.getByTestId('set-latent').fill('4');
+    await importSmall(page, folder);
+    await setSmallTraining(page, 200);
     await page.getByTestId('train-start').click();
 
     // Two epochs: validation points on the charts, training points in between.

@@ -78,3 +78,49 @@ export async function watchForTestId(page: Page, testId: string): Promise<() => 
   );
   return () => page.evaluate((key) => ((globalThis as unknown as PageGlobals).window as Record<string, boolean>)[key], key);
 }
+
+/** Small images and a small model keep each epoch to a few seconds on a two-core CPU. */
+export async function importSmall(page: Page, folder: string): Promise<void> {
+  await page.getByTestId('rail-dataset').click();
+  const options = page.getByTestId('import-options');
+  if (!(await options.evaluate((el) => (el as unknown as { open: boolean }).open))) await options.locator('summary').click();
+  await options.locator('select').first().selectOption('16');
+  await page.getByTestId('folder-path').fill(folder);
+  await page.getByTestId('import-path').click();
+  await page.getByTestId('import-report').waitFor({ timeout: 60_000 });
+}
+
+export async function setSmallTraining(page: Page, epochs: number): Promise<void> {
+  await page.getByTestId('rail-train').click();
+  const advanced = page.getByTestId('train-advanced');
+  if (!(await advanced.evaluate((el) => (el as unknown as { open: boolean }).open))) await advanced.locator('summary').click();
+  await page.getByTestId('set-epochs').fill(String(epochs));
+  await page.getByTestId('set-batch').fill('8');
+  await page.getByTestId('set-latent').fill('4');
+}
+
+/**
+ * Scroll the thumbnail grid from top to bottom in `jumps` steps and report, over all positions,
+ * the most cells in the DOM and how many positions showed no cell in view (virtualisation).
+ */
+export async function scanThumbGrid(page: Page, jumps: number): Promise<{ maxCells: number; misplaced: number }> {
+  return page.getByTestId('thumb-grid').evaluate(async (el, jumps) => {
+    const { requestAnimationFrame } = globalThis as unknown as PageGlobals;
+    let maxCells = 0;
+    let misplaced = 0;
+    const step = Math.max(1, Math.ceil(el.scrollHeight / jumps));
+    for (let y = 0; y < el.scrollHeight; y += step) {
+      el.scrollTop = y;
+      await new Promise((r) => requestAnimationFrame(r));
+      const cells = el.querySelectorAll('[data-testid="thumb-cell"]');
+      maxCells = Math.max(maxCells, cells.length);
+      const top = el.getBoundingClientRect().top;
+      const inView = [...cells].some((c) => {
+        const r = c.getBoundingClientRect();
+        return r.bottom > top && r.top < top + el.clientHeight;
+      });
+      if (!inView) misplaced++;
+    }
+    return { maxCells, misplaced };
+  }, jumps);
+}

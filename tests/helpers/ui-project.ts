@@ -29,28 +29,10 @@ export function killEngine(server: WebModeServer): number {
   return children[0];
 }
 
-/** Small images and a small model keep each epoch to a few seconds on a two-core CPU. */
-export async function importSmall(page: Page, folder: string): Promise<void> {
-  await page.getByTestId('rail-dataset').click();
-  const options = page.getByTestId('import-options');
-  if (!(await options.evaluate((el) => (el as unknown as { open: boolean }).open))) await options.locator('summary').click();
-  await options.locator('select').first().selectOption('16');
-  await page.getByTestId('folder-path').fill(folder);
-  await page.getByTestId('import-path').click();
-  await page.getByTestId('import-report').waitFor({ timeout: 60_000 });
-}
-
-export async function setSmallTraining(page: Page, epochs: number): Promise<void> {
-  await page.getByTestId('rail-train').click();
-  const advanced = page.getByTestId('train-advanced');
-  if (!(await advanced.evaluate((el) => (el as unknown as { open: boolean }).open))) await advanced.locator('summary').click();
-  await page.getByTestId('set-epochs').fill(String(epochs));
-  await page.getByTestId('set-batch').fill('8');
-  await page.getByTestId('set-latent').fill('4');
-}
-
 /** Reload the page (a fresh renderer over the same server) and wait for the engine. */
 export async function reloadApp(page: Page): Promise<void> {
   await page.reload();
   await expect.poll(async () => (await page.getByTestId('engine-state').textContent())?.trim(), { timeout: 60_000 }).toBe('Engine ready');
 }
+
+export { importSmall, setSmallTraining } from './ui-app';
