@@ -1,15 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convGeometry, type ConvGeometry } from './conv-geometry';
-import { kernelLimits, allocF32, callStock, free, heapF32, reshaped, type Info, type StockKernel } from './heap';
+import { kernelLimits, allocF32, callStock, free, heapF32, reshaped, type Info, type ConvStock } from './heap';
 
 /** Below this many input channels the dilated-conv form gives XNNPACK too little to chew on. */
 const DILATED_MIN_CHANNELS = 8;
-
-export interface BackpropFilterStock {
-  conv2d: StockKernel;
-  matmul: StockKernel;
-}
 
 /**
  * Conv2DBackpropFilter, which the wasm backend lacks:
@@ -19,7 +14,7 @@ export interface BackpropFilterStock {
  * [Ho, Wo, N, Co]: everything heavy stays in XNNPACK. With fewer channels, a transposed
  * im2col [kh*kw*Ci, N*Ho*Wo] written in JS and one GEMM with dy [N*Ho*Wo, Co].
  */
-export function makeConv2DBackpropFilter(stock: BackpropFilterStock): tf.KernelFunc {
+export function makeConv2DBackpropFilter(stock: ConvStock): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const wasm = backend as BackendWasm;
     const x = inputs.x as Info;
@@ -31,7 +26,7 @@ export function makeConv2DBackpropFilter(stock: BackpropFilterStock): tf.KernelF
   };
 }
 
-export function viaDilatedConv(stock: BackpropFilterStock, wasm: BackendWasm, x: Info, dy: Info, g: ConvGeometry): Info {
+export function viaDilatedConv(stock: ConvStock, wasm: BackendWasm, x: Info, dy: Info, g: ConvGeometry): Info {
   const { batch: N, inH: H, inW: W, inC: Ci, outH: Ho, outW: Wo, outC: Co, kH, kW } = g;
   const Hp = kH + (Ho - 1) * g.strideH;
   const Wp = kW + (Wo - 1) * g.strideW;
@@ -92,7 +87,7 @@ export function viaDilatedConv(stock: BackpropFilterStock, wasm: BackendWasm, x:
   return dW;
 }
 
-export function viaIm2col(stock: BackpropFilterStock, wasm: BackendWasm, x: Info, dy: Info, g: ConvGeometry): Info {
+export function viaIm2col(stock: ConvStock, wasm: BackendWasm, x: Info, dy: Info, g: ConvGeometry): Info {
   const { batch: N, inH: H, inW: W, inC: Ci, outH: Ho, outW: Wo, outC: Co, kH, kW } = g;
   const K = kH * kW * Ci;
   const P = Ho * Wo;

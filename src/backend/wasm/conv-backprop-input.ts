@@ -1,16 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convGeometry, type ConvGeometry } from './conv-geometry';
-import { kernelLimits, allocF32, callStock, free, heapF32, reshaped, transposeInto, type Info, type StockKernel } from './heap';
-
+import { kernelLimits, allocF32, callStock, free, heapF32, reshaped, transposeInto, type Info, type ConvStock } from './heap';
 
 /** With fewer dx channels XNNPACK's per-phase convs lose to one GEMM + col2im (measured). */
 const PHASES_MIN_CHANNELS = 8;
-
-export interface BackpropInputStock {
-  conv2d: StockKernel;
-  matmul: StockKernel;
-}
 
 /**
  * Conv2DBackpropInput (the conv gradient and conv2dTranspose's forward pass). The stock
@@ -20,7 +14,7 @@ export interface BackpropInputStock {
  * into place. Fallback: one GEMM cols[N*Ho*Wo, kh*kw*Ci] = dy * W^T, then a JS col2im that
  * scatter-adds each column block into dx.
  */
-export function makeConv2DBackpropInput(stock: BackpropInputStock): tf.KernelFunc {
+export function makeConv2DBackpropInput(stock: ConvStock): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const wasm = backend as BackendWasm;
     const dy = inputs.dy as Info;
@@ -42,7 +36,7 @@ export function makeConv2DBackpropInput(stock: BackpropInputStock): tf.KernelFun
 }
 
 export function viaFlippedConv(
-  stock: BackpropInputStock,
+  stock: ConvStock,
   wasm: BackendWasm,
   dy: Info,
   filter: Info,
@@ -80,7 +74,7 @@ export function viaFlippedConv(
 }
 
 export function viaGemmCol2im(
-  stock: BackpropInputStock,
+  stock: ConvStock,
   wasm: BackendWasm,
   dy: Info,
   filter: Info,
@@ -166,7 +160,7 @@ function phasePlans(outLen: number, inLen: number, k: number, s: number, pad: nu
 }
 
 export function viaPhaseConvs(
-  stock: BackpropInputStock,
+  stock: ConvStock,
   wasm: BackendWasm,
   dy: Info,
   filter: Info,

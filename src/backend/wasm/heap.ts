@@ -23,6 +23,12 @@ export interface StockKernel {
   setupFunc?: tf.KernelSetupFunc;
 }
 
+/** The stock XNNPACK kernels the project's conv gradient kernels are built from. */
+export interface ConvStock {
+  conv2d: StockKernel;
+  matmul: StockKernel;
+}
+
 export function allocF32(backend: BackendWasm, shape: number[]): Info {
   return backend.makeOutput(shape, 'float32');
 }
