@@ -6,7 +6,8 @@ import { promises as fs } from 'node:fs';
 import { exportOptionsSchema, type ExportReport } from '../contract';
 import { exportFrames } from '../export/export';
 import { CliUsageError } from './output';
-import { checked, cliBackend, cliSession, exportFlags } from './latent';
+import { cliSession, exportFlags } from './latent';
+import { checked, cliBackend } from './args';
 
 export const exportCommandFlags = { ...exportFlags, spec: { type: 'string' }, latents: { type: 'string' }, run: { type: 'string' }, json: { type: 'boolean', default: false }, backend: { type: 'string' } } as const;
 export const exportCommandUsage =

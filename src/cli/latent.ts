@@ -2,15 +2,14 @@
  * The latent-space commands: encode, interpolate, sample, traverse. They run the same code as
  * the engine channels, in this process, and with --out write frames through src/export.
  */
-import type { z } from 'zod';
 import { exportOptionsSchema, interpolateSpecSchema, sampleSpecSchema, traverseSpecSchema, type LatentEncodeReport, type NearestTraining } from '../contract';
-import { initBackend } from '../backend/choose';
 import { exportFiles } from '../export/export';
 import { writeExportFiles } from '../export/write';
 import type { DecodedImages } from '../latent/images';
 import { interpolate, sample, traverse } from '../latent/operations';
 import { latentSession, type SessionOptions } from '../latent/session';
 import { CliUsageError, createProgressPrinter, endProgress } from './output';
+import { checked, cliBackend } from './args';
 
 const str = { type: 'string' } as const;
 const bool = { type: 'boolean', default: false } as const;
@@ -33,18 +32,6 @@ type Values = Record<string, unknown>;
 const num = (v: unknown) => (v === undefined ? undefined : Number(v));
 const list = (v: unknown) => (v === undefined ? undefined : String(v).split(',').map((s) => Number(s.trim())));
 
-/** Validate against a contract schema; name the offending flag on failure. */
-export function checked<S extends z.ZodType>(schema: S, raw: Record<string, unknown>, usage: string): z.output<S> {
-  const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
-  const parsed = schema.safeParse(defined);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const flag = String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    throw new CliUsageError(`--${flag}: ${issue.message}; usage: ${usage}`);
-  }
-  return parsed.data;
-}
-
 function need(values: Values, name: string, usage: string): string {
   const v = values[name];
   if (typeof v !== 'string' || v === '') throw new CliUsageError(`needs --${name}; usage: ${usage}`);
@@ -59,10 +46,6 @@ export function latentPoint(text: string): { index: number } | { z: number[] } {
   return { z };
 }
 
-export async function cliBackend(values: Values): Promise<void> {
-  const force = (values.backend ?? process.env.LATENT_ATLAS_BACKEND) as 'tensorflow' | 'wasm' | 'cpu' | undefined;
-  await initBackend(force ? { force } : {});
-}
 
 export function cliSession(): SessionOptions & { done(): void } {
   const print = createProgressPrinter();

@@ -5,14 +5,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { trainSettingsSchema, type TrainSettingsIn } from '../contract';
-import { initBackend } from '../backend/choose';
 import { openDataset, INDEX_FILE } from '../data/store';
 import { importImages } from '../data/import';
 import { loadModel } from '../model/load';
 import { evaluate } from '../train/evaluate';
 import { train } from '../train/train';
 import { TrainControl } from '../train/control';
-import { checked, cliBackend } from './latent';
+import { checked, cliBackend } from './args';
 import { CliUsageError, createProgressPrinter, endProgress } from './output';
 
 type Values = Record<string, unknown>;
@@ -76,8 +75,7 @@ export async function runTrain(values: Values, positionals: string[]) {
   if (typeof values.run !== 'string' || values.run === '') throw new CliUsageError(`train needs --run <run-dir> (checkpoints go there); usage: ${trainUsage}`);
   const settings = settingsFromFlags(values);
   const runDir = path.resolve(values.run);
-  const force = (values.backend ?? process.env.LATENT_ATLAS_BACKEND) as 'tensorflow' | 'wasm' | 'cpu' | undefined;
-  const backend = await initBackend(force ? { force } : {});
+  const backend = await cliBackend(values);
   process.stderr.write(`Backend: ${backend.label} (${backend.reason})\n`);
   const datasetDir = await datasetFor(path.resolve(positionals[0]), runDir, values.size);
   const dataset = await openDataset(datasetDir);
