@@ -32,7 +32,9 @@ export async function createProject(dir: string, name: string): Promise<OpenedPr
  */
 export async function openProject(dir: string, options: { isRunActive?: (runId: string) => boolean } = {}): Promise<OpenedProject> {
   const root = path.resolve(dir);
-  await removeStaleTempFiles(root);
+  // Under the lock: a temp file of a write this engine is making right now (the per-epoch
+  // run record of a training in progress) is not stale, and removing it would fail that write.
+  await withProjectLock(root, () => removeStaleTempFiles(root));
   let project: ProjectFile;
   try {
     project = await readProjectFile(path.join(root, PROJECT_FILE));

@@ -21,7 +21,15 @@ export async function readRecent(workspace: string): Promise<RecentProject[]> {
   }
 }
 
-export async function rememberRecent(workspace: string, entry: Omit<RecentProject, 'openedAt'>): Promise<void> {
+/** Read-change-write of the list, one at a time: two projects opened at once both stay listed. */
+let pending: Promise<unknown> = Promise.resolve();
+export function rememberRecent(workspace: string, entry: Omit<RecentProject, 'openedAt'>): Promise<void> {
+  const next = pending.then(() => addRecent(workspace, entry));
+  pending = next.catch(() => {});
+  return next;
+}
+
+async function addRecent(workspace: string, entry: Omit<RecentProject, 'openedAt'>): Promise<void> {
   const list = (await readRecent(workspace)).filter((r) => r.dir !== entry.dir);
   list.unshift({ ...entry, openedAt: new Date().toISOString() });
   await fs.mkdir(workspace, { recursive: true });

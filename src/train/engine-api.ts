@@ -55,7 +55,9 @@ export async function runTraining(
           }
           if (data.type === 'epoch') {
             run.epochs.push(epochReport(data));
-            await record?.epoch(data);
+            // A failed write of the project's run record must not stop the run or its events:
+            // the next epoch writes the whole history again, and the checkpoint is on disk.
+            await record?.epoch(data).catch((err: unknown) => ctx.log('warn', `Could not record epoch ${data.epoch} in the project: ${(err as Error).message}`));
           }
           ctx.progress({
             phase: data.type === 'step' || data.type === 'epoch' ? 'training' : data.type,
@@ -65,11 +67,13 @@ export async function runTraining(
             etaSeconds: data.type === 'step' ? data.etaSec : undefined,
             data: data as unknown as Record<string, unknown>,
           });
-        });
+        }).catch((err: unknown) => ctx.log('warn', `Could not report training progress: ${(err as Error).message}`));
+        // (One lost event must not break the chain: every later event still goes out.)
       },
     });
     await emitted;
-    await record?.finish(result.status, result.step, result.epoch);
+    // The run itself is done and checkpointed; a project that cannot record that is told so in the log.
+    await record?.finish(result.status, result.step, result.epoch).catch((err: unknown) => ctx.log('warn', `Could not record the end of the run in the project: ${(err as Error).message}`));
     return { status: result.status, step: result.step, epoch: result.epoch, history: result.history.map(epochReport), checkpoint: result.checkpoint, backend };
   } catch (err) {
     if (project) await markRun(project, (run) => (run.status = err instanceof AtlasError && err.code === 'cancelled' ? 'stopped' : 'failed')).catch(() => {});

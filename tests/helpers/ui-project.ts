@@ -12,7 +12,15 @@ export function readProject(dir: string): ProjectFile {
 }
 
 export async function waitForTitle(page: Page, title: string, timeout = 20_000): Promise<void> {
-  await expect.poll(() => page.title(), { timeout, interval: 100 }).toBe(title);
+  try {
+    await expect.poll(() => page.title(), { timeout, interval: 100 }).toBe(title);
+  } catch (err) {
+    // Say what the page showed instead: an error box or the engine state explains most misses.
+    const shown = await page
+      .evaluate(() => [...document.querySelectorAll('[role="alert"], [data-testid="engine-state"], [data-testid="status-task"]')].map((e) => (e.textContent ?? '').trim()))
+      .catch(() => []);
+    throw new Error(`The title stayed "${await page.title().catch(() => '?')}", not "${title}", for ${timeout} ms. The page showed: ${JSON.stringify(shown)}`, { cause: err });
+  }
 }
 
 /** Chart points: training values and validation values (one per epoch when reopened). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, existsSync, readdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -83,5 +83,26 @@ describe('training through the engine process', () => {
     await expect(engine.request('train.run', { dataset, runDir: path.join(work, 'run4'), settings: {} })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('already in progress') });
     await engine.request('train.control', { action: 'stop' });
     expect((await first).status).toBe('stopped');
+  });
+
+  it('keeps training and reporting every epoch when the project can no longer record the run', async () => {
+    // The user moved the project folder away mid-run: the run record cannot be written, the
+    // run (checkpointed in its own folder) goes on, and the log says why the project missed it.
+    const project = path.join(work, 'moved-project');
+    await engine.request('project.create', { dir: project, name: 'moved' });
+    const events = collect('t-moved');
+    const logs: string[] = [];
+    engine.on('log', (l) => l.level === 'warn' && logs.push(l.message));
+    const running = engine.request(
+      'train.run',
+      { dataset, runDir: path.join(work, 'run-moved'), settings: { epochs: 4, batchSize: 16, latentDim: 4, progressEverySteps: 1 }, project: { dir: project, runId: 'r1' } },
+      { requestId: 't-moved' },
+    );
+    await expect.poll(() => events.filter((e) => e.type === 'step').length, { timeout: 60_000 }).toBeGreaterThan(0);
+    renameSync(project, `${project}-elsewhere`);
+    const report = await running;
+    expect(report.status).toBe('completed');
+    expect(events.filter((e) => e.type === 'epoch').map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+    expect(logs.some((m) => m.includes('Could not record') && m.includes('moved-project'))).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createProject, openProject, restoreBackup, saveProject, saveProjectAs, updateProject } from '../../../src/project/project';
 import { PROJECT_FILE } from '../../../src/project/project-file';
 import { confineToWorkspace } from '../../../src/project/workspace';
+import { readRecent, rememberRecent } from '../../../src/project/recent';
 import { PROJECT_SCHEMA_VERSION, type ProjectFile } from '../../../src/contract';
 import { repoRoot } from '../../helpers/built';
 import { LATEST_FILE } from '../../../src/model/load';
@@ -165,5 +166,36 @@ describe('project files', () => {
     symlinkSync('/tmp', path.join(ws, 'link'));
     expect(() => confineToWorkspace(path.join(ws, 'link', 'p'), ws, true)).toThrow(/outside the workspace/);
     expect(confineToWorkspace('/etc', ws, false)).toBe('/etc');
+  });
+
+  it('opens while run records are being written without breaking those writes', async () => {
+    // The engine writes a run record every epoch while the user may open the same project:
+    // opening clears temp files of killed writers, never the temp file of a write in progress.
+    const dir = path.join(fresh(), 'p');
+    await createProject(dir, 'busy');
+    const writes = Array.from({ length: 40 }, (_, i) => updateProject(dir, (p) => void (p.name = `busy ${i}`)));
+    let writing = true;
+    void Promise.allSettled(writes).then(() => (writing = false));
+    const opens: Promise<unknown>[] = [];
+    // Keep opening for as long as the writes go on, so opens land inside every phase of a write.
+    while (writing) {
+      opens.push(openProject(dir));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(opens.length).toBeGreaterThan(10);
+    const failed = (await Promise.allSettled([...writes, ...opens])).filter((r) => r.status === 'rejected');
+    expect(failed.map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    expect((await openProject(dir)).project.name).toBe('busy 39');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('lists every project opened at the same moment as recent', async () => {
+    const ws = fresh();
+    await Promise.all(Array.from({ length: 8 }, (_, i) => rememberRecent(ws, { dir: path.join(ws, `p${i}`), name: `P${i}` })));
+    const recent = await readRecent(ws);
+    expect(recent.map((r) => r.name).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `P${i}`));
+    // The newest first: a project opened again moves to the top without a duplicate.
+    await rememberRecent(ws, { dir: path.join(ws, 'p3'), name: 'P3' });
+    expect((await readRecent(ws)).map((r) => r.name)).toEqual(['P3', ...recent.map((r) => r.name).filter((n) => n !== 'P3')]);
   });
 });
