@@ -17,7 +17,8 @@ export async function waitForTitle(page: Page, title: string, timeout = 20_000):
   } catch (err) {
     // Say what the page showed instead: an error box or the engine state explains most misses.
     const shown = await page
-      .evaluate(() => [...document.querySelectorAll('[role="alert"], [data-testid="engine-state"], [data-testid="status-task"]')].map((e) => (e.textContent ?? '').trim()))
+      .locator('[role="alert"], [data-testid="engine-state"], [data-testid="status-task"]')
+      .allTextContents()
       .catch(() => []);
     throw new Error(`The title stayed "${await page.title().catch(() => '?')}", not "${title}", for ${timeout} ms. The page showed: ${JSON.stringify(shown)}`, { cause: err });
   }
