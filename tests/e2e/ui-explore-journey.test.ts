@@ -59,6 +59,7 @@ describe('explorer journey', () => {
     await page.getByTestId('train-start').click();
     await page.getByTestId('scatter-count').waitFor({ timeout: 300_000 });
     expect(await hooks(page, (h) => h.points)).toBe(48);
+    expect(await page.getByTestId('scatter-status').textContent()).toMatch(/^48 images as points \(PCA, \d+% of the variance\); the legend/);
 
     // Explore: hover a point; the tooltip shows its file, mu and sigma.
     await page.getByTestId('rail-explore').click();
@@ -167,6 +168,29 @@ describe('explorer journey', () => {
     await pixi.close();
     expect(parsed).toHaveLength(8);
     expect(parsed.every(([w, h]) => w === 32 && h === 32)).toBe(true);
+
+    // A and B from the grid (A, then B, marked on the cells), then B from the inspector.
+    await page.getByTestId('rail-interpolate').click();
+    await page.getByTestId('interp-grid-toggle').click();
+    const grid = page.getByTestId('interp-grid');
+    await grid.locator('[data-testid="thumb-cell"][data-index="5"]').click();
+    await grid.locator('[data-testid="thumb-cell"][data-index="7"]').click();
+    expect(await page.getByTestId('end-a-index').inputValue()).toBe('6');
+    expect(await page.getByTestId('end-b-index').inputValue()).toBe('8');
+    expect(await grid.locator('[data-index="5"] [data-testid="thumb-mark"]').textContent()).toBe('A');
+    expect(await grid.locator('[data-index="7"] [data-testid="thumb-mark"]').textContent()).toBe('B');
+    expect(await grid.getByTestId('thumb-mark').count()).toBe(2);
+    await page.getByTestId('interp-method').selectOption('linear');
+    await page.getByTestId('interp-run').click();
+    await expect.poll(() => page.getByTestId('interp-player').getAttribute('data-frames'), { timeout: 60_000 }).toBe('8');
+    await screenshot(page, 'ui-explore-08-picked-from-grid');
+    await page.mouse.click(p1.x, p1.y); // restarts at A: A is p1 now, B empty
+    await expect.poll(() => page.getByTestId('inspector-name').textContent()).toMatch(/^img-\d{3}\.png$/);
+    await page.getByTestId('neighbour').first().click();
+    const neighbour = Number(/#(\d+)/.exec((await page.getByTestId('inspector-index').textContent()) ?? '')?.[1]);
+    await page.getByTestId('inspector-use-b').click();
+    expect(await page.getByTestId('end-a-index').inputValue()).toBe(String(p1.index + 1));
+    expect(await page.getByTestId('end-b-index').inputValue()).toBe(String(neighbour));
 
     // Failed exports show in the panel, not on the console.
     expect(errors).toEqual([]);
