@@ -107,6 +107,40 @@ describe('dataset import in the UI', () => {
     await page.close();
   });
 
+  it('cancels a long import from its progress bar: nothing is written and the previous dataset stays', { timeout: 240_000 }, async () => {
+    const { mkdirSync, readdirSync } = await import('node:fs');
+    const small = path.join(session.tmp, 'before-cancel');
+    const { good } = await writeImageFolder(small, 5, 16);
+    // Large noisy photos decode slowly enough (seconds in all) to cancel halfway.
+    const big = path.join(session.tmp, 'slow-to-import');
+    mkdirSync(big, { recursive: true });
+    const side = 1536;
+    for (let i = 0; i < 400; i++) {
+      const noise = Buffer.alloc(side * side * 3);
+      for (let j = 0; j < noise.length; j += 97) noise[j] = (i * 31 + j) & 255;
+      await sharp(noise, { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 1 }).toFile(path.join(big, `photo-${String(i).padStart(3, '0')}.png`));
+    }
+    const { page, errors } = await openApp(session);
+    await importByPath(page, small);
+    await expect.poll(() => page.getByTestId('thumb-grid').getAttribute('data-count')).toBe(String(good.length));
+    const datasets = path.join(session.workspace, 'datasets');
+    const before = readdirSync(datasets).sort();
+
+    await page.getByTestId('folder-path').fill(big);
+    await page.getByTestId('import-path').click();
+    await page.getByTestId('import-progress-cancel').click({ timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('import-cancelled').textContent(), { timeout: 30_000 }).toContain('Import cancelled');
+    expect(await page.getByTestId('import-progress').count()).toBe(0);
+    expect(await page.getByTestId('import-report').count()).toBe(0);
+    expect(await page.getByTestId('status-task').count()).toBe(0); // the status bar's task ended too
+    // The dataset on screen is still the one from before, and no half-written folder is left.
+    expect(await page.getByTestId('thumb-grid').getAttribute('data-count')).toBe(String(good.length));
+    await expect.poll(() => readdirSync(datasets).sort(), { timeout: 10_000 }).toEqual(before);
+    await screenshot(page, 'ui-import-05-cancelled');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('keeps the grid virtual: a few hundred cells in the DOM for thousands of images, loaded as you scroll', { timeout: 240_000 }, async () => {
     const folder = path.join(session.tmp, 'many');
     const { mkdirSync } = await import('node:fs');
@@ -138,7 +172,7 @@ describe('dataset import in the UI', () => {
     const scan = await scanThumbGrid(page, 200);
     expect(scan.maxCells).toBeLessThan(300);
     expect(scan.misplaced).toBe(0);
-    await screenshot(page, 'ui-import-05-grid-3000');
+    await screenshot(page, 'ui-import-06-grid-3000');
     expect(errors).toEqual([]);
     await page.close();
   });
