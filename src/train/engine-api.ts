@@ -39,6 +39,9 @@ export async function runTraining(
   try {
     const dataset = await openDatasetCached(datasetDir);
     const record = project ? await projectRunRecorder(project, runDir, settings, backend, resume) : null;
+    // A resumed run's earlier epochs belong to its history too: a page that re-attaches
+    // after a reload (train.status) charts the whole run, not just this session of it.
+    if (record) run.epochs.push(...record.earlier);
     let totalSteps: number | null = null;
     // Epoch events encode a PNG first: chain them so events (and the result) keep their order.
     let emitted = Promise.resolve();
@@ -54,7 +57,7 @@ export async function runTraining(
             run.lastStep = data;
           }
           if (data.type === 'epoch') {
-            run.epochs.push(epochReport(data));
+            run.epochs = [...run.epochs.filter((h) => h.epoch < data.epoch), epochReport(data)];
             // A failed write of the project's run record must not stop the run or its events:
             // the next epoch writes the whole history again, and the checkpoint is on disk.
             await record?.epoch(data).catch((err: unknown) => ctx.log('warn', `Could not record epoch ${data.epoch} in the project: ${(err as Error).message}`));
@@ -95,9 +98,11 @@ function markRun(project: ProjectRef, change: (run: RunRecord) => void) {
 /** Keeps the project's record of this run current: created (or reopened) now, updated every epoch. */
 async function projectRunRecorder(project: ProjectRef, runDir: string, settings: Payload<'train.run'>['settings'], backend: BackendLabel, resume: boolean) {
   const now = () => new Date().toISOString();
+  let earlier: EpochReport[] = [];
   await updateProject(project.dir, (p) => {
     const existing = p.runs.find((r) => r.id === project.runId);
     if (existing && resume) {
+      earlier = (existing.history as unknown as EpochReport[]).map(epochReport);
       Object.assign(existing, { status: 'running', updatedAt: now(), backend, settings });
     } else {
       if (existing) throw new AtlasError('invalid_input', `The project already has a run named ${project.runId}; resume it or pick another name.`);
@@ -106,6 +111,7 @@ async function projectRunRecorder(project: ProjectRef, runDir: string, settings:
     }
   });
   return {
+    earlier,
     epoch: (e: EpochReport) =>
       markRun(project, (run) => {
         Object.assign(run, { epoch: e.epoch, step: e.step, updatedAt: now() });

@@ -42,14 +42,20 @@ describe('a project after the engine is killed mid-training', () => {
     expect(run.epoch).toBeGreaterThanOrEqual(2);
     expect(run.history.map((h) => h.epoch)).toEqual(Array.from({ length: run.epoch }, (_, i) => i + 1));
 
-    const resumed = await engine.request('train.run', { dataset: path.join(dir, 'dataset'), runDir, settings: { ...settings, epochs: run.epoch + 1 }, resume: true, project: { dir, runId: 'r1' } });
+    const more = 8;
+    const resuming = engine.request('train.run', { dataset: path.join(dir, 'dataset'), runDir, settings: { ...settings, epochs: run.epoch + more }, resume: true, project: { dir, runId: 'r1' } });
+    // A page asking meanwhile (after a reload) gets the whole run's epochs, the earlier ones first.
+    await expect
+      .poll(async () => (await engine.request('train.status', {})).epochs.map((e) => e.epoch).slice(0, run.epoch), { timeout: 60_000, interval: 20 })
+      .toEqual(Array.from({ length: run.epoch }, (_, i) => i + 1));
+    const resumed = await resuming;
     expect(resumed.status).toBe('completed');
-    expect(resumed.epoch).toBe(run.epoch + 1);
-    // The resumed run did one more epoch, not a fresh start.
-    expect(resumed.history.map((h) => h.epoch)).toContain(run.epoch + 1);
+    expect(resumed.epoch).toBe(run.epoch + more);
+    // The resumed run did more epochs, not a fresh start.
+    expect(resumed.history.map((h) => h.epoch)).toEqual(Array.from({ length: run.epoch + more }, (_, i) => i + 1));
     const after = await engine.request('project.open', { dir });
-    expect(after.project.runs[0]).toMatchObject({ status: 'completed', epoch: run.epoch + 1 });
-    expect(after.project.runs[0].history).toHaveLength(run.epoch + 1);
+    expect(after.project.runs[0]).toMatchObject({ status: 'completed', epoch: run.epoch + more });
+    expect(after.project.runs[0].history).toHaveLength(run.epoch + more);
     expect(after.resumable).toEqual([]);
   });
 });
