@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync, chmodSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requireBuilt } from '../../helpers/built';
 import { writeBroken, writePngs } from '../../helpers/images';
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [requireBuilt('src/cli.js'), ...args], { encoding: 'utf8' });
+function cli(args: string[], options: { withoutRootOverride?: boolean } = {}) {
+  // Root reads every file whatever its mode: to see a really unreadable file, run the CLI
+  // without the capabilities that let root bypass file permissions (util-linux's setpriv).
+  const command = options.withoutRootOverride && process.getuid?.() === 0 ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', process.execPath] : [process.execPath];
+  const r = spawnSync(command[0], [...command.slice(1), requireBuilt('src/cli.js'), ...args], { encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -27,6 +30,18 @@ describe('latent-atlas import', () => {
     expect([result.size, result.channels]).toEqual([16, 3]);
     expect(existsSync(path.join(work, 'ds', 'pixels.bin'))).toBe(true);
     expect(r.stderr).toContain('done');
+  });
+
+  it('skips a file it is not allowed to read, names it, and imports the rest', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'atlas-cli-perm-'));
+    await writePngs(path.join(work, 'in'), 4);
+    copyFileSync(path.join(work, 'in', 'img-000.png'), path.join(work, 'in', 'locked.png'));
+    chmodSync(path.join(work, 'in', 'locked.png'), 0o000);
+    const r = cli(['import', path.join(work, 'in'), '--out', path.join(work, 'ds'), '--size', '16', '--no-cache', '--keep-duplicates', '--json'], { withoutRootOverride: true });
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.imported).toBe(4);
+    expect(result.skipped).toEqual([{ path: 'locked.png', code: 'unreadable', reason: expect.stringMatching(/permission|EACCES/i) }]);
   });
 
   it('fails with one line and a non-zero code on a bad option or an empty folder', async () => {
