@@ -68,6 +68,11 @@ export interface Project {
   refreshRecent(): Promise<void>;
 }
 
+/** An id for a path or selection saved in project.json (short, unique enough within one project). */
+export function newItemId(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+}
+
 const CONTEXT = Symbol('latent-atlas-project');
 
 /** Make the open project reachable from any panel below (App does this once). */

@@ -62,6 +62,26 @@ describe('projects in the UI', () => {
     await waitForTitle(page, 'Sprites — Latent Atlas');
     await screenshot(page, 'ui-project-03-trained');
 
+    // A path picked in Interpolate and a search kept as a selection are saved in the project.
+    await page.getByTestId('rail-interpolate').click();
+    await page.getByTestId('interp-grid-toggle').click();
+    await page.getByTestId('interp-grid').locator('[data-index="0"]').click();
+    await page.getByTestId('interp-grid').locator('[data-index="4"]').click();
+    await page.getByTestId('interp-method').selectOption('slerp');
+    await page.getByTestId('interp-frames').fill('6');
+    await page.getByTestId('interp-run').click();
+    await expect.poll(() => page.getByTestId('interp-player').getAttribute('data-frames'), { timeout: 60_000 }).toBe('6');
+    await page.getByTestId('interp-save-path').click();
+    await expect.poll(() => readProject(dir).paths, { timeout: 10_000 }).toEqual([expect.objectContaining({ waypoints: [0, 4], method: 'slerp', frames: 6 })]);
+    expect(await page.getByTestId('saved-paths-item').count()).toBe(1);
+    await page.getByTestId('rail-explore').click();
+    await page.getByTestId('explore-search').fill('img-01');
+    await expect.poll(() => page.getByTestId('search-result').count(), { timeout: 30_000 }).toBe(10); // img-010..019
+    await page.getByTestId('selection-save').click();
+    await expect.poll(() => readProject(dir).selections.map((x) => x.indices.length), { timeout: 10_000 }).toEqual([10]);
+    await page.getByTestId('explore-search').fill('');
+    await waitForTitle(page, 'Sprites — Latent Atlas');
+
     // The source folder goes away: the project keeps its own copy of the pixels.
     renameSync(folder, `${folder}-moved`);
 
@@ -89,6 +109,18 @@ describe('projects in the UI', () => {
     const count = page.getByTestId('scatter-count');
     await count.waitFor({ timeout: 60_000 });
     expect(Number((await count.textContent())!.replace(/,/g, ''))).toBe(good.length);
+    // The saved path opens again (and runs); the selection lists the same ten images.
+    await page.getByTestId('rail-interpolate').click();
+    await page.getByTestId('saved-paths-item').click();
+    expect(await page.getByTestId('end-a-index').inputValue()).toBe('1');
+    expect(await page.getByTestId('end-b-index').inputValue()).toBe('5');
+    expect(await page.getByTestId('interp-method').inputValue()).toBe('slerp');
+    await expect.poll(() => page.getByTestId('interp-player').getAttribute('data-frames'), { timeout: 60_000 }).toBe('6');
+    await page.getByTestId('rail-explore').click();
+    await page.getByTestId('saved-selections-item').click();
+    await expect.poll(() => page.getByTestId('selection-member').count()).toBe(10);
+    await expect.poll(async () => (await page.getByTestId('selection-member').allTextContents()).every((t) => /img-01\d\.png/.test(t))).toBe(true);
+    await screenshot(page, 'ui-project-05b-saved-path-and-selection');
     // Reopening changed nothing: no unsaved dot.
     expect(await page.title()).toBe('Sprites — Latent Atlas');
     await screenshot(page, 'ui-project-05-reopened');
