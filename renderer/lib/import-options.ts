@@ -10,6 +10,8 @@ export interface ImportForm {
   fit: 'contain' | 'cover' | 'stretch';
   resampling: 'nearest' | 'lanczos';
   labels: 'folder' | 'none';
+  /** GIF/APNG/WebP animations: the first frame, or every frame as its own image. */
+  frames: 'first' | 'all';
   valPercent: number;
   dedupe: boolean;
   include: string;
@@ -24,6 +26,7 @@ export const DEFAULT_IMPORT_FORM: ImportForm = {
   fit: 'contain',
   resampling: 'lanczos',
   labels: 'folder',
+  frames: 'first',
   valPercent: 10,
   dedupe: true,
   include: '',
@@ -51,6 +54,7 @@ export function toImportOptions(form: ImportForm): { ok: true; options: ImportOp
       fit: form.fit,
       resampling: form.resampling,
       labels: form.labels,
+      frames: form.frames,
       valFraction: form.valPercent / 100,
       dedupe: form.dedupe,
       include: globs(form.include),

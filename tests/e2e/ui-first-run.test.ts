@@ -31,6 +31,8 @@ describe('first run', () => {
     let expected: number;
     const started = Date.now();
     if ((await page.getByTestId('first-run-sample').count()) > 0) {
+      // The sample set is CC-BY: the card that offers it credits it.
+      expect(await page.getByTestId('sample-attribution').textContent()).toMatch(/Twemoji.*CC-BY 4\.0/s);
       await page.getByTestId('first-run-sample').click();
       // The sample set goes straight to Quick training; its size is on the Train panel.
       await page.getByTestId('panel-train').waitFor();

@@ -75,6 +75,25 @@ describe('dataset import in the UI', () => {
     await page.close();
   });
 
+  it('imports every frame of an animated GIF as its own image when asked to', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const folder = path.join(session.tmp, 'animated');
+    mkdirSync(folder, { recursive: true });
+    const frame = (rgb: [number, number, number]) => Buffer.alloc(16 * 16 * 4).map((_, i) => (i % 4 === 3 ? 255 : rgb[i % 4]));
+    const frames = Buffer.concat([frame([255, 0, 0]), frame([0, 255, 0]), frame([0, 0, 255])]);
+    writeFileSync(path.join(folder, 'walk.gif'), await sharp(frames, { raw: { width: 16, height: 48, channels: 4, pageHeight: 16 } as sharp.CreateRaw }).gif().toBuffer());
+    const { page, errors } = await openApp(session);
+    await importByPath(page, folder);
+    await expect.poll(() => page.getByTestId('thumb-grid').getAttribute('data-count')).toBe('1'); // first frame by default
+    await page.getByTestId('import-options').locator('summary').click();
+    await page.getByTestId('import-frames').selectOption('all');
+    await importByPath(page, folder);
+    await expect.poll(() => page.getByTestId('thumb-grid').getAttribute('data-count')).toBe('3');
+    await expect.poll(() => page.locator('[data-testid="thumb-cell"]:not(.loading)').count(), { timeout: 15_000 }).toBe(3);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('shows a missing folder as an error in words with what to do', async () => {
     const { page, errors } = await openApp(session);
     await page.getByTestId('folder-path').fill(path.join(session.tmp, 'no-such-folder'));
