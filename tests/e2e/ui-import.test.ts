@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import sharp from 'sharp';
+import sharp, { type CreateRaw } from 'sharp';
 import { screenshot } from '../helpers/browser';
 import { importByPath, openApp, scanThumbGrid, startUiSession, watchForTestId, writeImageFolder, type UiSession } from '../helpers/ui-app';
 import type { PageGlobals } from '../helpers/ui-dom';
@@ -81,7 +81,7 @@ describe('dataset import in the UI', () => {
     mkdirSync(folder, { recursive: true });
     const frame = (rgb: [number, number, number]) => Buffer.alloc(16 * 16 * 4).map((_, i) => (i % 4 === 3 ? 255 : rgb[i % 4]));
     const frames = Buffer.concat([frame([255, 0, 0]), frame([0, 255, 0]), frame([0, 0, 255])]);
-    writeFileSync(path.join(folder, 'walk.gif'), await sharp(frames, { raw: { width: 16, height: 48, channels: 4, pageHeight: 16 } as sharp.CreateRaw }).gif().toBuffer());
+    writeFileSync(path.join(folder, 'walk.gif'), await sharp(frames, { raw: { width: 16, height: 48, channels: 4, pageHeight: 16 } as CreateRaw }).gif().toBuffer());
     const { page, errors } = await openApp(session);
     await importByPath(page, folder);
     await expect.poll(() => page.getByTestId('thumb-grid').getAttribute('data-count')).toBe('1'); // first frame by default
