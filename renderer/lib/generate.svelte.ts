@@ -19,6 +19,8 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
   const s = $state({
     temperature: 1,
     seed: 0,
+    /** Show a real draw of p(x|z) (the likelihood's per-pixel noise) instead of the mean image. */
+    pixelNoise: false,
     count: 16,
     dim: 0,
     steps: 7,
@@ -62,7 +64,7 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     async sample() {
       const r = run();
       if (!r) return;
-      const spec: SampleSpecIn = { runDir: r.runDir, dataset: r.dataset, count: s.count, temperature: s.temperature, seed: s.seed, memorisation: true };
+      const spec: SampleSpecIn = { runDir: r.runDir, dataset: r.dataset, count: s.count, temperature: s.temperature, seed: s.seed, pixelNoise: s.pixelNoise, memorisation: true };
       const result = await call('sample', 'Sampling from the prior', (signal) => bridge.call('latent.sample', spec, { signal }));
       if (!result) return;
       if (samples) URL.revokeObjectURL(samples.strip.url);

@@ -134,6 +134,19 @@ describe('explorer journey', () => {
     await page.getByTestId('rail-generate').click();
     await page.getByTestId('gen-sample').click();
     await expect.poll(() => page.getByTestId('gen-cell').count(), { timeout: 60_000 }).toBe(16);
+    // The mean images are smooth; "Sample pixel noise" draws from p(x|z): Bernoulli pixels are 0 or 255.
+    const meanStrip = await stripUrl(page, 'gen-cell');
+    expect(await shareBetween(page, meanStrip)).toBeGreaterThan(0.3);
+    await page.getByTestId('gen-pixel-noise').check();
+    await page.getByTestId('gen-sample').click();
+    await expect.poll(() => stripUrl(page, 'gen-cell'), { timeout: 60_000 }).not.toBe(meanStrip);
+    expect(await shareBetween(page, await stripUrl(page, 'gen-cell'))).toBe(0);
+    await page.getByTestId('gen-pixel-noise').uncheck();
+    // Reseed draws new latents: the seed moves on and the grid is replaced.
+    const beforeReseed = await stripUrl(page, 'gen-cell');
+    await page.getByTestId('gen-reseed').click();
+    await expect.poll(() => stripUrl(page, 'gen-cell'), { timeout: 60_000 }).not.toBe(beforeReseed);
+    expect(await page.getByTestId('panel-generate').textContent()).toContain('seed 1');
     expect(await page.getByTestId('gen-nearest').count()).toBe(16);
     await page.getByTestId('trav-run').click();
     await expect.poll(() => page.getByTestId('trav-cell').count(), { timeout: 60_000 }).toBe(7);
@@ -197,3 +210,31 @@ describe('explorer journey', () => {
     await page.close();
   });
 });
+
+/** The blob URL of the image strip behind a grid of cells. */
+async function stripUrl(page: Page, testid: string): Promise<string> {
+  const style = (await page.getByTestId(testid).first().getAttribute('style')) ?? '';
+  return /url\("?([^")]+)"?\)/.exec(style)?.[1] ?? '';
+}
+
+/** Share of colour values strictly between 0 and 255 in an image the page can load. */
+async function shareBetween(page: Page, url: string): Promise<number> {
+  return page.evaluate(async (src) => {
+    const { document } = globalThis as unknown as PageGlobals;
+    const img = document.createElement('img');
+    img.src = src;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const data: Uint8ClampedArray = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let between = 0;
+    let all = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] !== 255) continue; // premultiplied edges would blur the test
+      for (let c = 0; c < 3; c++, all++) if (data[i + c] !== 0 && data[i + c] !== 255) between++;
+    }
+    return all ? between / all : -1;
+  }, url);
+}

@@ -136,6 +136,22 @@ describe('latent channels through the engine process', () => {
     expect(t.strip).toMatchObject({ count: 10, columns: 5 });
   });
 
+  it('samples pixel noise on request: a real draw of p(x|z) whose average is the mean image', async () => {
+    const spec = { runDir, dataset, count: 16, seed: 5, memorisation: false };
+    const mean = await engine.request('latent.sample', spec);
+    const noisy = await engine.request('latent.sample', { ...spec, pixelNoise: true });
+    expect(noisy.z).toEqual(mean.z); // the same latent draws, only the pixels differ
+    const pixels = async (png: string) => new Uint8Array(await sharp(Buffer.from(png, 'base64')).removeAlpha().raw().toBuffer());
+    const [m, n] = [await pixels(mean.strip.png), await pixels(noisy.strip.png)];
+    expect(n.length).toBe(m.length);
+    // The default likelihood is Bernoulli: a sample is 0 or 1 per pixel; the mean is mostly between.
+    expect(n.every((v) => v === 0 || v === 255)).toBe(true);
+    expect(m.filter((v) => v !== 0 && v !== 255).length).toBeGreaterThan(m.length / 2);
+    // E[x | z] = g(z): over ~12k pixels the averages agree to a few standard errors (< 0.005).
+    const avg = (a: Uint8Array) => a.reduce((t, v) => t + v, 0) / a.length / 255;
+    expect(Math.abs(avg(n) - avg(m))).toBeLessThan(0.03);
+  });
+
   it('exports a path as frames, sheet and GIF, and will not overwrite without being asked', async () => {
     const outDir = path.join(work, 'export');
     const spec = { runDir, dataset, waypoints: [{ index: 0 }, { index: 9 }], frames: 6 };
