@@ -13,5 +13,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // A poll waits on the engine, the disk or a new frame; on a loaded 2-core CI machine one
+    // second (vitest's default) is not enough. Polls that need longer still say so.
+    expect: { poll: { timeout: 30_000, interval: 100 } },
   },
 });

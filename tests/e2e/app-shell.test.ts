@@ -17,14 +17,12 @@ async function checkFirstScreen(page: Page, name: string, consoleErrors: string[
   const backend = page.getByTestId('engine-backend');
   await backend.waitFor({ timeout: 30_000 });
   expect(['tfjs-node', 'wasm', 'cpu']).toContain((await backend.textContent())?.trim());
-  await expect.poll(async () => (await page.getByTestId('engine-state').textContent())?.trim(), { timeout: 10_000 }).toBe('Engine ready');
+  await expect.poll(async () => (await page.getByTestId('engine-state').textContent())?.trim(), { timeout: 30_000 }).toBe('Engine ready');
 
   const canvas = page.getByTestId('latent-canvas');
   await canvas.waitFor();
-  // Give the render loop a few frames, then read real pixels from the screen.
-  await page.waitForTimeout(500);
-  const shot = await canvas.screenshot();
-  expect(await nonBackgroundShare(shot)).toBeGreaterThan(0.005);
+  // Real pixels from the screen, once the render loop has drawn a frame.
+  await expect.poll(async () => nonBackgroundShare(await canvas.screenshot())).toBeGreaterThan(0.005);
   await screenshot(page, `${name}-first-screen`);
   expect(consoleErrors).toEqual([]);
 }
@@ -85,7 +83,7 @@ describe('the app shell', () => {
       expect(children.length).toBe(1);
       process.kill(children[0], 'SIGKILL');
       try {
-        await expect.poll(async () => (await page.getByTestId('engine-error').textContent()) ?? '', { timeout: 10_000 }).toContain('engine process was killed');
+        await expect.poll(async () => (await page.getByTestId('engine-error').textContent()) ?? '', { timeout: 30_000 }).toContain('engine process was killed');
       } catch (err) {
         // Say what the server saw, so a failure here can be told apart from a dead server.
         throw new Error(`${(err as Error).message}\nserver exit: ${server.process.exitCode}\nserver stderr:\n${server.stderr()}`);

@@ -39,8 +39,7 @@ describe('3D view at scale', () => {
     const bare = await page.evaluate(() => ((globalThis as unknown as PageGlobals).window.__latentAtlas as Hooks).renderInfo());
     const pointsOnly1k = await info(1000, 'off');
     const with1k = await info(1000, 2);
-    await page.waitForTimeout(200);
-    expect(await nonBackgroundShare(await page.getByTestId('latent-canvas').screenshot())).toBeGreaterThan(0.01);
+    await expect.poll(async () => nonBackgroundShare(await page.getByTestId('latent-canvas').screenshot())).toBeGreaterThan(0.01);
     await screenshot(page, 'ui-explore-scale-01-1k-ellipsoids');
     const with50k = await info(50_000, 2);
     await page.waitForTimeout(200);
@@ -59,18 +58,21 @@ describe('3D view at scale', () => {
     expect(with50k.triangles - pointsOnly50k.triangles).toBe(50_000 * 20);
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).window.__latentAtlas.points as number)).toBe(50_000);
     // A new encoding of the same images moves the points there over a short animation.
-    const moved = await page.evaluate(async () => {
-      const h = (globalThis as unknown as PageGlobals).window.__latentAtlas as Hooks & { screenPosition(i: number): { x: number; y: number } | null };
+    type Positions = Hooks & { screenPosition(i: number): { x: number; y: number } | null };
+    const moved = await page.evaluate(() => {
+      const h = (globalThis as unknown as PageGlobals).window.__latentAtlas as Positions;
       h.setData(1000, 1);
       const from = h.screenPosition(0)!;
       h.setData(1000, 2); // same count: animates
-      const start = h.screenPosition(0)!;
-      await new Promise((r) => setTimeout(r, 1500));
-      const end = h.screenPosition(0)!;
-      return { from, start, end };
+      return { from, start: h.screenPosition(0)! };
     });
     expect(moved.start).toEqual(moved.from);
-    expect(Math.hypot(moved.end.x - moved.from.x, moved.end.y - moved.from.y)).toBeGreaterThan(2);
+    // The animation runs on animation frames: wait for it to move the point, however slowly frames come.
+    const distance = async () => {
+      const end = await page.evaluate(() => ((globalThis as unknown as PageGlobals).window.__latentAtlas as Positions).screenPosition(0)!);
+      return Math.hypot(end.x - moved.from.x, end.y - moved.from.y);
+    };
+    await expect.poll(distance).toBeGreaterThan(2);
     console.log(`draw calls: bare ${bare.calls}, 1k ${with1k.calls}, 50k ${with50k.calls}`);
     expect(errors).toEqual([]);
     await page.close();

@@ -69,7 +69,7 @@ describe('first run', () => {
 
     // The first choice started a project: its title, its dataset, its completed run.
     await waitForTitle(page, 'My project — Latent Atlas');
-    await expect.poll(() => readProject(projectDir).runs[0]?.status, { timeout: 10_000 }).toBe('completed');
+    await expect.poll(() => readProject(projectDir).runs[0]?.status, { timeout: 30_000 }).toBe('completed');
     const project = readProject(projectDir);
     expect(project.name).toBe('My project');
     expect(project.dataset?.count).toBe(expected);
@@ -80,8 +80,7 @@ describe('first run', () => {
     expect(project.trainSettings).toMatchObject({ epochs: 8, latentDim: 8 });
 
     // The scatter is drawn: the view has more non-background pixels than the bare sphere.
-    await page.waitForTimeout(300);
-    expect(await nonBackgroundShare(await page.getByTestId('latent-canvas').screenshot())).toBeGreaterThan(0.005);
+    await expect.poll(async () => nonBackgroundShare(await page.getByTestId('latent-canvas').screenshot())).toBeGreaterThan(0.005);
     await screenshot(page, 'ui-first-run-04-latent-scatter');
     console.log(`first run: trained latent space with ${expected} points after ${seconds.toFixed(0)} s`);
     expect(errors).toEqual([]);

@@ -40,7 +40,17 @@ describe('training in the UI', () => {
     // Pause with the keyboard (Space): the step count holds still.
     await page.locator('body').press('Space');
     await expect.poll(() => page.getByTestId('train-status').getAttribute('data-status'), { timeout: 30_000 }).toBe('paused');
-    await page.waitForTimeout(500);
+    // The engine stops at the next step boundary; a step already on its way may still land.
+    await expect
+      .poll(
+        async () => {
+          const before = await stepOf(page);
+          await page.waitForTimeout(1000);
+          return before === (await stepOf(page));
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
     const pausedAt = await stepOf(page);
     const pointsAtPause = await points(page, 'data-points');
     await page.waitForTimeout(2000);

@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { ProjectFile } from '../../src/contract';
 import type { WebModeServer } from './web-mode';
+import type { PageGlobals } from './ui-dom';
 
 /** project.json as it is on disk now. */
 export function readProject(dir: string): ProjectFile {
@@ -22,6 +23,22 @@ export async function waitForTitle(page: Page, title: string, timeout = 20_000):
       .catch(() => []);
     throw new Error(`The title stayed "${await page.title().catch(() => '?')}", not "${title}", for ${timeout} ms. The page showed: ${JSON.stringify(shown)}`, { cause: err });
   }
+}
+
+/**
+ * Record every title the page shows from now on. The unsaved dot lasts only until autosave
+ * (1.5 s after typing stops), too short to catch reliably by polling on a loaded machine.
+ */
+export async function recordTitles(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const { window, document, MutationObserver } = globalThis as unknown as PageGlobals;
+    const seen: string[] = [document.title];
+    window.__atlasTitles = seen;
+    new MutationObserver(() => {
+      if (seen[seen.length - 1] !== document.title) seen.push(document.title);
+    }).observe(document.head, { subtree: true, childList: true, characterData: true });
+  });
+  return () => page.evaluate(() => (globalThis as unknown as PageGlobals).window.__atlasTitles as string[]);
 }
 
 /** Chart points: training values and validation values (one per epoch when reopened). */

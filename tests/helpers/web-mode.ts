@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { requireBuilt } from './built';
 
 export interface WebModeServer {
@@ -13,8 +16,10 @@ export interface WebModeServer {
 
 /** Start the real CLI's `serve` on a free port and wait for the URL it prints. */
 export async function startWebMode(env: NodeJS.ProcessEnv = {}): Promise<WebModeServer> {
+  // Never the user's ~/LatentAtlas: each server gets its own workspace unless one is given.
+  const workspace = env.LATENT_ATLAS_WORKSPACE ?? mkdtempSync(path.join(tmpdir(), 'atlas-web-workspace-'));
   const child = spawn(process.execPath, [requireBuilt('src/cli.js'), 'serve', '--port', '0', '--json'], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, LATENT_ATLAS_WORKSPACE: workspace },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -54,11 +54,12 @@ describe('dataset channels through the engine process', () => {
 
   it('imports staged uploads, keeping dropped sub-folders as labels and never escaping the staging area', async () => {
     const png = readFileSync(path.join(work, 'src', 'cats', 'img-000.png')).toString('base64');
-    await engine.request('dataset.stageFiles', { staged: 'up1', files: [{ name: 'birds/a.png', base64: png }, { name: '../../evil/b.png', base64: png }] });
-    const report = await engine.request('dataset.import', { source: { staged: 'up1' }, output: path.join(work, 'ds-upload'), options: { dedupe: false } });
+    const staged = `up-${process.pid}-${Date.now()}`; // the staging area is shared by every engine on the machine
+    await engine.request('dataset.stageFiles', { staged, files: [{ name: 'birds/a.png', base64: png }, { name: '../../evil/b.png', base64: png }] });
+    const report = await engine.request('dataset.import', { source: { staged }, output: path.join(work, 'ds-upload'), options: { dedupe: false } });
     expect(report.imported).toBe(2);
     expect(report.labels.sort()).toEqual(['birds', 'evil']);
-    expect(existsSync(path.join(tmpdir(), 'latent-atlas-uploads', 'up1'))).toBe(false);
+    expect(existsSync(path.join(tmpdir(), 'latent-atlas-uploads', staged))).toBe(false);
   });
 
   it('offers the bundled sample set as a ready dataset', async () => {
