@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync, mkdirSync, existsSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, readdirSync, mkdirSync, existsSync, copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createProject, openProject, restoreBackup, saveProject, saveProjectAs, updateProject } from '../../../src/project/project';
@@ -81,6 +81,22 @@ describe('project files', () => {
   it('reports a missing project.json as not found, naming the file', async () => {
     const dir = fresh();
     await expect(openProject(dir)).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining(PROJECT_FILE) });
+  });
+
+  it('offers the newest good backup when project.json itself is gone, and restores it', async () => {
+    const dir = path.join(fresh(), 'p');
+    const { project } = await createProject(dir, 'v1');
+    await saveProject(dir, { ...project, name: 'v2' });
+    await saveProject(dir, { ...project, name: 'v3' });
+    rmSync(path.join(dir, PROJECT_FILE));
+    const err = await openProject(dir).catch((e) => e);
+    expect(err.code).toBe('not_found');
+    expect(err.message).toContain(path.join(dir, PROJECT_FILE));
+    expect(err.message).toMatch(/backup from .* is available/);
+    expect(err.detail.backups.map((b: { backup: number }) => b.backup)).toEqual([1, 2]);
+    const restored = await restoreBackup(dir, 1);
+    expect(restored.project.name).toBe('v2');
+    expect(existsSync(path.join(dir, `${PROJECT_FILE}.damaged`))).toBe(false); // nothing to keep aside
   });
 
   it('marks a run left "running" as interrupted and offers to resume it when it has a checkpoint', async () => {
