@@ -10,6 +10,7 @@ import { interpolate, sample, traverse } from '../latent/operations';
 import { latentSession, type SessionOptions } from '../latent/session';
 import { CliUsageError, createProgressPrinter, endProgress } from './output';
 import { checked, cliBackend } from './args';
+import { openDataset } from '../data/store';
 
 const str = { type: 'string' } as const;
 const bool = { type: 'boolean', default: false } as const;
@@ -21,7 +22,7 @@ const exportUsage = '[--out DIR [--format png,sheet,gif,webp] [--scale 1-8] [--n
 export const encodeFlags = { dataset: str, 'batch-size': str, force: bool, json: bool, backend: str } as const;
 export const encodeUsage = 'latent-atlas encode <run-dir> --dataset <dataset-dir> [--batch-size 256] [--force] [--json]';
 export const interpolateFlags = { ...common, ...exportFlags, method: str, frames: str, iterations: str, 'learning-rate': str } as const;
-export const interpolateUsage = `latent-atlas interpolate <A> <B> [more waypoints] --run <run-dir> --dataset <dataset-dir> [--method linear|slerp|geodesic] [--frames 16] [--iterations 200] ${exportUsage} [--json]   (a waypoint is an image index or a comma-separated latent vector)`;
+export const interpolateUsage = `latent-atlas interpolate <A> <B> [more waypoints] --run <run-dir> --dataset <dataset-dir> [--method linear|slerp|geodesic] [--frames 16] [--iterations 200] ${exportUsage} [--json]   (a waypoint is an image index, an imported file name such as cat.png, or a comma-separated latent vector)`;
 export const sampleFlags = { ...common, ...exportFlags, count: str, temperature: str, seed: str, around: str, 'pixel-noise': bool, 'no-memorisation': bool } as const;
 export const sampleUsage = `latent-atlas sample --run <run-dir> --dataset <dataset-dir> [--count 16] [--temperature 1] [--seed 0] [--around INDEX] [--pixel-noise] ${exportUsage} [--json]`;
 export const traverseFlags = { ...common, ...exportFlags, base: str, dims: str, steps: str, range: str, 'pixel-noise': bool, seed: str, memorisation: bool } as const;
@@ -38,12 +39,39 @@ function need(values: Values, name: string, usage: string): string {
   return v;
 }
 
-/** An image index ("12") or a latent vector ("0.5,-1,2"). */
-export function latentPoint(text: string): { index: number } | { z: number[] } {
+/** An image index ("12"), a latent vector ("0.5,-1,2"), or null for anything else (a file name?). */
+function indexOrVector(text: string): { index: number } | { z: number[] } | null {
   if (/^\d+$/.test(text)) return { index: Number(text) };
   const z = text.split(',').map((s) => Number(s.trim()));
-  if (z.length < 2 || z.some((v) => !Number.isFinite(v))) throw new CliUsageError(`"${text}" is neither an image index nor a comma-separated latent vector`);
-  return { z };
+  return z.length >= 2 && z.every((v) => Number.isFinite(v)) ? { z } : null;
+}
+
+/** An image index ("12") or a latent vector ("0.5,-1,2"). */
+export function latentPoint(text: string): { index: number } | { z: number[] } {
+  const point = indexOrVector(text);
+  if (!point) throw new CliUsageError(`"${text}" is neither an image index nor a comma-separated latent vector`);
+  return point;
+}
+
+/**
+ * Waypoints as the user typed them: an index, a vector, or the name of an imported file
+ * ("walk/cat.png", or just "cat.png" when only one file has that name).
+ */
+export async function resolveWaypoints(datasetDir: string, texts: string[]): Promise<Array<{ index: number } | { z: number[] }>> {
+  const points = texts.map(indexOrVector);
+  if (points.every((p) => p !== null)) return points as Array<{ index: number } | { z: number[] }>;
+  const items = (await openDataset(datasetDir)).index.items;
+  return texts.map((text, k) => {
+    const known = points[k];
+    if (known) return known;
+    const wanted = text.replace(/\\/g, '/');
+    let hits = items.flatMap((it, i) => (it.source === wanted ? [i] : []));
+    if (hits.length === 0) hits = items.flatMap((it, i) => (it.source.split('/').pop() === wanted ? [i] : []));
+    if (hits.length === 1) return { index: hits[0] };
+    if (hits.length === 0) throw new CliUsageError(`"${text}" is not an image index, a latent vector or the name of an image in ${datasetDir}`);
+    const names = hits.slice(0, 5).map((i) => `${items[i].source} (${i})`);
+    throw new CliUsageError(`"${text}" names ${hits.length} images in the dataset: ${names.join(', ')}${hits.length > 5 ? ', …' : ''}; give its folder too, or its index`);
+  });
 }
 
 
@@ -124,12 +152,13 @@ export async function runEncode(values: Values, positionals: string[]): Promise<
 
 export async function runInterpolate(values: Values, positionals: string[]) {
   if (positionals.length < 2) throw new CliUsageError(`interpolate needs two or more waypoints; usage: ${interpolateUsage}`);
+  const datasetDir = need(values, 'dataset', interpolateUsage);
   const spec = checked(
     interpolateSpecSchema,
     {
       runDir: need(values, 'run', interpolateUsage),
-      dataset: need(values, 'dataset', interpolateUsage),
-      waypoints: positionals.map(latentPoint),
+      dataset: datasetDir,
+      waypoints: await resolveWaypoints(datasetDir, positionals),
       method: values.method,
       frames: num(values.frames),
       geodesic: { ...(values.iterations !== undefined ? { iterations: num(values.iterations) } : {}), ...(values['learning-rate'] !== undefined ? { learningRate: num(values['learning-rate']) } : {}) },

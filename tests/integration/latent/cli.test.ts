@@ -54,6 +54,16 @@ describe('latent-atlas encode, interpolate, sample, traverse, export', () => {
     expect(again.stderr).toContain('already exist');
   });
 
+  it('takes waypoints by file name and names a file it cannot find', () => {
+    const byIndex = cli(['interpolate', '0', '5', '--run', run, '--dataset', dataset, '--frames', '4', '--json']);
+    const byName = cli(['interpolate', 'shape-0.png', 'shape-5.png', '--run', run, '--dataset', dataset, '--frames', '4', '--json']);
+    expect(byName.code, byName.stderr).toBe(0);
+    expect(byName.json().z).toEqual(byIndex.json().z);
+    const missing = cli(['interpolate', 'shape-0.png', 'nope.png', '--run', run, '--dataset', dataset]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('"nope.png" is not an image index, a latent vector or the name of an image in');
+  });
+
   it('samples with a memorisation check and traverses dimensions', () => {
     const s = cli(['sample', '--run', run, '--dataset', dataset, '--count', '4', '--seed', '2', '--json']);
     expect(s.code, s.stderr).toBe(0);
