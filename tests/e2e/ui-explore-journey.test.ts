@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWithPixi } from '../helpers/pixi';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { screenshot } from '../helpers/browser';
 import { importSmall, openApp, setSmallTraining, startUiSession, writeImageFolder, type UiSession } from '../helpers/ui-app';
@@ -181,6 +182,41 @@ describe('explorer journey', () => {
     await pixi.close();
     expect(parsed).toHaveLength(8);
     expect(parsed.every(([w, h]) => w === 32 && h === 32)).toBe(true);
+
+    // The other colourings: reconstruction error is a ramp, label (here the split) categories.
+    await page.getByTestId('rail-explore').click();
+    await page.getByTestId('colour-reconError').check();
+    expect(await page.getByTestId('legend').getAttribute('data-kind')).toBe('ramp');
+    await page.getByTestId('colour-label').check();
+    expect(await page.getByTestId('legend').getAttribute('data-kind')).toBe('categories');
+    expect(await page.getByTestId('legend').textContent()).toMatch(/train.*validation/s);
+
+    // A traversal of another dimension; then the prior samples, frames 3 to 10, as GIF and WebP.
+    await page.getByTestId('rail-generate').click();
+    await page.getByTestId('trav-dim').selectOption('2');
+    await page.getByTestId('trav-run').click();
+    await expect.poll(() => page.getByTestId('trav-grid').textContent(), { timeout: 60_000 }).toContain('Dimension 2 from');
+    await page.getByTestId('gen-to-export').click();
+    await page.getByTestId('panel-export').waitFor();
+    expect(await page.getByTestId('export-source').textContent()).toContain('16 frames, sample');
+    const animOut = path.join(session.tmp, 'export-anim');
+    await page.getByTestId('export-dir').fill(animOut);
+    await page.getByTestId('export-format-png').check(); // still off from the sheet export above
+    await page.getByTestId('export-format-sheet').uncheck();
+    await page.getByTestId('export-format-gif').check();
+    await page.getByTestId('export-format-webp').check();
+    await page.getByTestId('export-first').fill('3');
+    await page.getByTestId('export-last').fill('10');
+    await page.getByTestId('export-name').fill('sample-{i}');
+    await page.getByTestId('export-run').click();
+    await page.getByTestId('export-summary').waitFor({ timeout: 60_000 });
+    const animFiles = await page.getByTestId('export-file').allTextContents();
+    expect(animFiles.filter((f) => f.endsWith('.png')).map((f) => path.basename(f)).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `sample-${i}.png`).sort());
+    for (const ext of ['.gif', '.webp']) {
+      const file = animFiles.find((f) => f.endsWith(ext));
+      expect(file, ext).toBeDefined();
+      expect((await sharp(file!, { animated: true }).metadata()).pages).toBe(8);
+    }
 
     // A and B from the grid (A, then B, marked on the cells), then B from the inspector.
     await page.getByTestId('rail-interpolate').click();
