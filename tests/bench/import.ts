@@ -7,7 +7,7 @@
  * Each import runs in its own child process, so peak RSS (getrusage maxrss) is the import's
  * alone. The child is the library bundled by esbuild into node_modules/.cache (sharp external).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,10 +16,9 @@ import { deflateSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { chunk, ihdr, PNG_SIGNATURE } from '../fixtures/png-bytes';
 import type { BenchLine } from './types';
+import { fetchEmoji } from './data';
 
 export type { BenchLine };
-
-const EMOJI_PACKAGE = 'emoji-datasource-twitter@16.0.0';
 
 interface ChildResult {
   imported: number;
@@ -88,15 +87,6 @@ function runChild(child: string, args: ChildArgs): Promise<ChildResult> {
       else resolve(JSON.parse(out) as ChildResult);
     });
   });
-}
-
-async function fetchEmoji(tmp: string): Promise<string> {
-  execFileSync('npm', ['pack', EMOJI_PACKAGE, '--pack-destination', tmp, '--silent'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const tgz = (await fs.readdir(tmp)).find((f) => f.endsWith('.tgz'));
-  if (!tgz) throw new Error(`npm pack ${EMOJI_PACKAGE} produced no tarball`);
-  execFileSync('tar', ['xzf', path.join(tmp, tgz), '-C', tmp, 'package/img/twitter/64']);
-  await fs.rm(path.join(tmp, tgz));
-  return path.join(tmp, 'package', 'img', 'twitter', '64');
 }
 
 /** n distinct 40x40 RGBA PNGs (a coloured square on a coloured ground), 100 label folders. */
