@@ -44,7 +44,20 @@ describe('projects in the UI', () => {
     await waitForTitle(page, 'Sprites — Latent Atlas');
     const titles = await recordTitles(page);
     const sawDirty = await watchForTestId(page, 'project-dirty');
+    // A preset fills the form; then every advanced setting is set by hand and must reach the engine.
+    await page.getByTestId('rail-train').click();
+    await page.getByTestId('preset-quality').click();
+    await page.getByTestId('train-advanced').locator('summary').click();
+    expect([await page.getByTestId('set-latent').inputValue(), await page.getByTestId('set-batch').inputValue(), await page.getByTestId('set-freebits').inputValue()]).toEqual(['32', '64', '0.05']);
     await setSmallTraining(page, 2);
+    await page.getByTestId('set-likelihood').selectOption('gaussian-learned');
+    await page.getByTestId('set-beta').fill('0.5');
+    await page.getByTestId('set-warmup').fill('5');
+    await page.getByTestId('set-freebits').fill('0.1');
+    await page.getByTestId('set-iwae').fill('2');
+    await page.getByTestId('set-lr').fill('0.003');
+    await page.getByTestId('set-seed').fill('7');
+    expect(await page.getByTestId('preset-quality').getAttribute('aria-checked')).toBe('false'); // now custom
     await screenshot(page, 'ui-project-02-unsaved');
     await page.locator('body').press('Control+s');
     await waitForTitle(page, 'Sprites — Latent Atlas');
@@ -52,13 +65,15 @@ describe('projects in the UI', () => {
     expect(await titles()).toContain('• Sprites — Latent Atlas');
     expect((await titles()).at(-1)).toBe('Sprites — Latent Atlas');
     expect(await sawDirty()).toBe(true);
-    expect(readProject(dir).trainSettings).toMatchObject({ epochs: 2, batchSize: 8, latentDim: 4 });
+    const chosen = { epochs: 2, batchSize: 8, latentDim: 4, likelihood: 'gaussian-learned', beta: 0.5, warmupSteps: 5, freeBits: 0.1, iwaeK: 2, learningRate: 0.003, seed: 7 };
+    expect(readProject(dir).trainSettings).toMatchObject(chosen);
 
     // Train two epochs: the run lives in the project and its record is kept by the engine.
     await page.getByTestId('train-start').click();
     await expect.poll(() => page.getByTestId('train-status').getAttribute('data-status'), { timeout: 180_000, interval: 500 }).toBe('completed');
     await expect.poll(() => readProject(dir).runs[0]?.status, { timeout: 30_000 }).toBe('completed');
     const run = readProject(dir).runs[0];
+    expect(run.settings).toMatchObject(chosen); // what the engine was asked to train
     expect(run.dir).toBe(`runs/${run.id}`);
     expect(run.history.map((h) => h.epoch)).toEqual([1, 2]);
     expect(readdirSync(path.join(dir, run.dir)).some((f) => f.startsWith('ckpt-'))).toBe(true);
@@ -109,6 +124,8 @@ describe('projects in the UI', () => {
     expect(await page.getByTestId('set-epochs').inputValue()).toBe('2');
     expect(await page.getByTestId('set-batch').inputValue()).toBe('8');
     expect(await page.getByTestId('set-latent').inputValue()).toBe('4');
+    expect(await page.getByTestId('set-likelihood').inputValue()).toBe('gaussian-learned');
+    expect(await page.getByTestId('set-iwae').inputValue()).toBe('2');
     expect(await page.getByTestId('train-status').getAttribute('data-status')).toBe('completed');
     await expect.poll(() => chartPoints(page)).toEqual({ train: 2, val: 2 });
     const count = page.getByTestId('scatter-count');
