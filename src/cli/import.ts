@@ -74,7 +74,7 @@ export async function runImport(values: Record<string, unknown>, positionals: st
         printProgress({
           phase: p.phase,
           done: p.imported + p.skipped,
-          total: p.scanDone && p.etaMs !== null ? Math.round(p.imported + p.skipped + (p.rate * p.etaMs) / 1000) : null,
+          total: p.total,
           rate: p.rate,
           etaSeconds: p.etaMs === null ? undefined : p.etaMs / 1000,
           message: p.skipped ? `${p.skipped} skipped` : undefined,

@@ -53,7 +53,7 @@ export const importDataset: EngineHandler<'dataset.import'> = async ({ source, o
         ctx.progress({
           phase: p.phase,
           done,
-          total: p.scanDone && p.etaMs !== null ? Math.round(done + (p.rate * p.etaMs) / 1000) : null,
+          total: p.total,
           rate: p.rate,
           etaSeconds: p.etaMs === null ? undefined : p.etaMs / 1000,
           message: p.current ?? undefined,

@@ -24,8 +24,10 @@ export interface ImportProgress {
   phase: 'importing' | 'writing' | 'done';
   /** Files and folders met so far (imported, skipped, hidden and excluded). */
   scanned: number;
-  /** True once the whole source has been listed, so `etaMs` can be estimated. */
+  /** True once the import's own walk has listed the whole source. */
   scanDone: boolean;
+  /** Files this import will finish in all (imported or skipped), once known; null while counting. */
+  total: number | null;
   /** Files decoded by sharp in this import. */
   decoded: number;
   /** Files taken from the decode cache. */
@@ -35,7 +37,7 @@ export interface ImportProgress {
   skipped: number;
   /** Files finished per second. */
   rate: number;
-  /** Estimated time left in ms; null while the walk is still counting files. */
+  /** Estimated time left in ms; null until the total is known. */
   etaMs: number | null;
   /** The file most recently finished. */
   current: string | null;
@@ -97,9 +99,14 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
   const cache: DecodeCache | null = cacheDir ? openDecodeCache(cacheDir, decodeOpts) : null;
 
   let entries: AsyncGenerator<SourceEntry>;
+  let counted: number | null = null;
+  let finished = false;
   if ('folder' in req.source) {
     const skipDirs = (await Promise.all([output, cacheDir].filter((d): d is string => !!d).map(realOrNull))).filter((d): d is string => !!d);
     entries = walkFolder(req.source.folder, { ...o, skipDirs });
+    // The walk above lists files as the decoders take them, so it finishes only near the end.
+    // A second walk that only counts gives the total (and so an ETA) within moments.
+    if (o.maxImages === null) void countFiles(walkFolder(req.source.folder, { ...o, skipDirs }), () => finished || !!signal?.aborted).then((n) => (counted = n), () => {});
   } else if ('files' in req.source && Array.isArray(req.source.files)) {
     entries = listFiles(req.source.files, o);
   } else {
@@ -131,8 +138,9 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
     lastProgress = now;
     const secs = Math.max((now - started) / 1000, 1e-3);
     const rate = stats.done / secs;
-    const etaMs = scanDone && rate > 0 ? Math.round(((stats.files - stats.done) / rate) * 1000) : null;
-    req.onProgress({ phase, scanned: stats.scanned, scanDone, decoded: stats.decoded, fromCache: stats.fromCache, imported: items.length, skipped: skipped.length, rate, etaMs, current });
+    const total = scanDone ? stats.files : counted === null ? null : Math.max(counted, stats.files);
+    const etaMs = total !== null && rate > 0 ? Math.round(((total - stats.done) / rate) * 1000) : null;
+    req.onProgress({ phase, scanned: stats.scanned, scanDone, total, decoded: stats.decoded, fromCache: stats.fromCache, imported: items.length, skipped: skipped.length, rate, etaMs, current });
   };
 
   /** Decode (or fetch from cache) once per content hash, even when copies are in flight together. */
@@ -294,6 +302,7 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
     progress('done', true);
     return result;
   } finally {
+    finished = true; // stops the counting walk if it is still going
     // Let in-flight decodes settle so nothing writes after we return; keep what was decoded in
     // the cache, even on cancel, so the next attempt starts from there.
     if (!committed) await Promise.allSettled(queue.map((t) => t.outcome));
@@ -304,6 +313,19 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
       await entries.return(undefined);
     }
   }
+}
+
+/** How many files (to import or to skip) a walk lists; gives up early when `stop()` says so. */
+async function countFiles(walk: AsyncGenerator<SourceEntry>, stop: () => boolean): Promise<number | null> {
+  let n = 0;
+  for await (const entry of walk) {
+    if (stop()) {
+      await walk.return(undefined);
+      return null;
+    }
+    if (entry.kind !== 'ignored') n++;
+  }
+  return n;
 }
 
 /** Stream the RGBA temp pixels into a new writer with fewer channels; the RGBA writer is dropped. */

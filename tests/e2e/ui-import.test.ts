@@ -3,6 +3,7 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import sharp, { type CreateRaw } from 'sharp';
 import { screenshot } from '../helpers/browser';
+import { writeManyPngs } from '../helpers/images';
 import { importByPath, openApp, scanThumbGrid, startUiSession, watchForTestId, writeImageFolder, type UiSession } from '../helpers/ui-app';
 import type { PageGlobals } from '../helpers/ui-dom';
 
@@ -127,18 +128,12 @@ describe('dataset import in the UI', () => {
   });
 
   it('cancels a long import from its progress bar: nothing is written and the previous dataset stays', { timeout: 240_000 }, async () => {
-    const { mkdirSync, readdirSync } = await import('node:fs');
+    const { readdirSync } = await import('node:fs');
     const small = path.join(session.tmp, 'before-cancel');
     const { good } = await writeImageFolder(small, 5, 16);
-    // Large noisy photos decode slowly enough (seconds in all) to cancel halfway.
+    // 30,000 files take the importer (about 2,500 files/s here) long enough to cancel halfway.
     const big = path.join(session.tmp, 'slow-to-import');
-    mkdirSync(big, { recursive: true });
-    const side = 1536;
-    for (let i = 0; i < 400; i++) {
-      const noise = Buffer.alloc(side * side * 3);
-      for (let j = 0; j < noise.length; j += 97) noise[j] = (i * 31 + j) & 255;
-      await sharp(noise, { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 1 }).toFile(path.join(big, `photo-${String(i).padStart(3, '0')}.png`));
-    }
+    writeManyPngs(big, 30_000);
     const { page, errors } = await openApp(session);
     await importByPath(page, small);
     await expect.poll(() => page.getByTestId('thumb-grid').getAttribute('data-count')).toBe(String(good.length));
@@ -147,6 +142,12 @@ describe('dataset import in the UI', () => {
 
     await page.getByTestId('folder-path').fill(big);
     await page.getByTestId('import-path').click();
+    // The progress bar shows a rate and an ETA while it works.
+    await page.getByTestId('import-progress-eta').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('import-progress-rate').textContent()).toMatch(/^\d+(\.\d)? \S+\/s$/);
+    expect(await page.getByTestId('import-progress-eta').textContent()).toMatch(/^ETA \S/);
+    const doneBefore = Number(((await page.getByTestId('import-progress').locator('.muted').first().textContent()) ?? '').split('/')[0].replace(/\D/g, ''));
+    expect(doneBefore).toBeLessThan(30_000);
     await page.getByTestId('import-progress-cancel').click({ timeout: 30_000 });
     await expect.poll(() => page.getByTestId('import-cancelled').textContent(), { timeout: 30_000 }).toContain('Import cancelled');
     expect(await page.getByTestId('import-progress').count()).toBe(0);

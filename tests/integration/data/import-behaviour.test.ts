@@ -1,3 +1,4 @@
+import { writeManyPngs } from '../../helpers/images';
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -350,5 +351,20 @@ describe('sources and errors', () => {
     expect(last).toMatchObject({ phase: 'done', imported: 10, decoded: 10, skipped: 0, scanDone: true });
     expect(last.rate).toBeGreaterThan(0);
     expect(last.etaMs).toBe(0);
+    expect(last.total).toBe(10);
+  });
+
+  it('knows the total, and so an ETA, long before its own walk has listed every file', async () => {
+    const root = path.join(tmp, 'many');
+    writeManyPngs(root, 3000);
+    const events: ImportProgress[] = [];
+    const result = await importImages({ source: { folder: root }, output: path.join(tmp, 'many-out'), cacheDir: null, onProgress: (p) => events.push(p) });
+    expect(result.imported).toBe(3000);
+    const early = events.filter((e) => !e.scanDone && e.phase === 'importing');
+    expect(early.length).toBeGreaterThan(0);
+    expect(early.filter((e) => e.total === 3000 && e.etaMs !== null && e.etaMs > 0).length).toBeGreaterThan(0);
+    // The ETA falls as the import goes on.
+    const etas = events.filter((e) => e.etaMs !== null).map((e) => e.etaMs!);
+    expect(etas.at(-1)).toBeLessThan(etas[0]);
   });
 });
