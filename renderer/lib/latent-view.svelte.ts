@@ -42,6 +42,11 @@ export interface LatentView {
   ellipsoids: EllipsoidLevel;
   readonly sprites: 'off' | 'loading' | 'on';
   readonly spriteAtlases: number;
+  /**
+   * Largest texture atlas side in pixels (capped by the GPU's limit). Many images spill into
+   * more atlases; tests lower it to see that happen with a small dataset, as a weak GPU would.
+   */
+  spriteAtlasLimit: number;
   /** Bumped whenever the points move (so overlays reposition). */
   readonly version: number;
   show(run: TrainedRun, scene: LatentScene): Promise<void>;
@@ -76,6 +81,7 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
   let ellipsoids: PosteriorEllipsoids | null = null;
   let sprites: ImageSprites | null = null;
   let spriteController: AbortController | null = null;
+  let spriteAtlasLimit = 4096;
   let controller: AbortController | null = null;
   let scene: LatentScene | null = null;
   const paths = new PathLayer();
@@ -194,6 +200,12 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
     get spriteAtlases() {
       return s.spriteAtlases;
     },
+    get spriteAtlasLimit() {
+      return spriteAtlasLimit;
+    },
+    set spriteAtlasLimit(px: number) {
+      spriteAtlasLimit = Math.max(16, Math.floor(px));
+    },
     get version() {
       return s.version;
     },
@@ -259,7 +271,7 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
       const ours = (spriteController = new AbortController());
       const task = tasks.start('Loading image sprites', () => ours.abort());
       try {
-        const max = Math.min(4096, scene.renderer.capabilities.maxTextureSize);
+        const max = Math.min(spriteAtlasLimit, scene.renderer.capabilities.maxTextureSize);
         const atlases = await buildSpriteAtlases(thumbs, points.count, PER_PAGE, max, ours.signal);
         if (ours.signal.aborted || !points || !scene) return;
         sprites = new ImageSprites(atlases, points.positions, 0.09 * scene.renderer.domElement.height);
@@ -353,6 +365,10 @@ export function latentTestHooks(view: LatentView, scene: () => LatentScene | und
     /** The image a click at canvas (x, y) would pick, or -1. */
     pick(x: number, y: number) {
       return view.pick(x, y);
+    },
+    /** Pretend the GPU's textures are at most `px` wide, so sprites need more atlases. */
+    setSpriteAtlasLimit(px: number) {
+      view.spriteAtlasLimit = px;
     },
     /** Interpolation paths drawn in the scene. */
     pathCount() {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWithPixi } from '../helpers/pixi';
+import { nonBackgroundShare } from '../helpers/pixels';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -26,6 +27,7 @@ type Hooks = {
   pick(x: number, y: number): number;
   renderInfo(): { calls: number };
   pathCount(): number;
+  setSpriteAtlasLimit(px: number): void;
   points: number;
 };
 const hooks = <T>(page: Page, fn: (h: Hooks, arg: number) => T, arg = 0) =>
@@ -103,6 +105,19 @@ describe('explorer journey', () => {
     await page.waitForTimeout(200);
     await screenshot(page, 'ui-explore-04-sprites');
     await page.getByTestId('show-points').click();
+    // A GPU with small textures: the same images spill into several atlases, one draw call each.
+    const pointsCalls = (await hooks(page, (h) => h.renderInfo())).calls;
+    await hooks(page, (h) => h.setSpriteAtlasLimit(64));
+    await page.getByTestId('show-sprites').click();
+    await expect.poll(() => page.getByTestId('sprite-atlases').textContent(), { timeout: 30_000 }).toMatch(/48 images in \d+ texture atlases/);
+    const atlasCount = Number(/in (\d+) texture/.exec((await page.getByTestId('sprite-atlases').textContent())!)![1]);
+    expect(atlasCount).toBeGreaterThan(1);
+    expect((await hooks(page, (h) => h.renderInfo())).calls).toBe(pointsCalls - 1 + atlasCount); // the points hide, each atlas draws
+    await page.mouse.move(5, 5);
+    await expect.poll(async () => nonBackgroundShare(await page.getByTestId('latent-canvas').screenshot())).toBeGreaterThan(0.005);
+    await screenshot(page, 'ui-explore-04b-sprites-several-atlases');
+    await page.getByTestId('show-points').click();
+    await hooks(page, (h) => h.setSpriteAtlasLimit(4096));
     await page.getByTestId('ellipsoids-off').click();
 
     // Interpolate: A and B picked in 3D, then every method.
