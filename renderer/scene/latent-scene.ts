@@ -42,10 +42,21 @@ export class LatentScene {
     this.animate();
   }
 
-  /** Look at the origin from a corner, the unit sphere filling about half the view. */
+  /** The radius the data was last framed at: Reset view frames it again, not just the prior. */
+  private framedRadius: number | null = null;
+
+  /** Look at the origin from a corner: the unit sphere fills about half the view, or the data fits. */
   resetView(): void {
+    // Spend the orbit's remaining inertia first (damping would carry it on after the reset).
+    this.controls.enableDamping = false;
+    this.controls.update();
+    this.controls.enableDamping = true;
     this.camera.position.set(2.6, 1.9, 3.2);
     this.controls.target.set(0, 0, 0);
+    if (this.framedRadius !== null) {
+      this.frameRadius(this.framedRadius);
+      return;
+    }
     this.controls.update();
     this.invalidate();
   }
@@ -53,6 +64,7 @@ export class LatentScene {
   /** Keep the view direction but move back until a sphere of this radius (and the prior) fits. */
   frameRadius(radius: number): void {
     const r = Math.max(1, radius);
+    this.framedRadius = r;
     const direction = this.camera.position.clone().sub(this.controls.target).normalize();
     // At 50 degrees of field of view, 3.2 radii away the sphere fills most of the view.
     this.camera.position.copy(this.controls.target).addScaledVector(direction, 3.2 * r);

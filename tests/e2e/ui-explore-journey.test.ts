@@ -75,6 +75,22 @@ describe('explorer journey', () => {
     expect(Number(await tooltip.getAttribute('data-index'))).toBe(p1.index);
     await expect.poll(() => page.getByTestId('hover-name').textContent()).toMatch(/^img-\d{3}\.png$/);
     expect(await page.getByTestId('hover-sigma').textContent()).toMatch(/σ axes [\d.]+, [\d.]+, [\d.]+/);
+    expect(await page.getByTestId('hover-mu').textContent()).toMatch(/μ \(-?[\d.]+, -?[\d.]+, -?[\d.]+\)/);
+
+    // Orbit by dragging moves the points on screen; Reset view (R) puts the camera back.
+    const home = (await hooks(page, (h, i) => h.screenPosition(i), p1.index))!;
+    const canvasBox = (await page.getByTestId('latent-canvas').boundingBox())!;
+    await page.mouse.move(canvasBox.x + 40, canvasBox.y + canvasBox.height - 40);
+    await page.mouse.down();
+    await page.mouse.move(canvasBox.x + 240, canvasBox.y + canvasBox.height - 90, { steps: 8 });
+    await page.mouse.up();
+    const away = async () => {
+      const now = (await hooks(page, (h, i) => h.screenPosition(i), p1.index))!;
+      return Math.hypot(now.x - home.x, now.y - home.y);
+    };
+    await expect.poll(away).toBeGreaterThan(10);
+    await page.getByTestId('reset-view').click();
+    await expect.poll(away).toBeLessThan(1);
     await screenshot(page, 'ui-explore-01-hover');
 
     // Ellipsoids: one more draw call, whatever the count; the legend names the level.
