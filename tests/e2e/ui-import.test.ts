@@ -72,6 +72,13 @@ describe('dataset import in the UI', () => {
     expect(await page.getByTestId('import-report').textContent()).toContain('2 labels');
     await expect.poll(() => page.getByTestId('thumb-cell').count()).toBe(good.length + 6);
     await screenshot(page, 'ui-import-03-uploaded');
+
+    // "Upload files…" takes loose files (no folders, so no labels).
+    const loose = good.slice(0, 4);
+    await page.getByTestId('upload-files').setInputFiles(loose);
+    await expect.poll(() => page.getByTestId('import-imported').textContent(), { timeout: 60_000 }).toBe(String(loose.length));
+    await expect.poll(() => page.getByTestId('thumb-grid').getAttribute('data-count')).toBe(String(loose.length));
+    expect(await page.getByTestId('import-report').textContent()).not.toContain('labels');
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -157,6 +164,13 @@ describe('dataset import in the UI', () => {
     expect(await page.getByTestId('thumb-grid').getAttribute('data-count')).toBe(String(good.length));
     await expect.poll(() => readdirSync(datasets).sort(), { timeout: 30_000 }).toEqual(before);
     await screenshot(page, 'ui-import-05-cancelled');
+
+    // Esc cancels the running task from anywhere (the status bar's Cancel).
+    await page.getByTestId('import-path').click();
+    await page.getByTestId('status-task-cancel').waitFor({ timeout: 30_000 });
+    await page.locator('body').press('Escape');
+    await expect.poll(() => page.getByTestId('import-cancelled').textContent(), { timeout: 30_000 }).toContain('Import cancelled');
+    expect(await page.getByTestId('thumb-grid').getAttribute('data-count')).toBe(String(good.length));
     expect(errors).toEqual([]);
     await page.close();
   });
