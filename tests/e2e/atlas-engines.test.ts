@@ -8,6 +8,7 @@ import { spawnNodeEngine } from '../../src/host/spawn-node';
 import { requireBuilt } from '../helpers/built';
 import { launchChromium, watchConsole } from '../helpers/browser';
 import { parseWithPixi } from '../helpers/pixi';
+import { loadWithPhaser } from '../helpers/phaser';
 import { writePngs } from '../helpers/images';
 
 /**
@@ -26,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => engine.close());
 
 describe('exported sprite sheets', () => {
-  it('load in PixiJS (Spritesheet) with every frame at its size, and the GIF has one page per frame', async () => {
+  it('load in PixiJS (Spritesheet) and Phaser (load.atlas) with every frame at its size, and the GIF has one page per frame', async () => {
     const out = path.join(work, 'export');
     const frames = 12;
     const report = await engine.request('export.frames', {
@@ -49,6 +50,16 @@ describe('exported sprite sheets', () => {
       expect(parsed.sizes.every(([w, h]) => w === 32 && h === 32)).toBe(true); // 16 px frames, scale 2
       expect(Object.values(parsed.animations)).toEqual([frames]);
       expect(errors).toEqual([]);
+
+      // Phaser, the other engine the atlas format is for: this.load.atlas, then an animation.
+      const phaserPage = await browser.newPage();
+      const phaserErrors = watchConsole(phaserPage);
+      const animation = Object.keys(parsed.animations)[0];
+      const phaser = await loadWithPhaser(phaserPage, path.join(out, 'sheet.json'), animation);
+      expect(phaser.names.sort()).toEqual([...parsed.names].sort());
+      expect(phaser.sizes.every(([w, h]) => w === 32 && h === 32)).toBe(true);
+      expect(phaser.animationFrames).toBe(frames);
+      expect(phaserErrors).toEqual([]);
     } finally {
       await browser.close();
     }
