@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PROJECT_SCHEMA_VERSION, type OpenedProject, type ProjectFile, type RunRecord } from '../contract';
 import { AtlasError } from '../errors';
 import { writeFileAtomic } from '../util/atomic-write';
-import { hasCheckpoint } from '../train/checkpoint';
+import { hasCheckpoint, readCheckpointState, type CheckpointState } from '../train/checkpoint';
 import { backupPath, goodBackups, PROJECT_FILE, readProjectFile, removeStaleTempFiles, withProjectLock, writeProjectFile, writeProjectFileLocked } from './project-file';
 
 export function emptyProject(name: string, now = new Date().toISOString()): ProjectFile {
@@ -57,10 +57,19 @@ export async function openProject(dir: string, options: { isRunActive?: (runId: 
   }
   // A run marked running that this engine is not training was cut off (crash, kill).
   const active = options.isRunActive ?? (() => false);
-  const cutOff = project.runs.filter((r) => r.status === 'running' && !active(r.id)).map((r) => r.id);
+  const cutOff = project.runs.filter((r) => r.status === 'running' && !active(r.id));
   if (cutOff.length) {
+    // The run record and the checkpoint are written one after the other, so a kill between
+    // the two leaves them an epoch apart: the checkpoint is what a resume continues from.
+    const saved = new Map<string, CheckpointState | null>();
+    for (const run of cutOff) saved.set(run.id, await readCheckpointState(path.join(root, run.dir)));
     project = await updateProject(root, (p) => {
-      for (const run of p.runs) if (cutOff.includes(run.id) && run.status === 'running') run.status = 'interrupted';
+      for (const run of p.runs) {
+        if (!saved.has(run.id) || run.status !== 'running') continue;
+        run.status = 'interrupted';
+        const state = saved.get(run.id);
+        if (state) syncRunWithCheckpoint(run, state);
+      }
     });
   }
   for (const run of project.runs) {
@@ -70,6 +79,13 @@ export async function openProject(dir: string, options: { isRunActive?: (runId: 
     }
   }
   return { dir: root, project, notices, resumable };
+}
+
+/** Make a run record's position and loss history those of its newest checkpoint. */
+export function syncRunWithCheckpoint(run: RunRecord, state: CheckpointState): void {
+  run.epoch = state.epoch;
+  run.step = state.step;
+  run.history = state.history.map((h) => ({ epoch: h.epoch, step: h.step, train: h.train, val: h.val, seconds: h.seconds }));
 }
 
 /**

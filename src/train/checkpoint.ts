@@ -93,6 +93,21 @@ export async function hasCheckpoint(dir: string): Promise<boolean> {
   }
 }
 
+/**
+ * The newest checkpoint's state (position and loss history) without loading any tensors, or
+ * null when there is no readable checkpoint: what a resume would start from.
+ */
+export async function readCheckpointState(dir: string): Promise<CheckpointState | null> {
+  if (!(await hasCheckpoint(dir))) return null;
+  try {
+    const ckptDir = await resolveModelDir(dir);
+    const state = JSON.parse(await fs.readFile(path.join(ckptDir, STATE_FILE), 'utf8')) as CheckpointState;
+    return typeof state.epoch === 'number' && Array.isArray(state.history) ? state : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   if (!(await hasCheckpoint(dir)))
     throw new AtlasError('not_found', `No checkpoint to resume from in ${dir} (no ${LATEST_FILE}). Start a new training run instead.`, { path: dir });

@@ -13,7 +13,8 @@ import type { EpochSummary, PreviewImages, TrainEvent } from './events';
 import { train } from './train';
 import path from 'node:path';
 import type { RunRecord } from '../contract';
-import { updateProject } from '../project/project';
+import { syncRunWithCheckpoint, updateProject } from '../project/project';
+import { readCheckpointState } from './checkpoint';
 
 /** The one run in progress: its control and what train.status reports about it. */
 interface ActiveRun {
@@ -99,9 +100,12 @@ function markRun(project: ProjectRef, change: (run: RunRecord) => void) {
 async function projectRunRecorder(project: ProjectRef, runDir: string, settings: Payload<'train.run'>['settings'], backend: BackendLabel, resume: boolean) {
   const now = () => new Date().toISOString();
   let earlier: EpochReport[] = [];
+  // Resuming continues from the checkpoint, whatever epoch the record last heard of.
+  const saved = resume ? await readCheckpointState(runDir) : null;
   await updateProject(project.dir, (p) => {
     const existing = p.runs.find((r) => r.id === project.runId);
     if (existing && resume) {
+      if (saved) syncRunWithCheckpoint(existing, saved);
       earlier = (existing.history as unknown as EpochReport[]).map(epochReport);
       Object.assign(existing, { status: 'running', updatedAt: now(), backend, settings });
     } else {

@@ -226,8 +226,10 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
       const preview = previewIdx.length > 0 ? makePreview(vae, source, previewIdx) : null;
       const summary: EpochSummary = { epoch: pos.epoch, step: pos.step, train: trainMeans, val, seconds: (performance.now() - epochStart) / 1000 };
       history = [...history, summary];
-      emit({ type: 'epoch', epochs: cfg.epochs, workers, preview, ...summary });
+      // Checkpoint first: whoever records the epoch on its event (the project's run record)
+      // must never be ahead of the checkpoint a resume would start from.
       await checkpoint();
+      emit({ type: 'epoch', epochs: cfg.epochs, workers, preview, ...summary });
     }
     await stepper.close();
     return finish('completed');

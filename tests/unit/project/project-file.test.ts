@@ -114,6 +114,27 @@ describe('project files', () => {
     expect(opened.notices.join(' ')).toContain('resume');
   });
 
+  it('brings an interrupted run record in line with its checkpoint, ahead of it or behind', async () => {
+    // A kill can fall between the checkpoint and the run record: resume starts from the checkpoint.
+    const entry = (epoch: number) => ({ epoch, step: epoch * 10, train: { loss: 100 - epoch }, val: null, seconds: 1 });
+    for (const [recorded, checkpointed] of [[2, 3], [3, 2]]) {
+      const dir = path.join(fresh(), 'p');
+      await createProject(dir, 'kill');
+      await updateProject(dir, (p) => {
+        p.runs.push({ id: 'r1', dir: 'runs/r1', startedAt: 'a', updatedAt: 'b', status: 'running', settings: {}, epoch: recorded, step: recorded * 10, backend: 'wasm', history: Array.from({ length: recorded }, (_, i) => entry(i + 1)) });
+      });
+      const ckpt = path.join(dir, 'runs', 'r1', `ckpt-${checkpointed * 10}`);
+      mkdirSync(ckpt, { recursive: true });
+      writeFileSync(path.join(ckpt, 'state.json'), JSON.stringify({ schemaVersion: 1, epoch: checkpointed, step: checkpointed * 10, history: Array.from({ length: checkpointed }, (_, i) => entry(i + 1)) }));
+      writeFileSync(path.join(dir, 'runs', 'r1', LATEST_FILE), JSON.stringify({ schemaVersion: 1, dir: `ckpt-${checkpointed * 10}`, step: checkpointed * 10, epoch: checkpointed }));
+      const opened = await openProject(dir);
+      const run = opened.project.runs[0];
+      expect([run.status, run.epoch, run.step]).toEqual(['interrupted', checkpointed, checkpointed * 10]);
+      expect(run.history.map((h) => h.epoch)).toEqual(Array.from({ length: checkpointed }, (_, i) => i + 1));
+      expect(opened.notices.join(' ')).toContain(`interrupted after epoch ${checkpointed}`);
+    }
+  });
+
   it("keeps the engine's newer run records when the UI saves an older copy of the project", async () => {
     const dir = path.join(fresh(), 'p');
     const { project: uiCopy } = await createProject(dir, 'mine');
