@@ -55,22 +55,29 @@ export async function openProject(dir: string, options: { isRunActive?: (runId: 
   if (project.dataset && !existsSync(path.join(root, project.dataset.dir, 'index.json'))) {
     notices.push(`The dataset folder ${path.join(root, project.dataset.dir)} is missing: import the images again.`);
   }
-  // A run marked running that this engine is not training was cut off (crash, kill).
+  // A run marked running that this engine is not training was cut off (crash, kill). An
+  // interrupted run (marked so by a page that saw its engine die) is synced again too.
   const active = options.isRunActive ?? (() => false);
-  const cutOff = project.runs.filter((r) => r.status === 'running' && !active(r.id));
+  const cutOff = project.runs.filter((r) => (r.status === 'running' && !active(r.id)) || r.status === 'interrupted');
   if (cutOff.length) {
     // The run record and the checkpoint are written one after the other, so a kill between
     // the two leaves them an epoch apart: the checkpoint is what a resume continues from.
     const saved = new Map<string, CheckpointState | null>();
     for (const run of cutOff) saved.set(run.id, await readCheckpointState(path.join(root, run.dir)));
-    project = await updateProject(root, (p) => {
-      for (const run of p.runs) {
-        if (!saved.has(run.id) || run.status !== 'running') continue;
-        run.status = 'interrupted';
-        const state = saved.get(run.id);
-        if (state) syncRunWithCheckpoint(run, state);
-      }
-    });
+    const differs = (run: RunRecord) => {
+      const state = saved.get(run.id);
+      return run.status === 'running' || (!!state && (state.epoch !== run.epoch || state.history.length !== run.history.length));
+    };
+    if (cutOff.some(differs)) {
+      project = await updateProject(root, (p) => {
+        for (const run of p.runs) {
+          if (!saved.has(run.id) || (run.status !== 'running' && run.status !== 'interrupted')) continue;
+          run.status = 'interrupted';
+          const state = saved.get(run.id);
+          if (state) syncRunWithCheckpoint(run, state);
+        }
+      });
+    }
   }
   for (const run of project.runs) {
     if (run.status === 'interrupted' && (await hasCheckpoint(path.join(root, run.dir)))) {
@@ -108,7 +115,14 @@ function mergeRuns(fromUser: RunRecord[], onDisk: RunRecord[]): RunRecord[] {
   const disk = new Map(onDisk.map((r) => [r.id, r]));
   const merged = fromUser.map((r) => {
     const d = disk.get(r.id);
-    return d && d.updatedAt > r.updatedAt ? d : r;
+    if (!d) return r;
+    const newer = d.updatedAt > r.updatedAt ? d : r;
+    // The loss history is the engine's: an epoch it recorded that the page never heard of
+    // (it resumed from a checkpoint the page's copy predates) stays, up to the run's epoch.
+    const byEpoch = new Map(r.history.map((h) => [h.epoch, h]));
+    for (const h of d.history) byEpoch.set(h.epoch, h);
+    const history = [...byEpoch.values()].filter((h) => h.epoch <= newer.epoch).sort((a, b) => a.epoch - b.epoch);
+    return { ...newer, history };
   });
   const seen = new Set(fromUser.map((r) => r.id));
   return [...merged, ...onDisk.filter((r) => !seen.has(r.id))];

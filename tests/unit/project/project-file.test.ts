@@ -117,11 +117,12 @@ describe('project files', () => {
   it('brings an interrupted run record in line with its checkpoint, ahead of it or behind', async () => {
     // A kill can fall between the checkpoint and the run record: resume starts from the checkpoint.
     const entry = (epoch: number) => ({ epoch, step: epoch * 10, train: { loss: 100 - epoch }, val: null, seconds: 1 });
-    for (const [recorded, checkpointed] of [[2, 3], [3, 2]]) {
+    // "interrupted": a page that saw its engine die marked the run so, with its own (older) copy.
+    for (const [recorded, checkpointed, status] of [[2, 3, 'running'], [3, 2, 'running'], [2, 3, 'interrupted']] as const) {
       const dir = path.join(fresh(), 'p');
       await createProject(dir, 'kill');
       await updateProject(dir, (p) => {
-        p.runs.push({ id: 'r1', dir: 'runs/r1', startedAt: 'a', updatedAt: 'b', status: 'running', settings: {}, epoch: recorded, step: recorded * 10, backend: 'wasm', history: Array.from({ length: recorded }, (_, i) => entry(i + 1)) });
+        p.runs.push({ id: 'r1', dir: 'runs/r1', startedAt: 'a', updatedAt: 'b', status, settings: {}, epoch: recorded, step: recorded * 10, backend: 'wasm', history: Array.from({ length: recorded }, (_, i) => entry(i + 1)) });
       });
       const ckpt = path.join(dir, 'runs', 'r1', `ckpt-${checkpointed * 10}`);
       mkdirSync(ckpt, { recursive: true });
@@ -133,6 +134,20 @@ describe('project files', () => {
       expect(run.history.map((h) => h.epoch)).toEqual(Array.from({ length: checkpointed }, (_, i) => i + 1));
       expect(opened.notices.join(' ')).toContain(`interrupted after epoch ${checkpointed}`);
     }
+  });
+
+  it("keeps every epoch the engine recorded when the page saves a newer record with a gap in its history", async () => {
+    const dir = path.join(fresh(), 'p');
+    const { project } = await createProject(dir, 'gap');
+    const entry = (epoch: number) => ({ epoch, step: epoch * 10 });
+    const base = { id: 'r1', dir: 'runs/r1', startedAt: 'a', status: 'running' as const, settings: {}, backend: 'wasm' };
+    await updateProject(dir, (p) => void p.runs.push({ ...base, updatedAt: '2026-01-01T00:01:00Z', epoch: 4, step: 40, history: [1, 2, 3, 4].map(entry) }));
+    // The page resumed from an older copy (epochs 1-2), heard of epoch 4, then stopped the run.
+    const page = { ...base, status: 'stopped' as const, updatedAt: '2026-01-01T00:02:00Z', epoch: 4, step: 40, history: [1, 2, 4].map(entry) };
+    await saveProject(dir, { ...project, runs: [page] });
+    const run = (await openProject(dir)).project.runs[0];
+    expect(run.status).toBe('stopped'); // the newer record wins...
+    expect(run.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]); // ...but no recorded epoch is lost
   });
 
   it("keeps the engine's newer run records when the UI saves an older copy of the project", async () => {
