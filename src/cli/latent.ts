@@ -10,7 +10,7 @@ import { interpolate, sample, traverse } from '../latent/operations';
 import { latentSession, type SessionOptions } from '../latent/session';
 import { CliUsageError, createProgressPrinter, endProgress } from './output';
 import { checked, cliBackend } from './args';
-import { openDataset } from '../data/store';
+import { readDatasetIndex } from '../data/store';
 
 const str = { type: 'string' } as const;
 const bool = { type: 'boolean', default: false } as const;
@@ -60,7 +60,7 @@ export function latentPoint(text: string): { index: number } | { z: number[] } {
 export async function resolveWaypoints(datasetDir: string, texts: string[]): Promise<Array<{ index: number } | { z: number[] }>> {
   const points = texts.map(indexOrVector);
   if (points.every((p) => p !== null)) return points as Array<{ index: number } | { z: number[] }>;
-  const items = (await openDataset(datasetDir)).index.items;
+  const items = (await readDatasetIndex(datasetDir)).items;
   return texts.map((text, k) => {
     const known = points[k];
     if (known) return known;

@@ -331,11 +331,10 @@ function validateIndex(raw: unknown, file: string): DatasetIndex {
   return raw as DatasetIndex;
 }
 
-/** Open a dataset folder: validates the index and that pixels.bin has exactly the expected length. */
-export async function openDataset(dir: string): Promise<Dataset> {
+/** A dataset folder's validated index (names, labels, splits) without reading its pixels. */
+export async function readDatasetIndex(dir: string): Promise<DatasetIndex> {
   const root = path.resolve(dir);
   const indexPath = path.join(root, INDEX_FILE);
-  const pixelsPath = path.join(root, PIXELS_FILE);
   let text: string;
   try {
     text = await fs.readFile(indexPath, 'utf8');
@@ -352,7 +351,14 @@ export async function openDataset(dir: string): Promise<Dataset> {
   } catch (err) {
     throw corrupt(indexPath, `bad JSON (${(err as Error).message})`);
   }
-  const index = validateIndex(raw, indexPath);
+  return validateIndex(raw, indexPath);
+}
+
+/** Open a dataset folder: validates the index and that pixels.bin has exactly the expected length. */
+export async function openDataset(dir: string): Promise<Dataset> {
+  const root = path.resolve(dir);
+  const pixelsPath = path.join(root, PIXELS_FILE);
+  const index = await readDatasetIndex(root);
   const stride = index.size * index.size * index.channels;
   const expected = stride * index.count;
   let pixels: Uint8Array;

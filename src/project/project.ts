@@ -9,6 +9,7 @@ import { PROJECT_SCHEMA_VERSION, type OpenedProject, type ProjectFile, type RunR
 import { AtlasError } from '../errors';
 import { writeFileAtomic } from '../util/atomic-write';
 import { hasCheckpoint, readCheckpointState, type CheckpointState } from '../train/checkpoint';
+import { epochReport } from '../train/events';
 import { backupPath, goodBackups, PROJECT_FILE, readProjectFile, removeStaleTempFiles, withProjectLock, writeProjectFile, writeProjectFileLocked } from './project-file';
 
 export function emptyProject(name: string, now = new Date().toISOString()): ProjectFile {
@@ -92,7 +93,7 @@ export async function openProject(dir: string, options: { isRunActive?: (runId: 
 export function syncRunWithCheckpoint(run: RunRecord, state: CheckpointState): void {
   run.epoch = state.epoch;
   run.step = state.step;
-  run.history = state.history.map((h) => ({ epoch: h.epoch, step: h.step, train: h.train, val: h.val, seconds: h.seconds }));
+  run.history = state.history.map((h) => ({ ...epochReport(h) }));
 }
 
 /**

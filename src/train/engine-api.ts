@@ -9,7 +9,7 @@ import type { Payload } from '../contract';
 import { openDatasetCached } from '../data/engine-api';
 import { imageGridPng } from '../data/thumbnail-atlas';
 import { TrainControl } from './control';
-import type { EpochSummary, PreviewImages, TrainEvent } from './events';
+import { epochReport, type PreviewImages, type TrainEvent } from './events';
 import { train } from './train';
 import path from 'node:path';
 import type { RunRecord } from '../contract';
@@ -142,10 +142,6 @@ export const trainingStatus: EngineHandler<'train.status'> = async () =>
 /** Whether this engine is training the given run of the given project right now. */
 export function isTrainingProjectRun(projectDir: string, runId: string): boolean {
   return !!active?.project && active.project.dir === path.resolve(projectDir) && active.project.runId === runId;
-}
-
-function epochReport(e: EpochReport | EpochSummary): EpochReport {
-  return { epoch: e.epoch, step: e.step, train: e.train, val: e.val, seconds: e.seconds };
 }
 
 async function toProgress(event: TrainEvent): Promise<TrainProgress> {

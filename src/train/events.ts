@@ -1,4 +1,4 @@
-import type { LossReport, TrainProgress } from '../contract';
+import type { EpochReport, LossReport, TrainProgress } from '../contract';
 import type { EvalResult } from './evaluate';
 
 /** Per-image numbers in nats per image, as the contract reports them. */
@@ -38,3 +38,8 @@ export interface EpochSummary {
 export type TrainEvent =
   | Extract<TrainProgress, { type: 'step' | 'checkpoint' | 'paused' | 'resumed' | 'stopped' }>
   | ({ type: 'epoch'; epochs: number; workers: number; preview: PreviewImages | null } & EpochSummary);
+
+/** The fields of an epoch the UI charts and a project's run record keeps. */
+export function epochReport(e: EpochReport | EpochSummary): EpochReport {
+  return { epoch: e.epoch, step: e.step, train: e.train, val: e.val, seconds: e.seconds };
+}
