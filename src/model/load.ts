@@ -43,8 +43,14 @@ export async function resolveModelDir(dir: string): Promise<string> {
 export interface DecodeOptions {
   /** Add the likelihood's pixel noise (a real sample of p(x|z)) instead of returning the mean image. */
   sampleNoise?: boolean;
-  /** Seed for the pixel noise. */
+  /** Seed for the pixel noise (and for the lower layers' draws of a hierarchical model). */
   seed?: number;
+  /**
+   * Hierarchical model: temperature of the lower layers drawn from their top-down prior
+   * p(z2|z1) (0 = the prior's mean, the default: smooth and consistent along a path).
+   * Ignored by the flat model.
+   */
+  lowerTemperature?: number;
 }
 
 export interface LoadedModel {
@@ -55,6 +61,11 @@ export interface LoadedModel {
   encode(x: tf.Tensor4D): Posterior;
   /** Mean image g(z) for latents [N, J] (or a pixel-noise sample); the caller disposes it. */
   decode(z: tf.Tensor2D, opts?: DecodeOptions): tf.Tensor4D;
+  /**
+   * The reconstruction of images [N, H, W, C]: the mean image at the posterior means of every
+   * latent layer (flat model: g(mu(x))). The caller disposes it.
+   */
+  reconstruct(x: tf.Tensor4D): tf.Tensor4D;
   dispose(): void;
 }
 
@@ -72,6 +83,7 @@ export function wrapModel(vae: Vae, metadata: ModelMetadata): LoadedModel {
         const noise = vae.likelihood.noiseKind === 'uniform' ? Float32Array.from({ length: out.size }, () => rng.uniform()) : rng.normals(out.size);
         return vae.likelihood.sample(out, noise);
       }),
+    reconstruct: (x) => tf.tidy(() => vae.likelihood.mean(vae.reconstructRaw(x))),
     dispose: () => vae.dispose(),
   };
 }

@@ -61,6 +61,11 @@ export class Vae {
     return tf.tidy(() => this.likelihood.mean(this.decodeRaw(z)));
   }
 
+  /** Raw decoder output for the reconstruction of x: g at the posterior mean. */
+  reconstructRaw(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => this.decodeRaw(this.encode(x).mu));
+  }
+
   /**
    * The objective on one batch. x: [B, H, W, C]; eps: [k, B, J] standard normals (k >= 1).
    * k = 1: loss = -log p(x|z) + beta * KL (KL analytic, free bits applied).
