@@ -147,13 +147,24 @@ export async function saveProjectAs(dir: string, to: string): Promise<OpenedProj
   const target = path.resolve(to);
   if (target === from || target.startsWith(from + path.sep)) throw new AtlasError('invalid_input', `Cannot save ${from} into itself (${target}); choose a folder outside it.`);
   if (existsSync(path.join(target, PROJECT_FILE))) throw new AtlasError('invalid_input', `${target} already holds a project; choose an empty folder.`);
+  // Never delete what the app did not create: a folder with anything in it is refused (the
+  // user picks an empty or new folder); only an empty folder is replaced by the copy.
+  const existing = await fs.readdir(target).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw new AtlasError('invalid_input', `${target} exists but is not a folder that can be read (${err.code ?? err.message}); choose an empty or new folder.`, { path: target });
+  });
+  if (existing && existing.length > 0) {
+    throw new AtlasError('invalid_input', `${target} is not empty (it holds ${existing.length} ${existing.length === 1 ? 'entry' : 'entries'}, for example ${existing.slice(0, 3).join(', ')}) and is not a project; Save As never writes over other files. Choose an empty or new folder, for example ${path.join(target, path.basename(from))}.`, { path: target, entries: existing.length });
+  }
   await fs.mkdir(path.dirname(target), { recursive: true });
   // Copy into a temp folder beside the target and rename it in: no half-copied project.
   const tmp = path.join(path.dirname(target), `.${path.basename(target)}.copying-${process.pid}`);
   await fs.rm(tmp, { recursive: true, force: true });
   try {
     await fs.cp(from, tmp, { recursive: true, filter: (src) => !path.basename(src).endsWith('.tmp') });
-    await fs.rm(target, { recursive: true, force: true }).catch(() => {});
+    // rmdir removes only an empty folder: if something appeared there meanwhile, this fails
+    // and the copy is dropped instead of the user's files.
+    if (existing) await fs.rmdir(target);
     await fs.rename(tmp, target);
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });

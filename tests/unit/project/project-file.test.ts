@@ -209,6 +209,31 @@ describe('project files', () => {
     await expect(saveProjectAs(dir, path.join(dir, 'inner'))).rejects.toMatchObject({ code: 'invalid_input' });
   });
 
+  it('Save As into a folder of documents refuses, naming it, and leaves every file there; an empty folder is used', async () => {
+    const root = fresh();
+    const dir = path.join(root, 'a');
+    await createProject(dir, 'orig');
+    const docs = path.join(root, 'docs');
+    mkdirSync(path.join(docs, 'letters'), { recursive: true });
+    writeFileSync(path.join(docs, 'thesis.txt'), 'four years of work');
+    writeFileSync(path.join(docs, 'letters', 'mum.txt'), 'hello');
+    const err = await saveProjectAs(dir, docs).catch((e) => e);
+    expect(err).toMatchObject({ code: 'invalid_input' });
+    expect(err.message).toContain(docs);
+    expect(err.message).toMatch(/not empty/);
+    expect(readFileSync(path.join(docs, 'thesis.txt'), 'utf8')).toBe('four years of work');
+    expect(readFileSync(path.join(docs, 'letters', 'mum.txt'), 'utf8')).toBe('hello');
+    expect(readdirSync(docs).sort()).toEqual(['letters', 'thesis.txt']);
+    // Nothing was left beside it either.
+    expect(readdirSync(root).sort()).toEqual(['a', 'docs']);
+    // An existing empty folder (what a folder picker's "New folder" gives) is fine.
+    const empty = path.join(root, 'empty');
+    mkdirSync(empty);
+    const copy = await saveProjectAs(dir, empty);
+    expect(copy.project.name).toBe('orig');
+    expect(existsSync(path.join(empty, PROJECT_FILE))).toBe(true);
+  });
+
   it('refuses paths outside the workspace when confined (web mode), including through symlinks', async () => {
     const ws = fresh();
     expect(confineToWorkspace(path.join(ws, 'proj'), ws, true)).toBe(path.join(ws, 'proj'));
