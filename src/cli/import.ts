@@ -1,11 +1,15 @@
+import path from 'node:path';
 import { importOptionsSchema, type DatasetImportReport, type ImportOptionsIn } from '../contract';
 import { importImages } from '../data/import';
+import { datasetUsers, inspectDatasetTarget } from '../data/store';
+import { projectsUsingDataset } from '../project/dataset-users';
+import { appPaths } from '../util/app-paths';
 import { CliUsageError, createProgressPrinter, endProgress } from './output';
 
 export const importUsage =
   'latent-atlas import <folder> --out <dataset-dir> [--size 16|24|32|48|64] [--channels auto|gray|rgb|rgba] [--fit contain|cover|stretch] ' +
   '[--resampling nearest|lanczos] [--frames first|all] [--labels folder|none] [--include GLOB]... [--exclude GLOB]... [--max-images N] ' +
-  '[--keep-duplicates] [--val-fraction 0.1] [--seed N] [--include-hidden] [--no-cache] [--json]';
+  '[--keep-duplicates] [--val-fraction 0.1] [--seed N] [--include-hidden] [--no-cache] [--overwrite] [--json]';
 
 export const importFlags = {
   out: { type: 'string' },
@@ -23,6 +27,7 @@ export const importFlags = {
   seed: { type: 'string' },
   'include-hidden': { type: 'boolean', default: false },
   'no-cache': { type: 'boolean', default: false },
+  overwrite: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -58,6 +63,8 @@ export function importOptionsFromFlags(values: Record<string, unknown>): ImportO
 export async function runImport(values: Record<string, unknown>, positionals: string[]): Promise<DatasetImportReport> {
   if (positionals.length !== 1) throw new CliUsageError(`import takes one folder, got ${positionals.length}; usage: ${importUsage}`);
   if (typeof values.out !== 'string' || values.out === '') throw new CliUsageError(`import needs --out <dataset-dir>; usage: ${importUsage}`);
+  const out = path.resolve(values.out);
+  await checkOutput(out, Boolean(values.overwrite));
   const printProgress = createProgressPrinter();
   const controller = new AbortController();
   // Ctrl+C cancels cleanly: the import leaves no half-written dataset behind.
@@ -66,7 +73,8 @@ export async function runImport(values: Record<string, unknown>, positionals: st
   try {
     const { options: _resolved, ...report } = await importImages({
       source: { folder: positionals[0] },
-      output: values.out,
+      output: out,
+      replace: Boolean(values.overwrite),
       options: importOptionsFromFlags(values),
       cacheDir: values['no-cache'] ? null : undefined,
       signal: controller.signal,
@@ -88,5 +96,28 @@ export async function runImport(values: Record<string, unknown>, positionals: st
     return report;
   } finally {
     process.off('SIGINT', onSigint);
+  }
+}
+
+/**
+ * Refuse (exit 2, nothing changed) an --out that is not ours to write: a folder of other
+ * files, a dataset without --overwrite, or, even with it, a dataset a live training run or a
+ * project in the workspace uses.
+ */
+async function checkOutput(out: string, overwrite: boolean): Promise<void> {
+  const target = await inspectDatasetTarget(out);
+  if (target.kind === 'other') {
+    throw new CliUsageError(`--out ${out} is not empty and is not a Latent Atlas dataset (it holds ${target.entries.slice(0, 3).join(', ')}${target.entries.length > 3 ? ', ...' : ''}); nothing was changed. Choose an empty or new folder`);
+  }
+  if (target.kind !== 'dataset') return;
+  if (!overwrite) {
+    throw new CliUsageError(`--out ${out} already holds a dataset of ${target.count} images; nothing was changed. Pass --overwrite to replace it, or choose a new --out folder`);
+  }
+  if (target.foreign.length) {
+    throw new CliUsageError(`--out ${out} holds a dataset and also files it did not write (${target.foreign.slice(0, 3).join(', ')}); nothing was changed. Move them out, or choose a new --out folder`);
+  }
+  const users = [...(await datasetUsers(out)).map((u) => `training run ${u}`), ...(await projectsUsingDataset(out, appPaths().workspace)).map((p) => `project ${p}`)];
+  if (users.length) {
+    throw new CliUsageError(`the dataset at ${out} is in use by ${users.join(', ')}; it was not replaced, even with --overwrite. Import into a new --out folder instead`);
   }
 }

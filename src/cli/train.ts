@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { trainSettingsSchema, type TrainSettingsIn } from '../contract';
-import { openDataset, INDEX_FILE } from '../data/store';
+import { openDataset, inspectDatasetTarget, markDatasetInUse } from '../data/store';
 import { importImages } from '../data/import';
 import { loadModel } from '../model/load';
 import { evaluate } from '../train/evaluate';
@@ -56,7 +56,7 @@ function settingsFromFlags(values: Values): TrainSettingsIn {
 
 /** A dataset folder is used as it is; a folder of images is imported into <run>/dataset first. */
 async function datasetFor(source: string, runDir: string, size: unknown): Promise<string> {
-  if (existsSync(path.join(source, INDEX_FILE))) return source;
+  if ((await inspectDatasetTarget(source)).kind === 'dataset') return source;
   const sizeNumber = size === undefined ? undefined : Number(size);
   const printProgress = createProgressPrinter();
   const report = await importImages({
@@ -79,6 +79,8 @@ export async function runTrain(values: Values, positionals: string[]) {
   process.stderr.write(`Backend: ${backend.label} (${backend.reason})\n`);
   const datasetDir = await datasetFor(path.resolve(positionals[0]), runDir, values.size);
   const dataset = await openDataset(datasetDir);
+  // While this run trains, an import --overwrite of its dataset is refused.
+  const releaseDataset = await markDatasetInUse(datasetDir, runDir);
 
   // First Ctrl+C: stop at the next step and save a checkpoint. Second: abort without saving.
   const control = new TrainControl();
@@ -112,6 +114,7 @@ export async function runTrain(values: Values, positionals: string[]) {
     return { status: result.status, epoch: result.epoch, step: result.step, checkpoint: result.checkpoint, run: runDir, dataset: datasetDir, backend: backend.label, final: last };
   } finally {
     process.off('SIGINT', onSigint);
+    await releaseDataset();
   }
 }
 

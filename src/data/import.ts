@@ -45,8 +45,10 @@ export interface ImportProgress {
 
 export interface ImportRequest {
   source: ImportSource;
-  /** Dataset folder to write (created, or replaced if it holds a dataset). */
+  /** Dataset folder to write (created, or replaced if it holds a dataset and `replace` is not false). */
   output: string;
+  /** Replace a dataset already in `output` (default true); never replaces anything that is not a dataset. */
+  replace?: boolean;
   options?: ImportOptions;
   /** Decode cache folder; default `.cache` next to the output; null turns the cache off. */
   cacheDir?: string | null;
@@ -116,7 +118,8 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
   // With channels 'auto' the set's alpha and colour are known only at the end: write RGBA now
   // and convert in one streamed pass if fewer channels suffice.
   const writeChannels: Channels = o.channels === 'auto' ? 4 : resolveChannels(o.channels, false, false);
-  const writer = await createDatasetWriter(output, { size: o.size, channels: writeChannels });
+  const replace = req.replace ?? true;
+  const writer = await createDatasetWriter(output, { size: o.size, channels: writeChannels }, { replace });
   let final: DatasetWriter = writer;
   let committed = false;
 
@@ -275,7 +278,7 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
 
     progress('writing', true);
     const channels = resolveChannels(o.channels, anyAlpha, allGray);
-    if (channels !== writeChannels) final = await reencode(writer, channels, o.background, signal);
+    if (channels !== writeChannels) final = await reencode(writer, channels, o.background, replace, signal);
     const splits = assignSplits(items.map((it) => it.hash), o.valFraction, o.seed);
     const fullItems: DatasetItem[] = items.map((it, i) => ({ ...it, split: splits[i] }));
     const labels = [...new Set(fullItems.map((it) => it.label).filter((l): l is string => l !== null))].sort();
@@ -329,9 +332,9 @@ async function countFiles(walk: AsyncGenerator<SourceEntry>, stop: () => boolean
 }
 
 /** Stream the RGBA temp pixels into a new writer with fewer channels; the RGBA writer is dropped. */
-async function reencode(rgbaWriter: DatasetWriter, channels: Channels, background: readonly [number, number, number], signal?: AbortSignal): Promise<DatasetWriter> {
+async function reencode(rgbaWriter: DatasetWriter, channels: Channels, background: readonly [number, number, number], replace: boolean, signal?: AbortSignal): Promise<DatasetWriter> {
   await rgbaWriter.flush();
-  const out = await createDatasetWriter(rgbaWriter.dir, { size: rgbaWriter.size, channels });
+  const out = await createDatasetWriter(rgbaWriter.dir, { size: rgbaWriter.size, channels }, { replace });
   const stride = rgbaWriter.size * rgbaWriter.size * 4;
   const chunkImages = Math.max(1, Math.floor((4 << 20) / stride));
   const buf = Buffer.alloc(chunkImages * stride);

@@ -13,8 +13,12 @@ import { fsyncDir } from '../util/atomic-write';
  */
 
 export const DATASET_SCHEMA_VERSION = 1;
+/** The marker a dataset's index carries (with schemaVersion): what makes a folder a dataset, not a file's name. */
+export const DATASET_FORMAT = 'latent-atlas-dataset';
 export const INDEX_FILE = 'index.json';
 export const PIXELS_FILE = 'pixels.bin';
+/** A process using a dataset (a training run) keeps a file `.in-use.<pid>.<random>.json` in it. */
+const IN_USE_PREFIX = '.in-use.';
 
 export type Channels = 1 | 3 | 4;
 export type Split = 'train' | 'val';
@@ -34,6 +38,8 @@ export interface DatasetItem {
 }
 
 export interface DatasetIndex {
+  /** Written since the marker was introduced; older datasets are recognised by their whole structure. */
+  format?: typeof DATASET_FORMAT;
   schemaVersion: 1;
   size: number;
   channels: Channels;
@@ -94,17 +100,116 @@ function checkShape(size: number, channels: number): void {
   }
 }
 
-/** Refuse to replace a folder that is not a dataset: the user may have picked the wrong one. */
-async function checkTargetReplaceable(dir: string): Promise<void> {
+/** What an output folder holds: nothing yet, an empty folder, one of our datasets, or anything else. */
+export type DatasetTarget =
+  | { kind: 'absent' }
+  | { kind: 'empty' }
+  | { kind: 'dataset'; count: number; foreign: string[] }
+  | { kind: 'other'; entries: string[] };
+
+/**
+ * Look at a folder before writing a dataset there. A dataset is recognised by the marker in
+ * its index (format name and schema version), or, for datasets written before the marker, by
+ * its whole structure (a valid index and a pixels.bin of exactly the size it names); never by
+ * a file's name. `foreign` lists entries of a dataset folder the app did not put there.
+ */
+export async function inspectDatasetTarget(dir: string): Promise<DatasetTarget> {
   let entries: string[];
   try {
     entries = await fs.readdir(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new AtlasError('invalid_input', `The dataset output ${dir} exists but is not a folder that can be read.`, { path: dir });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'absent' };
+    if (code === 'ENOTDIR') return { kind: 'other', entries: [path.basename(dir)] };
+    throw new AtlasError('invalid_input', `The dataset output ${dir} exists but is not a folder that can be read (${code ?? (err as Error).message}).`, { path: dir });
   }
-  if (entries.length === 0 || entries.includes(INDEX_FILE)) return;
-  throw new AtlasError('invalid_input', `The output folder ${dir} is not empty and is not a dataset; choose an empty or new folder.`, { path: dir });
+  if (entries.length === 0) return { kind: 'empty' };
+  const count = await datasetImageCount(dir);
+  if (count === null) return { kind: 'other', entries };
+  return { kind: 'dataset', count, foreign: entries.filter((e) => e !== INDEX_FILE && e !== PIXELS_FILE && !e.startsWith(IN_USE_PREFIX)) };
+}
+
+/** The image count of the dataset in dir, or null when dir holds no dataset of ours. */
+async function datasetImageCount(dir: string): Promise<number | null> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await fs.readFile(path.join(dir, INDEX_FILE), 'utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof raw !== 'object' || raw === null) return null;
+  const marked = raw as { format?: unknown; schemaVersion?: unknown; count?: unknown };
+  if (marked.format === DATASET_FORMAT && typeof marked.schemaVersion === 'number') return typeof marked.count === 'number' ? marked.count : 0;
+  if (marked.format !== undefined) return null;
+  try {
+    const index = validateIndex(raw, path.join(dir, INDEX_FILE));
+    const st = await fs.stat(path.join(dir, PIXELS_FILE));
+    return st.isFile() && st.size === index.size * index.size * index.channels * index.count ? index.count : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Mark a dataset as used by this process (a training run) until the returned release is called. */
+export async function markDatasetInUse(dir: string, by: string): Promise<() => Promise<void>> {
+  const file = path.join(path.resolve(dir), `${IN_USE_PREFIX}${process.pid}.${randomBytes(4).toString('hex')}.json`);
+  try {
+    await fs.writeFile(file, JSON.stringify({ pid: process.pid, by, since: new Date().toISOString() }), { flag: 'wx' });
+  } catch {
+    // A read-only dataset (the bundled sample set) cannot be replaced by an import anyway.
+    return async () => {};
+  }
+  return () => fs.rm(file, { force: true }).catch(() => {});
+}
+
+/** Who is using a dataset right now: the runs of live processes that marked it (stale marks of killed processes are removed). */
+export async function datasetUsers(dir: string): Promise<string[]> {
+  const users: string[] = [];
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(IN_USE_PREFIX)) continue;
+    const file = path.join(dir, name);
+    let mark: { pid?: unknown; by?: unknown };
+    try {
+      mark = JSON.parse(await fs.readFile(file, 'utf8'));
+    } catch {
+      continue; // being written right now, or damaged: not proof of use either way
+    }
+    if (typeof mark.pid === 'number' && processAlive(mark.pid)) users.push(`${String(mark.by)} (process ${mark.pid})`);
+    else await fs.rm(file, { force: true }).catch(() => {});
+  }
+  return users;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Refuse to write over a folder that is not one of our datasets (the user may have picked the
+ * wrong one), over files the app did not create, over a dataset a live run is using, and over
+ * any dataset unless `replace` is set.
+ */
+async function checkTargetReplaceable(dir: string, replace: boolean): Promise<void> {
+  const target = await inspectDatasetTarget(dir);
+  if (target.kind === 'absent' || target.kind === 'empty') return;
+  if (target.kind === 'other') {
+    throw new AtlasError('invalid_input', `The output folder ${dir} is not empty and is not a Latent Atlas dataset (it holds ${target.entries.slice(0, 3).join(', ')}${target.entries.length > 3 ? ', ...' : ''}); nothing was changed. Choose an empty or new folder.`, { path: dir, reason: 'not_a_dataset' });
+  }
+  if (!replace) {
+    throw new AtlasError('invalid_input', `${dir} already holds a dataset of ${target.count} images; it was not replaced. Choose another folder, or ask to replace it.`, { path: dir, reason: 'exists', count: target.count });
+  }
+  if (target.foreign.length) {
+    throw new AtlasError('invalid_input', `The dataset folder ${dir} also holds files the app did not write (${target.foreign.slice(0, 3).join(', ')}); move them out before replacing the dataset, or choose another folder.`, { path: dir, reason: 'foreign_files', files: target.foreign });
+  }
+  const users = await datasetUsers(dir);
+  if (users.length) {
+    throw new AtlasError('invalid_input', `The dataset at ${dir} is in use by ${users.join(', ')}; it was not replaced. Stop that run first, or import into another folder.`, { path: dir, reason: 'in_use', users });
+  }
 }
 
 function ioError(action: string, target: string, err: unknown): AtlasError {
@@ -122,12 +227,13 @@ function hashItems(hash: Hash, size: number, channels: Channels, items: DatasetI
  * Start writing a dataset to `dir` (created or replaced on commit). Pixels are streamed to
  * a temp folder inside dir's parent, so memory stays bounded whatever the image count.
  */
-export async function createDatasetWriter(dir: string, shape: { size: number; channels: Channels }): Promise<DatasetWriter> {
+export async function createDatasetWriter(dir: string, shape: { size: number; channels: Channels }, options: { replace?: boolean } = {}): Promise<DatasetWriter> {
   const { size, channels } = shape;
   checkShape(size, channels);
   const target = path.resolve(dir);
   const parent = path.dirname(target);
-  await checkTargetReplaceable(target);
+  const replace = options.replace ?? true;
+  await checkTargetReplaceable(target, replace);
   try {
     await fs.mkdir(parent, { recursive: true });
   } catch (err) {
@@ -209,6 +315,7 @@ export async function createDatasetWriter(dir: string, shape: { size: number; ch
         throw new AtlasError('internal', `Dataset has ${count} images but ${meta.items.length} index items.`);
       }
       const index: DatasetIndex = {
+        format: DATASET_FORMAT,
         schemaVersion: DATASET_SCHEMA_VERSION,
         size,
         channels,
@@ -232,6 +339,8 @@ export async function createDatasetWriter(dir: string, shape: { size: number; ch
           await indexHandle.close();
         }
         await fsyncDir(tempDir);
+        // Checked again at the last moment: a run may have started on the old dataset meanwhile.
+        await checkTargetReplaceable(target, replace);
         await swapIntoPlace(tempDir, target);
         await fsyncDir(parent);
         finished = true;
@@ -292,8 +401,9 @@ export async function writeDataset(
   shape: { size: number; channels: Channels },
   meta: DatasetMeta,
   pixels: Uint8Array,
+  options: { replace?: boolean } = {},
 ): Promise<DatasetIndex> {
-  const writer = await createDatasetWriter(dir, shape);
+  const writer = await createDatasetWriter(dir, shape, options);
   try {
     await writer.append(pixels);
   } catch (err) {

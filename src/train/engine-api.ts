@@ -7,6 +7,7 @@ import { AtlasError } from '../errors';
 import type { EngineHandler, HandlerContext } from '../host/handler';
 import type { Payload } from '../contract';
 import { openDatasetCached } from '../data/engine-api';
+import { markDatasetInUse } from '../data/store';
 import { imageGridPng } from '../data/thumbnail-atlas';
 import { TrainControl } from './control';
 import { epochReport, type PreviewImages, type TrainEvent } from './events';
@@ -37,8 +38,11 @@ export async function runTraining(
   const control = new TrainControl();
   const run: ActiveRun = { control, dataset: datasetDir, runDir, project: project ? { dir: path.resolve(project.dir), runId: project.runId } : null, lastStep: null, epochs: [] };
   active = run;
+  let releaseDataset = async () => {};
   try {
     const dataset = await openDatasetCached(datasetDir);
+    // No import replaces this dataset while the run trains on it.
+    releaseDataset = await markDatasetInUse(datasetDir, runDir);
     const record = project ? await projectRunRecorder(project, runDir, settings, backend, resume) : null;
     // A resumed run's earlier epochs belong to its history too: a page that re-attaches
     // after a reload (train.status) charts the whole run, not just this session of it.
@@ -84,6 +88,7 @@ export async function runTraining(
     throw err;
   } finally {
     active = null;
+    await releaseDataset();
   }
 }
 

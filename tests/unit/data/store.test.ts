@@ -126,3 +126,26 @@ describe('dataset store', () => {
     expect(Array.from(data.subarray(3 * 4, 3 * 4 + 4))).toEqual([0, 0, 255, 128]);
   });
 });
+
+describe('what makes a folder a dataset', () => {
+  it('new datasets carry the format marker; the bundled set (written before it) is known by its structure; an index.json alone is not a dataset', async () => {
+    const { inspectDatasetTarget, DATASET_FORMAT } = await import('../../../src/data/store');
+    const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { repoRoot } = await import('../../helpers/built');
+    const root = mkdtempSync(path.join(tmpdir(), 'atlas-marker-'));
+    const ds = path.join(root, 'ds');
+    await writeDataset(ds, { size: 1, channels: 1 }, { options: {}, items: [{ source: 'a.png', label: null, hash: 'h', width: 1, height: 1, split: 'train' }], labels: [] }, new Uint8Array([5]));
+    expect(JSON.parse(readFileSync(path.join(ds, 'index.json'), 'utf8'))).toMatchObject({ format: DATASET_FORMAT, schemaVersion: 1 });
+    expect(await inspectDatasetTarget(ds)).toEqual({ kind: 'dataset', count: 1, foreign: [] });
+    expect(await inspectDatasetTarget(path.join(repoRoot, 'assets', 'sample', 'twemoji-32'))).toMatchObject({ kind: 'dataset', count: 507 });
+    const site = path.join(root, 'site');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(site);
+    writeFileSync(path.join(site, 'index.json'), JSON.stringify({ schemaVersion: 1, pages: [] }));
+    expect(await inspectDatasetTarget(site)).toEqual({ kind: 'other', entries: ['index.json'] });
+    await expect(writeDataset(site, { size: 1, channels: 1 }, { options: {}, items: [], labels: [] }, new Uint8Array(0))).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('not a Latent Atlas dataset') });
+    expect(readFileSync(path.join(site, 'index.json'), 'utf8')).toContain('pages');
+    await expect(writeDataset(ds, { size: 1, channels: 1 }, { options: {}, items: [], labels: [] }, new Uint8Array(0), { replace: false })).rejects.toMatchObject({ message: expect.stringContaining('already holds a dataset of 1 images') });
+  });
+});
