@@ -9,7 +9,7 @@ import { initBackend } from './backend/choose';
 import { measureMatmulSpeed } from './backend/measure-speed';
 import type { EngineHandlers } from './host/handler';
 import { copyDataset, datasetInfo, datasetItem, datasetItems, datasetThumbnails, importDataset, stageDatasetFiles } from './data/engine-api';
-import { controlTraining, runTraining, trainingStatus } from './train/engine-api';
+import { controlTraining, estimateTraining, runTraining, trainingStatus } from './train/engine-api';
 import { decodeLatents, encodeLatents, interpolateLatents, latentNeighbours, projectLatents, sampleLatents, traverseLatents } from './latent/engine-api';
 import { exportFramesHandler } from './export/engine-api';
 import { parentTransport, runEngineLoop } from './host/engine-loop';
@@ -35,6 +35,7 @@ export const handlers: EngineHandlers = {
   'train.run': (payload, ctx) => runTraining(payload, ctx, backendLabel),
   'train.status': trainingStatus,
   'train.control': controlTraining,
+  'train.estimate': estimateTraining,
   'project.create': projectHandlers.create,
   'project.open': projectHandlers.open,
   'project.save': projectHandlers.save,

@@ -4,13 +4,14 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { trainSettingsSchema, type TrainSettingsIn } from '../contract';
+import { trainSettingsSchema, type RunEstimate, type TrainSettingsIn } from '../contract';
 import { openDataset, inspectDatasetTarget, markDatasetInUse } from '../data/store';
 import { importImages } from '../data/import';
 import { loadModel } from '../model/load';
 import { evaluate } from '../train/evaluate';
 import { train } from '../train/train';
 import { TrainControl } from '../train/control';
+import { PRESET_IDS, presetSpec, type PresetId } from '../train/presets';
 import { checked, cliBackend } from './args';
 import { CliUsageError, createProgressPrinter, endProgress } from './output';
 
@@ -22,17 +23,35 @@ const num = (v: unknown) => (v === undefined ? undefined : Number(v));
 export const trainUsage =
   'latent-atlas train <image-folder|dataset-dir> --run <run-dir> [--epochs 10] [--batch-size 64] [--latent-dim 16] [--architecture conv|mlp] ' +
   '[--likelihood bernoulli|gaussian-fixed|gaussian-calibrated|gaussian-learned] [--beta 1] [--warmup-steps N] [--free-bits NATS] [--iwae-k 1] ' +
-  '[--learning-rate 0.001] [--seed 1] [--val-iwae-k 0] [--workers auto|1|2] [--size 32] [--resume] [--backend tensorflow|wasm|cpu] [--json]';
+  '[--learning-rate 0.001] [--seed 1] [--val-iwae-k 0] [--workers auto|1|2] [--preset quick|balanced|quality] [--time-budget SECONDS] [--size 32] [--resume] [--backend tensorflow|wasm|cpu] [--json]';
 
 export const trainFlags = {
   run: str, epochs: str, 'batch-size': str, 'latent-dim': str, architecture: str, likelihood: str, beta: str, 'warmup-steps': str, 'free-bits': str,
   'iwae-k': str, 'learning-rate': str, seed: str, 'val-iwae-k': str, workers: str, size: str, resume: bool, backend: str, json: bool,
+  preset: str, 'time-budget': str,
 } as const;
 
 export const evalUsage = 'latent-atlas eval <run-dir> --dataset <dataset-dir> [--split val|train] [--iwae-k 1000] [--batch-size 64] [--backend tensorflow|wasm|cpu] [--json]';
 export const evalFlags = { dataset: str, split: str, 'iwae-k': str, 'batch-size': str, backend: str, json: bool } as const;
 
+/**
+ * --preset starts from the preset's settings and its time budget (flags given next to it win);
+ * --time-budget SECONDS sets a budget; an explicit --epochs without --time-budget trains those epochs.
+ */
 function settingsFromFlags(values: Values): TrainSettingsIn {
+  const flags = settingsFromOwnFlags(values);
+  const budget = values['time-budget'] === undefined ? undefined : Number(values['time-budget']);
+  let preset: TrainSettingsIn = {};
+  if (values.preset !== undefined) {
+    if (!(PRESET_IDS as string[]).includes(String(values.preset))) throw new CliUsageError(`--preset must be one of ${PRESET_IDS.join(', ')}; got "${values.preset}"`);
+    const spec = presetSpec(values.preset as PresetId);
+    preset = { ...spec.settings, timeBudgetSec: flags.epochs === undefined ? spec.budgetSec : 0 };
+  }
+  const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+  return checked(trainSettingsSchema, { ...preset, ...given, ...(budget === undefined ? {} : { timeBudgetSec: budget }) }, trainUsage);
+}
+
+function settingsFromOwnFlags(values: Values): TrainSettingsIn {
   return checked(
     trainSettingsSchema,
     {
@@ -92,6 +111,8 @@ export async function runTrain(values: Values, positionals: string[]) {
   };
   process.on('SIGINT', onSigint);
   const printProgress = createProgressPrinter();
+  let plan: RunEstimate | null = null;
+  const started = performance.now();
   try {
     const result = await train(settings, dataset, {
       checkpointDir: runDir,
@@ -101,9 +122,14 @@ export async function runTrain(values: Values, positionals: string[]) {
       onProgress: (e) => {
         if (e.type === 'step') {
           printProgress({ phase: `epoch ${e.epoch}/${e.epochs}${e.workers > 1 ? ` (${e.workers} threads)` : ''}`, done: e.step, total: e.totalSteps, rate: e.imagesPerSec, etaSeconds: e.etaSec, message: `loss ${e.loss.toFixed(1)} kl ${e.kl.toFixed(1)} nats` });
+        } else if (e.type === 'plan') {
+          const { type: _t, step: _s, epoch: _e, ...estimate } = e;
+          plan = estimate;
+          process.stderr.write(`Plan: ${e.summary}${e.budgetSec ? ` for a budget of ${Math.round(e.budgetSec)} s` : ''}${e.probe ? `; ${e.probe.note}` : ''}\n`);
         } else if (e.type === 'epoch') {
           endProgress();
-          const val = e.val ? `; validation ELBO ${e.val.elbo.toFixed(2)}, ${e.val.activeUnits} active units` : '';
+          const quality = e.val?.psnrDb !== undefined ? `, quality ${e.val.psnrDb.toFixed(2)} dB PSNR` : '';
+          const val = e.val ? `; validation ELBO ${e.val.elbo.toFixed(2)}${quality}, ${e.val.activeUnits} active units` : '';
           process.stderr.write(`epoch ${e.epoch}: train ELBO ${e.train.elbo.toFixed(2)} nats/image (${e.train.bitsPerDim.toFixed(3)} bits/dim)${val}\n`);
         }
       },
@@ -111,7 +137,7 @@ export async function runTrain(values: Values, positionals: string[]) {
     endProgress();
     const last = result.history.at(-1) ?? null;
     if (!values.json) process.stderr.write(`${result.status === 'completed' ? 'Finished' : 'Stopped'} after ${result.epoch} epochs (${result.step} steps); checkpoint: ${result.checkpoint ?? 'none'}\n`);
-    return { status: result.status, epoch: result.epoch, step: result.step, checkpoint: result.checkpoint, run: runDir, dataset: datasetDir, backend: backend.label, final: last };
+    return { status: result.status, epoch: result.epoch, step: result.step, checkpoint: result.checkpoint, run: runDir, dataset: datasetDir, backend: backend.label, final: last, plan, seconds: (performance.now() - started) / 1000 };
   } finally {
     process.off('SIGINT', onSigint);
     await releaseDataset();

@@ -16,6 +16,9 @@ import path from 'node:path';
 import type { RunRecord } from '../contract';
 import { syncRunWithCheckpoint, updateProject } from '../project/project';
 import { readCheckpointState } from './checkpoint';
+import { estimateRun } from './plan';
+import type { RunEstimate } from '../contract';
+import * as tf from '@tensorflow/tfjs';
 
 /** The one run in progress: its control and what train.status reports about it. */
 interface ActiveRun {
@@ -57,6 +60,7 @@ export async function runTraining(
       resume,
       onProgress: (event) => {
         emitted = emitted.then(() => toProgress(event)).then(async (data) => {
+          if (data.type === 'plan') ctx.log('info', `Training plan: ${data.summary}${data.probe ? `; ${data.probe.note}` : ''}.`);
           if (data.type === 'step') {
             totalSteps = data.totalSteps;
             run.lastStep = data;
@@ -129,6 +133,28 @@ async function projectRunRecorder(project: ProjectRef, runDir: string, settings:
     finish: (status: 'completed' | 'stopped', step: number, epoch: number) => markRun(project, (run) => Object.assign(run, { status, step, epoch, updatedAt: now() })),
   };
 }
+
+// Estimates by dataset, settings and backend: switching presets back and forth measures once.
+const estimates = new Map<string, RunEstimate>();
+let estimating: Promise<unknown> = Promise.resolve();
+
+/** train.estimate: a short probe of the model on the dataset (one at a time; never during a run). */
+export const estimateTraining: EngineHandler<'train.estimate'> = async ({ dataset: datasetDir, settings }, ctx) => {
+  const run = async (): Promise<RunEstimate> => {
+    if (active) throw new AtlasError('invalid_input', 'A training run is in progress: estimate before starting one (measuring now would slow the run down).');
+    const dataset = await openDatasetCached(datasetDir);
+    const key = JSON.stringify([path.resolve(datasetDir), dataset.index.datasetHash, tf.getBackend(), Object.entries(settings).sort(([a], [b]) => a.localeCompare(b))]);
+    const cached = estimates.get(key);
+    if (cached) return cached;
+    const estimate = await estimateRun(settings, dataset, { signal: ctx.signal });
+    if (estimates.size > 64) estimates.clear();
+    estimates.set(key, estimate);
+    return estimate;
+  };
+  const result = estimating.then(run, run);
+  estimating = result.catch(() => {});
+  return result;
+};
 
 export const controlTraining: EngineHandler<'train.control'> = async ({ action }) => {
   if (!active) return { running: false, paused: false };

@@ -8,6 +8,7 @@ import type { LoadedModel } from '../model/load';
 import { bitsPerDim, gaussianKlPerDim } from '../model/objective';
 import { Rng } from '../model/rng';
 import type { Vae } from '../model/vae';
+import { PsnrMeter } from './psnr';
 
 export const MAX_IWAE_K = 5000;
 /** Threshold on Cov_x(E_q[u]) above which a latent dimension counts as active (Burda et al. 2015). */
@@ -79,6 +80,7 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
   let reconTotal = 0;
   let klTotal = 0;
   const buf = new Float32Array(batchSize * D);
+  const psnr = new PsnrMeter();
 
   for (let start = 0; start < N; start += batchSize) {
     throwIfCancelled(opts.signal);
@@ -88,11 +90,13 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
     const x = tf.tensor4d(buf.subarray(0, B * D), [B, height, width, channels]);
     const { mu, logvar } = vae.encode(x);
     // Deterministic parts: posterior means, KL per dim, reconstruction error of g(mu).
-    const [muV, klV, errV] = tf.tidy(() => {
+    const [muV, klV, errV, recV] = tf.tidy(() => {
       const kl = gaussianKlPerDim(mu, logvar);
-      const err = tf.mean(tf.reshape(tf.square(tf.sub(x, vae.decodeMean(mu))), [B, D]), 1);
-      return [mu.dataSync(), kl.dataSync(), err.dataSync()];
+      const rec = vae.decodeMean(mu);
+      const err = tf.mean(tf.reshape(tf.square(tf.sub(x, rec)), [B, D]), 1);
+      return [mu.dataSync(), kl.dataSync(), err.dataSync(), rec.dataSync()];
     });
+    psnr.add(buf, recV, B, height * width, channels);
     const klPer = new Float64Array(B);
     for (let b = 0; b < B; b++) {
       for (let j = 0; j < J; j++) {
@@ -163,6 +167,7 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
     klPerDim: Array.from(klSum, (s) => s / N),
     latentVariance,
     activeUnits: latentVariance.filter((v) => v > ACTIVE_UNIT_THRESHOLD).length,
+    psnrDb: psnr.psnr(),
     perImage: { index: indices, reconError, elbo: elboPer },
   };
   if (llPer) {

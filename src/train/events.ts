@@ -36,7 +36,7 @@ export interface EpochSummary {
  * into a PNG for the UI).
  */
 export type TrainEvent =
-  | Extract<TrainProgress, { type: 'step' | 'checkpoint' | 'paused' | 'resumed' | 'stopped' }>
+  | Extract<TrainProgress, { type: 'step' | 'checkpoint' | 'plan' | 'paused' | 'resumed' | 'stopped' }>
   | ({ type: 'epoch'; epochs: number; workers: number; preview: PreviewImages | null } & EpochSummary);
 
 /** The fields of an epoch the UI charts and a project's run record keeps. */

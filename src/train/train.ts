@@ -10,7 +10,9 @@ import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from '
 import type { TrainControl } from './control';
 import { fromDataset, toUint8, type ImageSource } from './data';
 import { evaluate } from './evaluate';
-import { createStepper, resolveWorkers, type ParallelOptions, type Stepper, type WorkersSetting } from './parallel';
+import { createStepper, type ParallelOptions, type Stepper, type WorkersSetting } from './parallel';
+import { planRun } from './plan';
+import { previewIndicesFor } from './preview-pick';
 import type { EpochSummary, LossNumbers, PreviewImages, TrainEvent, ValidationSummary } from './events';
 import type { Dataset } from '../data/store';
 
@@ -50,13 +52,13 @@ type LossSums = { [K in keyof LossNumbers]: number };
  * seeded noise. One seed makes a run repeatable on one backend; a resumed run continues exactly
  * where the checkpoint left off (weights, Adam moments and count, step, shuffle position, RNG).
  */
-export async function train(config: Partial<TrainConfig> & { workers?: WorkersSetting }, data: ImageSource | Pick<Dataset, 'index' | 'pixels' | 'indicesOf'>, opts: TrainOptions = {}): Promise<TrainResult> {
+export async function train(config: Partial<TrainConfig> & { workers?: WorkersSetting; timeBudgetSec?: number }, data: ImageSource | Pick<Dataset, 'index' | 'pixels' | 'indicesOf'>, opts: TrainOptions = {}): Promise<TrainResult> {
   const source = 'fill' in data ? data : fromDataset(data);
   const { signal, control, checkpointDir } = opts;
   const emit = (e: TrainEvent): void => opts.onProgress?.(e);
   throwIfCancelled(signal);
 
-  const { workers: workersSetting, ...trainConfig } = config;
+  const { workers: workersSetting, timeBudgetSec, ...trainConfig } = config;
   let cfg = resolveTrainConfig(trainConfig, source);
   const trainIdx = source.indicesOf('train');
   if (trainIdx.length === 0) throw new AtlasError('empty_dataset', 'The dataset has no training images. Import more images or lower the validation share.');
@@ -91,6 +93,13 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
 
   const n = trainIdx.length;
   const B = Math.min(cfg.batchSize, n);
+  // Workers ("auto": measured) and, for a time budget, the epochs: decided before the first step.
+  const plan = await planRun({ workersSetting, timeBudgetSec, cfg, source, trainIdx, valIdx, batch: B, fromEpoch: pos.epoch, fromStep: pos.step, resume: opts.resume, checkpointDir, signal, parallel: opts.parallel, emit }).catch((err: unknown) => {
+    vae.dispose();
+    adam.dispose();
+    throw err;
+  });
+  cfg = { ...cfg, epochs: plan.epochs };
   const stepsPerEpoch = Math.ceil(n / B);
   const totalSteps = pos.step + Math.max(0, (cfg.epochs - pos.epoch) * stepsPerEpoch - Math.ceil(pos.offset / B));
   const { height, width, channels } = source;
@@ -103,10 +112,10 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
   let epochShuffleState = pos.shuffleState;
   if (pos.offset > 0) perm = shuffleRng.permutation(n);
 
-  let workers = resolveWorkers(workersSetting, { backend: tf.getBackend(), batch: B, cfg });
+  let workers = plan.workers;
   let stepper: Stepper | null = null;
   const batch = new Float32Array(B * D);
-  const previewIdx = (valIdx.length > 0 ? valIdx : trainIdx).slice(0, cfg.previewCount);
+  const previewIdx = previewIndicesFor(data, valIdx.length > 0 ? valIdx : trainIdx, cfg.previewCount, cfg.seed);
   let lastCheckpoint: string | null = null;
   const started = Date.now();
   let stepsThisRun = 0;

@@ -15,7 +15,9 @@ let tmp: string;
 let ds: Dataset;
 
 // 93 images: 75 train (batches of 32, 32 and an odd 11), 18 validation.
-const config = { latentDim: 8, batchSize: 32, learningRate: 2e-3, seed: 5, progressEverySteps: 1, previewCount: 4 };
+// The flat conv VAE with a Bernoulli decoder: a model whose batch splits over two workers (the
+// default calibrated decoder fits s^2 to the whole batch, so it trains on one).
+const config = { architecture: 'conv' as const, likelihood: 'bernoulli' as const, latentDim: 8, batchSize: 32, learningRate: 2e-3, seed: 5, progressEverySteps: 1, previewCount: 4 };
 
 beforeAll(async () => {
   await initBackend({ force: 'wasm' });
@@ -45,11 +47,11 @@ function maxDiff(a: Record<string, Float32Array>, b: Record<string, Float32Array
 describe('training with two workers on wasm', () => {
   let fourEpochs: Record<string, Float32Array>;
 
-  it('"auto" trains with 2 workers here, reports it in events and checkpoints, and matches 1 worker step for step', async () => {
+  it('2 workers report it in events and checkpoints, and match 1 worker step for step', async () => {
     const terminate = vi.spyOn(Worker.prototype, 'terminate');
     const events: TrainEvent[] = [];
-    const dir = path.join(tmp, 'auto');
-    const two = await train({ ...config, epochs: 1 }, ds, { checkpointDir: dir, keepModel: true, onProgress: (e) => events.push(e) });
+    const dir = path.join(tmp, 'two');
+    const two = await train({ ...config, epochs: 1, workers: 2 }, ds, { checkpointDir: dir, keepModel: true, onProgress: (e) => events.push(e) });
     expect(two.workers).toBe(2);
     expect(terminate).toHaveBeenCalledTimes(1);
     const steps = events.filter((e) => e.type === 'step');
@@ -165,6 +167,37 @@ describe('a failing worker fails the run with a clear error', () => {
 });
 
 describe('choosing the number of workers', () => {
+  it('"auto" measures 1 and 2 workers before the first step, says which it chose, and trains exactly as that many would', async () => {
+    const events: TrainEvent[] = [];
+    const auto = await train({ ...config, epochs: 1 }, ds, { keepModel: true, onProgress: (e) => events.push(e) });
+    const plan = events[0];
+    expect(plan.type).toBe('plan');
+    if (plan.type !== 'plan') return;
+    const probe = plan.probe!;
+    expect(probe.oneImagesPerSec).toBeGreaterThan(0);
+    expect(probe.twoImagesPerSec).toBeGreaterThan(0);
+    expect(probe.chosen).toBe(probe.twoImagesPerSec! >= 1.1 * probe.oneImagesPerSec ? 2 : 1);
+    expect(probe.note).toMatch(/in a probe \(\d+ vs \d+ img\/s\)$/);
+    expect(auto.workers).toBe(probe.chosen);
+    expect(plan.workers).toBe(probe.chosen);
+    expect(events.filter((e) => e.type === 'step').every((e) => e.type === 'step' && e.workers === probe.chosen)).toBe(true);
+    // The probe trained a throwaway copy: the run's weights are bit-identical to a run told the same count.
+    const fixed = await train({ ...config, epochs: 1, workers: probe.chosen }, ds, { keepModel: true });
+    expect(maxDiff(weights(auto), weights(fixed))).toBe(0);
+    console.log(`workers probe on 16x16 RGBA, batch 32: ${probe.note}`);
+    auto.model!.dispose();
+    fixed.model!.dispose();
+  });
+
+  it('a resumed "auto" run keeps the workers it trained with (no new probe)', async () => {
+    const dir = path.join(tmp, 'auto-resume');
+    await train({ ...config, epochs: 1, workers: 2 }, ds, { checkpointDir: dir });
+    const events: TrainEvent[] = [];
+    const resumed = await train({ ...config, epochs: 2 }, ds, { checkpointDir: dir, resume: true, onProgress: (e) => events.push(e) });
+    expect(resumed.workers).toBe(2);
+    expect(events.some((e) => e.type === 'plan')).toBe(false);
+  });
+
   it('refuses 2 workers where the batch does not split, and "auto" falls back to 1', async () => {
     await expect(train({ ...config, epochs: 1, workers: 2, freeBits: 0.1 }, ds)).rejects.toMatchObject({ code: 'unsupported', message: expect.stringMatching(/free bits/) });
     await expect(train({ ...config, epochs: 1, workers: 2, likelihood: 'gaussian-calibrated' }, ds)).rejects.toMatchObject({ code: 'unsupported', message: expect.stringMatching(/calibrated/) });

@@ -1,0 +1,258 @@
+/**
+ * What a run decides before its first step, from a short measured probe of the run's own model
+ * and batch: how many workers train ("auto" takes 2 only where 2 were measured clearly faster),
+ * and, for a time budget (the presets), how many epochs fit in it. The probe trains a throwaway
+ * copy of the model (fresh weights, its own Adam, its own noise), so the run's weights, optimiser
+ * and random streams are exactly what they would be without it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { RunEstimate, WorkersProbe } from '../contract';
+import { AtlasError, throwIfCancelled } from '../errors';
+import { Rng } from '../model/rng';
+import { Vae } from '../model/vae';
+import { Adam } from './adam';
+import { readCheckpointState } from './checkpoint';
+import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './config';
+import { fromDataset, type ImageSource } from './data';
+import type { Dataset } from '../data/store';
+import { evaluate } from './evaluate';
+import type { TrainEvent } from './events';
+import { createStepper, resolveWorkers, type ParallelOptions, type Stepper, type WorkersSetting } from './parallel';
+
+/** Steps before timing (first calls allocate and warm caches) and steps timed, per worker count. */
+export const PROBE_WARM_STEPS = 3;
+export const PROBE_TIMED_STEPS = 5;
+/** "auto" takes 2 workers only when they measured at least this much faster than 1. */
+export const PARALLEL_MIN_SPEEDUP = 1.1;
+/** Per epoch besides training and validation: checkpoint, preview, events (seconds). */
+export const EPOCH_OVERHEAD_SEC = 0.15;
+const PROBE_SEED = 0x9e0b;
+
+export interface PlanInput {
+  workersSetting: WorkersSetting | undefined;
+  /** Seconds the run should take (0 or absent: train cfg.epochs). */
+  timeBudgetSec: number | undefined;
+  cfg: ResolvedTrainConfig;
+  source: ImageSource;
+  trainIdx: number[];
+  valIdx: number[];
+  /** The run's batch (cfg.batchSize capped at the training images). */
+  batch: number;
+  /** Epochs and steps already done (a resumed run). */
+  fromEpoch: number;
+  fromStep: number;
+  resume?: boolean;
+  checkpointDir?: string;
+  signal?: AbortSignal;
+  parallel?: ParallelOptions;
+  emit?: (event: TrainEvent) => void;
+}
+
+export interface RunPlan {
+  workers: 1 | 2;
+  epochs: number;
+  /** Null when nothing was measured (fixed workers and no time budget). */
+  estimate: RunEstimate | null;
+}
+
+interface Speed {
+  /** Training images per second. */
+  train: number;
+  /** Validation images per second (evaluate() as the epoch runs it); NaN without validation. */
+  val: number;
+}
+
+/**
+ * Decide workers and epochs for a run (see the file comment); emits a 'plan' event with the
+ * estimate when anything was measured.
+ */
+export async function planRun(input: PlanInput): Promise<RunPlan> {
+  const { cfg, source, batch: B, signal } = input;
+  const planStarted = performance.now();
+  const budget = input.timeBudgetSec && input.timeBudgetSec > 0 ? input.timeBudgetSec : 0;
+  if (input.timeBudgetSec !== undefined && !(input.timeBudgetSec >= 0)) throw new AtlasError('invalid_input', `The time budget must be 0 (off) or more seconds; got ${input.timeBudgetSec}.`);
+  const setting = input.workersSetting ?? 'auto';
+  const allowed = resolveWorkers(setting, { backend: tf.getBackend(), batch: B, cfg });
+  const saved = input.resume && input.checkpointDir && (budget > 0 || (setting === 'auto' && allowed === 2)) ? await readCheckpointState(input.checkpointDir) : null;
+
+  let workers: 1 | 2 = allowed;
+  let probe: WorkersProbe | null = null;
+  let speed: Speed | null = null;
+  if (setting === 'auto' && allowed === 2) {
+    if (saved?.workers === 1 || saved?.workers === 2) {
+      // A resumed run keeps the workers it trained with, so it continues exactly.
+      workers = saved.workers;
+      if (budget > 0) speed = await measureSpeed(workers, input);
+    } else {
+      const one = await measureSpeed(1, input);
+      let two: Speed | null = null;
+      let failure: string | null = null;
+      try {
+        two = await measureSpeed(2, input);
+      } catch (err) {
+        if (err instanceof AtlasError && err.code === 'cancelled') throw err;
+        failure = err instanceof Error ? err.message : String(err);
+        // "auto" must never cost a run: if the worker thread cannot start here, train on one.
+        console.warn(`Training on 1 worker: the second could not start (${failure}).`);
+      }
+      probe = workersProbe(one.train, two?.train ?? null, failure);
+      workers = probe.chosen;
+      speed = workers === 2 && two ? two : one;
+    }
+  } else if (budget > 0) {
+    speed = await measureSpeed(allowed, input);
+  }
+  throwIfCancelled(signal);
+
+  let epochs = cfg.epochs;
+  if (budget > 0) {
+    const target = saved ? saved.config.epochs : null;
+    // The probe's own seconds count against the budget: the whole run takes about what was asked.
+    const probeSec = (performance.now() - planStarted) / 1000;
+    epochs = target ?? epochsForBudget(budget - probeSec, epochSeconds(speed!, input));
+  }
+  const estimate = speed ? runEstimate({ speed, epochs, budget, probe, workers, input, probeSec: (performance.now() - planStarted) / 1000 }) : null;
+  if (estimate) input.emit?.({ type: 'plan', step: input.fromStep, epoch: input.fromEpoch, ...estimate });
+  return { workers, epochs, estimate };
+}
+
+/** The workers probe's verdict: 2 only when it measured at least PARALLEL_MIN_SPEEDUP times 1. */
+export function workersProbe(oneImagesPerSec: number, twoImagesPerSec: number | null, failure: string | null = null): WorkersProbe {
+  const r = (v: number) => Math.round(v);
+  if (twoImagesPerSec === null) {
+    return { oneImagesPerSec, twoImagesPerSec: null, speedup: null, chosen: 1, note: `1 worker: the second could not start${failure ? ` (${failure})` : ''}` };
+  }
+  const speedup = twoImagesPerSec / oneImagesPerSec;
+  const chosen = speedup >= PARALLEL_MIN_SPEEDUP ? 2 : 1;
+  const x = speedup.toFixed(2).replace(/0$/, '');
+  const note =
+    chosen === 2
+      ? `2 workers: ${x}x faster than 1 in a probe (${r(twoImagesPerSec)} vs ${r(oneImagesPerSec)} img/s)`
+      : `1 worker: 2 measured ${x}x of 1 in a probe (${r(twoImagesPerSec)} vs ${r(oneImagesPerSec)} img/s)`;
+  return { oneImagesPerSec, twoImagesPerSec, speedup, chosen, note };
+}
+
+/** Whole epochs that fit in the budget, at least one. */
+export function epochsForBudget(budgetSec: number, epochSec: number): number {
+  return Math.max(1, Math.floor(budgetSec / Math.max(1e-9, epochSec)));
+}
+
+/** Seconds per epoch at the measured speed: training, validation, and the per-epoch overhead. */
+function epochSeconds(speed: Speed, input: PlanInput): number {
+  return input.trainIdx.length / speed.train + valSeconds(speed, input) + EPOCH_OVERHEAD_SEC;
+}
+
+function valImagesPerEpoch(input: PlanInput): number {
+  const n = input.valIdx.length;
+  return input.cfg.valMaxImages > 0 ? Math.min(n, input.cfg.valMaxImages) : n;
+}
+
+function valSeconds(speed: Speed, input: PlanInput): number {
+  const n = valImagesPerEpoch(input);
+  return n > 0 && speed.val > 0 ? n / speed.val : 0;
+}
+
+function runEstimate(a: { speed: Speed; epochs: number; budget: number; probe: WorkersProbe | null; workers: 1 | 2; input: PlanInput; probeSec: number }): RunEstimate {
+  const { speed, epochs, input } = a;
+  const epochSec = epochSeconds(speed, input);
+  const remaining = Math.max(0, epochs - input.fromEpoch);
+  const estimatedSec = remaining * epochSec;
+  const images = input.trainIdx.length + input.valIdx.length;
+  // What the user waits for: the probe (about as long again when the run starts) plus training.
+  const summary = `${aboutDuration(a.probeSec + estimatedSec)} on ${images.toLocaleString('en-US')} images (${epochs} epoch${epochs === 1 ? '' : 's'} at ${Math.round(speed.train)} img/s)`;
+  return {
+    budgetSec: a.budget > 0 ? a.budget : null,
+    epochs,
+    trainImages: input.trainIdx.length,
+    valImages: valImagesPerEpoch(input),
+    imagesPerSec: speed.train,
+    valImagesPerSec: Number.isFinite(speed.val) ? speed.val : null,
+    epochSec,
+    estimatedSec,
+    probeSec: a.probeSec,
+    workers: a.workers,
+    probe: a.probe,
+    summary,
+  };
+}
+
+/** "about 40 s", "about 9 min", "about 1.5 h". */
+export function aboutDuration(sec: number): string {
+  if (!(sec >= 0)) return 'unknown time';
+  if (sec < 90) return `about ${Math.max(1, Math.round(sec))} s`;
+  if (sec < 90 * 60) return `about ${Math.round(sec / 60)} min`;
+  return `about ${(sec / 3600).toFixed(1).replace(/\.0$/, '')} h`;
+}
+
+/**
+ * Train a throwaway copy of the run's model for PROBE_WARM_STEPS + PROBE_TIMED_STEPS steps on
+ * the run's own images and batch with `workers` replicas, and time the last ones; then time one
+ * validation pass over a batch of validation images. Nothing of the run is touched.
+ */
+async function measureSpeed(workers: 1 | 2, input: PlanInput): Promise<Speed> {
+  const { cfg, source, trainIdx, valIdx, batch: B, signal } = input;
+  const { height, width, channels } = source;
+  const D = height * width * channels;
+  const K = cfg.iwaeK;
+  const vae = new Vae(cfg.model, PROBE_SEED);
+  // Noise values per image and sample, as the run's loop draws them (the hierarchy adds z2's).
+  const J = (vae as { noiseDim?: number }).noiseDim ?? cfg.model.latentDim;
+  const adam = new Adam({ learningRate: cfg.learningRate });
+  const rng = new Rng(PROBE_SEED);
+  let stepper: Stepper | null = null;
+  try {
+    stepper = await createStepper(workers, vae, adam, { height, width, channels, latent: J, k: K, batch: B, freeBits: cfg.freeBits }, input.parallel);
+    const pixels = new Float32Array(B * D);
+    const idx = new Array<number>(B);
+    let t0 = 0;
+    const steps = PROBE_WARM_STEPS + PROBE_TIMED_STEPS;
+    for (let s = 0; s < steps; s++) {
+      throwIfCancelled(signal);
+      if (s === PROBE_WARM_STEPS) t0 = performance.now();
+      // What the run's loop does per step: gather the batch, draw noise, step.
+      for (let j = 0; j < B; j++) idx[j] = trainIdx[(s * B + j) % trainIdx.length];
+      source.fill(idx, pixels);
+      await stepper.step(pixels, B, rng.normals(K * B * J), cfg.beta);
+      await new Promise((r) => setImmediate(r));
+    }
+    const trainRate = (PROBE_TIMED_STEPS * B) / Math.max(1e-6, (performance.now() - t0) / 1000);
+    await stepper.close();
+    stepper = null;
+    let valRate = NaN;
+    if (valIdx.length > 0 && valImagesPerEpoch(input) > 0) {
+      const indices = valIdx.slice(0, Math.min(valIdx.length, Math.max(cfg.batchSize, 16)));
+      const opts = { indices, iwaeK: cfg.valIwaeK, batchSize: cfg.batchSize, seed: PROBE_SEED, signal };
+      await evaluate(vae, source, { ...opts, indices: indices.slice(0, Math.min(indices.length, 4)) });
+      const v0 = performance.now();
+      await evaluate(vae, source, opts);
+      valRate = indices.length / Math.max(1e-6, (performance.now() - v0) / 1000);
+    }
+    return { train: trainRate, val: valRate };
+  } finally {
+    await stepper?.close().catch(() => {});
+    vae.dispose();
+    adam.dispose();
+  }
+}
+
+/**
+ * The estimate a run with `config` would make on `data`, without training: what train.estimate
+ * answers before the user presses Start. Always measures (with fixed workers too).
+ */
+export async function estimateRun(
+  config: Partial<TrainConfig> & { workers?: WorkersSetting; timeBudgetSec?: number },
+  data: ImageSource | Pick<Dataset, 'index' | 'pixels' | 'indicesOf'>,
+  opts: { signal?: AbortSignal; parallel?: ParallelOptions } = {},
+): Promise<RunEstimate> {
+  const source = 'fill' in data ? data : fromDataset(data);
+  const { workers: workersSetting, timeBudgetSec, ...trainConfig } = config;
+  const cfg = resolveTrainConfig(trainConfig, source);
+  const trainIdx = source.indicesOf('train');
+  if (trainIdx.length === 0) throw new AtlasError('empty_dataset', 'The dataset has no training images. Import more images or lower the validation share.');
+  const valIdx = source.indicesOf('val');
+  const input: PlanInput = { workersSetting, timeBudgetSec, cfg, source, trainIdx, valIdx, batch: Math.min(cfg.batchSize, trainIdx.length), fromEpoch: 0, fromStep: 0, signal: opts.signal, parallel: opts.parallel };
+  const plan = await planRun(input);
+  if (plan.estimate) return plan.estimate;
+  const speed = await measureSpeed(plan.workers, input);
+  return runEstimate({ speed, epochs: plan.epochs, budget: 0, probe: null, workers: plan.workers, input, probeSec: 0 });
+}

@@ -1,0 +1,58 @@
+/**
+ * The training presets, shared by the Train panel and `latent-atlas train --preset`: each is a
+ * time budget on the user's own dataset and machine (the run measures its speed before the
+ * first step and trains the epochs that fit), with the model and optimiser settings below.
+ * `epochs` is only what a run trains when the budget is switched off.
+ */
+export type PresetId = 'quick' | 'balanced' | 'quality';
+
+export interface PresetSettings {
+  latentDim: number;
+  likelihood: 'bernoulli' | 'gaussian-fixed' | 'gaussian-calibrated' | 'gaussian-learned';
+  beta: number;
+  warmupSteps: number;
+  freeBits: number;
+  iwaeK: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+}
+
+export interface PresetSpec {
+  id: PresetId;
+  label: string;
+  /** Seconds of training the preset asks for. */
+  budgetSec: number;
+  settings: PresetSettings;
+}
+
+const base: PresetSettings = {
+  latentDim: 8,
+  likelihood: 'bernoulli',
+  beta: 1,
+  warmupSteps: 0,
+  freeBits: 0,
+  iwaeK: 1,
+  epochs: 8,
+  batchSize: 32,
+  learningRate: 2e-3,
+  seed: 1,
+};
+
+export const PRESET_SPECS: readonly PresetSpec[] = [
+  // A recognisable latent space in about 2 minutes.
+  { id: 'quick', label: 'Quick', budgetSec: 2 * 60, settings: { ...base } },
+  // KL warm-up so fewer units collapse early.
+  { id: 'balanced', label: 'Balanced', budgetSec: 10 * 60, settings: { ...base, latentDim: 16, epochs: 45, learningRate: 1e-3, warmupSteps: 300 } },
+  // Longer warm-up and a little free bits to keep units alive.
+  { id: 'quality', label: 'Quality', budgetSec: 30 * 60, settings: { ...base, latentDim: 32, epochs: 220, batchSize: 64, learningRate: 1e-3, warmupSteps: 1500, freeBits: 0.05 } },
+];
+
+export const PRESET_IDS = PRESET_SPECS.map((p) => p.id);
+
+export function presetSpec(id: PresetId): PresetSpec {
+  const p = PRESET_SPECS.find((s) => s.id === id);
+  if (!p) throw new Error(`Unknown preset ${id}`);
+  return { ...p, settings: { ...p.settings } };
+}
