@@ -4,7 +4,7 @@
  * progress on stderr and, with --json, prints exactly one JSON object on stdout.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CliUsageError, failureLine } from './cli/output';
+import { CliExit, CliInterrupted, CliUsageError, failureLine } from './cli/output';
 import { serve } from './cli/serve';
 import { launch } from './cli/launch';
 import { importFlags, importUsage, runImport } from './cli/import';
@@ -128,10 +128,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     throw new CliUsageError(`${(err as Error).message.split('\n')[0]}; usage: ${command.usage}`);
   }
-  const result = await command.run(parsed.values as Record<string, unknown>, parsed.positionals);
-  if (result === KEEP_RUNNING) return -1;
+  const outcome = await command.run(parsed.values as Record<string, unknown>, parsed.positionals);
+  if (outcome === KEEP_RUNNING) return -1;
+  const [result, code] = outcome instanceof CliExit ? [outcome.result, outcome.exitCode] : [outcome, 0];
   if (parsed.values.json) process.stdout.write(JSON.stringify(result) + '\n');
-  return 0;
+  return code;
 }
 
 main(process.argv.slice(2)).then(
@@ -140,6 +141,6 @@ main(process.argv.slice(2)).then(
   },
   (err) => {
     process.stderr.write(failureLine(err) + '\n');
-    process.exitCode = err instanceof CliUsageError ? 2 : 1;
+    process.exitCode = err instanceof CliUsageError ? 2 : err instanceof CliInterrupted ? 130 : 1;
   },
 );

@@ -8,6 +8,21 @@ import type { ProgressEvent } from '../contract';
 
 export class CliUsageError extends Error {}
 
+/** The user interrupted the command (Ctrl+C): exit 130, as a shell does for SIGINT. */
+export class CliInterrupted extends Error {}
+
+/** A command's result with an exit code other than 0 (e.g. 130 after Ctrl+C stopped a run cleanly). */
+export class CliExit {
+  constructor(
+    readonly result: unknown,
+    readonly exitCode: number,
+  ) {}
+}
+
+export function withExitCode<T>(exitCode: number, result: T): T | CliExit {
+  return exitCode === 0 ? result : new CliExit(result, exitCode);
+}
+
 /** The part of a contract progress event a terminal line shows. */
 export type ProgressLine = Pick<ProgressEvent, 'phase' | 'done' | 'total' | 'rate' | 'etaSeconds' | 'message'>;
 

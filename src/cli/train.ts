@@ -2,7 +2,7 @@
  * `latent-atlas train` and `latent-atlas eval`: the training loop and the evaluation of
  * src/train on the command line, with a progress bar on stderr.
  */
-import { existsSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { trainSettingsSchema, type RunEstimate, type TrainSettingsIn } from '../contract';
 import { openDataset, inspectDatasetTarget, markDatasetInUse } from '../data/store';
@@ -13,7 +13,8 @@ import { train } from '../train/train';
 import { TrainControl } from '../train/control';
 import { PRESET_IDS, presetSpec, type PresetId } from '../train/presets';
 import { checked, cliBackend } from './args';
-import { CliUsageError, createProgressPrinter, endProgress } from './output';
+import { hasCheckpoint, readCheckpointState } from '../train/checkpoint';
+import { CliInterrupted, CliUsageError, createProgressPrinter, endProgress, withExitCode } from './output';
 
 type Values = Record<string, unknown>;
 const str = { type: 'string' } as const;
@@ -23,11 +24,11 @@ const num = (v: unknown) => (v === undefined ? undefined : Number(v));
 export const trainUsage =
   'latent-atlas train <image-folder|dataset-dir> --run <run-dir> [--epochs 10] [--batch-size 64] [--latent-dim 16] [--architecture conv|mlp] ' +
   '[--likelihood bernoulli|gaussian-fixed|gaussian-calibrated|gaussian-learned] [--beta 1] [--warmup-steps N] [--free-bits NATS] [--iwae-k 1] ' +
-  '[--learning-rate 0.001] [--seed 1] [--val-iwae-k 0] [--workers auto|1|2] [--preset quick|balanced|quality] [--time-budget SECONDS] [--size 32] [--resume] [--backend tensorflow|wasm|cpu] [--json]';
+  '[--learning-rate 0.001] [--seed 1] [--val-iwae-k 0] [--workers auto|1|2] [--preset quick|balanced|quality] [--time-budget SECONDS] [--size 32] [--resume | --new] [--backend tensorflow|wasm|cpu] [--json]';
 
 export const trainFlags = {
   run: str, epochs: str, 'batch-size': str, 'latent-dim': str, architecture: str, likelihood: str, beta: str, 'warmup-steps': str, 'free-bits': str,
-  'iwae-k': str, 'learning-rate': str, seed: str, 'val-iwae-k': str, workers: str, size: str, resume: bool, backend: str, json: bool,
+  'iwae-k': str, 'learning-rate': str, seed: str, 'val-iwae-k': str, workers: str, size: str, resume: bool, new: bool, backend: str, json: bool,
   preset: str, 'time-budget': str,
 } as const;
 
@@ -93,7 +94,7 @@ export async function runTrain(values: Values, positionals: string[]) {
   if (positionals.length !== 1) throw new CliUsageError(`train takes one image folder or dataset folder; usage: ${trainUsage}`);
   if (typeof values.run !== 'string' || values.run === '') throw new CliUsageError(`train needs --run <run-dir> (checkpoints go there); usage: ${trainUsage}`);
   const settings = settingsFromFlags(values);
-  const runDir = path.resolve(values.run);
+  const runDir = await runFolder(path.resolve(values.run), Boolean(values.resume), Boolean(values.new));
   const backend = await cliBackend(values);
   process.stderr.write(`Backend: ${backend.label} (${backend.reason})\n`);
   const datasetDir = await datasetFor(path.resolve(positionals[0]), runDir, values.size);
@@ -137,11 +138,52 @@ export async function runTrain(values: Values, positionals: string[]) {
     endProgress();
     const last = result.history.at(-1) ?? null;
     if (!values.json) process.stderr.write(`${result.status === 'completed' ? 'Finished' : 'Stopped'} after ${result.epoch} epochs (${result.step} steps); checkpoint: ${result.checkpoint ?? 'none'}\n`);
-    return { status: result.status, epoch: result.epoch, step: result.step, checkpoint: result.checkpoint, run: runDir, dataset: datasetDir, backend: backend.label, final: last, plan, seconds: (performance.now() - started) / 1000 };
+    // Stopped by Ctrl+C: the checkpoint is saved, but `train && export` must not carry on.
+    return withExitCode(control.stopRequested ? 130 : 0, { status: result.status, epoch: result.epoch, step: result.step, checkpoint: result.checkpoint, run: runDir, dataset: datasetDir, backend: backend.label, final: last, plan, seconds: (performance.now() - started) / 1000 });
+  } catch (err) {
+    if (abort.signal.aborted) throw new CliInterrupted('training aborted by a second Ctrl+C; the last checkpoint is the one of the previous epoch');
+    throw err;
   } finally {
     process.off('SIGINT', onSigint);
     await releaseDataset();
   }
+}
+
+/**
+ * The folder a run trains into. An existing run is never started over (that would delete its
+ * checkpoints): --resume continues it, --new trains into a fresh numbered folder beside it
+ * (DIR-2, DIR-3, ...). A folder of other files is refused too.
+ */
+async function runFolder(dir: string, resume: boolean, fresh: boolean): Promise<string> {
+  if (resume && fresh) throw new CliUsageError('--resume and --new exclude each other: --resume continues the run in --run, --new starts another one beside it');
+  if (fresh) {
+    for (let n = 1; ; n++) {
+      const candidate = n === 1 ? dir : `${dir}-${n}`;
+      const entries = await fs.readdir(candidate).catch(() => null);
+      if (entries && entries.length === 0) return candidate;
+      if (entries) continue;
+      try {
+        await fs.mkdir(path.dirname(candidate), { recursive: true });
+        await fs.mkdir(candidate); // not recursive: two runs started at once never share a folder
+        return candidate;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+  }
+  const entries = await fs.readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw new CliUsageError(`--run ${dir} exists but is not a folder that can be read (${err.code ?? err.message})`);
+  });
+  if (entries.length === 0 || resume) return dir;
+  let next = 2;
+  while ((await fs.readdir(`${dir}-${next}`).catch(() => [] as string[] | null))?.length) next++;
+  if (await hasCheckpoint(dir)) {
+    const state = await readCheckpointState(dir);
+    const at = state ? ` (trained to epoch ${state.epoch}, step ${state.step})` : '';
+    throw new CliUsageError(`--run ${dir} already holds a training run${at}; nothing was changed. Pass --resume to continue it, or --new to start a fresh run in ${dir}-${next}`);
+  }
+  throw new CliUsageError(`--run ${dir} is not empty and holds no training run; nothing was changed. Choose an empty or new folder, or pass --new to train into ${dir}-${next}`);
 }
 
 export async function runEval(values: Values, positionals: string[]) {

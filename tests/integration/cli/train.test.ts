@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requireBuilt } from '../../helpers/built';
@@ -46,5 +46,86 @@ describe('latent-atlas train and eval', () => {
     const noRun = cli(['train', '/nonexistent']);
     expect(noRun.code).toBe(2);
     expect(noRun.stderr).toContain('--run');
+  });
+});
+
+/** Every file under dir with its size and content hash-free bytes, to prove nothing changed. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else out[path.relative(dir, full)] = `${statSync(full).mtimeMs}:${readFileSync(full).toString('base64')}`;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const tiny = ['--batch-size', '2', '--latent-dim', '2', '--architecture', 'mlp', '--backend', 'cpu'];
+
+describe('latent-atlas train on an existing run folder', () => {
+  it('refuses to start over an existing run without --resume, naming --resume and --new; --new trains into a fresh numbered folder', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'atlas-cli-rerun-'));
+    await writePngs(path.join(work, 'images'), 6, 16);
+    const ds = path.join(work, 'ds');
+    expect(cli(['import', path.join(work, 'images'), '--out', ds, '--size', '16', '--no-cache']).code).toBe(0);
+    const run = path.join(work, 'run');
+    expect(cli(['train', ds, '--run', run, '--epochs', '1', ...tiny]).code).toBe(0);
+    const before = snapshot(run);
+
+    const again = cli(['train', ds, '--run', run, '--epochs', '1', ...tiny, '--json']);
+    expect(again.code).toBe(2);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toContain('--resume');
+    expect(again.stderr).toContain('--new');
+    expect(again.stderr).toContain(run);
+    expect(snapshot(run)).toEqual(before);
+
+    const fresh = cli(['train', ds, '--run', run, '--new', '--epochs', '1', ...tiny, '--json']);
+    expect(fresh.code).toBe(0);
+    expect(JSON.parse(fresh.stdout)).toMatchObject({ status: 'completed', run: `${run}-2` });
+    expect(existsSync(path.join(`${run}-2`, 'latest.json'))).toBe(true);
+    expect(snapshot(run)).toEqual(before);
+    // A second --new takes the next free number.
+    const third = cli(['train', ds, '--run', run, '--new', '--epochs', '1', ...tiny, '--json']);
+    expect(JSON.parse(third.stdout).run).toBe(`${run}-3`);
+
+    // A folder of other files is not trained into either.
+    const docs = path.join(work, 'docs');
+    mkdirSync(docs);
+    writeFileSync(path.join(docs, 'notes.txt'), 'mine');
+    const intoDocs = cli(['train', ds, '--run', docs, '--epochs', '1', ...tiny]);
+    expect(intoDocs.code).toBe(2);
+    expect(intoDocs.stderr).toContain('--new');
+    expect(readdirSync(docs)).toEqual(['notes.txt']);
+    expect(cli(['train', ds, '--run', run, '--new', '--resume', ...tiny]).code).toBe(2);
+  });
+
+  it('Ctrl+C (SIGINT) saves a checkpoint and exits 130, so `train && export` stops', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'atlas-cli-sigint-'));
+    await writePngs(path.join(work, 'images'), 6, 16);
+    const ds = path.join(work, 'ds');
+    expect(cli(['import', path.join(work, 'images'), '--out', ds, '--size', '16', '--no-cache']).code).toBe(0);
+    const run = path.join(work, 'run');
+    const child = spawn(process.execPath, [requireBuilt('src/cli.js'), 'train', ds, '--run', run, '--epochs', '100000', ...tiny, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stderr!.on('data', (d) => {
+        stderr += d;
+        if (/epoch 1:/.test(stderr)) resolve();
+      });
+      void exited.then(() => resolve());
+    });
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(stderr).toContain('Stopping after this step');
+    expect(code).toBe(130);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'stopped' });
+    expect(existsSync(path.join(run, 'latest.json'))).toBe(true);
   });
 });
