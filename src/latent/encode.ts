@@ -14,7 +14,7 @@ export interface Latents {
   mu: Float32Array;
   /** Posterior log-variances, count x J. */
   logvar: Float32Array;
-  /** Mean squared error per pixel value (in [0,1] units) between the image and g(mu). */
+  /** Mean squared error per pixel value (in [0,1] units) between the image and its reconstruction (every layer at its posterior mean; g(mu) for the flat model). */
   reconError: Float32Array;
   /** KL(q(z|x) || N(0, I)) per image, nats. */
   kl: Float32Array;
@@ -51,7 +51,7 @@ export async function encodeDataset(model: LoadedModel, dataset: Pick<Dataset, '
     const [mu, logvar, err] = tf.tidy(() => {
       const x = tf.tensor4d(buf.subarray(0, n * stride), [n, size, size, channels]);
       const q = model.encode(x);
-      const mse = opts.reconstruction === false ? tf.zeros([n]) : tf.mean(tf.reshape(tf.squaredDifference(model.decode(q.mu), x), [n, stride]), 1);
+      const mse = opts.reconstruction === false ? tf.zeros([n]) : tf.mean(tf.reshape(tf.squaredDifference(tf.clipByValue(model.reconstruct(x), 0, 1), x), [n, stride]), 1);
       return [q.mu, q.logvar, mse];
     });
     const [m, lv, e] = await Promise.all([mu.data(), logvar.data(), err.data()]);

@@ -7,7 +7,13 @@ export type LikelihoodKind =
   | 'gaussian-calibrated' // one global s, set each batch in closed form: s^2 = batch MSE
   | 'gaussian-learned'; // one s per channel, trained by gradient with the weights
 
-export type Architecture = 'conv' | 'mlp';
+/**
+ * 'hvae': the hierarchical conv VAE (a flat global z on top, a spatial latent map below with a
+ * top-down prior; vae-theory.md section 7), the default for images. 'conv': the flat conv VAE.
+ * 'mlp': dense layers (with hiddenUnits [] a linear VAE, the probabilistic-PCA check).
+ */
+export type Architecture = 'hvae' | 'conv' | 'mlp';
+export const ARCHITECTURES: readonly Architecture[] = ['hvae', 'conv', 'mlp'];
 
 export const IMAGE_SIZES = [16, 24, 32, 48, 64] as const;
 export const CHANNEL_COUNTS = [1, 3, 4] as const;
@@ -30,21 +36,34 @@ export interface ModelConfig {
   convFilters: number[];
   /** Dense layer between conv features and the latent; 0 for none. */
   denseUnits: number;
-  /** The mean image is sigmoid(decoder output) (keeps it in [0,1]) or the raw output. */
+  /**
+   * The mean image is sigmoid(decoder output) or the raw output. Linear is the default: with a
+   * calibrated decoder a sigmoid saturates on sprites (most pixels exactly 0) and collapses;
+   * displays clamp the linear mean to [0, 1].
+   */
   gaussianMean: 'sigmoid' | 'linear';
+  /** 'hvae': channels of the spatial latent map z2 (its size is one level above the smallest map). */
+  lowerChannels: number;
 }
 
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'height' | 'width' | 'channels'> = {
-  architecture: 'conv',
+  architecture: 'hvae',
   latentDim: 16,
-  likelihood: 'bernoulli',
+  likelihood: 'gaussian-calibrated',
   gaussianSigma: 0.1,
   minSigma: 1e-3,
   hiddenUnits: [512, 256],
   convFilters: [],
   denseUnits: 256,
-  gaussianMean: 'sigmoid',
+  gaussianMean: 'linear',
+  lowerChannels: 8,
 };
+
+/**
+ * The flat conv VAE with a Bernoulli decoder: the first release's default, kept for the
+ * theory checks (IWAE bounds, Burda-style evaluation) and as an Advanced setting.
+ */
+export const FLAT_CONV_CONFIG: Partial<ModelConfig> = { architecture: 'conv', likelihood: 'bernoulli', gaussianMean: 'sigmoid' };
 
 /** Number of stride-2 halvings that bring a conv input down to 3 or 4 pixels. */
 export function convDepth(size: number): number {
@@ -64,7 +83,7 @@ export function defaultConvFilters(size: number): number[] {
 
 export function resolveModelConfig(partial: Partial<ModelConfig> & Pick<ModelConfig, 'height' | 'width' | 'channels'>): ModelConfig {
   const cfg: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...stripUndefined(partial) } as ModelConfig;
-  if (cfg.architecture === 'conv' && cfg.convFilters.length === 0) cfg.convFilters = defaultConvFilters(cfg.height);
+  if (cfg.architecture !== 'mlp' && cfg.convFilters.length === 0) cfg.convFilters = defaultConvFilters(cfg.height);
   validateModelConfig(cfg);
   return cfg;
 }
@@ -76,15 +95,19 @@ export function validateModelConfig(cfg: ModelConfig): void {
   if (!Number.isInteger(cfg.latentDim) || cfg.latentDim < 2 || cfg.latentDim > 64)
     bad(`Latent size ${cfg.latentDim} is not supported; choose a whole number from 2 to 64.`, { latentDim: cfg.latentDim });
   if (!(cfg.channels >= 1) || !Number.isInteger(cfg.channels)) bad(`Channel count ${cfg.channels} is not a positive whole number.`);
-  if (cfg.architecture === 'conv') {
+  if (cfg.architecture === 'conv' || cfg.architecture === 'hvae') {
     if (!(IMAGE_SIZES as readonly number[]).includes(cfg.height) || cfg.width !== cfg.height)
       bad(`The conv model needs square images of size ${IMAGE_SIZES.join('/')}; got ${cfg.width}x${cfg.height}. Re-import at a supported size or use the MLP model.`);
     if (!(CHANNEL_COUNTS as readonly number[]).includes(cfg.channels))
       bad(`The conv model takes 1, 3 or 4 channels; got ${cfg.channels}.`);
     if (cfg.convFilters.length !== convDepth(cfg.height))
       bad(`Size ${cfg.height} needs ${convDepth(cfg.height)} conv layers; convFilters has ${cfg.convFilters.length}.`);
+    if (cfg.architecture === 'hvae' && cfg.convFilters.length < 2)
+      bad(`The hierarchical model needs at least 2 conv layers; convFilters has ${cfg.convFilters.length}.`);
+    if (cfg.architecture === 'hvae' && (!Number.isInteger(cfg.lowerChannels) || cfg.lowerChannels < 1 || cfg.lowerChannels > 64))
+      bad(`lowerChannels (channels of the spatial latent) must be a whole number from 1 to 64; got ${cfg.lowerChannels}.`);
   } else if (cfg.architecture !== 'mlp') {
-    bad(`Unknown architecture "${String(cfg.architecture)}"; use "conv" or "mlp".`);
+    bad(`Unknown architecture "${String(cfg.architecture)}"; use ${ARCHITECTURES.map((a) => `"${a}"`).join(', ')}.`);
   }
   if (!['bernoulli', 'gaussian-fixed', 'gaussian-calibrated', 'gaussian-learned'].includes(cfg.likelihood))
     bad(`Unknown likelihood "${cfg.likelihood}".`);

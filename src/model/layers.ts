@@ -30,3 +30,17 @@ export function conv2dUp(store: ParamStore, rng: Rng, name: string, inC: number,
   const b = store.add(`${name}/bias`, [outC], new Float32Array(outC));
   return (x) => tf.add(tf.conv2dTranspose(x, k as tf.Tensor4D, [x.shape[0], outSize, outSize, outC], 2, 'same'), b);
 }
+
+/**
+ * Stride-1 'same' convolution with a k x k kernel: [B, s, s, inC] -> [B, s, s, outC].
+ * `scale` multiplies the Glorot initialisation: 0 starts a residual branch as the identity,
+ * a small value starts a correction near zero.
+ */
+export function conv2dSame(store: ParamStore, rng: Rng, name: string, inC: number, outC: number, k: number, scale = 1): Apply<tf.Tensor4D, tf.Tensor4D> {
+  const fan = k * k;
+  const init = glorotUniform(rng, fan * inC * outC, fan * inC, fan * outC);
+  if (scale !== 1) for (let i = 0; i < init.length; i++) init[i] *= scale;
+  const w = store.add(`${name}/kernel`, [k, k, inC, outC], init);
+  const b = store.add(`${name}/bias`, [outC], new Float32Array(outC));
+  return (x) => tf.add(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'), b);
+}

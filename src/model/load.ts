@@ -77,9 +77,11 @@ export function wrapModel(vae: Vae, metadata: ModelMetadata): LoadedModel {
     encode: (x) => vae.encode(x),
     decode: (z, opts = {}) =>
       tf.tidy(() => {
-        const out = vae.decodeRaw(z);
-        if (!opts.sampleNoise) return vae.likelihood.mean(out);
         const rng = new Rng(opts.seed ?? 0);
+        const t = opts.lowerTemperature ?? 0;
+        const lowerNoise = vae.lowerDim > 0 && t > 0 ? tf.tensor2d(rng.normals(z.shape[0] * vae.lowerDim), [z.shape[0], vae.lowerDim]) : undefined;
+        const out = vae.decodeRaw(z, lowerNoise, t);
+        if (!opts.sampleNoise) return vae.likelihood.mean(out);
         const noise = vae.likelihood.noiseKind === 'uniform' ? Float32Array.from({ length: out.size }, () => rng.uniform()) : rng.normals(out.size);
         return vae.likelihood.sample(out, noise);
       }),

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config';
 import { decoder, type DecoderFn } from './decoder';
-import { encoder, type EncoderFn } from './encoder';
+import { encoder, type EncoderFn, type Posterior } from './encoder';
+import { gaussianKlMaps, hierarchyNet, logGaussianMap, type HierarchyNet } from './hierarchy';
 import { likelihood, type Likelihood } from './likelihood';
 import { gaussianKlPerDim, klTerm, logMeanExp, logPosteriorFromEps, logStdNormal, reparameterize } from './objective';
 import { ParamStore } from './params';
@@ -22,9 +23,11 @@ export interface ObjectiveTerms {
   loss: tf.Scalar;
   /** E_q[-log p(x|z)], averaged over the k samples. */
   recon: tf.Scalar;
-  /** Analytic KL(q(z|x) || p(z)). */
+  /** Analytic KL of every layer: KL(q(z1|x) || p(z1)) + E_q(z1)[KL(q(z2|x,z1) || p(z2|z1))]. */
   kl: tf.Scalar;
-  /** Batch-mean KL per latent dimension, [J]. */
+  /** Per layer, top first: [KL of z1, KL of z2] (hierarchical) or [KL of z] (flat). */
+  klLayers: tf.Scalar[];
+  /** Batch-mean KL per dimension of the top (global) latent, [J]. */
   klPerDim: tf.Tensor1D;
   /** -recon - kl (higher is better). */
   elbo: tf.Scalar;
@@ -41,14 +44,31 @@ export interface ObjectiveTerms {
  */
 export class Vae {
   readonly store = new ParamStore();
-  readonly encode: EncoderFn;
-  readonly decodeRaw: DecoderFn;
   readonly likelihood: Likelihood;
+  /** The hierarchical model's networks; null for the flat model. */
+  private readonly hierarchy: HierarchyNet | null;
+  private readonly flatEncode: EncoderFn | null;
+  private readonly flatDecode: DecoderFn | null;
+  /** Standard normals a training step needs per image and sample: J (flat) or J + size of z2. */
+  readonly noiseDim: number;
+  /** Values in z2 per image (0 for the flat model). */
+  readonly lowerDim: number;
 
   constructor(readonly config: ModelConfig, seed: number) {
     const rng = new Rng(seed);
-    this.encode = encoder({ config, store: this.store, rng: rng.fork() });
-    this.decodeRaw = decoder({ config, store: this.store, rng: rng.fork() });
+    if (config.architecture === 'hvae') {
+      this.hierarchy = hierarchyNet({ config, store: this.store, rng: rng.fork() });
+      this.flatEncode = null;
+      this.flatDecode = null;
+      const [h, w, c] = this.hierarchy.lowerShape;
+      this.lowerDim = h * w * c;
+    } else {
+      this.hierarchy = null;
+      this.flatEncode = encoder({ config, store: this.store, rng: rng.fork() });
+      this.flatDecode = decoder({ config, store: this.store, rng: rng.fork() });
+      this.lowerDim = 0;
+    }
+    this.noiseDim = config.latentDim + this.lowerDim;
     this.likelihood = likelihood({ config, store: this.store });
   }
 
@@ -56,14 +76,98 @@ export class Vae {
     return this.config.height * this.config.width * this.config.channels;
   }
 
-  /** Mean image g(z) for latents [N, J]. */
+  /** Whether the model has latent layers under the global z (the hierarchical VAE). */
+  get hierarchical(): boolean {
+    return this.hierarchy !== null;
+  }
+
+  /** q(z|x) of the global latent (z1 of the hierarchy): what the 3D map, paths and traversals use. */
+  encode(x: tf.Tensor4D): Posterior {
+    if (this.flatEncode) return this.flatEncode(x);
+    return tf.tidy(() => {
+      const { mu, logvar } = this.hierarchy!.bottomUp(x);
+      return { mu, logvar };
+    });
+  }
+
+  /**
+   * The likelihood's raw output for global latents [N, J]. The hierarchy draws z2 from its
+   * top-down prior p(z2|z1): the prior's mean, or with `lowerNoise` ([N, h*w*c] standard
+   * normals) mean + temperature * sigma * noise.
+   */
+  decodeRaw(z: tf.Tensor2D, lowerNoise?: tf.Tensor2D, temperature = 1): tf.Tensor4D {
+    if (this.flatDecode) return this.flatDecode(z);
+    const h = this.hierarchy!;
+    return tf.tidy(() => {
+      const state = h.topState(z);
+      const p = h.prior(state);
+      let z2 = p.mean;
+      if (lowerNoise && temperature > 0) {
+        const eps = tf.reshape(lowerNoise, p.mean.shape) as tf.Tensor4D;
+        z2 = tf.add(p.mean, tf.mul(tf.exp(tf.mul(p.logvar, 0.5)), tf.mul(eps, temperature))) as tf.Tensor4D;
+      }
+      return h.finish(state, z2);
+    });
+  }
+
+  /** Mean image g(z) for latents [N, J] (hierarchy: z2 at its prior mean). */
   decodeMean(z: tf.Tensor2D): tf.Tensor4D {
     return tf.tidy(() => this.likelihood.mean(this.decodeRaw(z)));
   }
 
-  /** Raw decoder output for the reconstruction of x: g at the posterior mean. */
+  /** Raw output for the reconstruction of x: every latent layer at its posterior mean. */
   reconstructRaw(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => this.decodeRaw(this.encode(x).mu));
+    if (!this.hierarchy) return tf.tidy(() => this.decodeRaw(this.encode(x).mu));
+    const h = this.hierarchy;
+    return tf.tidy(() => {
+      const b = h.bottomUp(x);
+      const state = h.topState(b.mu);
+      const q = h.posterior(state, b.features, h.prior(state));
+      return h.finish(state, q.mean);
+    });
+  }
+
+  /**
+   * Everything the objective needs from x and noise [k, B, noiseDim]: the top posterior, the
+   * raw output for the sampled latents, and per sample (rows k*B) log p(z) - log q(z|x) summed
+   * over the layers and the lower layer's analytic KL.
+   */
+  private forward(x: tf.Tensor4D, eps: tf.Tensor3D, mu0?: tf.Tensor2D, logvar0?: tf.Tensor2D) {
+    const [k, B] = eps.shape;
+    const J = this.config.latentDim;
+    const h = this.hierarchy;
+    let mu: tf.Tensor2D;
+    let logvar: tf.Tensor2D;
+    let features: tf.Tensor4D | null = null;
+    if (h) {
+      const b = h.bottomUp(x);
+      mu = mu0 ?? b.mu;
+      logvar = logvar0 ?? b.logvar;
+      features = b.features;
+    } else if (mu0 && logvar0) {
+      mu = mu0;
+      logvar = logvar0;
+    } else {
+      ({ mu, logvar } = this.encode(x));
+    }
+    const eps1 = h ? (tf.slice(eps, [0, 0, 0], [k, B, J]) as tf.Tensor3D) : eps;
+    const z = tf.reshape(reparameterize(mu, logvar, eps1), [k * B, J]) as tf.Tensor2D;
+    const logPrior1 = tf.reshape(logStdNormal(tf.reshape(z, [k, B, J])), [k * B]);
+    const logQ1 = tf.reshape(logPosteriorFromEps(tf.expandDims(logvar, 0), eps1), [k * B]);
+    if (!h) return { mu, logvar, out: this.decodeRaw(z), logPQ: tf.sub(logPrior1, logQ1) as tf.Tensor1D, klLower: null };
+    const [lh, lw, lc] = h.lowerShape;
+    const feat = k === 1 ? features! : (tf.reshape(tf.tile(tf.expandDims(features!, 0), [k, 1, 1, 1, 1]), [k * B, features!.shape[1], features!.shape[2], features!.shape[3]]) as tf.Tensor4D);
+    const state = h.topState(z);
+    const p = h.prior(state);
+    const q = h.posterior(state, feat, p);
+    const eps2 = tf.reshape(tf.slice(eps, [0, 0, J], [k, B, this.lowerDim]), [k * B, lh, lw, lc]) as tf.Tensor4D;
+    const z2 = tf.add(q.mean, tf.mul(tf.exp(tf.mul(q.logvar, 0.5)), eps2)) as tf.Tensor4D;
+    const out = h.finish(state, z2);
+    // log q(z2|x,z1) written in eps (exact; no division by a small sigma).
+    const logQ2 = tf.mul(-0.5, tf.sum(tf.reshape(tf.add(tf.add(q.logvar, tf.square(eps2)), Math.log(2 * Math.PI)), [k * B, -1]), 1));
+    const logP2 = logGaussianMap(z2, p);
+    const logPQ = tf.add(tf.sub(logPrior1, logQ1), tf.sub(logP2, logQ2)) as tf.Tensor1D;
+    return { mu, logvar, out, logPQ, klLower: gaussianKlMaps(q, p) };
   }
 
   /**
@@ -73,32 +177,32 @@ export class Vae {
    */
   objective(x: tf.Tensor4D, eps: tf.Tensor3D, opts: ObjectiveOptions): ObjectiveTerms {
     return tf.tidy(() => {
-      const [k, B, J] = eps.shape;
-      const { mu, logvar } = this.encode(x);
-      const z = tf.reshape(reparameterize(mu, logvar, eps), [k * B, J]) as tf.Tensor2D;
-      const out = this.decodeRaw(z);
+      const [k, B] = eps.shape;
+      const { mu, logvar, out, logPQ, klLower } = this.forward(x, eps);
       const xk = k === 1 ? x : (tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D);
       const { perImage, sigma2 } = this.likelihood.nll(xk, out, opts.mode);
       const nll = tf.reshape(perImage, [k, B]);
       const klPerDimB = gaussianKlPerDim(mu, logvar);
-      const klPerImage = tf.sum(klPerDimB, 1);
       const recon = tf.mean(nll) as tf.Scalar;
-      const kl = tf.mean(klPerImage) as tf.Scalar;
-      const zk = tf.reshape(z, [k, B, J]);
-      const logPrior = logStdNormal(zk);
-      const logQ = logPosteriorFromEps(tf.expandDims(logvar, 0), eps);
-      const iwae = tf.mean(logMeanExp(tf.add(tf.neg(nll), tf.sub(logPrior, logQ)), 0)) as tf.Scalar;
+      const klTop = tf.mean(tf.sum(klPerDimB, 1)) as tf.Scalar;
+      // The lower layer's KL depends on the sampled z1: its mean over the k samples and images.
+      const klLow = klLower ? (tf.mean(klLower) as tf.Scalar) : null;
+      const kl = klLow ? (tf.add(klTop, klLow) as tf.Scalar) : klTop;
+      const logW1 = tf.reshape(logPQ, [k, B]);
+      const iwae = tf.mean(logMeanExp(tf.add(tf.neg(nll), logW1), 0)) as tf.Scalar;
       let loss: tf.Scalar;
       if (k === 1) {
-        loss = tf.add(recon, tf.mul(opts.beta, klTerm(klPerDimB, opts.freeBits))) as tf.Scalar;
+        const klLoss = klLow ? tf.add(klTerm(klPerDimB, opts.freeBits), klLow) : klTerm(klPerDimB, opts.freeBits);
+        loss = tf.add(recon, tf.mul(opts.beta, klLoss)) as tf.Scalar;
       } else {
-        const logW = tf.add(tf.neg(nll), tf.mul(opts.beta, tf.sub(logPrior, logQ)));
+        const logW = tf.add(tf.neg(nll), tf.mul(opts.beta, logW1));
         loss = tf.neg(tf.mean(logMeanExp(logW, 0))) as tf.Scalar;
       }
       const terms: ObjectiveTerms = {
         loss,
         recon,
         kl,
+        klLayers: klLow ? [klTop, klLow] : [klTop],
         klPerDim: tf.mean(klPerDimB, 0) as tf.Tensor1D,
         elbo: tf.neg(tf.add(recon, kl)) as tf.Scalar,
         iwae,
@@ -109,18 +213,31 @@ export class Vae {
   }
 
   /**
-   * IWAE log-weights log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x) for a posterior already
-   * computed (evaluation: encode once, then decode chunks of samples). eps: [k, B, J]; returns [k, B].
+   * IWAE log-weights log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x), summed over the layers,
+   * for a top posterior already computed (evaluation: encode once, then decode chunks of
+   * samples). eps: [k, B, noiseDim]; returns [k, B].
    */
   logWeights(x: tf.Tensor4D, mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor3D): tf.Tensor2D {
     return tf.tidy(() => {
-      const [k, B, J] = eps.shape;
-      const z = tf.reshape(reparameterize(mu, logvar, eps), [k * B, J]) as tf.Tensor2D;
+      const [k, B] = eps.shape;
+      const { out, logPQ } = this.forward(x, eps, mu, logvar);
       const xk = tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D;
-      const nll = tf.reshape(this.likelihood.nll(xk, this.decodeRaw(z), 'eval').perImage, [k, B]);
-      const logPrior = logStdNormal(tf.reshape(z, [k, B, J]));
-      const logQ = logPosteriorFromEps(tf.expandDims(logvar, 0), eps);
-      return tf.add(tf.neg(nll), tf.sub(logPrior, logQ)) as tf.Tensor2D;
+      const nll = this.likelihood.nll(xk, out, 'eval').perImage;
+      return tf.reshape(tf.sub(logPQ, nll), [k, B]) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Per image: the one-sample -log p(x|z) and the KL of every layer below the top (analytic
+   * given the sampled z1), for evaluation. eps: [k, B, noiseDim]; returns [k, B] each.
+   */
+  sampledTerms(x: tf.Tensor4D, mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor3D): { nll: tf.Tensor2D; klLower: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const [k, B] = eps.shape;
+      const { out, klLower } = this.forward(x, eps, mu, logvar);
+      const xk = k === 1 ? x : (tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D);
+      const nll = tf.reshape(this.likelihood.nll(xk, out, 'eval').perImage, [k, B]) as tf.Tensor2D;
+      return { nll, klLower: klLower ? (tf.reshape(klLower, [k, B]) as tf.Tensor2D) : (tf.zeros([k, B]) as tf.Tensor2D) };
     });
   }
 

@@ -21,8 +21,9 @@ export interface BatchGradients {
 }
 
 /**
- * Gradients of the batch-mean loss on x [B, H, W, C] in [0, 1] with noise = k * B * J standard
- * normals (laid out [k, B, J]), plus the batch's numbers (nats per image). Nothing else is kept.
+ * Gradients of the batch-mean loss on x [B, H, W, C] in [0, 1] with noise = k * B * vae.noiseDim
+ * standard normals (laid out [k, B, noiseDim]), plus the batch's numbers (nats per image).
+ * Nothing else is kept.
  */
 export function batchGradients(vae: Vae, pixels: Float32Array, shape: [number, number, number, number], noise: Float32Array, opts: StepOptions): BatchGradients {
   const { k, beta, freeBits } = opts;
@@ -35,7 +36,7 @@ export function batchGradients(vae: Vae, pixels: Float32Array, shape: [number, n
   const { value, grads } = tf.variableGrads(() => {
     const t = vae.objective(x, eps, { beta, freeBits, mode: 'train' });
     kept = [t.recon, t.kl, t.elbo, t.iwae].map((v) => tf.keep(v));
-    tf.dispose(t.klPerDim);
+    tf.dispose([t.klPerDim, ...t.klLayers.filter((l) => l !== t.kl)]);
     if (t.sigma2) sigma2 = tf.keep(t.sigma2);
     return t.loss;
   }, params.map((p) => p.variable));
