@@ -443,8 +443,9 @@ export const interpolateSpecSchema = z
     geodesic: z
       .object({
         iterations: z.number().int().min(1).max(5000).default(200),
+        /** The first trial step moves the largest latent coordinate by this much; the line search adapts it. */
         learningRate: z.number().gt(0).max(1).default(0.05),
-        /** Stop once the gradient norm falls below this share of its first value. */
+        /** Stop once the gradient norm falls below this share of its first value, or the energy by less than this share of itself over 10 steps. */
         tolerance: z.number().min(0).max(1).default(1e-3),
       })
       .strict()
@@ -607,8 +608,13 @@ export interface LatentPathResult {
   length: number;
   /** The same for the linear path through the same waypoints and frame count. */
   linearLength: number;
-  /** Geodesic only: optimisation steps taken and the path energy before and after. */
-  geodesic?: { iterations: number; energyStart: number; energyEnd: number; converged: boolean };
+  /**
+   * Geodesic only: optimisation steps taken and the path energy before and after (never higher).
+   * improved: the optimiser lowered the energy; false means no step could, and the path is the
+   * linear one. converged: after lowering it, the energy stopped falling (within tolerance)
+   * before the step budget ran out.
+   */
+  geodesic?: { iterations: number; energyStart: number; energyEnd: number; converged: boolean; improved: boolean };
 }
 
 /** Memorisation check for one generated image. */

@@ -174,6 +174,13 @@ export async function runInterpolate(values: Values, positionals: string[]) {
     session.done();
     const files = await maybeExport(values, r.images, interpolateUsage);
     if (!values.json) process.stderr.write(`${spec.method} path of ${r.z.length} frames: image-space length ${r.length.toFixed(3)} (linear ${r.linearLength.toFixed(3)}).\n`);
+    const g = r.geodesic;
+    if (!values.json && g)
+      process.stderr.write(
+        g.improved
+          ? `geodesic: energy ${g.energyStart.toFixed(3)} -> ${g.energyEnd.toFixed(3)} in ${g.iterations} steps${g.converged ? ', converged' : ', not converged (step budget reached; try more --iterations)'}.\n`
+          : `geodesic: no step lowered the energy (${g.energyStart.toFixed(3)}) in ${g.iterations} steps, so the frames are the linear path's.\n`,
+      );
     return { method: spec.method, frames: r.z.length, length: r.length, linearLength: r.linearLength, ...(r.geodesic ? { geodesic: r.geodesic } : {}), z: r.z, files };
   } finally {
     session.done();

@@ -7,7 +7,7 @@ import type { interpolateSpecSchema, latentPointSchema, NearestTraining, sampleS
 import { AtlasError } from '../errors';
 import { samplePosterior, samplePrior, sweepValues, traversal } from './generate';
 import { decodeImages, type DecodedImages } from './images';
-import { geodesicPath, imageSpaceLength, pathThrough, type Vector } from './interpolate';
+import { checkGeodesicSize, geodesicPath, imageSpaceLength, pathThrough, type Vector } from './interpolate';
 import { nearestRows } from './neighbours';
 import { projectPoints } from './projection';
 import { latentSession, projectionOf, type LatentSession, type SessionOptions } from './session';
@@ -42,10 +42,11 @@ function project(s: LatentSession, axes: [number, number, number] | null, z: Vec
 export interface InterpolateResult extends Generated {
   length: number;
   linearLength: number;
-  geodesic?: { iterations: number; energyStart: number; energyEnd: number; converged: boolean };
+  geodesic?: { iterations: number; energyStart: number; energyEnd: number; converged: boolean; improved: boolean };
 }
 
 export async function interpolate(spec: InterpolateSpec, opts: SessionOptions & { onGeodesicStep?: (step: number, energy: number) => void } = {}): Promise<InterpolateResult> {
+  if (spec.method === 'geodesic') checkGeodesicSize(spec.waypoints.length - 1, spec.frames);
   const s = await latentSession(spec.runDir, spec.dataset, opts);
   const model = s.run.model;
   const waypoints = spec.waypoints.map((p) => resolvePoint(s, p));
@@ -59,7 +60,7 @@ export async function interpolate(spec: InterpolateSpec, opts: SessionOptions & 
     const g = await geodesicPath(model, linear, fixed, { ...spec.geodesic, signal: opts.signal, onStep: opts.onGeodesicStep });
     z = g.path;
     length = g.length;
-    geodesic = { iterations: g.iterations, energyStart: g.energyStart, energyEnd: g.energyEnd, converged: g.converged };
+    geodesic = { iterations: g.iterations, energyStart: g.energyStart, energyEnd: g.energyEnd, converged: g.converged, improved: g.improved };
   } else {
     z = spec.method === 'linear' ? linear : pathThrough(waypoints, spec.frames, 'slerp');
     length = spec.method === 'linear' ? linearLength : await imageSpaceLength(model, z);

@@ -125,7 +125,7 @@ export async function run(): Promise<BenchLine[]> {
     return [
       { bench: 'latent', metric: 'encode_10k_s', value: r(encodeSeconds), unit: 's', images: N, batchSize: 256, withoutReconstructionSeconds: r(encodeOnlySeconds), trainSeconds: r(trainedIn, 1), ...context },
       { bench: 'latent', metric: 'interpolate_16_ms', value: r(interpolateMs), unit: 'ms', method: 'slerp', frames: 16, ...context },
-      { bench: 'latent', metric: 'geodesic_16_ms', value: r(geodesicMs, 1), unit: 'ms', frames: 16, iterations: geo.iterations, converged: geo.converged, ...context },
+      { bench: 'latent', metric: 'geodesic_16_ms', value: r(geodesicMs, 1), unit: 'ms', frames: 16, iterations: geo.iterations, converged: geo.converged, improved: geo.improved, ...context },
       { bench: 'latent', metric: 'geodesic_over_linear_length', value: r(geo.length / linearLength, 4), unit: 'ratio', geodesicLength: r(geo.length, 3), linearLength: r(linearLength, 3), ...context },
       { bench: 'latent', metric: 'neighbours_100k_ms', value: r(neighboursMs), unit: 'ms', points: M, k: 8, latentDim: J, ...context },
       { bench: 'latent', metric: 'memorisation_16_of_100k_ms', value: r(memorisationMs, 1), unit: 'ms', samples: 16, images: M, pixels: D, ...context },
