@@ -1,0 +1,409 @@
+/**
+ * Quality benchmark (issue 11, item 1): train a preset for a fixed wall-clock budget on real
+ * sprite sets and measure what a user sees.
+ *
+ *   npm run bench -- quality [--dataset DIR] [--minutes M] [--preset quick|balanced|quality]
+ *                            [--seeds N] [--seed S] [--workers 1|2|auto]
+ *
+ * Data, fetched at bench time and cached under os.tmpdir() (never committed): the Twemoji of
+ * emoji-datasource-twitter (npm pack) and the Dungeon Crawl Stone Soup tiles of Debian's
+ * crawl-tiles-data (apt-get download, cut into 32x32 tiles), both imported at 32x32 RGBA; or,
+ * with --dataset, one dataset already imported by the app or the CLI.
+ *
+ * Each run trains the preset's settings (renderer/lib/presets.ts, as the UI sends them) with
+ * epochs set out of reach and a TrainControl stopped when the budget (default 10 minutes) is
+ * spent, keeps the model, and measures on the validation split:
+ *  - recon_psnr_db: 10 log10(1 / MSE) of the posterior-mean reconstructions (model.reconstruct,
+ *    clamped to [0, 1]), RGB composited over mid-grey 0.5, MSE pooled over all values;
+ *  - recon_ssim: SSIM per RGB channel of the same composites (11x11 Gaussian window, sigma 1.5,
+ *    C1 = 0.01^2, C2 = 0.03^2, valid positions), averaged over channels and images;
+ *  - alpha_mae: mean |alpha - alpha_hat| (RGBA sets only);
+ *  - kl_nats, active_units, elbo_nats, bits_per_dim: src/train/evaluate.ts on the split;
+ *  - sample_sharpness_ratio: mean gradient magnitude (forward differences of the composited
+ *    luma) of 256 prior samples z ~ N(0, I) decoded with model.decode, over that of the
+ *    validation images (1 = as crisp as the real sprites);
+ *  - images_per_s: images trained over the wall-clock time of train() (per-epoch validation
+ *    included), and epochs: epochs completed.
+ * One JSON line per metric, each naming the run's PNG in tests/artifacts/bench/
+ * (quality-<dataset>-<preset>-seed<N>.png): 16 validation originals over their reconstructions,
+ * 2 rows of 16 prior samples, then validation image A, a 12-frame linear path in z from mu(A) to
+ * mu(B) decoded with model.decode, and image B; everything composited over a checkerboard and
+ * enlarged 3x (nearest). With --seeds N it also prints collapsed_runs per dataset (a run is
+ * collapsed when active_units is 0 or kl_nats < 0.1).
+ * Uses only LoadedModel's public interface (encode, decode, reconstruct, config), so it runs on
+ * the flat and the hierarchical model alike.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import { presetForm, toTrainSettings, type PresetId } from '../../renderer/lib/presets';
+import { initBackend } from '../../src/backend/choose';
+import { trainSettingsSchema } from '../../src/contract';
+import { importImages } from '../../src/data/import';
+import { openDataset, type Dataset } from '../../src/data/store';
+import { samplePrior } from '../../src/latent/generate';
+import { pathThrough } from '../../src/latent/interpolate';
+import type { LoadedModel } from '../../src/model/load';
+import { TrainControl } from '../../src/train/control';
+import { evaluate } from '../../src/train/evaluate';
+import { alphaMae, clamp01, compositeOverGrey, meanSquaredError, sharpness, ssim, type ImageShape } from '../../src/train/quality-metrics';
+import { train } from '../../src/train/train';
+import type { BenchLine } from './types';
+import { EMOJI_PACKAGE, benchCacheDir, cachedEmoji, fetchDcssTiles } from './data';
+
+const PRESETS: readonly PresetId[] = ['quick', 'balanced', 'quality'];
+const ARTIFACTS = path.resolve('tests', 'artifacts', 'bench');
+const SAMPLES = 256;
+const SHOWN = 16;
+const SHOWN_SAMPLES = 32;
+const PATH_FRAMES = 12;
+const SCALE = 3;
+/** A run counts as collapsed below this validation KL (nats per image) or with no active unit. */
+const COLLAPSE_KL = 0.1;
+
+export interface QualityArgs {
+  dataset: string | null;
+  minutes: number;
+  preset: PresetId;
+  seeds: number;
+  /** Whether --seeds was given (then collapsed_runs is printed). */
+  seedsGiven: boolean;
+  firstSeed: number;
+  workers: 1 | 2 | 'auto';
+}
+
+/** Parse `--flag value` / `--flag=value`; throws a one-line message on anything unknown or bad. */
+export function parseQualityArgs(argv: string[]): QualityArgs {
+  const out: QualityArgs = { dataset: null, minutes: 10, preset: 'balanced', seeds: 1, seedsGiven: false, firstSeed: 1, workers: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) throw new Error(`quality: unexpected argument "${arg}"`);
+    const name = m[1];
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) throw new Error(`quality: --${name} needs a value`);
+    const num = (min: number, int: boolean): number => {
+      const v = Number(value);
+      if (!Number.isFinite(v) || v < min || (int && !Number.isInteger(v))) throw new Error(`quality: --${name} must be ${int ? 'a whole number' : 'a number'} of at least ${min}; got "${value}"`);
+      return v;
+    };
+    if (name === 'dataset') out.dataset = path.resolve(value);
+    else if (name === 'minutes') {
+      out.minutes = num(0, false);
+      if (out.minutes <= 0) throw new Error(`quality: --minutes must be above 0; got "${value}"`);
+    } else if (name === 'preset') {
+      if (!(PRESETS as readonly string[]).includes(value)) throw new Error(`quality: --preset must be one of ${PRESETS.join(', ')}; got "${value}"`);
+      out.preset = value as PresetId;
+    } else if (name === 'seeds') {
+      out.seeds = num(1, true);
+      out.seedsGiven = true;
+    } else if (name === 'seed') out.firstSeed = num(0, true);
+    else if (name === 'workers') {
+      if (value !== '1' && value !== '2' && value !== 'auto') throw new Error(`quality: --workers must be 1, 2 or auto; got "${value}"`);
+      out.workers = value === 'auto' ? 'auto' : (Number(value) as 1 | 2);
+    } else throw new Error(`quality: unknown flag --${name} (flags: --dataset DIR, --minutes M, --preset quick|balanced|quality, --seeds N, --seed S, --workers 1|2|auto)`);
+  }
+  return out;
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`quality: ${line}\n`);
+};
+
+const round = (v: number, digits = 4): number => (Number.isFinite(v) ? Number(v.toPrecision(digits)) : v);
+
+interface BenchSet {
+  /** Name in the JSON lines and the PNG's file name. */
+  name: string;
+  dataset: Dataset;
+  source: string;
+}
+
+/** Import a folder at 32x32 RGBA into `tmp`, with the decode cache kept in the bench cache. */
+async function importSet(name: string, folder: string, tmp: string, source: string): Promise<BenchSet> {
+  const cacheDir = path.join(await benchCacheDir('decode-cache'), name);
+  const t0 = performance.now();
+  const r = await importImages({ source: { folder }, output: path.join(tmp, `${name}-32`), cacheDir, options: { size: 32, channels: 'rgba' } });
+  log(`${name}: imported ${r.imported} images (${r.train} train, ${r.val} val) in ${((performance.now() - t0) / 1000).toFixed(1)} s (${r.skipped.length} skipped)`);
+  return { name, dataset: await openDataset(r.dataset), source };
+}
+
+/** Float pixels in [0, 1] of dataset images, HWC, one after another. */
+function floatImages(ds: Dataset, indices: number[]): Float32Array {
+  const out = new Float32Array(indices.length * ds.stride);
+  indices.forEach((idx, k) => {
+    const img = ds.image(idx);
+    for (let j = 0; j < ds.stride; j++) out[k * ds.stride + j] = img[j] / 255;
+  });
+  return out;
+}
+
+function tensorOf(pixels: Float32Array, count: number, ds: Dataset): tf.Tensor4D {
+  const { size, channels } = ds.index;
+  return tf.tensor4d(pixels, [count, size, size, channels]);
+}
+
+/** Run a LoadedModel method that returns images, read back and clamped to [0, 1]. */
+async function readImages(fn: () => tf.Tensor4D): Promise<Float32Array> {
+  const t = tf.tidy(fn);
+  const values = clamp01((await t.data()) as Float32Array);
+  t.dispose();
+  return values;
+}
+
+async function decodeAll(model: LoadedModel, z: number[][]): Promise<Float32Array> {
+  const J = model.config.latentDim;
+  const parts: Float32Array[] = [];
+  for (let s = 0; s < z.length; s += 128) {
+    const part = z.slice(s, s + 128);
+    parts.push(await readImages(() => model.decode(tf.tensor2d(part, [part.length, J]))));
+  }
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+interface Measured {
+  psnr: number;
+  ssim: number;
+  /** The same numbers for an empty (fully transparent, so all grey) reconstruction, for scale. */
+  emptyPsnr: number;
+  emptySsim: number;
+  alphaMae: number | null;
+  valSharpness: number;
+  sampleSharpness: number;
+}
+
+/** Reconstruction metrics over the whole validation split (in batches) and sharpness of samples. */
+async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: number): Promise<Measured> {
+  const { size, channels } = ds.index;
+  let se = 0;
+  let values = 0;
+  let ssimSum = 0;
+  let emptySe = 0;
+  let emptySsimSum = 0;
+  let alphaSum = 0;
+  let sharpSum = 0;
+  const B = 128;
+  for (let s = 0; s < val.length; s += B) {
+    const idx = val.slice(s, s + B);
+    const shape: ImageShape = { count: idx.length, height: size, width: size, channels };
+    const x = floatImages(ds, idx);
+    const recon = await readImages(() => model.reconstruct(tensorOf(x, idx.length, ds)));
+    const cx = compositeOverGrey(x, shape);
+    const cr = compositeOverGrey(recon, shape);
+    se += meanSquaredError(cx.pixels, cr.pixels) * cx.pixels.length;
+    values += cx.pixels.length;
+    ssimSum += ssim(cx.pixels, cr.pixels, cx.shape) * idx.length;
+    const grey = new Float32Array(cx.pixels.length).fill(0.5);
+    emptySe += meanSquaredError(cx.pixels, grey) * cx.pixels.length;
+    emptySsimSum += ssim(cx.pixels, grey, cx.shape) * idx.length;
+    const a = alphaMae(x, recon, shape);
+    if (a !== null) alphaSum += a * idx.length;
+    sharpSum += sharpness(x, shape) * idx.length;
+  }
+  const samples = await decodeAll(model, samplePrior(SAMPLES, model.config.latentDim, 1, 1000 + seed));
+  const sampleSharpness = sharpness(samples, { count: SAMPLES, height: size, width: size, channels });
+  return {
+    psnr: 10 * Math.log10(1 / (se / values)),
+    ssim: ssimSum / val.length,
+    emptyPsnr: 10 * Math.log10(1 / (emptySe / values)),
+    emptySsim: emptySsimSum / val.length,
+    alphaMae: channels === 4 ? alphaSum / val.length : null,
+    valSharpness: sharpSum / val.length,
+    sampleSharpness,
+  };
+}
+
+/** `count` indices spread evenly over `from` (the split is in file order, so neighbours look alike). */
+const spread = (from: number[], count: number): number[] => Array.from({ length: Math.min(count, from.length) }, (_, k) => from[Math.floor((k * from.length) / Math.min(count, from.length))]);
+
+/**
+ * The run's picture: rows of 16 cells of size*3 pixels. Row 1 validation originals, row 2 their
+ * reconstructions; rows 3-4 prior samples; row 5 image A, the 12 path frames, image B.
+ */
+async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: number[], seed: number): Promise<void> {
+  const { size, channels } = ds.index;
+  const shown = spread(val, SHOWN);
+  const originals = floatImages(ds, shown);
+  const recon = await readImages(() => model.reconstruct(tensorOf(originals, shown.length, ds)));
+  const samples = await decodeAll(model, samplePrior(SHOWN_SAMPLES, model.config.latentDim, 1, 2000 + seed));
+  // The path runs between the two shown images whose posterior means lie farthest apart.
+  const J = model.config.latentDim;
+  const mu = tf.tidy(() => model.encode(tensorOf(originals, shown.length, ds)).mu.dataSync().slice() as Float32Array);
+  let pair = { a: 0, b: Math.min(1, shown.length - 1), d: -1 };
+  for (let a = 0; a < shown.length; a++)
+    for (let b = a + 1; b < shown.length; b++) {
+      let d = 0;
+      for (let j = 0; j < J; j++) d += (mu[a * J + j] - mu[b * J + j]) ** 2;
+      if (d > pair.d) pair = { a, b, d };
+    }
+  const ends = [pair.a, pair.b].map((k) => Array.from(mu.subarray(k * J, (k + 1) * J)));
+  const frames = await decodeAll(model, pathThrough(ends, PATH_FRAMES, 'linear'));
+
+  const stride = size * size * channels;
+  const cell = size * SCALE;
+  const gap = 4;
+  const sectionGap = 14;
+  const cols = SHOWN;
+  const W = cols * cell + (cols + 1) * gap;
+  const rowsY = [0, 1, 2, 3, 4].map((r) => gap + r * (cell + gap) + (r >= 2 ? sectionGap : 0) + (r >= 4 ? sectionGap : 0));
+  const H = rowsY[4] + cell + gap;
+  const out = Buffer.alloc(W * H * 3, 0x22);
+  const put = (img: Float32Array, offset: number, row: number, col: number): void => {
+    const x0 = gap + col * (cell + gap);
+    const y0 = rowsY[row];
+    for (let y = 0; y < cell; y++)
+      for (let x = 0; x < cell; x++) {
+        const p = offset + ((Math.floor(y / SCALE) * size + Math.floor(x / SCALE)) * channels);
+        // Checkerboard of 6-pixel squares behind transparent pixels.
+        const bg = ((x / 6) ^ (y / 6)) & 1 ? 0.78 : 0.58;
+        const a = channels === 4 ? img[p + 3] : 1;
+        for (let c = 0; c < 3; c++) {
+          const v = channels === 1 ? img[p] : img[p + c];
+          out[((y0 + y) * W + x0 + x) * 3 + c] = Math.round(255 * (a * v + (1 - a) * bg));
+        }
+      }
+  };
+  for (let k = 0; k < shown.length; k++) {
+    put(originals, k * stride, 0, k);
+    put(recon, k * stride, 1, k);
+  }
+  for (let k = 0; k < SHOWN_SAMPLES; k++) put(samples, k * stride, 2 + Math.floor(k / cols), k % cols);
+  put(originals, pair.a * stride, 4, 0);
+  for (let k = 0; k < PATH_FRAMES; k++) put(frames, k * stride, 4, k + 1);
+  put(originals, pair.b * stride, 4, PATH_FRAMES + 1);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await sharp(out, { raw: { width: W, height: H, channels: 3 } }).png().toFile(file);
+}
+
+interface RunOutcome {
+  lines: BenchLine[];
+  collapsed: boolean;
+}
+
+async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: string): Promise<RunOutcome> {
+  const { dataset: ds, name } = set;
+  const val = ds.indicesOf('val');
+  const trainCount = ds.indicesOf('train').length;
+  if (val.length === 0) throw new Error(`quality: ${ds.dir} has no validation images; re-import it with a validation share above 0`);
+  const form = toTrainSettings(presetForm(args.preset));
+  if (!form.ok) throw new Error(`quality: preset ${args.preset}: ${form.error}`);
+  // As the UI sends it, with epochs out of reach and the preset's own time budget (where the
+  // presets have one) switched off: this bench's wall-clock budget ends the run.
+  const noPresetBudget = 'timeBudgetSec' in form.settings ? { timeBudgetSec: 0 } : {};
+  const settings = trainSettingsSchema.parse({ ...form.settings, ...noPresetBudget, epochs: 100_000, seed, workers: args.workers });
+  const control = new TrainControl();
+  const budgetMs = args.minutes * 60_000;
+  let lastLog = 0;
+  const t0 = performance.now();
+  const timer = setTimeout(() => control.stop(), budgetMs);
+  let result;
+  try {
+    result = await train(settings, ds, {
+      control,
+      keepModel: true,
+      onProgress: (e) => {
+        if (e.type !== 'epoch') return;
+        const now = performance.now();
+        if (now - lastLog < 20_000) return;
+        lastLog = now;
+        const left = Math.max(0, (budgetMs - (now - t0)) / 1000);
+        log(`${name} seed ${seed}: epoch ${e.epoch}, val ELBO ${e.val ? e.val.elbo.toFixed(1) : '-'}, KL ${e.val ? e.val.kl.toFixed(1) : '-'}, ${left.toFixed(0)} s left`);
+      },
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const model = result.model!;
+  try {
+    const B = Math.min(result.config.batchSize, trainCount);
+    const stepsPerEpoch = Math.ceil(trainCount / B);
+    const images = result.epoch * trainCount + (result.step - result.epoch * stepsPerEpoch) * B;
+    log(`${name} seed ${seed}: trained ${result.epoch} epochs (${result.step} steps) in ${seconds.toFixed(0)} s on ${result.workers} worker(s); measuring`);
+    const m = await measure(model, ds, val, seed);
+    const ev = await evaluate(model, ds, { split: 'val', seed: 7 + seed, batchSize: 64 });
+    const png = path.join(ARTIFACTS, `quality-${name}-${args.preset}-seed${seed}.png`);
+    await writeGrid(png, model, ds, val, seed);
+    const context = {
+      dataset: name,
+      preset: args.preset,
+      seed,
+      backend,
+      minutes: args.minutes,
+      png: path.relative(process.cwd(), png),
+      source: set.source,
+      train_images: trainCount,
+      val_images: val.length,
+      workers: result.workers,
+      model: `${model.config.architecture} ${model.config.width}x${model.config.height}x${model.config.channels} latent ${model.config.latentDim} ${model.config.likelihood}`,
+      load1m: round(os.loadavg()[0], 3),
+    };
+    const line = (metric: string, value: number, unit: string, extra: Record<string, unknown> = {}): BenchLine => ({ bench: 'quality', metric, value, unit, ...context, ...extra });
+    const lines: BenchLine[] = [
+      line('recon_psnr_db', round(m.psnr), 'dB', { note: 'posterior-mean reconstruction, RGB over grey 0.5, MSE pooled over the val split', empty_image_psnr_db: round(m.emptyPsnr) }),
+      line('recon_ssim', round(m.ssim), 'ratio', { note: 'per-channel SSIM of RGB over grey 0.5, 11x11 Gaussian window', empty_image_ssim: round(m.emptySsim) }),
+    ];
+    if (m.alphaMae !== null) lines.push(line('alpha_mae', round(m.alphaMae), 'fraction'));
+    const collapsed = ev.activeUnits === 0 || ev.kl < COLLAPSE_KL;
+    lines.push(
+      line('kl_nats', round(ev.kl), 'nats'),
+      line('active_units', ev.activeUnits, 'units', { latent_dim: model.config.latentDim }),
+      line('elbo_nats', round(ev.elbo, 6), 'nats'),
+      line('bits_per_dim', round(ev.bitsPerDim), 'bits/dim'),
+      line('sample_sharpness_ratio', round(m.sampleSharpness / m.valSharpness), 'ratio', { samples: SAMPLES, sample_gradient: round(m.sampleSharpness), val_gradient: round(m.valSharpness) }),
+      line('images_per_s', round(images / seconds), 'img/s', { images, train_seconds: round(seconds), note: 'over the whole train() call, per-epoch validation included' }),
+      line('epochs', result.epoch, 'epochs', { steps: result.step, collapsed }),
+    );
+    return { lines, collapsed };
+  } finally {
+    model.dispose();
+  }
+}
+
+export async function run(ctx: { argv?: string[]; print?: (line: BenchLine) => void } = {}): Promise<BenchLine[]> {
+  const args = parseQualityArgs(ctx.argv ?? []);
+  const collected: BenchLine[] = [];
+  const emit = (line: BenchLine): void => {
+    if (ctx.print) ctx.print(line);
+    else collected.push(line);
+  };
+  const force = (process.env.LATENT_ATLAS_BACKEND as 'tensorflow' | 'wasm' | 'cpu' | undefined) ?? 'wasm';
+  const backend = (await initBackend({ force })).label;
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'atlas-bench-quality-'));
+  try {
+    const sets: Array<() => Promise<BenchSet>> = args.dataset
+      ? [async () => ({ name: path.basename(args.dataset!).replace(/[^A-Za-z0-9._-]+/g, '_'), dataset: await openDataset(args.dataset!), source: args.dataset! })]
+      : [
+          async () => importSet('twemoji', await cachedEmoji(), tmp, `${EMOJI_PACKAGE} 64x64 PNGs`),
+          async () => {
+            const dcss = await fetchDcssTiles(log);
+            return importSet('dcss', dcss.folder, tmp, `crawl-tiles-data ${dcss.version}: ${dcss.tiles} non-blank 32x32 cells`);
+          },
+        ];
+    for (const load of sets) {
+      const set = await load();
+      let collapsed = 0;
+      for (let s = 0; s < args.seeds; s++) {
+        const seed = args.firstSeed + s;
+        const outcome = await runOne(set, args, seed, backend);
+        // The JSON names a --dataset by its folder (the PNG by the folder's name).
+        if (args.dataset) for (const l of outcome.lines) l.dataset = args.dataset;
+        outcome.lines.forEach(emit);
+        if (outcome.collapsed) collapsed++;
+      }
+      if (args.seedsGiven)
+        emit({ bench: 'quality', metric: 'collapsed_runs', value: collapsed, unit: 'runs', runs: args.seeds, dataset: args.dataset ?? set.name, preset: args.preset, backend, minutes: args.minutes, seeds: Array.from({ length: args.seeds }, (_, s) => args.firstSeed + s), rule: `active_units 0 or kl_nats < ${COLLAPSE_KL}` });
+    }
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+  return collected;
+}
