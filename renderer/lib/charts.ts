@@ -15,7 +15,7 @@ function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
 
-export function createLossChart(container: HTMLElement, options: { title: string; unit: string; width: number; height: number }): LossChart {
+export function createLossChart(container: HTMLElement, options: { title: string; unit: string; width: number; height: number; valOnly?: boolean }): LossChart {
   const text = cssVar('--muted', '#9aa1ad');
   const grid = cssVar('--border', '#2c313b');
   const axis: uPlot.Axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '11px system-ui, sans-serif' };
@@ -33,16 +33,17 @@ export function createLossChart(container: HTMLElement, options: { title: string
       ],
       series: [
         { label: 'step' },
-        { label: `train ${options.unit}`, stroke: cssVar('--accent', '#6aa9ff'), width: 1.5, spanGaps: true, points: { show: false } },
+        // A validation-only quantity (PSNR) has no train line.
+        ...(options.valOnly ? [] : [{ label: `train ${options.unit}`, stroke: cssVar('--accent', '#6aa9ff'), width: 1.5, spanGaps: true, points: { show: false } }]),
         { label: `val ${options.unit}`, stroke: cssVar('--warn', '#f0a44b'), width: 2, spanGaps: true, points: { show: true, size: 6 } },
       ],
     },
-    [[], [], []],
+    options.valOnly ? [[], []] : [[], [], []],
     container,
   );
   return {
     setData(x, train, val) {
-      plot.setData([x, train, val] as uPlot.AlignedData);
+      plot.setData((options.valOnly ? [x, val] : [x, train, val]) as uPlot.AlignedData);
     },
     resize(width) {
       plot.setSize({ width, height: options.height });

@@ -1,53 +1,36 @@
 /**
- * Training presets and the advanced settings form. Times are for the bundled sample set
- * (507 emoji of 32x32, 456 for training) at 100-200 images/s on the wasm backend.
+ * Training presets and the advanced settings form. A preset is a time budget (about 2, 10 or 30
+ * minutes on the user's dataset here): the engine measures the model's speed before the first
+ * step and trains the epochs that fit. The presets themselves live in src/train/presets.ts,
+ * shared with `latent-atlas train --preset`.
  */
 import type { TrainSettingsIn } from '../../src/contract';
+import { PRESET_SPECS, type PresetId, type PresetSettings } from '../../src/train/presets';
 
-export type PresetId = 'quick' | 'balanced' | 'quality';
+export type { PresetId };
 
-export interface TrainForm {
-  latentDim: number;
-  likelihood: 'bernoulli' | 'gaussian-fixed' | 'gaussian-calibrated' | 'gaussian-learned';
-  beta: number;
-  warmupSteps: number;
-  freeBits: number;
-  iwaeK: number;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
+export interface TrainForm extends PresetSettings {
+  /** Seconds to train for; 0 trains `epochs` epochs instead. */
+  timeBudgetSec: number;
 }
 
 export interface Preset {
   id: PresetId;
   label: string;
-  /** What the user can expect on the sample set. */
+  /** What the user can expect: the budget. */
   expect: string;
   form: TrainForm;
 }
 
-const base: TrainForm = {
-  latentDim: 8,
-  likelihood: 'bernoulli',
-  beta: 1,
-  warmupSteps: 0,
-  freeBits: 0,
-  iwaeK: 1,
-  epochs: 8,
-  batchSize: 32,
-  learningRate: 2e-3,
-  seed: 1,
-};
+/** Longest budget the form accepts (a week), in seconds. */
+export const MAX_TIME_BUDGET_SEC = 7 * 24 * 3600;
 
-export const PRESETS: readonly Preset[] = [
-  // ~3,600 images seen: a recognisable latent space in about 30 s.
-  { id: 'quick', label: 'Quick', expect: '≈ 30 s on the sample set', form: { ...base } },
-  // ~20,000 images seen, KL warm-up so fewer units collapse early.
-  { id: 'balanced', label: 'Balanced', expect: '≈ 3 min on the sample set', form: { ...base, latentDim: 16, epochs: 45, learningRate: 1e-3, warmupSteps: 300 } },
-  // ~100,000 images seen, longer warm-up and a little free bits to keep units alive.
-  { id: 'quality', label: 'Quality', expect: '≈ 15 min on the sample set', form: { ...base, latentDim: 32, epochs: 220, batchSize: 64, learningRate: 1e-3, warmupSteps: 1500, freeBits: 0.05 } },
-];
+export const PRESETS: readonly Preset[] = PRESET_SPECS.map((p) => ({
+  id: p.id,
+  label: p.label,
+  expect: `≈ ${Math.round(p.budgetSec / 60)} min`,
+  form: { ...p.settings, timeBudgetSec: p.budgetSec },
+}));
 
 export function presetForm(id: PresetId): TrainForm {
   return { ...PRESETS.find((p) => p.id === id)!.form };
@@ -66,7 +49,8 @@ export function toTrainSettings(form: TrainForm): { ok: true; settings: TrainSet
     int('Seed', form.seed, 0, 2 ** 31 - 1) ??
     (form.learningRate > 0 && form.learningRate < 1 ? null : `Learning rate must be between 0 and 1 (e.g. 0.001); got ${form.learningRate}.`) ??
     (form.beta >= 0 && form.beta <= 1000 ? null : `Beta must be between 0 and 1000; got ${form.beta}.`) ??
-    (form.freeBits >= 0 && form.freeBits <= 100 ? null : `Free bits must be between 0 and 100 nats; got ${form.freeBits}.`);
+    (form.freeBits >= 0 && form.freeBits <= 100 ? null : `Free bits must be between 0 and 100 nats; got ${form.freeBits}.`) ??
+    (form.timeBudgetSec >= 0 && form.timeBudgetSec <= MAX_TIME_BUDGET_SEC ? null : `The time budget must be from 0 (off) to ${MAX_TIME_BUDGET_SEC / 60} minutes; got ${form.timeBudgetSec / 60}.`);
   if (problem) return { ok: false, error: problem };
   return { ok: true, settings: { ...form, valMaxImages: 512, previewCount: 8 } };
 }

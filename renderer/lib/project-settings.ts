@@ -11,6 +11,8 @@ export function formFromSettings(settings: TrainSettingsIn): TrainForm {
     const value = (settings as Record<string, unknown>)[key];
     if (value !== undefined) (form as unknown as Record<string, unknown>)[key] = value;
   }
+  // Settings saved before presets were time budgets trained their epochs.
+  if (settings.timeBudgetSec === undefined) form.timeBudgetSec = 0;
   return form;
 }
 

@@ -22,6 +22,10 @@ export interface LossSeries {
   valKl: (number | null)[];
   trainElbo: (number | null)[];
   valElbo: (number | null)[];
+  /** Never set (PSNR is measured on validation only); keeps the columns' shape uniform for the charts. */
+  trainPsnr: (number | null)[];
+  /** Validation PSNR in dB of the posterior-mean reconstructions, at epoch ends. */
+  valPsnr: (number | null)[];
 }
 
 export interface Preview {
@@ -29,7 +33,9 @@ export interface Preview {
   url: string;
 }
 
-const emptySeries = (): LossSeries => ({ step: [], trainRecon: [], valRecon: [], trainKl: [], valKl: [], trainElbo: [], valElbo: [] });
+const emptySeries = (): LossSeries => ({ step: [], trainRecon: [], valRecon: [], trainKl: [], valKl: [], trainElbo: [], valElbo: [], trainPsnr: [], valPsnr: [] });
+
+type PlanEvent = Extract<TrainProgress, { type: 'plan' }>;
 
 /** What a project needs to hear about a run: before it starts, when the engine began it, each epoch, its end. */
 export interface RunHooks {
@@ -66,6 +72,8 @@ export interface Training {
   /** Bumped on every change to `series` (charts redraw on it). */
   readonly version: number;
   readonly previews: Preview[];
+  /** The run's plan (measured speed, epochs, workers), when it measured one. */
+  readonly plan: PlanEvent | null;
   readonly report: TrainRunReport | null;
   readonly error: ShownError | null;
   readonly active: boolean;
@@ -89,6 +97,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
     epochs: [] as EpochReport[],
     version: 0,
     previews: [] as Preview[],
+    plan: null as PlanEvent | null,
     report: null as TrainRunReport | null,
     error: null as ShownError | null,
   });
@@ -117,6 +126,8 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
     series.valRecon.push(null);
     series.valKl.push(null);
     series.valElbo.push(null);
+    series.trainPsnr.push(null);
+    series.valPsnr.push(null);
     s.version++;
   }
 
@@ -131,6 +142,8 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
       out.valRecon.push(e.val?.recon ?? null);
       out.valKl.push(e.val?.kl ?? null);
       out.valElbo.push(e.val?.elbo ?? null);
+      out.trainPsnr.push(null);
+      out.valPsnr.push(e.val?.psnrDb ?? null);
     }
     return out;
   }
@@ -155,11 +168,14 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
         series.valRecon.push(null);
         series.valKl.push(null);
         series.valElbo.push(null);
+        series.trainPsnr.push(null);
+        series.valPsnr.push(null);
       }
       const i = series.step.length - 1;
       series.valRecon[i] = e.val.recon;
       series.valKl[i] = e.val.kl;
       series.valElbo[i] = e.val.elbo;
+      series.valPsnr[i] = e.val.psnrDb ?? null;
       s.version++;
     }
     if (e.previewPng) {
@@ -207,6 +223,9 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
     get previews() {
       return s.previews;
     },
+    get plan() {
+      return s.plan;
+    },
     get report() {
       return s.report;
     },
@@ -230,7 +249,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
       for (const p of s.previews) URL.revokeObjectURL(p.url);
       const history = options.resume ? (options.history ?? []) : [];
       series = seriesFromHistory(history);
-      Object.assign(s, { status: 'starting', runDir, last: null, epochs: [...history], previews: [], report: null, error: null, version: s.version + 1 });
+      Object.assign(s, { status: 'starting', runDir, last: null, epochs: [...history], previews: [], plan: null, report: null, error: null, version: s.version + 1 });
       // Esc / Cancel in the status bar stops at a step boundary and keeps a checkpoint.
       const task = tasks.start('Training', () => void stop());
       let began = false;
@@ -253,6 +272,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
               onStep(data);
               task.update(data.totalSteps ? data.step / data.totalSteps : null, `epoch ${data.epoch}/${data.epochs} · ${data.imagesPerSec.toFixed(0)} img/s · ${formatDuration(data.etaSec)} left`);
             } else if (data.type === 'epoch') onEpoch(data);
+            else if (data.type === 'plan') s.plan = data;
             else if (data.type === 'paused') s.status = 'paused';
             else if (data.type === 'resumed') s.status = 'running';
           },
@@ -284,6 +304,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
         last: null,
         epochs: [...(run?.report.history ?? [])],
         previews: [],
+        plan: null,
         report: run && run.status !== 'failed' ? run.report : null,
         error: null,
         version: s.version + 1,
@@ -292,7 +313,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
     attach(status, backend, onend) {
       if (active() || !status.running) return;
       series = seriesFromHistory(status.epochs);
-      Object.assign(s, { status: status.paused ? 'paused' : 'running', runDir: status.runDir, last: null, epochs: [...status.epochs], previews: [], report: null, error: null, version: s.version + 1 });
+      Object.assign(s, { status: status.paused ? 'paused' : 'running', runDir: status.runDir, last: null, epochs: [...status.epochs], previews: [], plan: null, report: null, error: null, version: s.version + 1 });
       if (status.lastStep) onStep(status.lastStep);
       const task = tasks.start('Training', () => void stop());
       // Its progress events went to the page that started it: poll instead, once a second.
