@@ -11,6 +11,7 @@ import { importFlags, importUsage, runImport } from './cli/import';
 import { evalFlags, evalUsage, runEval, runTrain, trainFlags, trainUsage } from './cli/train';
 import { encodeFlags, encodeUsage, interpolateFlags, interpolateUsage, runEncode, runInterpolate, runSample, runTraverse, sampleFlags, sampleUsage, traverseFlags, traverseUsage } from './cli/latent';
 import { exportCommandFlags, exportCommandUsage, runExport } from './cli/export';
+import { pixelArtArgv } from './cli/pixel-art';
 import { APP_VERSION } from './version';
 
 interface Command {
@@ -124,7 +125,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!command) throw new CliUsageError(`unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}`);
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: 'pixel-art' in command.options ? pixelArtArgv(rest) : rest, options: command.options, allowPositionals: true, strict: true });
   } catch (err) {
     throw new CliUsageError(`${(err as Error).message.split('\n')[0]}; usage: ${command.usage}`);
   }

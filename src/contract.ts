@@ -432,6 +432,32 @@ const latentAxes = z.tuple([z.number().int().min(0).max(63), z.number().int().mi
 /** The model (newest checkpoint of runDir) and the dataset it was trained on. */
 const runAndDataset = { runDir: latentPath, dataset: latentPath };
 
+/** Pixel-art finishing: colour counts allowed for the dataset palette, and the default. */
+export const PIXEL_ART_COLORS = { min: 16, max: 64, default: 32 } as const;
+const colorsMessage = `must be a whole number of colours from ${PIXEL_ART_COLORS.min} to ${PIXEL_ART_COLORS.max}`;
+
+/**
+ * Pixel-art finishing (off unless given): snap every pixel to the dataset's palette (k-means
+ * in OKLab on its training pixels, cached in the dataset folder) and make alpha 0 or 1 at a
+ * threshold. Results then carry the finished images beside the raw ones; exports write them.
+ */
+export const pixelArtFinishSchema = z
+  .object({
+    palette: z.literal('dataset').default('dataset'),
+    colors: z
+      .number({ error: colorsMessage })
+      .int({ error: colorsMessage })
+      .min(PIXEL_ART_COLORS.min, { error: colorsMessage })
+      .max(PIXEL_ART_COLORS.max, { error: colorsMessage })
+      .default(PIXEL_ART_COLORS.default),
+    /** Alpha at or above this is opaque, below it fully transparent. */
+    alphaThreshold: z.number().min(0).max(1).default(0.5),
+  })
+  .strict();
+
+export type PixelArtFinishSpec = z.output<typeof pixelArtFinishSchema>;
+export type PixelArtFinishIn = z.input<typeof pixelArtFinishSchema>;
+
 export const interpolateSpecSchema = z
   .object({
     ...runAndDataset,
@@ -451,6 +477,8 @@ export const interpolateSpecSchema = z
       .strict()
       .default({ iterations: 200, learningRate: 0.05, tolerance: 1e-3 }),
     axes: latentAxes,
+    /** Also return the images after pixel-art finishing (raw ones stay). */
+    finish: pixelArtFinishSchema.optional(),
   })
   .strict();
 
@@ -468,6 +496,8 @@ export const sampleSpecSchema = z
     /** For each generated image, find the nearest training image in pixel space. */
     memorisation: z.boolean().default(true),
     axes: latentAxes,
+    /** Also return the images after pixel-art finishing (raw ones stay). */
+    finish: pixelArtFinishSchema.optional(),
   })
   .strict();
 
@@ -485,6 +515,8 @@ export const traverseSpecSchema = z
     seed: z.number().int().min(0).default(0),
     memorisation: z.boolean().default(false),
     axes: latentAxes,
+    /** Also return the images after pixel-art finishing (raw ones stay). */
+    finish: pixelArtFinishSchema.optional(),
   })
   .strict();
 
@@ -499,7 +531,8 @@ export const exportOptionsSchema = z
       z.object({ interpolate: interpolateSpecSchema }).strict(),
       z.object({ sample: sampleSpecSchema }).strict(),
       z.object({ traverse: traverseSpecSchema }).strict(),
-      z.object({ latents: z.object({ runDir: latentPath, z: z.array(latentVector).min(1).max(4096) }).strict() }).strict(),
+      /** dataset: needed only for pixel-art finishing (its palette). */
+      z.object({ latents: z.object({ runDir: latentPath, z: z.array(latentVector).min(1).max(4096), dataset: latentPath.optional() }).strict() }).strict(),
     ]),
     outDir: latentPath,
     formats: z.array(z.enum(['png', 'sheet', 'gif', 'webp'])).min(1).default(['png', 'sheet']),
@@ -519,6 +552,8 @@ export const exportOptionsSchema = z
     columns: z.number().int().min(1).max(256).nullable().default(null),
     /** Replace files that exist; otherwise refuse and name them. */
     overwrite: z.boolean().default(false),
+    /** Write pixel-art finished frames (the source spec's own `finish` applies when this is absent). */
+    finish: pixelArtFinishSchema.optional(),
   })
   .strict();
 
@@ -615,6 +650,8 @@ export interface LatentPathResult {
    * before the step budget ran out.
    */
   geodesic?: { iterations: number; energyStart: number; energyEnd: number; converged: boolean; improved: boolean };
+  /** Present when `finish` was asked for. */
+  finished?: PixelArtFinished;
 }
 
 /** Memorisation check for one generated image. */
@@ -624,10 +661,22 @@ export interface NearestTraining {
   rms: number;
 }
 
+/** Images after pixel-art finishing, laid out like the raw strip beside them. */
+export interface PixelArtFinished {
+  strip: ImageStrip;
+  /** The dataset palette used, '#rrggbb', darkest first (may hold fewer colours than asked for). */
+  palette: string[];
+  /** Colours asked for. */
+  colors: number;
+  alphaThreshold: number;
+}
+
 export interface LatentGenerated {
   z: number[][];
   points: string;
   strip: ImageStrip;
+  /** Present when `finish` was asked for. */
+  finished?: PixelArtFinished;
   /** Present when the memorisation check ran: one entry per generated image. */
   nearest: NearestTraining[] | null;
 }
@@ -646,6 +695,8 @@ export interface ExportReport {
   files: string[];
   width: number;
   height: number;
+  /** Present when the frames were pixel-art finished: the palette used and the alpha threshold. */
+  pixelArt?: { palette: string[]; colors: number; alphaThreshold: number };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * frames as latent vectors), the formats, scale and names, the output folder (native dialog
  * or a path field) and the summary of what was written.
  */
-import type { ExportOptionsIn, ExportReport, InterpolateSpecIn, SampleSpecIn, TraverseSpecIn } from '../../src/contract';
+import { PIXEL_ART_COLORS, type ExportOptionsIn, type ExportReport, type InterpolateSpecIn, type SampleSpecIn, type TraverseSpecIn } from '../../src/contract';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, isUnsupported, type ShownError } from './errors';
 import type { Tasks } from './tasks.svelte';
@@ -24,6 +24,9 @@ export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => st
     delayMs: 100,
     pingPong: false,
     overwrite: false,
+    /** Write pixel-art finished frames (off unless the source was finished or the user ticks it). */
+    pixelArt: false,
+    pixelColors: PIXEL_ART_COLORS.default as number,
     outDir: '',
     /** Frames first..last (1-based, inclusive) of the source. */
     first: 1,
@@ -56,21 +59,27 @@ export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => st
       s.last = next.frames;
       s.error = null;
       s.outDir = defaultDir(next.label);
+      // Frames finished where they were made are exported finished, with the same palette size.
+      s.pixelArt = next.spec.finish !== undefined;
+      if (next.spec.finish?.colors !== undefined) s.pixelColors = next.spec.finish.colors;
     },
     /** The engine payload for the current settings (a frame range becomes latent vectors). */
     options(): ExportOptionsIn | null {
       if (!source) return null;
       const formats = (Object.keys(s.formats) as ExportFormat[]).filter((f) => s.formats[f]);
       const whole = s.first === 1 && s.last === source.frames;
-      const runDir = source.spec.runDir;
+      const { runDir, dataset } = source.spec;
+      // Finishing is this panel's choice: the export's `finish`, not the source spec's.
+      const { finish: _made, ...spec } = source.spec;
       const src: ExportOptionsIn['source'] = whole
         ? source.kind === 'interpolate'
-          ? { interpolate: source.spec }
+          ? { interpolate: spec as InterpolateSpecIn }
           : source.kind === 'sample'
-            ? { sample: source.spec }
-            : { traverse: source.spec }
-        : { latents: { runDir, z: source.z.slice(s.first - 1, s.last) } };
-      return { source: src, outDir: s.outDir, formats, name: s.name, sheetName: s.sheetName, scale: s.scale, delayMs: s.delayMs, pingPong: s.pingPong, overwrite: s.overwrite };
+            ? { sample: spec as SampleSpecIn }
+            : { traverse: spec as TraverseSpecIn }
+        : { latents: { runDir, dataset, z: source.z.slice(s.first - 1, s.last) } };
+      const finish = s.pixelArt ? { finish: { palette: 'dataset' as const, colors: s.pixelColors } } : {};
+      return { source: src, outDir: s.outDir, formats, name: s.name, sheetName: s.sheetName, scale: s.scale, delayMs: s.delayMs, pingPong: s.pingPong, overwrite: s.overwrite, ...finish };
     },
     async chooseFolder() {
       try {

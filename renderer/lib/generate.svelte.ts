@@ -3,7 +3,7 @@
  * memorisation check, a traversal grid for a chosen dimension, and images decoded where the
  * user clicks in the 3D view.
  */
-import type { LatentGenerated, LatentTraversal, SampleSpecIn, TraverseSpecIn } from '../../src/contract';
+import { PIXEL_ART_COLORS, type LatentGenerated, type LatentTraversal, type PixelArtFinishIn, type SampleSpecIn, type TraverseSpecIn } from '../../src/contract';
 import type { TrainedRun } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
@@ -13,6 +13,24 @@ import type { Tasks } from './tasks.svelte';
 export interface Shown<R> {
   result: R;
   strip: ShownStrip;
+  /** The pixel-art finished images, when finishing was on. */
+  finished: ShownStrip | null;
+}
+
+/** A result's strips as object URLs (raw, and finished when present). */
+export function shownOf<R extends { strip: LatentGenerated['strip']; finished?: LatentGenerated['finished'] }>(result: R): Shown<R> {
+  return { result, strip: stripUrl(result.strip), finished: result.finished ? stripUrl(result.finished.strip) : null };
+}
+
+export function revokeShown(shown: { strip: ShownStrip; finished: ShownStrip | null } | null | undefined): void {
+  if (!shown) return;
+  URL.revokeObjectURL(shown.strip.url);
+  if (shown.finished) URL.revokeObjectURL(shown.finished.url);
+}
+
+/** The finish part of a spec: nothing unless pixel-art finishing is on. */
+export function finishSpec(on: boolean, colors: number): { finish?: PixelArtFinishIn } {
+  return on ? { finish: { palette: 'dataset', colors } } : {};
 }
 
 export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => TrainedRun | null) {
@@ -27,6 +45,9 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     /** Base of the traversal: the selected image, else the origin. */
     traverseFromSelected: false,
     decodeOnClick: false,
+    /** Pixel-art finishing of samples and traversals (off by default) and its palette size. */
+    pixelArt: false,
+    pixelColors: PIXEL_ART_COLORS.default as number,
     busy: null as 'sample' | 'traverse' | 'decode' | null,
     error: null as ShownError | null,
   });
@@ -64,11 +85,11 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     async sample() {
       const r = run();
       if (!r) return;
-      const spec: SampleSpecIn = { runDir: r.runDir, dataset: r.dataset, count: s.count, temperature: s.temperature, seed: s.seed, pixelNoise: s.pixelNoise, memorisation: true };
+      const spec: SampleSpecIn = { runDir: r.runDir, dataset: r.dataset, count: s.count, temperature: s.temperature, seed: s.seed, pixelNoise: s.pixelNoise, memorisation: true, ...finishSpec(s.pixelArt, s.pixelColors) };
       const result = await call('sample', 'Sampling from the prior', (signal) => bridge.call('latent.sample', spec, { signal }));
       if (!result) return;
-      if (samples) URL.revokeObjectURL(samples.strip.url);
-      samples = { result, strip: stripUrl(result.strip), spec };
+      revokeShown(samples);
+      samples = { ...shownOf(result), spec };
     },
     async reseed() {
       s.seed = (s.seed + 1) % 1_000_000;
@@ -77,11 +98,11 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     async traverse(base: number | null) {
       const r = run();
       if (!r) return;
-      const spec: TraverseSpecIn = { runDir: r.runDir, dataset: r.dataset, dims: [s.dim], steps: s.steps, base: base === null ? null : { index: base }, memorisation: true };
+      const spec: TraverseSpecIn = { runDir: r.runDir, dataset: r.dataset, dims: [s.dim], steps: s.steps, base: base === null ? null : { index: base }, memorisation: true, ...finishSpec(s.pixelArt, s.pixelColors) };
       const result = await call('traverse', `Traversing dimension ${s.dim}`, (signal) => bridge.call('latent.traverse', spec, { signal }));
       if (!result) return;
-      if (traversal) URL.revokeObjectURL(traversal.strip.url);
-      traversal = { result, strip: stripUrl(result.strip), spec };
+      revokeShown(traversal);
+      traversal = { ...shownOf(result), spec };
     },
     async decodeAt(point: [number, number, number]) {
       const r = run();

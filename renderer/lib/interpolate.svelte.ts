@@ -3,11 +3,12 @@
  * method and frame count, one result per method (frames, 3D path, image-space lengths), the
  * frame scrubber and playback.
  */
-import type { InterpolateSpecIn, LatentPathResult } from '../../src/contract';
+import { PIXEL_ART_COLORS, type InterpolateSpecIn, type LatentPathResult } from '../../src/contract';
 import type { TrainedRun } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
 import { base64ToF32, stripUrl, type ShownStrip } from './explore-strip';
+import { finishSpec, revokeShown } from './generate.svelte';
 import type { LatentView } from './latent-view.svelte';
 import type { Tasks } from './tasks.svelte';
 
@@ -17,6 +18,8 @@ export const METHODS: Method[] = ['linear', 'slerp', 'geodesic'];
 export interface PathShown {
   result: LatentPathResult;
   strip: ShownStrip;
+  /** The pixel-art finished frames, when finishing was on for this run. */
+  finished: ShownStrip | null;
   points: Float32Array;
   spec: InterpolateSpecIn;
 }
@@ -31,6 +34,9 @@ export function createInterpolation(bridge: Bridge, tasks: Tasks, view: LatentVi
     frame: 0,
     playing: false,
     running: null as Method | null,
+    /** Pixel-art finishing of the frames (off by default) and its palette size. */
+    pixelArt: false,
+    pixelColors: PIXEL_ART_COLORS.default as number,
     error: null as ShownError | null,
   });
   const results = $state<Partial<Record<Method, PathShown>>>({});
@@ -46,8 +52,7 @@ export function createInterpolation(bridge: Bridge, tasks: Tasks, view: LatentVi
   const clearResults = () => {
     stop();
     for (const m of METHODS) {
-      const r = results[m];
-      if (r) URL.revokeObjectURL(r.strip.url);
+      revokeShown(results[m]);
       delete results[m];
       view.paths.removePath(m);
     }
@@ -83,17 +88,16 @@ export function createInterpolation(bridge: Bridge, tasks: Tasks, view: LatentVi
       const ours = (controller = new AbortController());
       s.running = method;
       s.error = null;
-      const spec: InterpolateSpecIn = { runDir: r.runDir, dataset: r.dataset, waypoints: [{ index: s.a }, { index: s.b }], method, frames: s.frames };
+      const spec: InterpolateSpecIn = { runDir: r.runDir, dataset: r.dataset, waypoints: [{ index: s.a }, { index: s.b }], method, frames: s.frames, ...finishSpec(s.pixelArt, s.pixelColors) };
       const task = tasks.start(`Interpolating (${method})`, () => ours.abort());
       try {
         const result = await bridge.call('latent.interpolate', spec, {
           signal: ours.signal,
           onProgress: (p) => task.update(p.total ? p.done / p.total : null, p.message ?? ''),
         });
-        const old = results[method];
-        if (old) URL.revokeObjectURL(old.strip.url);
+        revokeShown(results[method]);
         const points = base64ToF32(result.points);
-        results[method] = { result, strip: stripUrl(result.strip), points, spec };
+        results[method] = { result, strip: stripUrl(result.strip), finished: result.finished ? stripUrl(result.finished.strip) : null, points, spec };
         view.paths.setPath(method, points);
         view.scene?.invalidate();
         stop();

@@ -8,10 +8,11 @@ import { exportFrames } from '../export/export';
 import { CliUsageError } from './output';
 import { cliSession, exportFlags } from './latent';
 import { checked, cliBackend } from './args';
+import { finishFromFlags, pixelArtUsage } from './pixel-art';
 
-export const exportCommandFlags = { ...exportFlags, spec: { type: 'string' }, latents: { type: 'string' }, run: { type: 'string' }, json: { type: 'boolean', default: false }, backend: { type: 'string' } } as const;
+export const exportCommandFlags = { ...exportFlags, spec: { type: 'string' }, latents: { type: 'string' }, run: { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean', default: false }, backend: { type: 'string' } } as const;
 export const exportCommandUsage =
-  'latent-atlas export (--spec export.json | --latents z.json --run <run-dir>) --out DIR [--format png,sheet,gif,webp] [--scale 1-8] [--name frame-{i}] [--sheet-name sheet] [--delay MS] [--ping-pong] [--loop N] [--columns N] [--overwrite] [--json]   ' +
+  `latent-atlas export (--spec export.json | --latents z.json --run <run-dir> [--dataset <dataset-dir>, for --pixel-art]) --out DIR [--format png,sheet,gif,webp] [--scale 1-8] [--name frame-{i}] [--sheet-name sheet] [--delay MS] [--ping-pong] [--loop N] [--columns N] [--overwrite] ${pixelArtUsage} [--json]   ` +
   '(export.json: {"source": {"interpolate"|"sample"|"traverse": spec} , ...options}; z.json: [[z1...], [z2...]])';
 
 async function readJson(file: string, what: string): Promise<unknown> {
@@ -32,7 +33,7 @@ export async function runExport(values: Record<string, unknown>, positionals: st
     base = spec as Record<string, unknown>;
   } else {
     if (values.run === undefined) throw new CliUsageError(`--latents needs --run <run-dir>; usage: ${exportCommandUsage}`);
-    base = { source: { latents: { runDir: values.run, z: await readJson(String(values.latents), 'the latent vectors') } } };
+    base = { source: { latents: { runDir: values.run, z: await readJson(String(values.latents), 'the latent vectors'), ...(values.dataset === undefined ? {} : { dataset: values.dataset }) } } };
   }
   const flags = {
     outDir: values.out,
@@ -45,6 +46,7 @@ export async function runExport(values: Record<string, unknown>, positionals: st
     loop: values.loop === undefined ? undefined : Number(values.loop),
     columns: values.columns === undefined ? undefined : Number(values.columns),
     overwrite: values.overwrite || undefined,
+    finish: finishFromFlags(values, exportCommandUsage),
   };
   const options = checked(exportOptionsSchema, { ...base, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) }, exportCommandUsage);
   await cliBackend(values);

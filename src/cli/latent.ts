@@ -10,14 +10,15 @@ import { interpolate, sample, traverse } from '../latent/operations';
 import { latentSession, type SessionOptions } from '../latent/session';
 import { CliUsageError, createProgressPrinter, endProgress } from './output';
 import { checked, cliBackend } from './args';
+import { finishFromFlags, pixelArtFlags, pixelArtReport, pixelArtUsage } from './pixel-art';
 import { readDatasetIndex } from '../data/store';
 
 const str = { type: 'string' } as const;
 const bool = { type: 'boolean', default: false } as const;
 
 const common = { run: str, dataset: str, json: bool, backend: str, axes: str } as const;
-export const exportFlags = { out: str, format: str, scale: str, name: str, 'sheet-name': str, delay: str, 'ping-pong': bool, loop: str, columns: str, overwrite: bool } as const;
-const exportUsage = '[--out DIR [--format png,sheet,gif,webp] [--scale 1-8] [--name frame-{i}] [--sheet-name sheet] [--delay MS] [--ping-pong] [--loop N] [--columns N] [--overwrite]]';
+export const exportFlags = { out: str, format: str, scale: str, name: str, 'sheet-name': str, delay: str, 'ping-pong': bool, loop: str, columns: str, overwrite: bool, ...pixelArtFlags } as const;
+const exportUsage = `[--out DIR [--format png,sheet,gif,webp] [--scale 1-8] [--name frame-{i}] [--sheet-name sheet] [--delay MS] [--ping-pong] [--loop N] [--columns N] [--overwrite] ${pixelArtUsage}]`;
 
 export const encodeFlags = { dataset: str, 'batch-size': str, force: bool, json: bool, backend: str } as const;
 export const encodeUsage = 'latent-atlas encode <run-dir> --dataset <dataset-dir> [--batch-size 256] [--force] [--json]';
@@ -163,6 +164,7 @@ export async function runInterpolate(values: Values, positionals: string[]) {
       frames: num(values.frames),
       geodesic: { ...(values.iterations !== undefined ? { iterations: num(values.iterations) } : {}), ...(values['learning-rate'] !== undefined ? { learningRate: num(values['learning-rate']) } : {}) },
       axes: axesOf(values),
+      finish: finishFromFlags(values, interpolateUsage),
     },
     interpolateUsage,
   );
@@ -172,7 +174,7 @@ export async function runInterpolate(values: Values, positionals: string[]) {
   try {
     const r = await interpolate(spec, session);
     session.done();
-    const files = await maybeExport(values, r.images, interpolateUsage);
+    const files = await maybeExport(values, r.finished?.images ?? r.images, interpolateUsage);
     if (!values.json) process.stderr.write(`${spec.method} path of ${r.z.length} frames: image-space length ${r.length.toFixed(3)} (linear ${r.linearLength.toFixed(3)}).\n`);
     const g = r.geodesic;
     if (!values.json && g)
@@ -181,7 +183,7 @@ export async function runInterpolate(values: Values, positionals: string[]) {
           ? `geodesic: energy ${g.energyStart.toFixed(3)} -> ${g.energyEnd.toFixed(3)} in ${g.iterations} steps${g.converged ? ', converged' : ', not converged (step budget reached; try more --iterations)'}.\n`
           : `geodesic: no step lowered the energy (${g.energyStart.toFixed(3)}) in ${g.iterations} steps, so the frames are the linear path's.\n`,
       );
-    return { method: spec.method, frames: r.z.length, length: r.length, linearLength: r.linearLength, ...(r.geodesic ? { geodesic: r.geodesic } : {}), z: r.z, files };
+    return { method: spec.method, frames: r.z.length, length: r.length, linearLength: r.linearLength, ...(r.geodesic ? { geodesic: r.geodesic } : {}), z: r.z, files, ...pixelArtReport(r.finished) };
   } finally {
     session.done();
   }
@@ -207,6 +209,7 @@ export async function runSample(values: Values, positionals: string[]) {
       pixelNoise: values['pixel-noise'] || undefined,
       memorisation: values['no-memorisation'] ? false : undefined,
       axes: axesOf(values),
+      finish: finishFromFlags(values, sampleUsage),
     },
     sampleUsage,
   );
@@ -217,7 +220,7 @@ export async function runSample(values: Values, positionals: string[]) {
     const r = await sample(spec, session);
     session.done();
     reportNearest(r.nearest, values.json);
-    return { count: r.z.length, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.images, sampleUsage) };
+    return { count: r.z.length, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.finished?.images ?? r.images, sampleUsage), ...pixelArtReport(r.finished) };
   } finally {
     session.done();
   }
@@ -238,6 +241,7 @@ export async function runTraverse(values: Values, positionals: string[]) {
       seed: num(values.seed),
       memorisation: values.memorisation || undefined,
       axes: axesOf(values),
+      finish: finishFromFlags(values, traverseUsage),
     },
     traverseUsage,
   );
@@ -248,7 +252,7 @@ export async function runTraverse(values: Values, positionals: string[]) {
     const r = await traverse(spec, session);
     session.done();
     reportNearest(r.nearest, values.json);
-    return { dims: r.dims, values: r.values, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.images, traverseUsage, r.values.length) };
+    return { dims: r.dims, values: r.values, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.finished?.images ?? r.images, traverseUsage, r.values.length), ...pixelArtReport(r.finished) };
   } finally {
     session.done();
   }

@@ -8,7 +8,11 @@ import { decodeImages, imageBytes, type DecodedImages } from '../latent/images';
 import { interpolate, sample, traverse } from '../latent/operations';
 import { runModel } from '../latent/run-model';
 import type { SessionOptions } from '../latent/session';
+import { openDatasetCached } from '../data/engine-api';
+import { AtlasError } from '../errors';
 import { animatedGif, animatedWebp } from './animation';
+import { paletteHex } from './palette';
+import { finishWithDatasetPalette, type FinishedImages } from './pixel-art';
 import { frameNames, playOrder } from './names';
 import { frameRgba, toRgbaFrames } from './pixels';
 import { spriteSheet } from './sprite-sheet';
@@ -18,16 +22,26 @@ import sharp from 'sharp';
 
 export type ExportOptions = z.output<typeof exportOptionsSchema>;
 
-/** The decoded frames, and the sheet columns that suit them (a traversal keeps one dimension per row). */
-async function framesOf(source: ExportOptions['source'], opts: SessionOptions): Promise<{ images: DecodedImages; columns: number | null }> {
-  if ('interpolate' in source) return { images: (await interpolate(source.interpolate, opts)).images, columns: null };
-  if ('sample' in source) return { images: (await sample({ ...source.sample, memorisation: false }, opts)).images, columns: null };
+/**
+ * The decoded frames, and the sheet columns that suit them (a traversal keeps one dimension
+ * per row). With pixel-art finishing (the export's `finish`, else the source spec's) the
+ * frames are the finished ones.
+ */
+async function framesOf(o: ExportOptions, opts: SessionOptions): Promise<{ images: DecodedImages; columns: number | null; finished?: FinishedImages }> {
+  const { source } = o;
+  const pick = (r: { images: DecodedImages; finished?: FinishedImages }, columns: number | null) => ({ images: r.finished?.images ?? r.images, columns, ...(r.finished ? { finished: r.finished } : {}) });
+  if ('interpolate' in source) return pick(await interpolate({ ...source.interpolate, finish: o.finish ?? source.interpolate.finish }, opts), null);
+  if ('sample' in source) return pick(await sample({ ...source.sample, memorisation: false, finish: o.finish ?? source.sample.finish }, opts), null);
   if ('traverse' in source) {
-    const t = await traverse({ ...source.traverse, memorisation: false }, opts);
-    return { images: t.images, columns: t.values.length };
+    const t = await traverse({ ...source.traverse, memorisation: false, finish: o.finish ?? source.traverse.finish }, opts);
+    return pick(t, t.values.length);
   }
   const { model } = await runModel(source.latents.runDir);
-  return { images: await decodeImages(model, source.latents.z), columns: null };
+  const images = await decodeImages(model, source.latents.z);
+  if (!o.finish) return { images, columns: null };
+  if (!source.latents.dataset)
+    throw new AtlasError('invalid_input', 'Pixel-art finishing snaps colours to the dataset palette, so exporting latent vectors with it needs the dataset (source.latents.dataset).');
+  return pick({ images, finished: await finishWithDatasetPalette(await openDatasetCached(source.latents.dataset), images, o.finish) }, null);
 }
 
 /** Encode the files an export writes, in memory (nothing touches the disk). */
@@ -54,7 +68,8 @@ export async function exportFiles(images: DecodedImages, o: Omit<ExportOptions, 
 }
 
 export async function exportFrames(o: ExportOptions, opts: SessionOptions = {}): Promise<ExportReport> {
-  const { images, columns } = await framesOf(o.source, opts);
+  const { images, columns, finished } = await framesOf(o, opts);
   const files = await writeExportFiles(o.outDir, await exportFiles(images, { ...o, columns: o.columns ?? columns }), o.overwrite);
-  return { outDir: path.resolve(o.outDir), frames: images.count, files, width: images.size * o.scale, height: images.size * o.scale };
+  const pixelArt = finished ? { pixelArt: { palette: paletteHex(finished.palette), colors: finished.palette.colors, alphaThreshold: finished.alphaThreshold } } : {};
+  return { outDir: path.resolve(o.outDir), frames: images.count, files, width: images.size * o.scale, height: images.size * o.scale, ...pixelArt };
 }

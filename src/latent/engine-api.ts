@@ -1,7 +1,9 @@
 /**
  * The latent channels of the contract (latent.*), as engine handlers over src/latent.
  */
-import type { LatentEncodeReport, LatentPathResult, LatentProjection, LatentProjectionMap } from '../contract';
+import type { LatentEncodeReport, LatentPathResult, LatentProjection, LatentProjectionMap, PixelArtFinished } from '../contract';
+import { paletteHex } from '../export/palette';
+import type { FinishedImages } from '../export/pixel-art';
 import type { EngineHandler, HandlerContext } from '../host/handler';
 import { ELLIPSOID_K, posteriorEllipsoids, priorEllipsoid } from './ellipsoids';
 import { decodeImages, imageStrip } from './images';
@@ -60,6 +62,12 @@ export function projectionMap(p: Projection): LatentProjectionMap {
     components: p.components.map((r) => Array.from(r)) as LatentProjectionMap['components'],
     explained: p.explained,
   };
+}
+
+/** The finished images of a result, laid out like its raw strip (nothing when finishing was off). */
+async function finishedResult(f: FinishedImages | undefined, columns?: number): Promise<{ finished?: PixelArtFinished }> {
+  if (!f) return {};
+  return { finished: { strip: await imageStrip(f.images, columns), palette: paletteHex(f.palette), colors: f.palette.colors, alphaThreshold: f.alphaThreshold } };
 }
 
 export const encodeLatents: EngineHandler<'latent.encode'> = async ({ runDir, dataset, batchSize, force }, ctx) => {
@@ -128,15 +136,17 @@ export const interpolateLatents: EngineHandler<'latent.interpolate'> = async (sp
     length: r.length,
     linearLength: r.linearLength,
     ...(r.geodesic ? { geodesic: r.geodesic } : {}),
+    ...(await finishedResult(r.finished)),
   };
 };
 
 export const sampleLatents: EngineHandler<'latent.sample'> = async (spec, ctx) => {
   const r = await sample(spec, sessionOptions(ctx));
-  return { z: r.z, points: float32Base64(r.points), strip: await imageStrip(r.images, Math.ceil(Math.sqrt(r.z.length))), nearest: r.nearest };
+  const columns = Math.ceil(Math.sqrt(r.z.length));
+  return { z: r.z, points: float32Base64(r.points), strip: await imageStrip(r.images, columns), nearest: r.nearest, ...(await finishedResult(r.finished, columns)) };
 };
 
 export const traverseLatents: EngineHandler<'latent.traverse'> = async (spec, ctx) => {
   const r = await traverse(spec, sessionOptions(ctx));
-  return { z: r.z, points: float32Base64(r.points), strip: await imageStrip(r.images, r.values.length), nearest: r.nearest, dims: r.dims, values: r.values };
+  return { z: r.z, points: float32Base64(r.points), strip: await imageStrip(r.images, r.values.length), nearest: r.nearest, dims: r.dims, values: r.values, ...(await finishedResult(r.finished, r.values.length)) };
 };

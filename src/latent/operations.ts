@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { interpolateSpecSchema, latentPointSchema, NearestTraining, sampleSpecSchema, traverseSpecSchema } from '../contract';
 import { AtlasError } from '../errors';
+import { finishWithDatasetPalette, type FinishedImages } from '../export/pixel-art';
 import { samplePosterior, samplePrior, sweepValues, traversal } from './generate';
 import { decodeImages, type DecodedImages } from './images';
 import { checkGeodesicSize, geodesicPath, imageSpaceLength, pathThrough, type Vector } from './interpolate';
@@ -22,6 +23,13 @@ export interface Generated {
   images: DecodedImages;
   /** frames x 3 under the dataset's projection. */
   points: Float32Array;
+  /** The images after pixel-art finishing, when the spec asked for it. */
+  finished?: FinishedImages;
+}
+
+/** Pixel-art finishing of decoded images when the spec has `finish` (the raw images stay as they are). */
+async function finished(s: LatentSession, images: DecodedImages, spec: { finish?: InterpolateSpec['finish'] }): Promise<{ finished?: FinishedImages }> {
+  return spec.finish ? { finished: await finishWithDatasetPalette(s.dataset, images, spec.finish) } : {};
 }
 
 export function resolvePoint(s: LatentSession, p: LatentPoint): Vector {
@@ -66,7 +74,7 @@ export async function interpolate(spec: InterpolateSpec, opts: SessionOptions & 
     length = spec.method === 'linear' ? linearLength : await imageSpaceLength(model, z);
   }
   const images = await decodeImages(model, z);
-  return { z, images, points: project(s, spec.axes, z), length, linearLength, ...(geodesic ? { geodesic } : {}) };
+  return { z, images, points: project(s, spec.axes, z), length, linearLength, ...(geodesic ? { geodesic } : {}), ...(await finished(s, images, spec)) };
 }
 
 export interface GeneratedWithCheck extends Generated {
@@ -85,7 +93,7 @@ export async function sample(spec: SampleSpec, opts: SessionOptions = {}): Promi
     z = samplePrior(spec.count, J, spec.temperature, spec.seed);
   }
   const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed });
-  return { z, images, points: project(s, spec.axes, z), nearest: spec.memorisation ? await nearestTraining(s, images) : null };
+  return { z, images, points: project(s, spec.axes, z), nearest: spec.memorisation ? await nearestTraining(s, images) : null, ...(await finished(s, images, spec)) };
 }
 
 export interface TraverseResult extends GeneratedWithCheck {
@@ -101,7 +109,7 @@ export async function traverse(spec: TraverseSpec, opts: SessionOptions = {}): P
   const values = sweepValues(spec.steps, spec.range);
   const z = traversal(base, dims, values);
   const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed });
-  return { z, images, points: project(s, spec.axes, z), nearest: spec.memorisation ? await nearestTraining(s, images) : null, dims, values };
+  return { z, images, points: project(s, spec.axes, z), nearest: spec.memorisation ? await nearestTraining(s, images) : null, dims, values, ...(await finished(s, images, spec)) };
 }
 
 /** For each generated image, the closest training-split image in pixel space and the RMS difference. */

@@ -1,0 +1,60 @@
+/**
+ * The pixel-art finishing flags of sample, interpolate, traverse and export:
+ * `--pixel-art [colors]` (16-64, default 32) and `--alpha-threshold T` (default 0.5).
+ */
+import { PIXEL_ART_COLORS, pixelArtFinishSchema, type PixelArtFinishSpec } from '../contract';
+import type { FinishedImages } from '../export/pixel-art';
+import { paletteHex } from '../export/palette';
+import { CliUsageError } from './output';
+
+export const pixelArtFlags = { 'pixel-art': { type: 'string' }, 'alpha-threshold': { type: 'string' } } as const;
+export const pixelArtUsage = `[--pixel-art [${PIXEL_ART_COLORS.min}-${PIXEL_ART_COLORS.max}, default ${PIXEL_ART_COLORS.default}] [--alpha-threshold 0.5]]`;
+
+/**
+ * `--pixel-art` takes an optional value, which parseArgs cannot express: a bare `--pixel-art`
+ * becomes `--pixel-art=` (the default count); one followed by a number takes that number.
+ */
+export function pixelArtArgv(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (args[i] !== '--pixel-art') {
+      out.push(args[i]);
+      continue;
+    }
+    const next = args[i + 1];
+    if (next !== undefined && /^-?\d+(\.\d*)?$/.test(next)) {
+      out.push(`--pixel-art=${next}`);
+      i++;
+    } else out.push('--pixel-art=');
+  }
+  return out;
+}
+
+/** The finish spec the flags ask for, or undefined without --pixel-art. */
+export function finishFromFlags(values: Record<string, unknown>, usage: string): PixelArtFinishSpec | undefined {
+  const colors = values['pixel-art'];
+  const threshold = values['alpha-threshold'];
+  if (colors === undefined) {
+    if (threshold !== undefined) throw new CliUsageError(`--alpha-threshold applies to pixel-art finishing: add --pixel-art; usage: ${usage}`);
+    return undefined;
+  }
+  const raw = { colors: colors === '' ? undefined : Number(colors), alphaThreshold: threshold === undefined ? undefined : Number(threshold) };
+  const parsed = pixelArtFinishSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const flag = issue.path[0] === 'alphaThreshold' ? '--alpha-threshold' : '--pixel-art';
+    const given = flag === '--pixel-art' ? colors : threshold;
+    throw new CliUsageError(`${flag} ${flag === '--pixel-art' ? issue.message : `must be a number from 0 to 1`}, got "${given}"; usage: ${usage}`);
+  }
+  return parsed.data;
+}
+
+/** What a command reports about finishing (the palette used), for --json and stderr. */
+export function pixelArtReport(finished: FinishedImages | undefined): { pixelArt?: { palette: string[]; colors: number; alphaThreshold: number } } {
+  if (!finished) return {};
+  return { pixelArt: { palette: paletteHex(finished.palette), colors: finished.palette.colors, alphaThreshold: finished.alphaThreshold } };
+}
