@@ -7,7 +7,8 @@
  * Computing it takes a second or so on a big set, so each palette is kept in memory and in
  * `palette.json` inside the dataset folder (written atomically; keyed by the dataset's hash,
  * so a re-imported dataset never reuses a stale palette). A dataset that cannot be written to
- * (a read-only install) still gets its palette, just not cached on disk.
+ * (a read-only install) still gets its palette, just not cached on disk; nor is the bundled
+ * sample set written to (it is part of the app).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { PIXEL_ART_COLORS } from '../contract';
 import type { Dataset } from '../data/store';
 import { AtlasError } from '../errors';
 import { Rng } from '../model/rng';
+import { sampleDatasetDir } from '../util/app-paths';
 import { writeFileAtomic } from '../util/atomic-write';
 import { bytesToOklab, oklabToBytes } from './oklab';
 
@@ -304,11 +306,13 @@ export async function datasetPalette(dataset: Dataset, opts: PaletteOptions): Pr
   memory.set(memoryKey, palette);
   const next: PaletteFile = { schemaVersion: 1, datasetHash: hash, palettes: { ...(stored?.palettes ?? {}) } };
   next.palettes[key] = { colors: opts.colors, seed, maxPixels, palette: paletteHex(palette), pixels: report.pixels, distinctColours: report.distinctColours, iterations: report.iterations, createdAt: new Date().toISOString() };
+  const shipped = sampleDatasetDir();
+  if (shipped && path.resolve(shipped) === path.resolve(dataset.dir)) return { ...palette, ...base, source: 'computed', file: null };
   let written: string | null = file;
   try {
     await writeFileAtomic(file, JSON.stringify(next, null, 1) + '\n');
   } catch {
-    written = null; // a read-only dataset (e.g. the bundled sample in an installed app): memory only
+    written = null; // a dataset folder that cannot be written to: memory only
   }
   return { ...palette, ...base, source: 'computed', file: written };
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pixelArtFinishSchema } from '../../../src/contract';
@@ -8,6 +8,7 @@ import { bytesToOklab, oklabToBytes, oklabToSrgb, srgbToOklab } from '../../../s
 import { checkPaletteColors, clearPaletteMemory, datasetPalette, kMeans, PALETTE_FILE, paletteFromImages, paletteHex, type Palette } from '../../../src/export/palette';
 import { finishPixelArt } from '../../../src/export/pixel-art';
 import { Rng } from '../../../src/model/rng';
+import { sampleDatasetDir } from '../../../src/util/app-paths';
 
 let tmp: string;
 beforeAll(async () => {
@@ -237,6 +238,24 @@ describe('dataset palette', () => {
     expect(again.source).toBe('computed');
     expect(again.rgba).toEqual(first.rgba);
     await expect(datasetPalette(ds, { colors: 70 })).rejects.toThrow(/from 16 to 64/);
+  });
+
+  it('fits the bundled sample set (real sprites) without writing into the app', async () => {
+    const dir = sampleDatasetDir();
+    expect(dir).not.toBeNull();
+    const ds = await openDataset(dir!);
+    clearPaletteMemory();
+    const p = await datasetPalette(ds, { colors: 32, seed: 3 });
+    expect(p).toMatchObject({ source: 'computed', file: null, count: 32 });
+    expect(existsSync(path.join(dir!, PALETTE_FILE))).toBe(false);
+    // Snapping the sprites themselves to it: only palette colours and hard alpha remain.
+    const allowed = new Set(colours(p).map(key));
+    const img = ds.image(0);
+    const out = finishPixelArt(img, p, { channels: 4 });
+    for (let o = 0; o < out.length; o += 4) {
+      expect([0, 255]).toContain(out[o + 3]);
+      if (out[o + 3] === 255) expect(allowed.has(key(out.subarray(o, o + 3)))).toBe(true);
+    }
   });
 
   it('still gives a palette when palette.json cannot be written', async () => {
