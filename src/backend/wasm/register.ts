@@ -4,11 +4,12 @@ import { makeConv2DBackpropFilter } from './conv-backprop-filter';
 import { makeConv2DBackpropInput } from './conv-backprop-input';
 import type { StockKernel } from './heap';
 import { makeBatchMatMul } from './matmul';
+import { makeResizeNearestNeighbor, makeResizeNearestNeighborGrad } from './resize-nearest';
 
 /** Kernels we install on 'wasm', in the order they are registered. */
-export const WASM_TRAINING_KERNELS = ['BatchMatMul', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] as const;
+export const WASM_TRAINING_KERNELS = ['BatchMatMul', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'ResizeNearestNeighbor', 'ResizeNearestNeighborGrad'] as const;
 
-let stock: Record<'BatchMatMul' | 'Conv2D' | 'Conv2DBackpropInput', StockKernel> | null = null;
+let stock: Record<'BatchMatMul' | 'Conv2D' | 'Conv2DBackpropInput' | 'ResizeNearestNeighbor' | 'ResizeNearestNeighborGrad', StockKernel> | null = null;
 
 function captureStock(): NonNullable<typeof stock> {
   const take = (name: string): StockKernel => {
@@ -16,7 +17,13 @@ function captureStock(): NonNullable<typeof stock> {
     if (!k) throw new Error(`the wasm backend has no stock ${name} kernel to build on`);
     return { kernelFunc: k.kernelFunc, setupFunc: k.setupFunc };
   };
-  return { BatchMatMul: take('BatchMatMul'), Conv2D: take('Conv2D'), Conv2DBackpropInput: take('Conv2DBackpropInput') };
+  return {
+    BatchMatMul: take('BatchMatMul'),
+    Conv2D: take('Conv2D'),
+    Conv2DBackpropInput: take('Conv2DBackpropInput'),
+    ResizeNearestNeighbor: take('ResizeNearestNeighbor'),
+    ResizeNearestNeighborGrad: take('ResizeNearestNeighborGrad'),
+  };
 }
 
 /** The stock kernels as they were before registration (for benchmarks and tests). */
@@ -51,6 +58,9 @@ export function registerWasmTrainingKernels(): string[] {
       setupFunc,
       kernelFunc: makeConv2DBackpropFilter({ conv2d: s.Conv2D, matmul }),
     },
+    // The x2 fast paths fall back to the stock kernels, which need their own setup too.
+    { kernelName: 'ResizeNearestNeighbor', backendName: 'wasm', setupFunc: s.ResizeNearestNeighbor.setupFunc, kernelFunc: makeResizeNearestNeighbor(s.ResizeNearestNeighbor) },
+    { kernelName: 'ResizeNearestNeighborGrad', backendName: 'wasm', setupFunc: s.ResizeNearestNeighborGrad.setupFunc, kernelFunc: makeResizeNearestNeighborGrad(s.ResizeNearestNeighborGrad) },
   ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
@@ -69,8 +79,12 @@ export function restoreStockWasmKernels(): void {
   }
   tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', ...s.BatchMatMul });
   tf.registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', ...s.Conv2DBackpropInput });
+  tf.registerKernel({ kernelName: 'ResizeNearestNeighbor', backendName: 'wasm', ...s.ResizeNearestNeighbor });
+  tf.registerKernel({ kernelName: 'ResizeNearestNeighborGrad', backendName: 'wasm', ...s.ResizeNearestNeighborGrad });
   if (tf.getBackend() === 'wasm') {
     s.BatchMatMul.setupFunc?.(tf.backend());
     s.Conv2DBackpropInput.setupFunc?.(tf.backend());
+    s.ResizeNearestNeighbor.setupFunc?.(tf.backend());
+    s.ResizeNearestNeighborGrad.setupFunc?.(tf.backend());
   }
 }
