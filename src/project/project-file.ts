@@ -8,7 +8,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_SCHEMA_VERSION, projectFileSchema, type ProjectFile } from '../contract';
 import { AtlasError } from '../errors';
-import { writeFileAtomic } from '../util/atomic-write';
+import { randomBytes } from 'node:crypto';
+import { fsyncDir } from '../util/atomic-write';
 import { migrateProject } from './migrate';
 
 export const PROJECT_FILE = 'project.json';
@@ -28,32 +29,84 @@ export function withProjectLock<T>(dir: string, work: () => Promise<T>): Promise
   return next;
 }
 
-/** Write project.json atomically, rotating the current file into the backups first. */
+/** Write project.json atomically; the version it replaces becomes backup 1 once the new file is in place. */
 export function writeProjectFile(dir: string, project: ProjectFile): Promise<void> {
   return withProjectLock(dir, () => writeProjectFileLocked(dir, project));
 }
 
-/** writeProjectFile for a caller that already holds the folder's lock. */
+/**
+ * writeProjectFile for a caller that already holds the folder's lock. Order: the new text goes
+ * to a fsynced temp file; the current file is kept under a temp name (a hard link, so it needs
+ * no free space); the temp file is renamed over project.json; only then are the backups
+ * rotated. A save that fails (full disk, permissions) leaves project.json and every backup as
+ * they were; a crash leaves at most a temp file, removed when the project is next opened.
+ */
 export function writeProjectFileLocked(dir: string, project: ProjectFile): Promise<void> {
   return (async () => {
     const text = JSON.stringify(projectFileSchema.parse(project), null, 1) + '\n';
     const target = path.join(dir, PROJECT_FILE);
-    const current = await fs.readFile(target).catch(() => null);
-    if (current) {
-      // Renames within the folder are atomic; project.json itself is untouched until the last step.
-      for (let n = BACKUP_COUNT - 1; n >= 1; n--) {
-        await fs.rename(backupPath(dir, n), backupPath(dir, n + 1)).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'ENOENT') throw err;
-        });
-      }
-      await writeFileAtomic(backupPath(dir, 1), current);
+    const fresh = tempName(dir);
+    let previous: string | null = null;
+    try {
+      await writeFsynced(fresh, text);
+      previous = await keepCurrent(dir, target);
+      await fs.rename(fresh, target);
+    } catch (err) {
+      await fs.rm(fresh, { force: true }).catch(() => {});
+      if (previous) await fs.rm(previous, { force: true }).catch(() => {});
+      throw err;
     }
-    await writeFileAtomic(target, text);
+    await fsyncDir(dir);
+    if (previous) await rotateBackups(dir, previous);
   })().catch((err) => {
-    // Whichever file failed (a backup or the project itself), project.json is as it was.
+    // The new file never reached project.json: it and the backups are as they were.
     const reason = err instanceof AtlasError ? ((err.detail as { reason?: string })?.reason ?? err.message) : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
     throw new AtlasError('io_error', `Could not save ${path.join(dir, PROJECT_FILE)} (${reason}); the previous version is unchanged. Check free disk space and permissions.`, { dir, reason });
   });
+}
+
+/** Temp files are named `.project.json.<random>.tmp`, so removeStaleTempFiles finds a killed writer's. */
+const tempName = (dir: string) => path.join(dir, `.${PROJECT_FILE}.${randomBytes(6).toString('hex')}.tmp`);
+
+async function writeFsynced(file: string, text: string): Promise<void> {
+  const handle = await fs.open(file, 'wx');
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The current project.json under a temp name (hard link, or a copy where links are not supported); null when there is none. */
+async function keepCurrent(dir: string, target: string): Promise<string | null> {
+  const kept = tempName(dir);
+  try {
+    await fs.link(target, kept);
+    return kept;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EOPNOTSUPP') throw err;
+  }
+  await writeFsynced(kept, await fs.readFile(target, 'utf8'));
+  return kept;
+}
+
+/** .2 -> .3, .1 -> .2, the kept version -> .1: renames within the folder, no data written. */
+async function rotateBackups(dir: string, kept: string): Promise<void> {
+  try {
+    for (let n = BACKUP_COUNT - 1; n >= 1; n--) {
+      await fs.rename(backupPath(dir, n), backupPath(dir, n + 1)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+    }
+    await fs.rename(kept, backupPath(dir, 1));
+    await fsyncDir(dir);
+  } catch {
+    // The save itself is done; a backup that could not be rotated is dropped, never half-kept.
+    await fs.rm(kept, { force: true }).catch(() => {});
+  }
 }
 
 /** Parse, migrate and validate a project file's text; errors name the file. */

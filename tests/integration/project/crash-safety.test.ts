@@ -79,4 +79,41 @@ describe('project saves survive kills and full disks', () => {
       else chmodSync(dir, 0o755);
     }
   });
+
+  it('after saves fail on a full disk, the backups still hold the older versions (rotated only once a new file is in place)', async () => {
+    // Root only (as above): a tiny tmpfs gives a real "no space left on device".
+    expect(process.getuid?.()).toBe(0);
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'atlas-full-backups-')), 'p');
+    mkdirSync(dir);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', dir]);
+    try {
+      const { project } = await createProject(dir, 'v0');
+      for (let k = 1; k <= 3; k++) await saveProject(dir, { ...project, name: `v${k}` });
+      const names = () => [PROJECT_FILE, `${PROJECT_FILE}.1`, `${PROJECT_FILE}.2`, `${PROJECT_FILE}.3`].map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')).name);
+      expect(names()).toEqual(['v3', 'v2', 'v1', 'v0']);
+      // Fill the disk, then free one page: room for a small file, not for the big save.
+      let n = 0;
+      for (const chunk of [8192, 4096]) {
+        try {
+          for (;;) writeFileSync(path.join(dir, `filler-${n++}`), Buffer.alloc(chunk));
+        } catch {
+          /* full */
+        }
+      }
+      const { rmSync } = await import('node:fs');
+      rmSync(path.join(dir, `filler-${n - 2}`));
+      const big = { ...project, name: 'big', selections: [{ id: 's', name: 'all', indices: Array.from({ length: 50_000 }, (_, i) => i) }] };
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await expect(saveProject(dir, big)).rejects.toMatchObject({ code: 'io_error' });
+      }
+      expect(names()).toEqual(['v3', 'v2', 'v1', 'v0']);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      // With room again, a save rotates the versions as before.
+      for (const f of readdirSync(dir).filter((f) => f.startsWith('filler-'))) rmSync(path.join(dir, f));
+      await saveProject(dir, { ...project, name: 'v4' });
+      expect(names()).toEqual(['v4', 'v3', 'v2', 'v1']);
+    } finally {
+      execFileSync('umount', [dir]);
+    }
+  });
 });
