@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -127,6 +128,21 @@ describe('pixel-art finishing through the engine', () => {
     const withDataset = await engine.request('export.frames', { source: { latents: { runDir, z, dataset } }, outDir: path.join(work, 'export-z'), formats: ['png'], finish: { colors: 16 } });
     expect(withDataset.files).toHaveLength(2);
     expectFinished((await rgbaOf(readFileSync(path.join(work, 'export-z', 'frame-1.png')))).data, withDataset.pixelArt!.palette);
+  });
+
+  it('the CLI writes finished frames with --pixel-art and refuses a bad count in one line', async () => {
+    const cli = (args: string[]) => spawnSync(process.execPath, [requireBuilt('src/cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, LATENT_ATLAS_BACKEND: 'wasm' } });
+    const out = path.join(work, 'cli-sample');
+    const r = cli(['sample', '--run', runDir, '--dataset', dataset, '--count', '3', '--out', out, '--format', 'png', '--pixel-art', '24', '--alpha-threshold', '0.4', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout.trim());
+    expect(result.pixelArt).toMatchObject({ colors: 24, alphaThreshold: 0.4 });
+    expect(readdirSync(out).sort()).toEqual(['frame-0.png', 'frame-1.png', 'frame-2.png']);
+    for (const f of readdirSync(out)) expectFinished((await rgbaOf(readFileSync(path.join(out, f)))).data, result.pixelArt.palette);
+    const bad = cli(['interpolate', '0', '3', '--run', runDir, '--dataset', dataset, '--out', path.join(work, 'cli-bad'), '--pixel-art=100']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain('--pixel-art must be a whole number of colours from 16 to 64, got "100"');
   });
 
   it('refuses a colour count outside 16-64 with a message naming the field', async () => {
