@@ -24,12 +24,16 @@ export function spawnNodeEngine(options: { entry?: string; env?: NodeJS.ProcessE
       env: { ...process.env, ...options.env, LATENT_ATLAS_ENGINE: '1' },
       serialization: 'advanced',
     });
+    // A write to an engine that has just died fails with EPIPE: its exit is what the client
+    // acts on (pending requests fail with 'engine_died'), so the write error itself is dropped
+    // instead of becoming an uncaught exception that takes the host (web server, CLI) down.
+    child.on('error', () => {});
     const proc: EngineProcess = {
       get pid() {
         return child.pid;
       },
       send(message) {
-        if (child.connected) child.send(message);
+        if (child.connected) child.send(message, (err) => void err);
       },
       onMessage(listener) {
         child.on('message', (m) => listener(m as FromEngine));

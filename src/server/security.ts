@@ -41,13 +41,40 @@ export function originAllowed(origin: string | undefined, allowed: Set<string>):
   return url.protocol === 'http:' && allowed.has(url.host.toLowerCase());
 }
 
-/** Read one cookie from a Cookie header. */
+/** A request header the server cannot read: answered with 400, never a crash. */
+export class MalformedHeaderError extends Error {
+  constructor(readonly header: string) {
+    super(`Bad request: the ${header} header is malformed.`);
+  }
+}
+
+/**
+ * The name of the token cookie for a server on `port`. Browsers send a 127.0.0.1 cookie to
+ * every port, so each server has its own name: another local app cannot overwrite ours.
+ */
+export const tokenCookieName = (port: number) => `latent_atlas_token_${port}`;
+
+/** Read one cookie from a Cookie header; a value that is not valid percent-encoding throws MalformedHeaderError. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k !== name) continue;
+    try {
+      return decodeURIComponent(v.join('='));
+    } catch {
+      throw new MalformedHeaderError('Cookie');
+    }
   }
   return undefined;
+}
+
+/** A request URL relative to this server, or null when it cannot be parsed. */
+export function parseRequestUrl(raw: string | undefined): URL | null {
+  try {
+    return new URL(raw ?? '/', 'http://local');
+  } catch {
+    return null;
+  }
 }
 
 /** The same policy the Electron window gets; web mode sends it as a header. */

@@ -25,9 +25,12 @@ import {
   CONTENT_SECURITY_POLICY,
   allowedHosts,
   hostAllowed,
+  MalformedHeaderError,
   newToken,
   originAllowed,
+  parseRequestUrl,
   readCookie,
+  tokenCookieName,
   tokenMatches,
 } from './security';
 import type { ClientMessage, ServerMessage } from './wire';
@@ -51,7 +54,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const COOKIE = 'latent_atlas_token';
 /** ws closes the connection above this; below it (and above MAX_MESSAGE_BYTES) we reply with an error. */
 const HARD_LIMIT_BYTES = MAX_MESSAGE_BYTES * 2;
 
@@ -61,9 +63,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const shell = options.shell ?? webShellHandlers;
   const rendererDir = await fs.realpath(options.rendererDir);
   let allowed = new Set<string>();
+  let cookieName = '';
 
   const server = http.createServer((req, res) => {
-    void serveHttp(req, res);
+    serveHttp(req, res).catch((err: unknown) => {
+      // Whatever went wrong, the server stays up and the client learns only that it failed.
+      const status = err instanceof MalformedHeaderError ? 400 : 500;
+      const text = err instanceof MalformedHeaderError ? err.message : 'Internal error: the request could not be served.';
+      if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(text + '\n');
+    });
   });
 
   async function serveHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -73,10 +82,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
     if (!hostAllowed(req.headers.host, allowed)) return refuse(403, 'Forbidden: unexpected Host header.');
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(405, 'Method not allowed.');
-    const url = new URL(req.url ?? '/', 'http://local');
+    const url = parseRequestUrl(req.url);
+    if (!url) return refuse(400, 'Bad request: the URL cannot be parsed.');
     const queryToken = url.searchParams.get('token');
     const viaQuery = tokenMatches(token, queryToken);
-    const viaCookie = tokenMatches(token, readCookie(req.headers.cookie, COOKIE));
+    const viaCookie = tokenMatches(token, readCookie(req.headers.cookie, cookieName));
     if (!viaQuery && !viaCookie) {
       return refuse(403, 'Forbidden: this Latent Atlas server needs its access token. Open the full URL that "npm start" or "latent-atlas serve" printed.');
     }
@@ -90,7 +100,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       'cache-control': 'no-store',
     };
     // The page's own requests (scripts, styles) carry the cookie, so the token need not be in every URL.
-    if (viaQuery) headers['set-cookie'] = `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+    if (viaQuery) headers['set-cookie'] = `${cookieName}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return void res.end();
     res.end(await fs.readFile(found.file));
@@ -99,10 +109,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_LIMIT_BYTES });
 
   server.on('upgrade', (req, socket, head) => {
-    const reject = (text: string) => {
-      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${text}\n`);
+    // A client that hangs up while we answer must not become an uncaught error.
+    socket.on('error', () => socket.destroy());
+    const reject = (text: string, status = '403 Forbidden') => {
+      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${text}\n`);
     };
-    const url = new URL(req.url ?? '/', 'http://local');
+    const url = parseRequestUrl(req.url);
+    if (!url) return reject('Bad request: the URL cannot be parsed.', '400 Bad Request');
     if (url.pathname !== '/ws') return reject('Unknown path.');
     if (!hostAllowed(req.headers.host, allowed)) return reject('Forbidden: unexpected Host header.');
     if (!originAllowed(req.headers.origin, allowed)) return reject('Forbidden: the page that opened this socket is not this app.');
@@ -186,7 +199,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   function sendError(ws: WebSocket, id: string | undefined, error: AtlasErrorData): void {
-    send(ws, id === undefined ? { type: 'error', error } : { type: 'result', id, ok: false, error });
+    // An internal error (a bug) may carry a stack trace in its detail: the page gets its code and message only.
+    const shown: AtlasErrorData = error.code === 'internal' ? { code: error.code, message: error.message } : error;
+    send(ws, id === undefined ? { type: 'error', error: shown } : { type: 'result', id, ok: false, error: shown });
   }
 
   function send(ws: WebSocket, message: ServerMessage): void {
@@ -199,6 +214,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const port = (server.address() as AddressInfo).port;
   allowed = allowedHosts(host, port);
+  cookieName = tokenCookieName(port);
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
   return {

@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { EngineClient } from '../../../src/host/client';
 import { spawnNodeEngine } from '../../../src/host/spawn-node';
 import type { Events } from '../../../src/contract';
@@ -75,5 +78,30 @@ describe('the engine host', () => {
     const second = await engine.request('engine.info', {});
     expect(second.pid).not.toBe(first.pid);
     expect(states).toEqual(expect.arrayContaining(['restarting', 'starting', 'ready']));
+  });
+
+  it('survives writing to an engine that has just died (EPIPE), and reports its exit', async () => {
+    // An engine that says it is ready and dies at once.
+    const entry = path.join(mkdtempSync(path.join(tmpdir(), 'atlas-dying-engine-')), 'engine.mjs');
+    writeFileSync(entry, "process.send({ type: 'ready', info: {} }, () => process.kill(process.pid, 'SIGKILL'));\n");
+    const proc = spawnNodeEngine({ entry })();
+    const uncaught: Error[] = [];
+    const onUncaught = (err: Error) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const exited = new Promise<string | null>((resolve) => proc.onExit((_code, signal) => resolve(signal)));
+      proc.onMessage((m) => {
+        if (m.type !== 'ready') return;
+        // Block until the engine is dead (a zombie: its end of the pipe is closed) but before
+        // this process has noticed, then send a big request: the write fails with EPIPE.
+        const stat = `/proc/${proc.pid}/stat`;
+        while (existsSync(stat) && readFileSync(stat, 'utf8').split(') ')[1]?.[0] !== 'Z') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        proc.send({ type: 'request', id: 'big', channel: 'engine.info', payload: { pad: 'x'.repeat(12 * 1024 * 1024) } });
+      });
+      expect(await exited).toBe('SIGKILL');
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
   });
 });

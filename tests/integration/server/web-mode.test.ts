@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import http from 'node:http';
+import net from 'node:net';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { MAX_MESSAGE_BYTES } from '../../../src/contract';
 import type { ServerMessage } from '../../../src/server/wire';
 import { startWebMode, type WebModeServer } from '../../helpers/web-mode';
@@ -124,5 +128,59 @@ describe('web mode', () => {
     ws!.send(JSON.stringify({ type: 'request', id: 'r', channel: 'shell.reveal', payload: { path: '/tmp' } }));
     expect(await nextMessage(ws!, resultFor('r'))).toMatchObject({ ok: false, error: { code: 'unsupported', message: expect.stringContaining('web mode') } });
     ws!.close();
+  });
+
+  it('names the token cookie after its port (cookies ignore ports) and answers a malformed Cookie header with 400, never a crash', async () => {
+    const page = await get(`/?token=${server.token}`);
+    expect(String(page.headers['set-cookie'])).toMatch(new RegExp(`^latent_atlas_token_${server.port}=`));
+    // A page on another 127.0.0.1 port can plant a cookie: one not named for this port is not
+    // read at all (the page still loads with its token), a malformed one of ours gets 400.
+    expect((await get('/', { cookie: 'latent_atlas_token=%' })).status).toBe(403);
+    expect((await get(`/?token=${server.token}`, { cookie: 'latent_atlas_token=%; latent_atlas_token_1=%' })).status).toBe(200);
+    for (const cookie of [`latent_atlas_token_${server.port}=%`, `a=b; latent_atlas_token_${server.port}=%E0%A4%A`]) {
+      const res = await get('/', { cookie });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatch(/Cookie/);
+    }
+    // The cookie alone (the way the page's own requests authenticate) still works.
+    const token = /^(latent_atlas_token_\d+=[^;]+)/.exec(String(page.headers['set-cookie']))![1];
+    expect((await get('/', { cookie: `other=1; ${token}` })).status).toBe(200);
+    expect(server.process.exitCode).toBeNull();
+    expect((await get(`/?token=${server.token}`)).status).toBe(200);
+  });
+
+  it('answers a request line it cannot parse as a URL with 400, on a page load and on a socket upgrade', async () => {
+    const raw = (text: string) =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect(server.port, '127.0.0.1', () => socket.write(text));
+        let data = '';
+        socket.on('data', (d) => (data += d));
+        socket.on('close', () => resolve(data));
+        socket.on('error', () => resolve(data));
+      });
+    const host = `127.0.0.1:${server.port}`;
+    const pageLoad = await raw(`GET //[ HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    expect(pageLoad).toMatch(/^HTTP\/1\.1 400/);
+    const upgrade = await raw(`GET //[ HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    expect(upgrade).toMatch(/^HTTP\/1\.1 400/);
+    expect(server.process.exitCode).toBeNull();
+    expect((await get(`/?token=${server.token}`)).status).toBe(200);
+  });
+
+  it('sends only the code and message of an internal error, never its stack', async () => {
+    // A dataset whose images are 100000 pixels square: making a thumbnail page fails with a plain RangeError.
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'atlas-web-internal-')), 'ds');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ format: 'latent-atlas-dataset', schemaVersion: 1, size: 100000, channels: 1, count: 0, datasetHash: 'x', options: {}, items: [], labels: [], createdAt: new Date().toISOString() }));
+    writeFileSync(path.join(dir, 'pixels.bin'), '');
+    const { ws } = await connect(`?token=${server.token}`, server.origin);
+    ws!.send(JSON.stringify({ type: 'request', id: 'i', channel: 'dataset.thumbnails', payload: { path: dir, page: 0, perPage: 1 } }));
+    const reply = (await nextMessage(ws!, resultFor('i'))) as Extract<ServerMessage, { type: 'result'; ok: false }>;
+    ws!.close();
+    expect(reply.ok).toBe(false);
+    expect(reply.error.code).toBe('internal');
+    expect(reply.error.message.length).toBeGreaterThan(0);
+    expect(Object.keys(reply.error).sort()).toEqual(['code', 'message']);
+    expect(JSON.stringify(reply)).not.toMatch(/\n\s+at |\.js:\d+/);
   });
 });
