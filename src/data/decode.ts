@@ -44,6 +44,15 @@ export class DecodeFailure extends Error {
   }
 }
 
+/**
+ * Neither side of a source image may exceed this many pixels, whatever its pixel count: a
+ * 49,000,000x1 strip is under the pixel limit yet costs libvips gigabytes and half a minute.
+ * 16384 is the largest texture side GPUs commonly take (WebGL's usual MAX_TEXTURE_SIZE), so
+ * any real sprite sheet or photo fits, and for training sizes of 16 to 64 pixels it is already
+ * a 256-fold or more reduction; anything longer is a strip or a bomb, not a training image.
+ */
+export const MAX_IMAGE_SIDE = 16384;
+
 /** Animations longer than this import only their first frames (a 10 000-frame GIF is a video). */
 export const MAX_FRAMES = 256;
 
@@ -145,16 +154,47 @@ async function decodeDirect(input: Buffer, format: ImageFormat, base: SharpOptio
   return { width, height, frames: [await toFrameWith(sharp(area, { raw: { width, height, channels: 4 } }), width * height, withAlpha, o)] };
 }
 
+/** Refuse an image whose header names a side over MAX_IMAGE_SIDE or more pixels than the limit. */
+function checkDimensions(width: number, height: number, o: DecodeOptions, what = 'The image'): void {
+  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
+    throw new DecodeFailure('too_many_pixels', `${what} is ${width}x${height} pixels: each side may be at most ${MAX_IMAGE_SIDE} pixels (it was not decoded; it may be a decompression bomb).`);
+  }
+  if (width * height > o.maxPixels) {
+    throw new DecodeFailure('too_many_pixels', `${what} is ${width}x${height} pixels, over the limit of ${o.maxPixels}; it may be a decompression bomb.`);
+  }
+}
+
+/** Width and height from a PNG's IHDR or a GIF's screen descriptor, read from the bytes; null for other formats. */
+function headerDimensions(bytes: Uint8Array, format: ImageFormat): { width: number; height: number } | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (format === 'png' && bytes.length >= 24) return { width: view.getUint32(16), height: view.getUint32(20) };
+  if (format === 'gif' && bytes.length >= 10) return { width: view.getUint16(6, true), height: view.getUint16(8, true) };
+  return null;
+}
+
 export async function decodeImage(bytes: Uint8Array, format: ImageFormat, o: DecodeOptions): Promise<DecodedImage> {
   decodeCount++;
   const input = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // failOn 'error' rejects truncated and corrupt data instead of decoding it as grey garbage;
   // limitInputPixels stops decompression bombs before their pixels are allocated.
   const base = { failOn: 'error' as const, limitInputPixels: o.maxPixels, autoOrient: true };
-  // Small files that are not vectors or multi-frame requests skip the separate header read:
+  // The header's size is checked before any decode: PNG and GIF from their bytes here.
+  const fromBytes = headerDimensions(input, format);
+  if (fromBytes) checkDimensions(fromBytes.width, fromBytes.height, o);
+  // Small files that are not vectors or multi-frame requests skip sharp's separate header read:
   // one decode at full size gives everything (sharp's calls cost as much to set up as to run).
   const multiPage = o.frames === 'all' && format !== 'png';
   if (format !== 'svg' && !multiPage && bytes.length <= DIRECT_DECODE_BYTES && !(format === 'png' && isApng(input))) {
+    if (!fromBytes) {
+      // Other raster formats: sharp's header read (metadata() decodes no pixels) comes first.
+      let head: Metadata;
+      try {
+        head = await sharp(input, base).metadata();
+      } catch (err) {
+        throw classify(err, input, format);
+      }
+      if (head.width && head.height) checkDimensions(head.width, head.pageHeight ?? head.height, o);
+    }
     try {
       return await decodeDirect(input, format, base, o);
     } catch (err) {
@@ -173,13 +213,14 @@ export async function decodeImage(bytes: Uint8Array, format: ImageFormat, o: Dec
   const pageHeight = meta.pageHeight ?? meta.height;
   const height = meta.autoOrient?.height ?? pageHeight;
   if (!width || !height) throw new DecodeFailure('decode_failed', 'The image has no width or height.');
-  if (format !== 'svg' && width * height > o.maxPixels) {
-    throw new DecodeFailure('too_many_pixels', `The image is ${width}x${height} pixels, over the limit of ${o.maxPixels}; it may be a decompression bomb.`);
-  }
+  if (format !== 'svg') checkDimensions(width, height, o);
   // Rasterise SVG so its shorter side lands near the target size, instead of rendering at
   // its nominal size and resampling a blurry bitmap.
   let density: number | undefined;
-  if (format === 'svg') density = Math.min(2400, Math.max(1, (72 * o.size * 2) / Math.min(width, height)));
+  if (format === 'svg') {
+    density = Math.min(2400, Math.max(1, (72 * o.size * 2) / Math.min(width, height)));
+    checkDimensions(Math.ceil((width * density) / 72), Math.ceil((height * density) / 72), o, 'The drawing, rasterised,');
+  }
 
   const smallLimit = smallLimitFor(o);
   const finish = (rgba: Uint8Array, w: number, h: number) => finishSmall(rgba, w, h, o);

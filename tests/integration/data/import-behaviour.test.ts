@@ -368,3 +368,27 @@ describe('sources and errors', () => {
     expect(etas.at(-1)).toBeLessThan(etas[0]);
   });
 });
+
+describe('image dimensions are checked from the header, each side bounded', () => {
+  it('skips a 6 KB 1-bit PNG of 49,000,000x1 pixels (under the pixel limit) without decoding it, naming its size', async () => {
+    const { chunk, ihdr, PNG_SIGNATURE } = await import('../../fixtures/png-bytes');
+    const { deflateSync } = await import('node:zlib');
+    const width = 49_000_000;
+    const rows = deflateSync(Buffer.alloc(1 + Math.ceil(width / 8)), { level: 9 });
+    const strip = Buffer.concat([PNG_SIGNATURE, ihdr(width, 1, 1, 0), chunk('IDAT', rows), chunk('IEND')]);
+    expect(strip.length).toBeLessThan(64 * 1024);
+    const src = path.join(tmp, 'src');
+    await fs.mkdir(src);
+    await fs.writeFile(path.join(src, 'strip.png'), strip);
+    await fs.writeFile(path.join(src, 'tall.png'), await png(2, 20_000, [9, 9, 9, 255]));
+    await fs.writeFile(path.join(src, 'wide.jpg'), await sharp(solid(20_000, 2, [200, 9, 9, 255]), { raw: { width: 20_000, height: 2, channels: 4 } }).jpeg().toBuffer());
+    await fs.writeFile(path.join(src, 'ok.png'), await png(8, 8, [1, 2, 3, 255]));
+    const result = await importImages({ source: { folder: src }, output: path.join(tmp, 'ds'), options: { size: 16 }, cacheDir: null });
+    expect(result.imported).toBe(1);
+    const skipped = Object.fromEntries(result.skipped.map((s) => [s.path, s]));
+    expect(skipped['strip.png']).toMatchObject({ code: 'too_many_pixels', reason: expect.stringContaining('49000000x1') });
+    expect(skipped['strip.png'].reason).toContain('16384');
+    expect(skipped['tall.png']).toMatchObject({ code: 'too_many_pixels', reason: expect.stringContaining('2x20000') });
+    expect(skipped['wide.jpg']).toMatchObject({ code: 'too_many_pixels', reason: expect.stringContaining('20000x2') });
+  });
+});
