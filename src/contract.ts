@@ -188,7 +188,9 @@ export const trainSettingsSchema = z
      * dataset (the Quick / Balanced / Quality presets are time budgets).
      */
     timeBudgetSec: z.number().min(0).max(7 * 24 * 3600),
-    architecture: z.enum(['conv', 'mlp']),
+    architecture: z.enum(['hvae', 'conv', 'mlp']),
+    lowerChannels: z.number().int().min(1).max(64),
+    gaussianMean: z.enum(['linear', 'sigmoid']),
     latentDim: z.number().int().min(2).max(64),
     likelihood: z.enum(['bernoulli', 'gaussian-fixed', 'gaussian-calibrated', 'gaussian-learned']),
     gaussianSigma: z.number().gt(0).max(10),
@@ -235,8 +237,13 @@ export interface ValidationReport {
   kl: number;
   /** -ELBO in bits per dimension. */
   bitsPerDim: number;
-  /** Mean KL per latent dimension. */
+  /** Mean KL per dimension of the global latent (z1 of the hierarchy). */
   klPerDim: number[];
+  /**
+   * Mean KL per latent layer, top first: [global z] for the flat model, [global z1, spatial z2]
+   * for the hierarchy. A layer near 0 nats has collapsed (the model ignores it).
+   */
+  klLayers: number[];
   /** Cov_x(E_q[u]) per latent dimension. */
   latentVariance: number[];
   /** Dimensions with latentVariance > 0.01 (active units, Burda et al. 2015). */
@@ -255,6 +262,8 @@ export interface EpochReport {
   train: LossReport;
   val: ValidationReport | null;
   seconds: number;
+  /** Problems the engine saw in this epoch's numbers (posterior collapse), each with what to do. */
+  warnings?: string[];
 }
 
 /** What the workers probe at the start of a run measured and chose ("auto" workers). */
@@ -458,6 +467,9 @@ export const pixelArtFinishSchema = z
 export type PixelArtFinishSpec = z.output<typeof pixelArtFinishSchema>;
 export type PixelArtFinishIn = z.input<typeof pixelArtFinishSchema>;
 
+/** Temperature of the hierarchy's detail layer for prior samples (chosen on the quality bench). */
+export const DEFAULT_SAMPLE_DETAIL = 0.8;
+
 export const interpolateSpecSchema = z
   .object({
     ...runAndDataset,
@@ -477,6 +489,13 @@ export const interpolateSpecSchema = z
       .strict()
       .default({ iterations: 200, learningRate: 0.05, tolerance: 1e-3 }),
     axes: latentAxes,
+    /**
+     * Hierarchical model: the detail layer z2 along the path. 'endpoints' re-infers it: the
+     * posterior of each image waypoint, blended from one to the next (the path starts and ends
+     * on the reconstructions); 'prior' redraws it from p(z2|z1) at its mean (smoother, farther
+     * from the originals). Ignored by the flat model.
+     */
+    lower: z.enum(['endpoints', 'prior']).optional(),
     /** Also return the images after pixel-art finishing (raw ones stay). */
     finish: pixelArtFinishSchema.optional(),
   })
@@ -493,6 +512,8 @@ export const sampleSpecSchema = z
     around: z.object({ index: z.number().int().min(0) }).strict().nullable().default(null),
     /** Add the likelihood's per-pixel noise (a real sample of p(x|z)) instead of the mean image. */
     pixelNoise: z.boolean().default(false),
+    /** Hierarchical model: temperature of the detail layer z2 ~ p(z2|z1) (0 = its mean: smooth). */
+    detail: z.number().min(0).max(2).default(DEFAULT_SAMPLE_DETAIL),
     /** For each generated image, find the nearest training image in pixel space. */
     memorisation: z.boolean().default(true),
     axes: latentAxes,

@@ -156,7 +156,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
   }
 
   function onEpoch(e: Extract<TrainProgress, { type: 'epoch' }> | (EpochReport & { previewPng?: null })) {
-    s.epochs.push({ epoch: e.epoch, step: e.step, train: e.train, val: e.val, seconds: e.seconds });
+    s.epochs.push({ epoch: e.epoch, step: e.step, train: e.train, val: e.val, seconds: e.seconds, ...(e.warnings?.length ? { warnings: e.warnings } : {}) });
     if (e.val) {
       const n = series.step.length;
       // Put the validation point on the last step's x if it is the same step, else add one.

@@ -22,7 +22,7 @@ const bool = { type: 'boolean', default: false } as const;
 const num = (v: unknown) => (v === undefined ? undefined : Number(v));
 
 export const trainUsage =
-  'latent-atlas train <image-folder|dataset-dir> --run <run-dir> [--epochs 10] [--batch-size 64] [--latent-dim 16] [--architecture conv|mlp] ' +
+  'latent-atlas train <image-folder|dataset-dir> --run <run-dir> [--epochs 10] [--batch-size 64] [--latent-dim 16] [--architecture hvae|conv|mlp] ' +
   '[--likelihood bernoulli|gaussian-fixed|gaussian-calibrated|gaussian-learned] [--beta 1] [--warmup-steps N] [--free-bits NATS] [--iwae-k 1] ' +
   '[--learning-rate 0.001] [--seed 1] [--val-iwae-k 0] [--workers auto|1|2] [--preset quick|balanced|quality] [--time-budget SECONDS] [--size 32] [--resume | --new] [--backend tensorflow|wasm|cpu] [--json]';
 
@@ -132,6 +132,7 @@ export async function runTrain(values: Values, positionals: string[]) {
           const quality = e.val?.psnrDb !== undefined ? `, quality ${e.val.psnrDb.toFixed(2)} dB PSNR` : '';
           const val = e.val ? `; validation ELBO ${e.val.elbo.toFixed(2)}${quality}, ${e.val.activeUnits} active units` : '';
           process.stderr.write(`epoch ${e.epoch}: train ELBO ${e.train.elbo.toFixed(2)} nats/image (${e.train.bitsPerDim.toFixed(3)} bits/dim)${val}\n`);
+          for (const w of e.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
         }
       },
     });

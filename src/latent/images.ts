@@ -23,7 +23,16 @@ export function checkLatentLength(model: LoadedModel, z: number[][]): void {
   if (bad >= 0) throw new AtlasError('invalid_input', `Latent vector ${bad} has ${z[bad].length} values but the model's latent size is ${J}.`);
 }
 
-export async function decodeImages(model: LoadedModel, z: number[][], opts: { pixelNoise?: boolean; seed?: number } = {}): Promise<DecodedImages> {
+export interface DecodeImagesOptions {
+  pixelNoise?: boolean;
+  seed?: number;
+  /** Hierarchy: temperature of z2 drawn from p(z2|z1) (0 = its mean). */
+  lowerTemperature?: number;
+  /** Hierarchy: per latent, z2's offset from its prior mean (Vae.lowerOffsets), z.length x lowerDim. */
+  lowerOffsets?: Float32Array;
+}
+
+export async function decodeImages(model: LoadedModel, z: number[][], opts: DecodeImagesOptions = {}): Promise<DecodedImages> {
   checkLatentLength(model, z);
   const { height: size, channels } = model.config;
   const stride = size * size * channels;
@@ -32,7 +41,11 @@ export async function decodeImages(model: LoadedModel, z: number[][], opts: { pi
   for (let s = 0; s < z.length; s += batch) {
     const part = z.slice(s, s + batch);
     // Each batch gets its own noise seed so a long list does not repeat the same noise.
-    const out = tf.tidy(() => model.decode(tf.tensor2d(part, [part.length, model.config.latentDim]), { sampleNoise: opts.pixelNoise, seed: (opts.seed ?? 0) + s }));
+    const L = model.vae.lowerDim;
+    const lowerOffsets = opts.lowerOffsets && L > 0 ? opts.lowerOffsets.subarray(s * L, (s + part.length) * L) : undefined;
+    const out = tf.tidy(() =>
+      model.decode(tf.tensor2d(part, [part.length, model.config.latentDim]), { sampleNoise: opts.pixelNoise, seed: (opts.seed ?? 0) + s, lowerTemperature: opts.lowerTemperature, lowerOffsets }),
+    );
     pixels.set((await out.data()) as Float32Array, s * stride);
     out.dispose();
   }

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { interpolateSpecSchema, latentPointSchema, NearestTraining, sampleSpecSchema, traverseSpecSchema } from '../contract';
+import * as tf from '@tensorflow/tfjs';
 import { AtlasError } from '../errors';
 import { finishWithDatasetPalette, type FinishedImages } from '../export/pixel-art';
 import { samplePosterior, samplePrior, sweepValues, traversal } from './generate';
@@ -73,8 +74,42 @@ export async function interpolate(spec: InterpolateSpec, opts: SessionOptions & 
     z = spec.method === 'linear' ? linear : pathThrough(waypoints, spec.frames, 'slerp');
     length = spec.method === 'linear' ? linearLength : await imageSpaceLength(model, z);
   }
-  const images = await decodeImages(model, z);
+  const lowerOffsets = (spec.lower ?? 'endpoints') === 'endpoints' ? await pathLowerOffsets(s, spec.waypoints, spec.frames) : undefined;
+  const images = await decodeImages(model, z, { lowerOffsets });
   return { z, images, points: project(s, spec.axes, z), length, linearLength, ...(geodesic ? { geodesic } : {}), ...(await finished(s, images, spec)) };
+}
+
+/**
+ * Hierarchy, 're-infer' paths: each image waypoint's z2 offset from its prior (a latent vector
+ * waypoint has none: 0), blended linearly frame by frame within each segment, so the path's
+ * ends are the reconstructions and z2 follows z1's prior in between. Undefined for the flat model.
+ */
+async function pathLowerOffsets(s: LatentSession, waypoints: LatentPoint[], frames: number): Promise<Float32Array | undefined> {
+  const model = s.run.model;
+  const L = model.vae.lowerDim;
+  if (L === 0) return undefined;
+  const { size, channels } = s.dataset.index;
+  const D = size * size * channels;
+  const x = new Float32Array(waypoints.length * D);
+  waypoints.forEach((p, w) => {
+    if (!('index' in p)) return;
+    const px = s.dataset.pixels.subarray(p.index * D, (p.index + 1) * D);
+    for (let i = 0; i < D; i++) x[w * D + i] = px[i] / 255;
+  });
+  const offsets = tf.tidy(() => model.vae.lowerOffsets(tf.tensor4d(x, [waypoints.length, size, size, channels]))!);
+  const at = (await offsets.data()) as Float32Array;
+  offsets.dispose();
+  const ofWaypoint = (w: number) => ('index' in waypoints[w] ? at.subarray(w * L, (w + 1) * L) : new Float32Array(L));
+  const count = (waypoints.length - 1) * (frames - 1) + 1;
+  const out = new Float32Array(count * L);
+  for (let f = 0; f < count; f++) {
+    const seg = Math.min(waypoints.length - 2, Math.floor(f / (frames - 1)));
+    const t = f / (frames - 1) - seg;
+    const a = ofWaypoint(seg);
+    const b = ofWaypoint(seg + 1);
+    for (let i = 0; i < L; i++) out[f * L + i] = (1 - t) * a[i] + t * b[i];
+  }
+  return out;
 }
 
 export interface GeneratedWithCheck extends Generated {
@@ -92,7 +127,8 @@ export async function sample(spec: SampleSpec, opts: SessionOptions = {}): Promi
   } else {
     z = samplePrior(spec.count, J, spec.temperature, spec.seed);
   }
-  const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed });
+  // The hierarchy's detail layer z2 is drawn from p(z2|z1) at the chosen temperature.
+  const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed, lowerTemperature: spec.detail });
   return { z, images, points: project(s, spec.axes, z), nearest: spec.memorisation ? await nearestTraining(s, images) : null, ...(await finished(s, images, spec)) };
 }
 

@@ -51,6 +51,11 @@ export interface DecodeOptions {
    * Ignored by the flat model.
    */
   lowerTemperature?: number;
+  /**
+   * Hierarchical model: offsets of z2 from its prior mean, one row of vae.lowerDim values per
+   * latent (see Vae.lowerOffsets); ignored by the flat model.
+   */
+  lowerOffsets?: Float32Array;
 }
 
 export interface LoadedModel {
@@ -80,7 +85,8 @@ export function wrapModel(vae: Vae, metadata: ModelMetadata): LoadedModel {
         const rng = new Rng(opts.seed ?? 0);
         const t = opts.lowerTemperature ?? 0;
         const lowerNoise = vae.lowerDim > 0 && t > 0 ? tf.tensor2d(rng.normals(z.shape[0] * vae.lowerDim), [z.shape[0], vae.lowerDim]) : undefined;
-        const out = vae.decodeRaw(z, lowerNoise, t);
+        const offsets = vae.lowerDim > 0 && opts.lowerOffsets ? tf.tensor2d(opts.lowerOffsets, [z.shape[0], vae.lowerDim]) : undefined;
+        const out = vae.decodeRaw(z, lowerNoise, t, offsets);
         if (!opts.sampleNoise) return vae.likelihood.mean(out);
         const noise = vae.likelihood.noiseKind === 'uniform' ? Float32Array.from({ length: out.size }, () => rng.uniform()) : rng.normals(out.size);
         return vae.likelihood.sample(out, noise);

@@ -15,6 +15,13 @@ export interface ObjectiveOptions {
   freeBits: number;
   /** 'train' lets a calibrated decoder set its s from this batch. */
   mode: 'train' | 'eval';
+  /**
+   * Hierarchy only: false keeps z2 at its prior mean (no posterior, no KL of z2), so the model
+   * trains as a flat VAE over z1. Training opens z2 only when the KL warm-up ends: a z2 open
+   * from the first step learns the images before z1 does, and z1 (the 3D map) collapses.
+   * Default true.
+   */
+  lowerLayer?: boolean;
 }
 
 /** Every number is a per-image mean over the batch, in nats. */
@@ -95,16 +102,16 @@ export class Vae {
    * top-down prior p(z2|z1): the prior's mean, or with `lowerNoise` ([N, h*w*c] standard
    * normals) mean + temperature * sigma * noise.
    */
-  decodeRaw(z: tf.Tensor2D, lowerNoise?: tf.Tensor2D, temperature = 1): tf.Tensor4D {
+  decodeRaw(z: tf.Tensor2D, lowerNoise?: tf.Tensor2D, temperature = 1, lowerOffsets?: tf.Tensor2D): tf.Tensor4D {
     if (this.flatDecode) return this.flatDecode(z);
     const h = this.hierarchy!;
     return tf.tidy(() => {
       const state = h.topState(z);
       const p = h.prior(state);
-      let z2 = p.mean;
+      let z2 = lowerOffsets ? (tf.add(p.mean, tf.reshape(lowerOffsets, p.mean.shape)) as tf.Tensor4D) : p.mean;
       if (lowerNoise && temperature > 0) {
         const eps = tf.reshape(lowerNoise, p.mean.shape) as tf.Tensor4D;
-        z2 = tf.add(p.mean, tf.mul(tf.exp(tf.mul(p.logvar, 0.5)), tf.mul(eps, temperature))) as tf.Tensor4D;
+        z2 = tf.add(z2, tf.mul(tf.exp(tf.mul(p.logvar, 0.5)), tf.mul(eps, temperature))) as tf.Tensor4D;
       }
       return h.finish(state, z2);
     });
@@ -128,11 +135,28 @@ export class Vae {
   }
 
   /**
+   * Hierarchy: where each image's z2 posterior mean sits relative to its prior mean, at z1 =
+   * mu(x): [N, lowerDim]. Adding these offsets to p(z2|z1) along a path gives back the exact
+   * reconstructions at its ends ("re-infer" interpolation). Null for the flat model.
+   */
+  lowerOffsets(x: tf.Tensor4D): tf.Tensor2D | null {
+    if (!this.hierarchy) return null;
+    const h = this.hierarchy;
+    return tf.tidy(() => {
+      const b = h.bottomUp(x);
+      const state = h.topState(b.mu);
+      const p = h.prior(state);
+      const q = h.posterior(state, b.features, p);
+      return tf.reshape(tf.sub(q.mean, p.mean), [x.shape[0], this.lowerDim]) as tf.Tensor2D;
+    });
+  }
+
+  /**
    * Everything the objective needs from x and noise [k, B, noiseDim]: the top posterior, the
    * raw output for the sampled latents, and per sample (rows k*B) log p(z) - log q(z|x) summed
    * over the layers and the lower layer's analytic KL.
    */
-  private forward(x: tf.Tensor4D, eps: tf.Tensor3D, mu0?: tf.Tensor2D, logvar0?: tf.Tensor2D) {
+  private forward(x: tf.Tensor4D, eps: tf.Tensor3D, mu0?: tf.Tensor2D, logvar0?: tf.Tensor2D, lowerLayer = true) {
     const [k, B] = eps.shape;
     const J = this.config.latentDim;
     const h = this.hierarchy;
@@ -159,6 +183,7 @@ export class Vae {
     const feat = k === 1 ? features! : (tf.reshape(tf.tile(tf.expandDims(features!, 0), [k, 1, 1, 1, 1]), [k * B, features!.shape[1], features!.shape[2], features!.shape[3]]) as tf.Tensor4D);
     const state = h.topState(z);
     const p = h.prior(state);
+    if (!lowerLayer) return { mu, logvar, out: h.finish(state, p.mean), logPQ: tf.sub(logPrior1, logQ1) as tf.Tensor1D, klLower: tf.zeros([k * B]) as tf.Tensor1D };
     const q = h.posterior(state, feat, p);
     const eps2 = tf.reshape(tf.slice(eps, [0, 0, J], [k, B, this.lowerDim]), [k * B, lh, lw, lc]) as tf.Tensor4D;
     const z2 = tf.add(q.mean, tf.mul(tf.exp(tf.mul(q.logvar, 0.5)), eps2)) as tf.Tensor4D;
@@ -178,7 +203,7 @@ export class Vae {
   objective(x: tf.Tensor4D, eps: tf.Tensor3D, opts: ObjectiveOptions): ObjectiveTerms {
     return tf.tidy(() => {
       const [k, B] = eps.shape;
-      const { mu, logvar, out, logPQ, klLower } = this.forward(x, eps);
+      const { mu, logvar, out, logPQ, klLower } = this.forward(x, eps, undefined, undefined, opts.lowerLayer ?? true);
       const xk = k === 1 ? x : (tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D);
       const { perImage, sigma2 } = this.likelihood.nll(xk, out, opts.mode);
       const nll = tf.reshape(perImage, [k, B]);

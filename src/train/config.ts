@@ -41,7 +41,9 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   epochs: 10,
   seed: 1,
   beta: 1,
-  warmupSteps: 0,
+  // KL warm-up is on by default: it is the standard cure for posterior collapse, and the
+  // hierarchy opens its spatial latent only when it ends (see ObjectiveOptions.lowerLayer).
+  warmupSteps: 500,
   freeBits: 0,
   iwaeK: 1,
   progressEverySteps: 10,

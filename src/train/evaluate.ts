@@ -70,6 +70,8 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
   const rng = new Rng(opts.seed ?? 12345);
   const D = height * width * channels;
   const J = vae.config.latentDim;
+  // Standard normals per image and sample: z1's J values plus, for the hierarchy, z2's.
+  const E = vae.noiseDim;
   const N = indices.length;
 
   const reconError = new Float32Array(N);
@@ -79,6 +81,7 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
   const klSum = new Float64Array(J);
   let reconTotal = 0;
   let klTotal = 0;
+  let klLowerTotal = 0;
   const buf = new Float32Array(batchSize * D);
   const psnr = new PsnrMeter();
 
@@ -89,10 +92,11 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
     source.fill(idx, buf);
     const x = tf.tensor4d(buf.subarray(0, B * D), [B, height, width, channels]);
     const { mu, logvar } = vae.encode(x);
-    // Deterministic parts: posterior means, KL per dim, reconstruction error of g(mu).
+    // Deterministic parts: posterior means, KL per dim, reconstruction error of the
+    // posterior-mean reconstruction (clamped to [0, 1] as it is shown).
     const [muV, klV, errV, recV] = tf.tidy(() => {
       const kl = gaussianKlPerDim(mu, logvar);
-      const rec = vae.decodeMean(mu);
+      const rec = tf.clipByValue(vae.likelihood.mean(vae.reconstructRaw(x)), 0, 1);
       const err = tf.mean(tf.reshape(tf.square(tf.sub(x, rec)), [B, D]), 1);
       return [mu.dataSync(), kl.dataSync(), err.dataSync(), rec.dataSync()];
     });
@@ -106,17 +110,18 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
       }
       reconError[start + b] = errV[b];
     }
-    // ELBO: Monte Carlo reconstruction term, analytic KL.
-    const nllV = tf.tidy(() => {
-      const eps = tf.tensor3d(rng.normals(elboSamples * B * J), [elboSamples, B, J]);
-      const z = tf.reshape(tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), eps)), [elboSamples * B, J]) as tf.Tensor2D;
-      const xk = tf.reshape(tf.tile(tf.expandDims(x, 0), [elboSamples, 1, 1, 1, 1]), [elboSamples * B, height, width, channels]) as tf.Tensor4D;
-      return tf.mean(tf.reshape(vae.likelihood.nll(xk, vae.decodeRaw(z), 'eval').perImage, [elboSamples, B]), 0).dataSync();
+    // ELBO: Monte Carlo reconstruction term, analytic KL of z1, and for the hierarchy the
+    // lower layer's KL (analytic given each sampled z1).
+    const [nllV, klLowV] = tf.tidy(() => {
+      const eps = tf.tensor3d(rng.normals(elboSamples * B * E), [elboSamples, B, E]);
+      const t = vae.sampledTerms(x, mu, logvar, eps);
+      return [tf.mean(t.nll, 0).dataSync(), tf.mean(t.klLower, 0).dataSync()];
     });
     for (let b = 0; b < B; b++) {
-      elboPer[start + b] = -nllV[b] - klPer[b];
+      elboPer[start + b] = -nllV[b] - klPer[b] - klLowV[b];
       reconTotal += nllV[b];
-      klTotal += klPer[b];
+      klTotal += klPer[b] + klLowV[b];
+      klLowerTotal += klLowV[b];
     }
     // IWAE: running log-sum-exp over chunks of samples, in double precision.
     if (llPer) {
@@ -126,7 +131,7 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
       for (let done = 0; done < iwaeK; done += chunk) {
         throwIfCancelled(opts.signal);
         const c = Math.min(chunk, iwaeK - done);
-        const lw = tf.tidy(() => vae.logWeights(x, mu, logvar, tf.tensor3d(rng.normals(c * B * J), [c, B, J])).dataSync());
+        const lw = tf.tidy(() => vae.logWeights(x, mu, logvar, tf.tensor3d(rng.normals(c * B * E), [c, B, E])).dataSync());
         for (let b = 0; b < B; b++) {
           for (let s = 0; s < c; s++) {
             const v = lw[s * B + b];
@@ -165,6 +170,7 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
     kl: klTotal / N,
     bitsPerDim: bitsPerDim(-elbo, D),
     klPerDim: Array.from(klSum, (s) => s / N),
+    klLayers: vae.hierarchical ? [(klTotal - klLowerTotal) / N, klLowerTotal / N] : [klTotal / N],
     latentVariance,
     activeUnits: latentVariance.filter((v) => v > ACTIVE_UNIT_THRESHOLD).length,
     psnrDb: psnr.psnr(),

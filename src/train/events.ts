@@ -28,6 +28,8 @@ export interface EpochSummary {
   train: LossNumbers;
   val: ValidationSummary | null;
   seconds: number;
+  /** Posterior-collapse warnings (src/train/collapse.ts), each saying what to do. */
+  warnings?: string[];
 }
 
 /**
@@ -41,5 +43,5 @@ export type TrainEvent =
 
 /** The fields of an epoch the UI charts and a project's run record keeps. */
 export function epochReport(e: EpochReport | EpochSummary): EpochReport {
-  return { epoch: e.epoch, step: e.step, train: e.train, val: e.val, seconds: e.seconds };
+  return { epoch: e.epoch, step: e.step, train: e.train, val: e.val, seconds: e.seconds, ...(e.warnings?.length ? { warnings: e.warnings } : {}) };
 }

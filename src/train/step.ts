@@ -10,6 +10,8 @@ export interface StepOptions {
   k: number;
   beta: number;
   freeBits: number;
+  /** Hierarchy: whether z2 is open this step (default true); see ObjectiveOptions.lowerLayer. */
+  lowerLayer?: boolean;
 }
 
 export interface BatchGradients {
@@ -26,7 +28,7 @@ export interface BatchGradients {
  * Nothing else is kept.
  */
 export function batchGradients(vae: Vae, pixels: Float32Array, shape: [number, number, number, number], noise: Float32Array, opts: StepOptions): BatchGradients {
-  const { k, beta, freeBits } = opts;
+  const { k, beta, freeBits, lowerLayer } = opts;
   const params = vae.store.trainable();
   const nameOf = new Map(params.map((p) => [p.variable.name, p.name]));
   const x = tf.tensor4d(pixels, shape);
@@ -34,7 +36,7 @@ export function batchGradients(vae: Vae, pixels: Float32Array, shape: [number, n
   let kept: tf.Tensor[] = [];
   let sigma2: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const t = vae.objective(x, eps, { beta, freeBits, mode: 'train' });
+    const t = vae.objective(x, eps, { beta, freeBits, mode: 'train', lowerLayer });
     kept = [t.recon, t.kl, t.elbo, t.iwae].map((v) => tf.keep(v));
     tf.dispose([t.klPerDim, ...t.klLayers.filter((l) => l !== t.kl)]);
     if (t.sigma2) sigma2 = tf.keep(t.sigma2);

@@ -10,6 +10,7 @@ import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from '
 import type { TrainControl } from './control';
 import { fromDataset, toUint8, type ImageSource } from './data';
 import { evaluate } from './evaluate';
+import { collapseWarnings } from './collapse';
 import { createStepper, type ParallelOptions, type Stepper, type WorkersSetting } from './parallel';
 import { planRun } from './plan';
 import { previewIndicesFor } from './preview-pick';
@@ -104,7 +105,8 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
   const totalSteps = pos.step + Math.max(0, (cfg.epochs - pos.epoch) * stepsPerEpoch - Math.ceil(pos.offset / B));
   const { height, width, channels } = source;
   const D = height * width * channels;
-  const J = cfg.model.latentDim;
+  // Noise per image and sample: the global latent's J values, plus z2's for the hierarchy.
+  const J = vae.noiseDim;
   const K = cfg.iwaeK;
   const shuffleRng = new Rng(pos.shuffleState);
   const noiseRng = new Rng(pos.noiseState);
@@ -193,7 +195,8 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
         const b = idx.length;
         source.fill(idx, batch);
         const beta = betaAt(pos.step, cfg.beta, cfg.warmupSteps);
-        const m = await stepper.step(batch, b, noiseRng.normals(K * b * J), beta);
+        // The hierarchy's z2 opens when the KL warm-up ends (see ObjectiveOptions.lowerLayer).
+        const m = await stepper.step(batch, b, noiseRng.normals(K * b * J), beta, pos.step >= cfg.warmupSteps);
         pos.offset += b;
         pos.step++;
         stepsThisRun++;
@@ -234,6 +237,8 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
       const val = await validate(vae, source, valIdx, cfg, pos.epoch, signal);
       const preview = previewIdx.length > 0 ? makePreview(vae, source, previewIdx) : null;
       const summary: EpochSummary = { epoch: pos.epoch, step: pos.step, train: trainMeans, val, seconds: (performance.now() - epochStart) / 1000 };
+      const warnings = val ? collapseWarnings(val, pos.epoch) : [];
+      if (warnings.length > 0) summary.warnings = warnings;
       history = [...history, summary];
       // Checkpoint first: whoever records the epoch on its event (the project's run record)
       // must never be ahead of the checkpoint a resume would start from.
@@ -265,10 +270,7 @@ function makePreview(vae: Vae, source: ImageSource, indices: number[]): PreviewI
   const D = height * width * channels;
   const buf = new Float32Array(indices.length * D);
   source.fill(indices, buf);
-  const recon = tf.tidy(() => {
-    const { mu } = vae.encode(tf.tensor4d(buf, [indices.length, height, width, channels]));
-    return vae.decodeMean(mu).dataSync();
-  });
+  const recon = tf.tidy(() => vae.likelihood.mean(vae.reconstructRaw(tf.tensor4d(buf, [indices.length, height, width, channels]))).dataSync());
   const originals = new Uint8Array(indices.length * D);
   indices.forEach((i, k) => originals.set(source.uint8(i), k * D));
   return { width, height, channels, count: indices.length, indices, originals, reconstructions: toUint8(recon) };

@@ -22,8 +22,9 @@ export const CTL = {
 export const REQUEST = { grad: 1, apply: 2, checksum: 3, weights: 4, exit: 5 } as const;
 
 /** Float64 slots in `scalars`. */
-export const SCALAR = { rows: 0, beta: 1, checksum: 2, numbers: 3 } as const;
-export const SCALARS_LENGTH = 8;
+/** lowerLayer: 1 when the hierarchy's z2 is open this step, 0 while it waits for the KL warm-up to end. */
+export const SCALAR = { rows: 0, beta: 1, checksum: 2, numbers: 3, lowerLayer: 8 } as const;
+export const SCALARS_LENGTH = 9;
 /** Order of the step numbers in `scalars` from SCALAR.numbers on. */
 export const NUMBER_KEYS = ['loss', 'recon', 'kl', 'elbo', 'iwae'] as const;
 

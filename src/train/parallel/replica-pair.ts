@@ -117,7 +117,7 @@ export class ReplicaPair {
    * One optimiser step on `rows` images (pixels rows * D, noise [k, rows, J]) at KL weight
    * `beta`: this thread takes the first ceil(rows / 2) rows, the worker the rest.
    */
-  async step(pixels: Float32Array, rows: number, noise: Float32Array, beta: number): Promise<StepNumbers> {
+  async step(pixels: Float32Array, rows: number, noise: Float32Array, beta: number, lowerLayer = true): Promise<StepNumbers> {
     await this.answered('the previous update');
     const { height, width, channels, latent: J, k } = this.dims;
     const D = height * width * channels;
@@ -134,9 +134,10 @@ export class ReplicaPair {
     }
     this.scalars[SCALAR.rows] = theirs;
     this.scalars[SCALAR.beta] = beta;
+    this.scalars[SCALAR.lowerLayer] = lowerLayer ? 1 : 0;
     if (theirs > 0) this.post(REQUEST.grad);
 
-    const mine = batchGradients(this.vae, pixels.subarray(0, own * D), [own, height, width, channels], ownNoise, { k, beta, freeBits: 0 });
+    const mine = batchGradients(this.vae, pixels.subarray(0, own * D), [own, height, width, channels], ownNoise, { k, beta, freeBits: 0, lowerLayer });
     const ownGrads = this.layout.names.map((name) => {
       const g = mine.grads[name];
       if (!g) throw new AtlasError('internal', `No gradient for parameter ${name}.`);

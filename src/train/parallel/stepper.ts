@@ -7,7 +7,8 @@ import { ReplicaPair, type ParallelOptions, type ReplicaDims } from './replica-p
 export interface Stepper {
   readonly workers: 1 | 2;
   /** One step on `rows` images: pixels rows * D floats, noise [k, rows, J]. */
-  step(pixels: Float32Array, rows: number, noise: Float32Array, beta: number): Promise<StepNumbers>;
+  /** `lowerLayer` false: the hierarchy's z2 stays at its prior mean this step (see ObjectiveOptions). */
+  step(pixels: Float32Array, rows: number, noise: Float32Array, beta: number, lowerLayer?: boolean): Promise<StepNumbers>;
   /** Fails if the replicas' weights differ (no-op for one). */
   verify(): Promise<void>;
   close(): Promise<void>;
@@ -19,7 +20,7 @@ function singleStepper(vae: Vae, adam: Adam, dims: ReplicaDims, freeBits: number
   const D = height * width * channels;
   return {
     workers: 1,
-    step: async (pixels, rows, noise, beta) => trainStep(vae, adam, pixels.subarray(0, rows * D), [rows, height, width, channels], noise, { k, beta, freeBits }),
+    step: async (pixels, rows, noise, beta, lowerLayer = true) => trainStep(vae, adam, pixels.subarray(0, rows * D), [rows, height, width, channels], noise, { k, beta, freeBits, lowerLayer }),
     verify: async () => {},
     close: async () => {},
   };
