@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import { exportOptionsSchema, type ExportReport } from '../contract';
 import { exportFrames } from '../export/export';
-import { CliUsageError } from './output';
+import { CliUsageError, shown } from './output';
 import { cliSession, exportFlags } from './latent';
 import { checked, cliBackend } from './args';
 import { finishFromFlags, pixelArtUsage } from './pixel-art';
@@ -54,7 +54,7 @@ export async function runExport(values: Record<string, unknown>, positionals: st
   try {
     const report = await exportFrames(options, session);
     session.done();
-    if (!values.json) process.stderr.write(`Exported ${report.frames} frames (${report.width}x${report.height}) as ${report.files.length} files in ${report.outDir}.\n`);
+    if (!values.json) process.stderr.write(`Exported ${report.frames} frames (${report.width}x${report.height}) as ${report.files.length} files in ${shown(report.outDir)}.\n`);
     return report;
   } finally {
     session.done();

@@ -4,7 +4,7 @@ import { importImages } from '../data/import';
 import { datasetUsers, inspectDatasetTarget } from '../data/store';
 import { projectsUsingDataset } from '../project/dataset-users';
 import { appPaths } from '../util/app-paths';
-import { CliUsageError, createProgressPrinter, endProgress } from './output';
+import { CliUsageError, createProgressPrinter, endProgress, shown } from './output';
 
 export const importUsage =
   'latent-atlas import <folder> --out <dataset-dir> [--size 16|24|32|48|64] [--channels auto|gray|rgb|rgba] [--fit contain|cover|stretch] ' +
@@ -90,8 +90,8 @@ export async function runImport(values: Record<string, unknown>, positionals: st
     });
     endProgress();
     if (!values.json) {
-      process.stderr.write(`Imported ${report.imported} images (${report.size}x${report.size}, ${report.channels} channels; ${report.train} train, ${report.val} validation) into ${report.dataset} in ${(report.durationMs / 1000).toFixed(1)}s.\n`);
-      for (const s of report.skipped) process.stderr.write(`  skipped ${s.path}: ${s.reason}\n`);
+      process.stderr.write(`Imported ${report.imported} images (${report.size}x${report.size}, ${report.channels} channels; ${report.train} train, ${report.val} validation) into ${shown(report.dataset)} in ${(report.durationMs / 1000).toFixed(1)}s.\n`);
+      for (const s of report.skipped) process.stderr.write(`  skipped ${shown(s.path)}: ${shown(s.reason)}\n`);
     }
     return report;
   } finally {

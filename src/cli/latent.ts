@@ -8,7 +8,7 @@ import { writeExportFiles } from '../export/write';
 import type { DecodedImages } from '../latent/images';
 import { interpolate, sample, traverse } from '../latent/operations';
 import { latentSession, type SessionOptions } from '../latent/session';
-import { CliUsageError, createProgressPrinter, endProgress } from './output';
+import { CliUsageError, createProgressPrinter, endProgress, shown } from './output';
 import { checked, cliBackend } from './args';
 import { finishFromFlags, pixelArtFlags, pixelArtReport, pixelArtUsage } from './pixel-art';
 import { readDatasetIndex } from '../data/store';
@@ -120,7 +120,7 @@ async function maybeExport(values: Values, images: DecodedImages, usage: string,
   if (values.out === undefined) return [];
   const o = exportOptionsFromFlags(values, usage);
   const files = await writeExportFiles(o.outDir, await exportFiles(images, { ...o, columns: o.columns ?? columns }), o.overwrite);
-  if (!values.json) process.stderr.write(`Wrote ${files.length} files to ${o.outDir}.\n`);
+  if (!values.json) process.stderr.write(`Wrote ${files.length} files to ${shown(o.outDir)}.\n`);
   return files;
 }
 

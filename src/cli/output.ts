@@ -8,6 +8,21 @@ import type { ProgressEvent } from '../contract';
 
 export class CliUsageError extends Error {}
 
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Text that names files (paths, names, messages that quote them) as the terminal should show
+ * it: control characters (newline, carriage return, ESC, C1 codes) and bidirectional overrides
+ * are spelled out (\n, \x1b, \u202e), so a file name can neither forge a line of output
+ * nor drive the terminal. Every line the CLI prints about files goes through this.
+ */
+export function shown(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return ESCAPES[c] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
+}
+
 /** The user interrupted the command (Ctrl+C): exit 130, as a shell does for SIGINT. */
 export class CliInterrupted extends Error {}
 
@@ -33,18 +48,19 @@ export function createProgressPrinter(stream: NodeJS.WriteStream = process.stder
     const rate = p.rate !== undefined ? ` ${p.rate.toFixed(1)}/s` : '';
     const eta = p.etaSeconds !== undefined ? ` ETA ${formatSeconds(p.etaSeconds)}` : '';
     const counts = p.total ? `${p.done}/${p.total}` : `${p.done}`;
-    const tail = p.message ? ` ${p.message}` : '';
+    const tail = p.message ? ` ${shown(p.message)}` : '';
+    const phase = shown(p.phase);
     if (stream.isTTY) {
       const width = 24;
       const filled = pct === null ? 0 : Math.round((pct / 100) * width);
       const bar = pct === null ? '' : `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct.toFixed(0).padStart(3)}% `;
-      stream.write(`\r\x1b[K${p.phase} ${bar}${counts}${rate}${eta}${tail}`);
+      stream.write(`\r\x1b[K${phase} ${bar}${counts}${rate}${eta}${tail}`);
     } else {
       // Plain lines at most twice a second, so logs stay readable.
       const now = Date.now();
       if (now - lastPlain < 500 && p.total !== p.done) return;
       lastPlain = now;
-      stream.write(`${p.phase} ${counts}${pct === null ? '' : ` (${pct.toFixed(0)}%)`}${rate}${eta}${tail}\n`);
+      stream.write(`${phase} ${counts}${pct === null ? '' : ` (${pct.toFixed(0)}%)`}${rate}${eta}${tail}\n`);
     }
   };
 }
@@ -60,10 +76,10 @@ export function formatSeconds(s: number): string {
   return m < 60 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** The one-line message printed on failure. */
+/** The one-line message printed on failure (the paths it names cannot break the line). */
 export function failureLine(err: unknown): string {
-  if (err instanceof CliUsageError) return `latent-atlas: ${err.message} (see "latent-atlas help")`;
-  if (err instanceof AtlasError) return `latent-atlas: ${err.message}`;
-  if (err instanceof Error) return `latent-atlas: ${err.message}`;
-  return `latent-atlas: ${String(err)}`;
+  if (err instanceof CliUsageError) return `latent-atlas: ${shown(err.message)} (see "latent-atlas help")`;
+  if (err instanceof AtlasError) return `latent-atlas: ${shown(err.message)}`;
+  if (err instanceof Error) return `latent-atlas: ${shown(err.message)}`;
+  return `latent-atlas: ${shown(String(err))}`;
 }

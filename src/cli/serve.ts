@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { EngineClient } from '../host/client';
 import { spawnNodeEngine } from '../host/spawn-node';
 import { startServer, type RunningServer } from '../server/server';
+import { shown } from './output';
 
 export interface ServeOptions {
   host: string;
@@ -25,12 +26,12 @@ export function rendererDir(): string {
 export async function serve(options: ServeOptions): Promise<{ server: RunningServer; engine: EngineClient }> {
   // The browser may be on another machine: projects stay inside the workspace folder.
   const engine = new EngineClient(spawnNodeEngine({ env: { LATENT_ATLAS_CONFINE_TO_WORKSPACE: '1' } }));
-  engine.on('error', (e) => process.stderr.write(`engine: ${e.message}\n`));
+  engine.on('error', (e) => process.stderr.write(`engine: ${shown(e.message)}\n`));
   const server = await startServer({ engine, rendererDir: rendererDir(), host: options.host, port: options.port });
   if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
     process.stderr.write(`Warning: listening on ${options.host}: anyone on the network who has the URL (with its token) can use this app.\n`);
   }
-  void engine.start().catch((err) => process.stderr.write(`engine failed to start: ${(err as Error).message}\n`));
+  void engine.start().catch((err) => process.stderr.write(`engine failed to start: ${shown((err as Error).message)}\n`));
   if (options.open) openInBrowser(server.url);
   const shutdown = () => {
     engine.close();

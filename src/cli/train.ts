@@ -14,7 +14,7 @@ import { TrainControl } from '../train/control';
 import { PRESET_IDS, presetSpec, type PresetId } from '../train/presets';
 import { checked, cliBackend } from './args';
 import { hasCheckpoint, readCheckpointState } from '../train/checkpoint';
-import { CliInterrupted, CliUsageError, createProgressPrinter, endProgress, withExitCode } from './output';
+import { CliInterrupted, CliUsageError, createProgressPrinter, endProgress, shown, withExitCode } from './output';
 
 type Values = Record<string, unknown>;
 const str = { type: 'string' } as const;
@@ -86,7 +86,7 @@ async function datasetFor(source: string, runDir: string, size: unknown): Promis
     onProgress: (p) => printProgress({ phase: 'importing', done: p.imported + p.skipped, total: null, rate: p.rate }),
   });
   endProgress();
-  process.stderr.write(`Imported ${report.imported} images into ${report.dataset}${report.skipped.length ? ` (${report.skipped.length} skipped)` : ''}.\n`);
+  process.stderr.write(`Imported ${report.imported} images into ${shown(report.dataset)}${report.skipped.length ? ` (${report.skipped.length} skipped)` : ''}.\n`);
   return report.dataset;
 }
 
@@ -138,7 +138,7 @@ export async function runTrain(values: Values, positionals: string[]) {
     });
     endProgress();
     const last = result.history.at(-1) ?? null;
-    if (!values.json) process.stderr.write(`${result.status === 'completed' ? 'Finished' : 'Stopped'} after ${result.epoch} epochs (${result.step} steps); checkpoint: ${result.checkpoint ?? 'none'}\n`);
+    if (!values.json) process.stderr.write(`${result.status === 'completed' ? 'Finished' : 'Stopped'} after ${result.epoch} epochs (${result.step} steps); checkpoint: ${shown(result.checkpoint ?? 'none')}\n`);
     // Stopped by Ctrl+C: the checkpoint is saved, but `train && export` must not carry on.
     return withExitCode(control.stopRequested ? 130 : 0, { status: result.status, epoch: result.epoch, step: result.step, checkpoint: result.checkpoint, run: runDir, dataset: datasetDir, backend: backend.label, final: last, plan, seconds: (performance.now() - started) / 1000 });
   } catch (err) {

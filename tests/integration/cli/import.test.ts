@@ -179,3 +179,32 @@ describe('latent-atlas import --out onto an existing folder', () => {
     expect(JSON.parse(after.stdout).imported).toBe(6);
   });
 });
+
+describe('file names printed by the CLI', () => {
+  it('escapes newlines and escape codes in every name it prints, so no name can forge a line or drive the terminal', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'atlas-cli-names-'));
+    const src = path.join(work, 'in');
+    const [first] = await writePngs(src, 2);
+    const forged = 'x\nImported 999 images (16x16) into everything in 0.1s.\n.png';
+    copyFileSync(first, path.join(src, forged));
+    writeBroken(src, 'red\x1b[31m\x1b]0;pwned\x07.png', 'not an image at all');
+    const out = path.join(work, 'data\x1b[2Jset');
+    const r = cli(['import', src, '--out', out, '--size', '16', '--no-cache']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    const lines = r.stderr.split('\n');
+    expect(lines.filter((l) => l.startsWith('Imported '))).toHaveLength(1);
+    expect(lines.some((l) => l.startsWith('Imported 999'))).toBe(false);
+    // The names are still there, readable, with their control characters spelled out.
+    expect(r.stderr).toContain('x\\nImported 999 images');
+    expect(r.stderr).toContain('red\\x1b[31m\\x1b]0;pwned\\x07.png');
+    expect(r.stderr).toContain('data\\x1b[2Jset');
+
+    // A failure names the path in one line too.
+    const failed = cli(['import', path.join(work, 'gone\nlatent-atlas: all good\x1b[2J'), '--out', path.join(work, 'ds2')]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr.trim().split('\n')).toHaveLength(1);
+    expect(failed.stderr).not.toMatch(/\x1b/);
+    expect(failed.stderr).toContain('gone\\nlatent-atlas: all good\\x1b[2J');
+  });
+});
