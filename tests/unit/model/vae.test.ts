@@ -135,13 +135,13 @@ describe('objective', () => {
     vae.dispose();
   });
 
-  it('does not leak tensors', () => {
-    const vae = new Vae(resolveModelConfig({ height: 16, width: 16, channels: 3, latentDim: 4 }), 1);
+  it.each(['hvae', 'conv'] as const)('does not leak tensors (%s)', (architecture) => {
+    const vae = new Vae(resolveModelConfig({ height: 16, width: 16, channels: 3, latentDim: 4, architecture }), 1);
     const x = tf.zeros([2, 16, 16, 3]) as tf.Tensor4D;
-    const eps = tf.zeros([2, 2, 4]) as tf.Tensor3D;
+    const eps = tf.zeros([2, 2, vae.noiseDim]) as tf.Tensor3D;
     const before = tf.memory().numTensors;
     const t = vae.objective(x, eps, { beta: 1, freeBits: 0.1, mode: 'train' });
-    tf.dispose(Object.values(t));
+    tf.dispose([t.loss, t.recon, t.kl, t.elbo, t.iwae, t.klPerDim, ...t.klLayers.filter((l) => l !== t.kl), ...(t.sigma2 ? [t.sigma2] : [])]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, eps]);
     vae.dispose();

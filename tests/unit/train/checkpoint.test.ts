@@ -75,7 +75,15 @@ describe('checkpoints', () => {
 describe('train config', () => {
   it('fills defaults and rejects values a user could mistype, saying which', () => {
     const cfg = resolveTrainConfig({}, { height: 32, width: 32, channels: 4 });
-    expect(cfg).toMatchObject({ learningRate: 1e-3, batchSize: 64, epochs: 10, beta: 1, iwaeK: 1, model: { architecture: 'conv', latentDim: 16, likelihood: 'bernoulli', convFilters: [32, 64, 64] } });
+    expect(cfg).toMatchObject({
+      learningRate: 1e-3,
+      batchSize: 64,
+      epochs: 10,
+      beta: 1,
+      iwaeK: 1,
+      warmupSteps: 500,
+      model: { architecture: 'hvae', latentDim: 16, likelihood: 'gaussian-calibrated', gaussianMean: 'linear', lowerChannels: 8, convFilters: [32, 64, 64] },
+    });
     const shape = { height: 32, width: 32, channels: 4 };
     expect(() => resolveTrainConfig({ learningRate: 5 }, shape)).toThrow(/Learning rate 5/);
     expect(() => resolveTrainConfig({ batchSize: 0 }, shape)).toThrow(/batchSize/);
