@@ -150,6 +150,9 @@ async function datasetImageCount(dir: string): Promise<number | null> {
   }
 }
 
+/** A file that marks a dataset as in use by a live run: never copied along with the dataset. */
+export const isInUseMark = (name: string) => name.startsWith(IN_USE_PREFIX);
+
 /** Mark a dataset as used by this process (a training run) until the returned release is called. */
 export async function markDatasetInUse(dir: string, by: string): Promise<() => Promise<void>> {
   const file = path.join(path.resolve(dir), `${IN_USE_PREFIX}${process.pid}.${randomBytes(4).toString('hex')}.json`);

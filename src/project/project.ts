@@ -8,6 +8,7 @@ import path from 'node:path';
 import { PROJECT_SCHEMA_VERSION, type OpenedProject, type ProjectFile, type RunRecord } from '../contract';
 import { AtlasError } from '../errors';
 import { writeFileAtomic } from '../util/atomic-write';
+import { isInUseMark } from '../data/store';
 import { hasCheckpoint, readCheckpointState, type CheckpointState } from '../train/checkpoint';
 import { epochReport } from '../train/events';
 import { backupPath, goodBackups, PROJECT_FILE, readProjectFile, removeStaleTempFiles, withProjectLock, writeProjectFile, writeProjectFileLocked } from './project-file';
@@ -161,7 +162,8 @@ export async function saveProjectAs(dir: string, to: string): Promise<OpenedProj
   const tmp = path.join(path.dirname(target), `.${path.basename(target)}.copying-${process.pid}`);
   await fs.rm(tmp, { recursive: true, force: true });
   try {
-    await fs.cp(from, tmp, { recursive: true, filter: (src) => !path.basename(src).endsWith('.tmp') });
+    // Temp files and a live run's in-use marks belong to the original, not to the copy.
+    await fs.cp(from, tmp, { recursive: true, filter: (src) => !path.basename(src).endsWith('.tmp') && !isInUseMark(path.basename(src)) });
     // rmdir removes only an empty folder: if something appeared there meanwhile, this fails
     // and the copy is dropped instead of the user's files.
     if (existing) await fs.rmdir(target);

@@ -205,6 +205,10 @@ describe('project files', () => {
     const copy = await saveProjectAs(dir, path.join(root, 'b'));
     expect(copy.project.name).toBe('orig');
     expect(readFileSync(path.join(root, 'b', 'dataset', 'pixels.bin'))).toEqual(Buffer.alloc(64, 7));
+    // A live run's in-use mark stays with the original dataset.
+    writeFileSync(path.join(dir, 'dataset', `.in-use.${process.pid}.ab12.json`), '{}');
+    await saveProjectAs(dir, path.join(root, 'c'));
+    expect(readdirSync(path.join(root, 'c', 'dataset'))).toEqual(['pixels.bin']);
     await expect(saveProjectAs(dir, path.join(root, 'b'))).rejects.toMatchObject({ code: 'invalid_input' });
     await expect(saveProjectAs(dir, path.join(dir, 'inner'))).rejects.toMatchObject({ code: 'invalid_input' });
   });
