@@ -14,6 +14,7 @@
  * residual 3x3 conv that starts at zero so a fresh block is a plain upsampling conv.
  */
 import * as tf from '@tensorflow/tfjs';
+import '../backend/cpu-resize-nearest-grad';
 import type { ModelConfig } from './config';
 import { convSizes, type Posterior } from './encoder';
 import { conv2dDown, conv2dSame, conv2dUp, dense } from './layers';

@@ -180,7 +180,9 @@ export class Vae {
     const logQ1 = tf.reshape(logPosteriorFromEps(tf.expandDims(logvar, 0), eps1), [k * B]);
     if (!h) return { mu, logvar, out: this.decodeRaw(z), logPQ: tf.sub(logPrior1, logQ1) as tf.Tensor1D, klLower: null };
     const [lh, lw, lc] = h.lowerShape;
-    const feat = k === 1 ? features! : (tf.reshape(tf.tile(tf.expandDims(features!, 0), [k, 1, 1, 1, 1]), [k * B, features!.shape[1], features!.shape[2], features!.shape[3]]) as tf.Tensor4D);
+    // k samples share each image's features; tiled as a rank-3 tensor (tfjs has no rank-5 tile gradient).
+    const [, fh, fw, fc] = features!.shape;
+    const feat = k === 1 ? features! : (tf.reshape(tf.tile(tf.reshape(features!, [1, B, fh * fw * fc]), [k, 1, 1]), [k * B, fh, fw, fc]) as tf.Tensor4D);
     const state = h.topState(z);
     const p = h.prior(state);
     if (!lowerLayer) return { mu, logvar, out: h.finish(state, p.mean), logPQ: tf.sub(logPrior1, logQ1) as tf.Tensor1D, klLower: tf.zeros([k * B]) as tf.Tensor1D };

@@ -111,14 +111,14 @@ describe('conv VAE on the wasm backend (with the project\'s training kernels)', 
     }
   });
 
-  it('takes the same training step as the cpu backend at sizes 24 and 48 (odd 3x3 feature maps)', async () => {
+  it.each(['hvae', 'conv'] as const)('takes the same training step as the cpu backend at sizes 24 and 48 (odd 3x3 feature maps): %s', async (architecture) => {
     const stepOn = async (backend: string, size: number, channels: number) => {
       await tf.setBackend(backend);
-      const vae = new Vae(resolveModelConfig({ height: size, width: size, channels, latentDim: 6 }), 3);
+      const vae = new Vae(resolveModelConfig({ height: size, width: size, channels, latentDim: 6, architecture }), 3);
       const adam = new Adam({ learningRate: 1e-3 });
       const rng = new Rng(size);
       const pixels = Float32Array.from({ length: 2 * size * size * channels }, () => rng.uniform());
-      const noise = rng.normals(2 * 6);
+      const noise = rng.normals(2 * vae.noiseDim);
       const first = trainStep(vae, adam, pixels, [2, size, size, channels], noise, { k: 1, beta: 1, freeBits: 0 }).loss;
       const second = trainStep(vae, adam, pixels, [2, size, size, channels], noise, { k: 1, beta: 1, freeBits: 0 }).loss;
       vae.dispose();
