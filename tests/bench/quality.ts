@@ -40,12 +40,12 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { presetForm, toTrainSettings, type PresetId } from '../../renderer/lib/presets';
 import { initBackend } from '../../src/backend/choose';
-import { trainSettingsSchema } from '../../src/contract';
+import { DEFAULT_SAMPLE_DETAIL, trainSettingsSchema } from '../../src/contract';
 import { importImages } from '../../src/data/import';
 import { openDataset, type Dataset } from '../../src/data/store';
 import { samplePrior } from '../../src/latent/generate';
 import { pathThrough } from '../../src/latent/interpolate';
-import type { LoadedModel } from '../../src/model/load';
+import { loadModel, type DecodeOptions, type LoadedModel } from '../../src/model/load';
 import { TrainControl } from '../../src/train/control';
 import { evaluate } from '../../src/train/evaluate';
 import { alphaMae, clamp01, compositeOverGrey, meanSquaredError, sharpness, ssim, type ImageShape } from '../../src/train/quality-metrics';
@@ -72,11 +72,17 @@ export interface QualityArgs {
   seedsGiven: boolean;
   firstSeed: number;
   workers: 1 | 2 | 'auto';
+  /** --keep DIR: keep each run's checkpoints in DIR/<dataset>-seed<N> (to look at later). */
+  keep: string | null;
+  /** --detail T: temperature of the hierarchy's detail layer for prior samples (default: the app's). */
+  detail: number;
+  /** --run DIR: measure this trained run (its newest checkpoint) instead of training; needs --dataset. */
+  run: string | null;
 }
 
 /** Parse `--flag value` / `--flag=value`; throws a one-line message on anything unknown or bad. */
 export function parseQualityArgs(argv: string[]): QualityArgs {
-  const out: QualityArgs = { dataset: null, minutes: 10, preset: 'balanced', seeds: 1, seedsGiven: false, firstSeed: 1, workers: 1 };
+  const out: QualityArgs = { dataset: null, minutes: 10, preset: 'balanced', seeds: 1, seedsGiven: false, firstSeed: 1, workers: 1, keep: null, detail: DEFAULT_SAMPLE_DETAIL, run: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
@@ -103,7 +109,10 @@ export function parseQualityArgs(argv: string[]): QualityArgs {
     else if (name === 'workers') {
       if (value !== '1' && value !== '2' && value !== 'auto') throw new Error(`quality: --workers must be 1, 2 or auto; got "${value}"`);
       out.workers = value === 'auto' ? 'auto' : (Number(value) as 1 | 2);
-    } else throw new Error(`quality: unknown flag --${name} (flags: --dataset DIR, --minutes M, --preset quick|balanced|quality, --seeds N, --seed S, --workers 1|2|auto)`);
+    } else if (name === 'keep') out.keep = path.resolve(value);
+    else if (name === 'run') out.run = path.resolve(value);
+    else if (name === 'detail') out.detail = num(0, false);
+    else throw new Error(`quality: unknown flag --${name} (flags: --dataset DIR, --minutes M, --preset quick|balanced|quality, --seeds N, --seed S, --workers 1|2|auto, --keep DIR, --detail T, --run DIR)`);
   }
   return out;
 }
@@ -153,12 +162,14 @@ async function readImages(fn: () => tf.Tensor4D): Promise<Float32Array> {
   return values;
 }
 
-async function decodeAll(model: LoadedModel, z: number[][]): Promise<Float32Array> {
+async function decodeAll(model: LoadedModel, z: number[][], opts: DecodeOptions = {}): Promise<Float32Array> {
   const J = model.config.latentDim;
+  const L = model.vae.lowerDim;
   const parts: Float32Array[] = [];
   for (let s = 0; s < z.length; s += 128) {
     const part = z.slice(s, s + 128);
-    parts.push(await readImages(() => model.decode(tf.tensor2d(part, [part.length, J]))));
+    const lowerOffsets = opts.lowerOffsets?.subarray(s * L, (s + part.length) * L);
+    parts.push(await readImages(() => model.decode(tf.tensor2d(part, [part.length, J]), { ...opts, seed: (opts.seed ?? 0) + s, lowerOffsets })));
   }
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
@@ -181,7 +192,7 @@ interface Measured {
 }
 
 /** Reconstruction metrics over the whole validation split (in batches) and sharpness of samples. */
-async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: number): Promise<Measured> {
+async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: number, detail: number): Promise<Measured> {
   const { size, channels } = ds.index;
   let se = 0;
   let values = 0;
@@ -208,7 +219,7 @@ async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: num
     if (a !== null) alphaSum += a * idx.length;
     sharpSum += sharpness(x, shape) * idx.length;
   }
-  const samples = await decodeAll(model, samplePrior(SAMPLES, model.config.latentDim, 1, 1000 + seed));
+  const samples = await decodeAll(model, samplePrior(SAMPLES, model.config.latentDim, 1, 1000 + seed), { lowerTemperature: detail, seed: 1500 + seed });
   const sampleSharpness = sharpness(samples, { count: SAMPLES, height: size, width: size, channels });
   return {
     psnr: 10 * Math.log10(1 / (se / values)),
@@ -228,12 +239,13 @@ const spread = (from: number[], count: number): number[] => Array.from({ length:
  * The run's picture: rows of 16 cells of size*3 pixels. Row 1 validation originals, row 2 their
  * reconstructions; rows 3-4 prior samples; row 5 image A, the 12 path frames, image B.
  */
-async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: number[], seed: number): Promise<void> {
+async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: number[], seed: number, detail: number): Promise<void> {
   const { size, channels } = ds.index;
   const shown = spread(val, SHOWN);
   const originals = floatImages(ds, shown);
   const recon = await readImages(() => model.reconstruct(tensorOf(originals, shown.length, ds)));
-  const samples = await decodeAll(model, samplePrior(SHOWN_SAMPLES, model.config.latentDim, 1, 2000 + seed));
+  // As the Generate panel draws them: z1 ~ N(0, I), the detail layer at the default temperature.
+  const samples = await decodeAll(model, samplePrior(SHOWN_SAMPLES, model.config.latentDim, 1, 2000 + seed), { lowerTemperature: detail, seed: 3000 + seed });
   // The path runs between the two shown images whose posterior means lie farthest apart.
   const J = model.config.latentDim;
   const mu = tf.tidy(() => model.encode(tensorOf(originals, shown.length, ds)).mu.dataSync().slice() as Float32Array);
@@ -245,7 +257,24 @@ async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: num
       if (d > pair.d) pair = { a, b, d };
     }
   const ends = [pair.a, pair.b].map((k) => Array.from(mu.subarray(k * J, (k + 1) * J)));
-  const frames = await decodeAll(model, pathThrough(ends, PATH_FRAMES, 'linear'));
+  const pathZ = pathThrough(ends, PATH_FRAMES, 'linear');
+  // Two ways to fill the hierarchy's detail layer along the path: redrawn from p(z2|z1) at its
+  // mean ('prior'), and re-inferred from the end images and blended ('endpoints', the app's default).
+  const frames = await decodeAll(model, pathZ);
+  const L = model.vae.lowerDim;
+  let reinferred: Float32Array | null = null;
+  if (L > 0) {
+    const endsX = new Float32Array(2 * size * size * channels);
+    endsX.set(originals.subarray(pair.a * size * size * channels, (pair.a + 1) * size * size * channels), 0);
+    endsX.set(originals.subarray(pair.b * size * size * channels, (pair.b + 1) * size * size * channels), size * size * channels);
+    const off = tf.tidy(() => model.vae.lowerOffsets(tensorOf(endsX, 2, ds))!.dataSync().slice() as Float32Array);
+    const blended = new Float32Array(PATH_FRAMES * L);
+    for (let f = 0; f < PATH_FRAMES; f++) {
+      const t = f / (PATH_FRAMES - 1);
+      for (let i = 0; i < L; i++) blended[f * L + i] = (1 - t) * off[i] + t * off[L + i];
+    }
+    reinferred = await decodeAll(model, pathZ, { lowerOffsets: blended });
+  }
 
   const stride = size * size * channels;
   const cell = size * SCALE;
@@ -253,8 +282,8 @@ async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: num
   const sectionGap = 14;
   const cols = SHOWN;
   const W = cols * cell + (cols + 1) * gap;
-  const rowsY = [0, 1, 2, 3, 4].map((r) => gap + r * (cell + gap) + (r >= 2 ? sectionGap : 0) + (r >= 4 ? sectionGap : 0));
-  const H = rowsY[4] + cell + gap;
+  const rowsY = [0, 1, 2, 3, 4, 5].map((r) => gap + r * (cell + gap) + (r >= 2 ? sectionGap : 0) + (r >= 4 ? sectionGap : 0));
+  const H = rowsY[reinferred ? 5 : 4] + cell + gap;
   const out = Buffer.alloc(W * H * 3, 0x22);
   const put = (img: Float32Array, offset: number, row: number, col: number): void => {
     const x0 = gap + col * (cell + gap);
@@ -279,6 +308,11 @@ async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: num
   put(originals, pair.a * stride, 4, 0);
   for (let k = 0; k < PATH_FRAMES; k++) put(frames, k * stride, 4, k + 1);
   put(originals, pair.b * stride, 4, PATH_FRAMES + 1);
+  if (reinferred) {
+    put(originals, pair.a * stride, 5, 0);
+    for (let k = 0; k < PATH_FRAMES; k++) put(reinferred, k * stride, 5, k + 1);
+    put(originals, pair.b * stride, 5, PATH_FRAMES + 1);
+  }
   await fs.mkdir(path.dirname(file), { recursive: true });
   await sharp(out, { raw: { width: W, height: H, channels: 3 } }).png().toFile(file);
 }
@@ -299,6 +333,7 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
   // presets have one) switched off: this bench's wall-clock budget ends the run.
   const noPresetBudget = 'timeBudgetSec' in form.settings ? { timeBudgetSec: 0 } : {};
   const settings = trainSettingsSchema.parse({ ...form.settings, ...noPresetBudget, epochs: 100_000, seed, workers: args.workers });
+  if (args.run) return measureRun(set, args, seed, backend);
   const control = new TrainControl();
   const budgetMs = args.minutes * 60_000;
   let lastLog = 0;
@@ -309,6 +344,7 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
     result = await train(settings, ds, {
       control,
       keepModel: true,
+      ...(args.keep ? { checkpointDir: path.join(args.keep, `${name.replace(/[^\w.-]+/g, '_')}-seed${seed}`) } : {}),
       onProgress: (e) => {
         if (e.type !== 'epoch') return;
         const now = performance.now();
@@ -328,10 +364,10 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
     const stepsPerEpoch = Math.ceil(trainCount / B);
     const images = result.epoch * trainCount + (result.step - result.epoch * stepsPerEpoch) * B;
     log(`${name} seed ${seed}: trained ${result.epoch} epochs (${result.step} steps) in ${seconds.toFixed(0)} s on ${result.workers} worker(s); measuring`);
-    const m = await measure(model, ds, val, seed);
+    const m = await measure(model, ds, val, seed, args.detail);
     const ev = await evaluate(model, ds, { split: 'val', seed: 7 + seed, batchSize: 64 });
     const png = path.join(ARTIFACTS, `quality-${name}-${args.preset}-seed${seed}.png`);
-    await writeGrid(png, model, ds, val, seed);
+    await writeGrid(png, model, ds, val, seed, args.detail);
     const context = {
       dataset: name,
       preset: args.preset,
@@ -345,6 +381,7 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
       workers: result.workers,
       model: `${model.config.architecture} ${model.config.width}x${model.config.height}x${model.config.channels} latent ${model.config.latentDim} ${model.config.likelihood}`,
       load1m: round(os.loadavg()[0], 3),
+      sample_detail: args.detail,
     };
     const line = (metric: string, value: number, unit: string, extra: Record<string, unknown> = {}): BenchLine => ({ bench: 'quality', metric, value, unit, ...context, ...extra });
     const lines: BenchLine[] = [
@@ -363,6 +400,24 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
       line('epochs', result.epoch, 'epochs', { steps: result.step, collapsed }),
     );
     return { lines, collapsed };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** --run: the same measurements and picture for a run trained earlier (no training, no speed). */
+async function measureRun(set: BenchSet, args: QualityArgs, seed: number, backend: string): Promise<RunOutcome> {
+  const { dataset: ds, name } = set;
+  const val = ds.indicesOf('val');
+  const model = await loadModel(args.run!);
+  try {
+    const m = await measure(model, ds, val, seed, args.detail);
+    const png = path.join(ARTIFACTS, `quality-${name}-run-detail${args.detail}-seed${seed}.png`);
+    await writeGrid(png, model, ds, val, seed, args.detail);
+    const context = { dataset: name, run: args.run, backend, seed, png: path.relative(process.cwd(), png), sample_detail: args.detail, epochs_trained: model.metadata.epoch };
+    const line = (metric: string, value: number, unit: string): BenchLine => ({ bench: 'quality', metric, value, unit, ...context });
+    const lines = [line('recon_psnr_db', round(m.psnr), 'dB'), line('recon_ssim', round(m.ssim), 'ratio'), line('sample_sharpness_ratio', round(m.sampleSharpness / m.valSharpness), 'ratio')];
+    return { lines, collapsed: false };
   } finally {
     model.dispose();
   }

@@ -184,7 +184,7 @@ describe('nearest-neighbour upsampling on the cpu backend', () => {
     // Two images of 2x2 upsampled to 4x4; d/dx of sum(w * up(x)) is the sum of w over each 2x2 block.
     const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2, 1]);
     const w = tf.tensor4d(Array.from({ length: 32 }, (_, i) => i), [2, 4, 4, 1]);
-    const g = tf.grad((v: tf.Tensor4D) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(v, [4, 4]), w)))(x);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(v as tf.Tensor4D, [4, 4]), w)))(x);
     const block = (b: number, r: number, c: number) => [0, 1].flatMap((dr) => [0, 1].map((dc) => 16 * b + 4 * (2 * r + dr) + 2 * c + dc)).reduce((s, v) => s + v, 0);
     expect(Array.from(g.dataSync())).toEqual([block(0, 0, 0), block(0, 0, 1), block(0, 1, 0), block(0, 1, 1), block(1, 0, 0), block(1, 0, 1), block(1, 1, 0), block(1, 1, 1)]);
   });
