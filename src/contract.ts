@@ -593,6 +593,11 @@ export interface ImageStrip {
 export interface LatentEncodeReport {
   count: number;
   latentDim: number;
+  /**
+   * Values in the hierarchy's spatial detail layer z2 (0 for a flat model): the UI offers the
+   * detail temperature and the interpolation's detail mode only when it is above 0.
+   */
+  lowerDim: number;
   /** Training step of the checkpoint used. */
   step: number;
   /** The checkpoint folder used. */

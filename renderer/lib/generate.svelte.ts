@@ -3,7 +3,7 @@
  * memorisation check, a traversal grid for a chosen dimension, and images decoded where the
  * user clicks in the 3D view.
  */
-import { PIXEL_ART_COLORS, type LatentGenerated, type LatentTraversal, type PixelArtFinishIn, type SampleSpecIn, type TraverseSpecIn } from '../../src/contract';
+import { DEFAULT_SAMPLE_DETAIL, PIXEL_ART_COLORS, type LatentGenerated, type LatentTraversal, type PixelArtFinishIn, type SampleSpecIn, type TraverseSpecIn } from '../../src/contract';
 import type { TrainedRun } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
@@ -36,6 +36,8 @@ export function finishSpec(on: boolean, colors: number): { finish?: PixelArtFini
 export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => TrainedRun | null) {
   const s = $state({
     temperature: 1,
+    /** Hierarchical model: temperature of the detail layer z2 ~ p(z2|z1) (0 = its mean, smooth). */
+    detail: DEFAULT_SAMPLE_DETAIL,
     seed: 0,
     /** Show a real draw of p(x|z) (the likelihood's per-pixel noise) instead of the mean image. */
     pixelNoise: false,
@@ -85,7 +87,7 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     async sample() {
       const r = run();
       if (!r) return;
-      const spec: SampleSpecIn = { runDir: r.runDir, dataset: r.dataset, count: s.count, temperature: s.temperature, seed: s.seed, pixelNoise: s.pixelNoise, memorisation: true, ...finishSpec(s.pixelArt, s.pixelColors) };
+      const spec: SampleSpecIn = { runDir: r.runDir, dataset: r.dataset, count: s.count, temperature: s.temperature, detail: s.detail, seed: s.seed, pixelNoise: s.pixelNoise, memorisation: true, ...finishSpec(s.pixelArt, s.pixelColors) };
       const result = await call('sample', 'Sampling from the prior', (signal) => bridge.call('latent.sample', spec, { signal }));
       if (!result) return;
       revokeShown(samples);

@@ -30,6 +30,8 @@ export function createInterpolation(bridge: Bridge, tasks: Tasks, view: LatentVi
     b: null as number | null,
     method: 'slerp' as Method,
     frames: 16,
+    /** Hierarchical model: the detail layer re-inferred from A and B ('endpoints') or redrawn from the prior. */
+    detail: 'endpoints' as 'endpoints' | 'prior',
     shown: 'slerp' as Method,
     frame: 0,
     playing: false,
@@ -88,7 +90,7 @@ export function createInterpolation(bridge: Bridge, tasks: Tasks, view: LatentVi
       const ours = (controller = new AbortController());
       s.running = method;
       s.error = null;
-      const spec: InterpolateSpecIn = { runDir: r.runDir, dataset: r.dataset, waypoints: [{ index: s.a }, { index: s.b }], method, frames: s.frames, ...finishSpec(s.pixelArt, s.pixelColors) };
+      const spec: InterpolateSpecIn = { runDir: r.runDir, dataset: r.dataset, waypoints: [{ index: s.a }, { index: s.b }], method, frames: s.frames, lower: s.detail, ...finishSpec(s.pixelArt, s.pixelColors) };
       const task = tasks.start(`Interpolating (${method})`, () => ours.abort());
       try {
         const result = await bridge.call('latent.interpolate', spec, {

@@ -22,10 +22,10 @@ const exportUsage = `[--out DIR [--format png,sheet,gif,webp] [--scale 1-8] [--n
 
 export const encodeFlags = { dataset: str, 'batch-size': str, force: bool, json: bool, backend: str } as const;
 export const encodeUsage = 'latent-atlas encode <run-dir> --dataset <dataset-dir> [--batch-size 256] [--force] [--json]';
-export const interpolateFlags = { ...common, ...exportFlags, method: str, frames: str, iterations: str, 'learning-rate': str } as const;
-export const interpolateUsage = `latent-atlas interpolate <A> <B> [more waypoints] --run <run-dir> --dataset <dataset-dir> [--method linear|slerp|geodesic] [--frames 16] [--iterations 200] ${exportUsage} [--json]   (a waypoint is an image index, an imported file name such as cat.png, or a comma-separated latent vector)`;
-export const sampleFlags = { ...common, ...exportFlags, count: str, temperature: str, seed: str, around: str, 'pixel-noise': bool, 'no-memorisation': bool } as const;
-export const sampleUsage = `latent-atlas sample --run <run-dir> --dataset <dataset-dir> [--count 16] [--temperature 1] [--seed 0] [--around INDEX] [--pixel-noise] ${exportUsage} [--json]`;
+export const interpolateFlags = { ...common, ...exportFlags, method: str, frames: str, iterations: str, 'learning-rate': str, detail: str } as const;
+export const interpolateUsage = `latent-atlas interpolate <A> <B> [more waypoints] --run <run-dir> --dataset <dataset-dir> [--method linear|slerp|geodesic] [--frames 16] [--iterations 200] [--detail endpoints|prior] ${exportUsage} [--json]   (a waypoint is an image index, an imported file name such as cat.png, or a comma-separated latent vector)`;
+export const sampleFlags = { ...common, ...exportFlags, count: str, temperature: str, detail: str, seed: str, around: str, 'pixel-noise': bool, 'no-memorisation': bool } as const;
+export const sampleUsage = `latent-atlas sample --run <run-dir> --dataset <dataset-dir> [--count 16] [--temperature 1] [--detail 0.8] [--seed 0] [--around INDEX] [--pixel-noise] ${exportUsage} [--json]`;
 export const traverseFlags = { ...common, ...exportFlags, base: str, dims: str, steps: str, range: str, 'pixel-noise': bool, seed: str, memorisation: bool } as const;
 export const traverseUsage = `latent-atlas traverse --run <run-dir> --dataset <dataset-dir> [--base INDEX|vector] [--dims 0,1,2] [--steps 7] [--range 3] [--memorisation] ${exportUsage} [--json]`;
 
@@ -142,7 +142,7 @@ export async function runEncode(values: Values, positionals: string[]): Promise<
       err += s.latents.reconError[i];
     }
     const n = Math.max(s.latents.count, 1);
-    const report: LatentEncodeReport = { count: s.latents.count, latentDim: s.latents.latentDim, step: s.run.model.metadata.step, checkpoint: s.run.modelDir, datasetHash: s.dataset.index.datasetHash, cached: s.cached, seconds: s.seconds, meanKl: kl / n, meanReconError: err / n };
+    const report: LatentEncodeReport = { count: s.latents.count, latentDim: s.latents.latentDim, lowerDim: s.run.model.vae.lowerDim, step: s.run.model.metadata.step, checkpoint: s.run.modelDir, datasetHash: s.dataset.index.datasetHash, cached: s.cached, seconds: s.seconds, meanKl: kl / n, meanReconError: err / n };
     session.done();
     if (!values.json) process.stderr.write(`${report.cached ? 'Up to date' : 'Encoded'}: ${report.count} images, latent size ${report.latentDim}, checkpoint step ${report.step}, in ${report.seconds.toFixed(1)}s (mean KL ${report.meanKl.toFixed(2)} nats).\n`);
     return report;
@@ -162,6 +162,7 @@ export async function runInterpolate(values: Values, positionals: string[]) {
       waypoints: await resolveWaypoints(datasetDir, positionals),
       method: values.method,
       frames: num(values.frames),
+      lower: values.detail,
       geodesic: { ...(values.iterations !== undefined ? { iterations: num(values.iterations) } : {}), ...(values['learning-rate'] !== undefined ? { learningRate: num(values['learning-rate']) } : {}) },
       axes: axesOf(values),
       finish: finishFromFlags(values, interpolateUsage),
@@ -204,6 +205,7 @@ export async function runSample(values: Values, positionals: string[]) {
       dataset: need(values, 'dataset', sampleUsage),
       count: num(values.count),
       temperature: num(values.temperature),
+      detail: num(values.detail),
       seed: num(values.seed),
       around: values.around === undefined ? undefined : { index: num(values.around) },
       pixelNoise: values['pixel-noise'] || undefined,

@@ -44,6 +44,7 @@ function encodeReport(s: LatentSession): LatentEncodeReport {
   return {
     count: latents.count,
     latentDim: latents.latentDim,
+    lowerDim: s.run.model.vae.lowerDim,
     step: s.run.model.metadata.step,
     checkpoint: s.run.modelDir,
     datasetHash: s.dataset.index.datasetHash,
