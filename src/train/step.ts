@@ -44,6 +44,9 @@ export function batchGradients(vae: Vae, pixels: Float32Array, shape: [number, n
   }, params.map((p) => p.variable));
   const named: tf.NamedTensorMap = {};
   for (const [vname, g] of Object.entries(grads)) named[nameOf.get(vname)!] = g;
+  // A parameter the loss did not touch this step (the hierarchy's posterior while z2 waits for
+  // the warm-up to end) has a zero gradient: every stepper then sees the same full set.
+  for (const p of params) if (!named[p.name]) named[p.name] = tf.zerosLike(p.variable);
   const values = tf.tidy(() => tf.stack([value, ...kept]).dataSync());
   tf.dispose([x, eps, value, ...kept]);
   const numbers = { loss: values[0], recon: values[1], kl: values[2], elbo: values[3], iwae: values[4] };

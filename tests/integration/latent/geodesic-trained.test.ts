@@ -8,6 +8,7 @@ import { AtlasError } from '../../../src/errors';
 import { interpolate, type InterpolateSpec } from '../../../src/latent/operations';
 import { releaseRunModel } from '../../../src/latent/run-model';
 import { latentSession } from '../../../src/latent/session';
+import { FLAT_CONV_CONFIG } from '../../../src/model/config';
 import { train } from '../../../src/train/train';
 import { repoRoot } from '../../helpers/built';
 
@@ -26,7 +27,10 @@ beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'atlas-geodesic-trained-'));
   runDir = path.join(tmp, 'run');
   const t0 = performance.now();
-  await train({ epochs: 4, batchSize: 32, seed: 3, previewCount: 0, valIwaeK: 0 }, await openDataset(dataset), { checkpointDir: runDir });
+  // The flat conv VAE (Bernoulli): its decoder curves the most between far-apart images. On the
+  // hierarchy the optimiser lowers the energy too, but z2 at its prior mean makes the straight
+  // line nearly as short (measured: 0.3% shorter, where this test asks for 1%).
+  await train({ ...FLAT_CONV_CONFIG, epochs: 4, batchSize: 32, warmupSteps: 0, seed: 3, previewCount: 0, valIwaeK: 0 }, await openDataset(dataset), { checkpointDir: runDir });
   console.log(`trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   // The two images whose means are farthest apart: the straight line between them crosses the most.
   const { mu, count, latentDim: J } = (await latentSession(runDir, dataset)).latents;

@@ -8,6 +8,7 @@ import { encodeDataset } from '../../../src/latent/encode';
 import { interpolate } from '../../../src/latent/operations';
 import { releaseRunModel } from '../../../src/latent/run-model';
 import { latentSession } from '../../../src/latent/session';
+import { FLAT_CONV_CONFIG } from '../../../src/model/config';
 import { train } from '../../../src/train/train';
 import { makeShapesDataset } from '../train/fixtures';
 
@@ -22,7 +23,7 @@ beforeAll(async () => {
   runDir = path.join(tmp, 'run');
   const ds = await makeShapesDataset(dataset, { count: 240, size: 16, channels: 3, seed: 4 });
   // A small conv VAE trained for a few epochs: enough for a curved decoder.
-  await train({ architecture: 'conv', latentDim: 4, epochs: 8, batchSize: 32, learningRate: 3e-3, seed: 2, previewCount: 0, valIwaeK: 0 }, ds, { checkpointDir: runDir });
+  await train({ ...FLAT_CONV_CONFIG, latentDim: 4, epochs: 8, batchSize: 32, learningRate: 3e-3, warmupSteps: 0, seed: 2, previewCount: 0, valIwaeK: 0 }, ds, { checkpointDir: runDir });
 });
 
 afterAll(async () => {
