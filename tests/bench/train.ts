@@ -1,5 +1,7 @@
 /**
- * Training speed of the default conv VAE (32x32x4, batch 64, latent 16, Bernoulli) on every
+ * Training speed of the default model (the hierarchical VAE, 32x32x4, batch 64, latent 16,
+ * calibrated Gaussian) and, as the baseline measured in the same run, the first release's flat
+ * conv VAE (Bernoulli), on every
  * tfjs backend present: ms per optimiser step (forward, backward, Adam), images/s, achieved
  * GFLOPS (analytic count of conv/dense multiply-adds) and the speed-up over cpu measured in the
  * same run. Pixels are uniform noise from a fixed seed: step time does not depend on content.
@@ -13,7 +15,7 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend';
-import { resolveModelConfig } from '../../src/model/config';
+import { FLAT_CONV_CONFIG, resolveModelConfig, type ModelConfig } from '../../src/model/config';
 import { trainingFlopsPerImage } from '../../src/model/flops';
 import { Rng } from '../../src/model/rng';
 import { Vae } from '../../src/model/vae';
@@ -30,9 +32,12 @@ const CHANNELS = 4;
 const LATENT = 16;
 const BATCH = 64;
 
-function timeSteps(batch: number, warmup: number, steps: number, warmupBatch = batch): { msPerStep: number; loss: number } {
-  const config = resolveModelConfig({ height: SIZE, width: SIZE, channels: CHANNELS, latentDim: LATENT });
+const DEFAULT_MODEL = resolveModelConfig({ height: SIZE, width: SIZE, channels: CHANNELS, latentDim: LATENT });
+const FLAT_MODEL = resolveModelConfig({ height: SIZE, width: SIZE, channels: CHANNELS, latentDim: LATENT, ...FLAT_CONV_CONFIG });
+
+function timeSteps(batch: number, warmup: number, steps: number, warmupBatch = batch, config: ModelConfig = DEFAULT_MODEL): { msPerStep: number; loss: number } {
   const vae = new Vae(config, 1);
+  const E = vae.noiseDim;
   const adam = new Adam({ learningRate: 1e-3 });
   const rng = new Rng(2);
   const pixels = Float32Array.from({ length: batch * SIZE * SIZE * CHANNELS }, () => rng.uniform());
@@ -40,12 +45,12 @@ function timeSteps(batch: number, warmup: number, steps: number, warmupBatch = b
   const opts = { k: 1, beta: 1, freeBits: 0 };
   // Warm-up (first-call costs: kernel setup, JIT) on a possibly smaller batch.
   const warmShape: [number, number, number, number] = [warmupBatch, SIZE, SIZE, CHANNELS];
-  for (let i = 0; i < warmup; i++) trainStep(vae, adam, pixels.subarray(0, warmupBatch * SIZE * SIZE * CHANNELS), warmShape, rng.normals(warmupBatch * LATENT), opts);
+  for (let i = 0; i < warmup; i++) trainStep(vae, adam, pixels.subarray(0, warmupBatch * SIZE * SIZE * CHANNELS), warmShape, rng.normals(warmupBatch * E), opts);
   const times: number[] = [];
   let loss = NaN;
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
-    loss = trainStep(vae, adam, pixels, shape, rng.normals(batch * LATENT), opts).loss; // reads the loss back: the step has finished
+    loss = trainStep(vae, adam, pixels, shape, rng.normals(batch * E), opts).loss; // reads the loss back: the step has finished
     times.push(performance.now() - t0);
   }
   vae.dispose();
@@ -55,7 +60,7 @@ function timeSteps(batch: number, warmup: number, steps: number, warmupBatch = b
 }
 
 /** The whole loop (uint8 batches from a dataset, noise, progress) over `count` images: images/s. */
-async function loopImagesPerS(count: number, workers: 1 | 2): Promise<number> {
+async function loopImagesPerS(count: number, workers: 1 | 2, model: Partial<ModelConfig> = {}): Promise<number> {
   const rng = new Rng(3);
   const pixels = Uint8Array.from({ length: count * SIZE * SIZE * CHANNELS }, () => rng.nextUint32() & 255);
   const all = Array.from({ length: count }, (_, i) => i);
@@ -63,7 +68,7 @@ async function loopImagesPerS(count: number, workers: 1 | 2): Promise<number> {
   let first = 0;
   let last = 0;
   let images = 0;
-  await train({ latentDim: LATENT, batchSize: BATCH, epochs: 1, progressEverySteps: 1, previewCount: 0, workers }, fromDataset(ds as unknown as Dataset), {
+  await train({ ...model, latentDim: LATENT, batchSize: BATCH, epochs: 1, warmupSteps: 0, progressEverySteps: 1, previewCount: 0, workers }, fromDataset(ds as unknown as Dataset), {
     onProgress: (e) => {
       if (e.type !== 'step') return;
       if (e.step === 1) first = performance.now();
@@ -78,20 +83,20 @@ const round = (v: number, d = 3): number => Number(v.toPrecision(d + 2));
 const load1m = (): number => round(os.loadavg()[0], 2);
 
 /** Median ms per step of a 2-replica step (ReplicaPair) on the same model, pixels and noise as timeSteps. */
-async function timeTwoWorkerSteps(batch: number, warmup: number, steps: number): Promise<number> {
-  const config = resolveModelConfig({ height: SIZE, width: SIZE, channels: CHANNELS, latentDim: LATENT });
+async function timeTwoWorkerSteps(batch: number, warmup: number, steps: number, config: ModelConfig): Promise<number> {
   const vae = new Vae(config, 1);
+  const E = vae.noiseDim;
   const adam = new Adam({ learningRate: 1e-3 });
   const rng = new Rng(2);
   const pixels = Float32Array.from({ length: batch * SIZE * SIZE * CHANNELS }, () => rng.uniform());
-  const pair = await ReplicaPair.start(vae, adam, { height: SIZE, width: SIZE, channels: CHANNELS, latent: LATENT, k: 1, batch });
+  const pair = await ReplicaPair.start(vae, adam, { height: SIZE, width: SIZE, channels: CHANNELS, latent: E, k: 1, batch });
   const times: number[] = [];
   try {
-    for (let i = 0; i < warmup; i++) await pair.step(pixels, batch, rng.normals(batch * LATENT), 1);
+    for (let i = 0; i < warmup; i++) await pair.step(pixels, batch, rng.normals(batch * E), 1);
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
       // Includes waiting for the worker's previous update: steady-state time per step.
-      await pair.step(pixels, batch, rng.normals(batch * LATENT), 1);
+      await pair.step(pixels, batch, rng.normals(batch * E), 1);
       times.push(performance.now() - t0);
     }
   } finally {
@@ -104,13 +109,13 @@ async function timeTwoWorkerSteps(batch: number, warmup: number, steps: number):
 }
 
 /** images/s with 1 and 2 workers at one global batch: two alternating rounds, median step of each side. */
-async function workersLines(label: string, batch: number, context: Record<string, unknown>): Promise<BenchLine[]> {
+async function workersLines(label: string, batch: number, context: Record<string, unknown>, config: ModelConfig): Promise<BenchLine[]> {
   const steps = batch >= 128 ? 5 : 8;
   const ms: Record<1 | 2, number[]> = { 1: [], 2: [] };
   const loads: number[] = [];
   for (let round = 0; round < 2; round++) {
-    ms[1].push(timeSteps(batch, 2, steps).msPerStep);
-    ms[2].push(await timeTwoWorkerSteps(batch, 2, steps));
+    ms[1].push(timeSteps(batch, 2, steps, batch, config).msPerStep);
+    ms[2].push(await timeTwoWorkerSteps(batch, 2, steps, config));
     loads.push(os.loadavg()[0]);
   }
   const ips = (w: 1 | 2): number => (batch * 1000) / (ms[w].reduce((a, b) => a + b) / ms[w].length);
@@ -141,11 +146,15 @@ function plainMatmulGflops(n: number, reps: number): number {
 
 export async function run(): Promise<BenchLine[]> {
   const lines: BenchLine[] = [];
-  const config = resolveModelConfig({ height: SIZE, width: SIZE, channels: CHANNELS, latentDim: LATENT });
+  const config = DEFAULT_MODEL;
   const flopsPerImage = trainingFlopsPerImage(config);
   const context = {
-    model: `conv VAE ${SIZE}x${SIZE}x${CHANNELS}, filters ${config.convFilters.join('/')} k4s2, dense ${config.denseUnits}, latent ${LATENT}, bernoulli`,
+    model: `hierarchical VAE ${SIZE}x${SIZE}x${CHANNELS}, filters ${config.convFilters.join('/')}, dense ${config.denseUnits}, latent ${LATENT} over ${config.lowerChannels}-channel z2, ${config.likelihood}`,
     mflop_per_image: round(flopsPerImage / 1e6),
+  };
+  const flatContext = {
+    model: `flat conv VAE ${SIZE}x${SIZE}x${CHANNELS}, filters ${FLAT_MODEL.convFilters.join('/')} k4s2, dense ${FLAT_MODEL.denseUnits}, latent ${LATENT}, bernoulli`,
+    mflop_per_image: round(trainingFlopsPerImage(FLAT_MODEL) / 1e6),
   };
   const imagesPerS: Record<string, number> = {};
   const skipCpu = process.env.LA_BENCH_SKIP_CPU === '1';
@@ -171,12 +180,22 @@ export async function run(): Promise<BenchLine[]> {
       const peak = plainMatmulGflops(512, 20);
       lines.push({ bench: 'train', metric: 'share_of_matmul_peak', value: round(gflops / peak), unit: 'ratio', backend: label, ...c, matmul_peak_gflops: round(peak), matmul: '512x512x512' });
     }
-    if (force === 'wasm') for (const b of [BATCH, 2 * BATCH]) lines.push(...(await workersLines(label, b, context)));
+    if (force !== 'cpu') {
+      // The baseline in the same run: the flat conv VAE's step, then the ratio.
+      const flat = timeSteps(batch, 2, 10, batch, FLAT_MODEL);
+      const flatIps = (batch * 1000) / flat.msPerStep;
+      lines.push({ bench: 'train', metric: 'images_per_s', value: round(flatIps), unit: 'img/s', backend: label, ...flatContext, batch, load1m: load1m(), workers: 1 });
+      lines.push({ bench: 'train', metric: 'default_vs_flat_conv', value: round(ips / flatIps), unit: 'x', backend: label, ...c, note: 'images/s of the hierarchical default over the flat conv VAE, same run', flops_ratio: round(flopsPerImage / trainingFlopsPerImage(FLAT_MODEL)) });
+    }
+    // Two workers split the batch; the calibrated decoder fits s^2 to the whole batch, so the
+    // hierarchy is timed with a Bernoulli decoder here (same network, same cost).
+    const splittable = resolveModelConfig({ ...config, likelihood: 'bernoulli' });
+    if (force === 'wasm') for (const b of [BATCH, 2 * BATCH]) lines.push(...(await workersLines(label, b, { ...context, model: `${context.model.replace(/, [a-z-]+$/, '')}, bernoulli` }, splittable)));
     if (force !== 'cpu') {
       const count = 11 * BATCH;
       for (const workers of force === 'wasm' ? ([1, 2] as const) : ([1] as const)) {
-        const value = round(await loopImagesPerS(count, workers));
-        lines.push({ bench: 'train', metric: 'loop_images_per_s', value, unit: 'img/s', backend: label, ...c, load1m: load1m(), workers, images: count, note: 'train() end to end: uint8 batches, noise, progress, validation off; first step excluded' });
+        const value = round(await loopImagesPerS(count, workers, workers === 2 ? { likelihood: 'bernoulli' } : {}));
+        lines.push({ bench: 'train', metric: 'loop_images_per_s', value, unit: 'img/s', backend: label, ...c, load1m: load1m(), workers, images: count, note: `train() end to end: uint8 batches, noise, progress, validation off; first step excluded${workers === 2 ? '; Bernoulli decoder (two workers split the batch)' : ''}` });
       }
     }
   }
