@@ -38,7 +38,10 @@ export function sumPerImage(t: tf.Tensor): tf.Tensor1D {
 export interface NllResult {
   /** -log p(x|z) per image, [N]. */
   perImage: tf.Tensor1D;
-  /** 'gaussian-calibrated' in training mode: the batch's closed-form s^2 (= max(MSE, minSigma^2)). */
+  /**
+   * 'gaussian-calibrated' in training mode: the batch's closed-form s^2 (= max(MSE, minSigma^2)),
+   * which updateCalibration folds into the running s^2 after the step.
+   */
   sigma2?: tf.Scalar;
 }
 
@@ -99,10 +102,14 @@ export function likelihood(opts: { config: ModelConfig; store: ParamStore }): Li
         noiseKind: 'normal',
         nll: (x, out, mode) => {
           if (mode === 'eval') return { perImage: tf.tidy(() => gaussianNll(x, meanOf(out), storedSigma())) };
-          // The optimum of the Gaussian NLL over one global s is s^2 = MSE: set it in closed form.
+          // The optimum of the Gaussian NLL over one global s is s^2 = MSE, in closed form. The
+          // step uses the running s^2 of the batches before it (a constant, so the gradient is
+          // that of the NLL at fixed s, which is also the gradient at the optimal s: d/ds = 0
+          // there). Every rows-split of a batch then sees the same s, so two workers' gradients
+          // average to the whole batch's. This batch's s^2 is returned to update the running one.
           const mean = meanOf(out);
           const sigma2 = tf.maximum(tf.mean(tf.square(tf.sub(x, mean))), minVar) as tf.Scalar;
-          const perImage = gaussianNll(x, mean, tf.sqrt(sigma2));
+          const perImage = gaussianNll(x, mean, storedSigma());
           return { perImage, sigma2 };
         },
         mean: meanOf,

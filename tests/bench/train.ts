@@ -187,15 +187,12 @@ export async function run(): Promise<BenchLine[]> {
       lines.push({ bench: 'train', metric: 'images_per_s', value: round(flatIps), unit: 'img/s', backend: label, ...flatContext, batch, load1m: load1m(), workers: 1 });
       lines.push({ bench: 'train', metric: 'default_vs_flat_conv', value: round(ips / flatIps), unit: 'x', backend: label, ...c, note: 'images/s of the hierarchical default over the flat conv VAE, same run', flops_ratio: round(flopsPerImage / trainingFlopsPerImage(FLAT_MODEL)) });
     }
-    // Two workers split the batch; the calibrated decoder fits s^2 to the whole batch, so the
-    // hierarchy is timed with a Bernoulli decoder here (same network, same cost).
-    const splittable = resolveModelConfig({ ...config, likelihood: 'bernoulli' });
-    if (force === 'wasm') for (const b of [BATCH, 2 * BATCH]) lines.push(...(await workersLines(label, b, { ...context, model: `${context.model.replace(/, [a-z-]+$/, '')}, bernoulli` }, splittable)));
+    if (force === 'wasm') for (const b of [BATCH, 2 * BATCH]) lines.push(...(await workersLines(label, b, context, config)));
     if (force !== 'cpu') {
       const count = 11 * BATCH;
       for (const workers of force === 'wasm' ? ([1, 2] as const) : ([1] as const)) {
-        const value = round(await loopImagesPerS(count, workers, workers === 2 ? { likelihood: 'bernoulli' } : {}));
-        lines.push({ bench: 'train', metric: 'loop_images_per_s', value, unit: 'img/s', backend: label, ...c, load1m: load1m(), workers, images: count, note: `train() end to end: uint8 batches, noise, progress, validation off; first step excluded${workers === 2 ? '; Bernoulli decoder (two workers split the batch)' : ''}` });
+        const value = round(await loopImagesPerS(count, workers));
+        lines.push({ bench: 'train', metric: 'loop_images_per_s', value, unit: 'img/s', backend: label, ...c, load1m: load1m(), workers, images: count, note: 'train() end to end: uint8 batches, noise, progress, validation off; first step excluded' });
       }
     }
   }

@@ -23,8 +23,12 @@ export const REQUEST = { grad: 1, apply: 2, checksum: 3, weights: 4, exit: 5 } a
 
 /** Float64 slots in `scalars`. */
 /** lowerLayer: 1 when the hierarchy's z2 is open this step, 0 while it waits for the KL warm-up to end. */
-export const SCALAR = { rows: 0, beta: 1, checksum: 2, numbers: 3, lowerLayer: 8 } as const;
-export const SCALARS_LENGTH = 9;
+/**
+ * sigma2: the worker's half-batch MSE (calibrated decoder; -1 otherwise); calibration: the whole
+ * batch's, sent with APPLY so both replicas fold the same value into their running s^2.
+ */
+export const SCALAR = { rows: 0, beta: 1, checksum: 2, numbers: 3, lowerLayer: 8, sigma2: 9, calibration: 10 } as const;
+export const SCALARS_LENGTH = 11;
 /** Order of the step numbers in `scalars` from SCALAR.numbers on. */
 export const NUMBER_KEYS = ['loss', 'recon', 'kl', 'elbo', 'iwae'] as const;
 

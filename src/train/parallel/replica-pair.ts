@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AtlasError } from '../../errors';
 import type { Vae } from '../../model/vae';
 import type { Adam } from '../adam';
+import { updateCalibration } from '../../model/likelihood';
 import { batchGradients, type StepNumbers } from '../step';
 import { trainWorkerFile } from './locate';
 import { CTL, NUMBER_KEYS, REQUEST, SCALAR, SCALARS_LENGTH, weightsChecksum, type ParamLayout, type WorkerFault, type WorkerInit, type WorkerMessage } from './protocol';
@@ -144,6 +145,8 @@ export class ReplicaPair {
       return g.dataSync() as Float32Array;
     });
     tf.dispose(Object.values(mine.grads));
+    const ownSigma2 = mine.sigma2 ? mine.sigma2.dataSync()[0] : -1;
+    mine.sigma2?.dispose();
     if (theirs > 0) await this.answered('its gradients');
 
     // grad(batch mean) = sum over replicas of (rows_r / rows) * grad(mean over replica r's rows).
@@ -158,6 +161,8 @@ export class ReplicaPair {
       else avg.set(g);
       offset += g.length;
     }
+    // Calibrated decoder: the whole batch's MSE is the row-weighted mean of the halves' MSEs.
+    this.scalars[SCALAR.calibration] = ownSigma2 < 0 ? -1 : theirs > 0 ? w0 * ownSigma2 + w1 * this.scalars[SCALAR.sigma2] : ownSigma2;
     this.post(REQUEST.apply);
     this.applyAverage();
     return numbers;
@@ -173,6 +178,11 @@ export class ReplicaPair {
     });
     this.adam.apply(this.vae.store.trainable(), named);
     tf.dispose(Object.values(named));
+    if (this.scalars[SCALAR.calibration] >= 0) {
+      const s2 = tf.scalar(Math.fround(this.scalars[SCALAR.calibration]));
+      updateCalibration(this.vae.store, s2);
+      s2.dispose();
+    }
   }
 
   /** Fails with an internal error if the worker's weights are not bit-identical to ours. */

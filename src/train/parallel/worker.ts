@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../backend/choose';
 import { Vae } from '../../model/vae';
 import { Adam } from '../adam';
+import { updateCalibration } from '../../model/likelihood';
 import { batchGradients } from '../step';
 import { CTL, NUMBER_KEYS, REQUEST, SCALAR, weightsChecksum, type WorkerInit, type WorkerMessage } from './protocol';
 
@@ -47,6 +48,8 @@ async function main(init: WorkerInit): Promise<void> {
     }
     tf.dispose(Object.values(g.grads));
     NUMBER_KEYS.forEach((k, i) => (scalars[SCALAR.numbers + i] = g.numbers[k]));
+    scalars[SCALAR.sigma2] = g.sigma2 ? g.sigma2.dataSync()[0] : -1;
+    g.sigma2?.dispose();
   };
 
   const applyAverage = (): void => {
@@ -58,6 +61,11 @@ async function main(init: WorkerInit): Promise<void> {
     }
     adam.apply(vae.store.trainable(), named);
     tf.dispose(Object.values(named));
+    if (scalars[SCALAR.calibration] >= 0) {
+      const s2 = tf.scalar(Math.fround(scalars[SCALAR.calibration]));
+      updateCalibration(vae.store, s2);
+      s2.dispose();
+    }
   };
 
   const current = (): Record<string, Float32Array> => Object.fromEntries(Object.entries(vae.store.named()).map(([k, v]) => [k, v.dataSync() as Float32Array]));

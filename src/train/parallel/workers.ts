@@ -12,7 +12,8 @@ export const MIN_PARALLEL_BATCH = 32;
  * The replica count for a run. Two replicas need the wasm backend (every replica runs the same
  * wasm kernels, so they stay bit-identical; tfjs-node already uses every core) and an objective
  * whose batch-mean gradient is the row-weighted mean of its halves' gradients: free bits clamp
- * the batch-mean KL and the calibrated decoder fits s^2 to the whole batch, so neither splits.
+ * the batch-mean KL, so they do not split. (The calibrated decoder does: a step uses the running
+ * s^2 of earlier batches, and the halves' batch MSEs are combined to update it.)
  */
 export function resolveWorkers(setting: WorkersSetting | undefined, ctx: { backend: string; batch: number; cfg: Pick<ResolvedTrainConfig, 'freeBits' | 'model'> }): 1 | 2 {
   const s = setting ?? 'auto';
@@ -23,9 +24,7 @@ export function resolveWorkers(setting: WorkersSetting | undefined, ctx: { backe
       ? `the ${ctx.backend === 'tensorflow' ? 'tfjs-node' : ctx.backend} backend (two workers are for wasm only)`
       : ctx.cfg.freeBits > 0
         ? 'free bits (they clamp the KL of the whole batch, which does not split into halves)'
-        : ctx.cfg.model.likelihood === 'gaussian-calibrated'
-          ? 'the calibrated Gaussian decoder (it fits s^2 to the whole batch, which does not split into halves)'
-          : ctx.batch < 2
+        : ctx.batch < 2
             ? 'a batch of one image'
             : null;
   if (s === 2) {

@@ -62,8 +62,8 @@ async function compare(model: ModelConfig, opts: { k: number; rows: number[]; be
 }
 
 const conv = resolveModelConfig({ height: H, width: H, channels: C, latentDim: 8, ...FLAT_CONV_CONFIG });
-// The hierarchy with a Bernoulli decoder (the calibrated one fits s^2 to the whole batch, so it trains on one worker).
-const hvae = resolveModelConfig({ height: H, width: H, channels: C, latentDim: 8, architecture: 'hvae', likelihood: 'bernoulli' });
+// The default model: the hierarchy with the calibrated Gaussian decoder.
+const hvae = resolveModelConfig({ height: H, width: H, channels: C, latentDim: 8 });
 
 describe('a step with two workers equals a step with one (wasm)', () => {
   it('gives the same weights and losses after one step of 32 images (within float summation order)', async () => {
@@ -90,6 +90,15 @@ describe('a step with two workers equals a step with one (wasm)', () => {
     expect(maxDiff(r.one, r.two)).toBeLessThan(1e-5);
     for (const [a, b] of r.numbers) expect(Math.abs(a.iwae - b.iwae)).toBeLessThan(1e-5 * Math.abs(a.iwae));
     expect(maxDiff(r.two, r.worker)).toBe(0);
+  });
+
+  it('default model (hierarchy, calibrated decoder): two workers take the same steps as one, and fold the same s^2 into the running calibration', async () => {
+    const r = await compare(hvae, { k: 1, rows: [32, 32, 17] });
+    expect(maxDiff(r.one, r.two)).toBeLessThan(1e-4);
+    expect(maxDiff(r.two, r.worker)).toBe(0);
+    expect(r.one['likelihood/calibratedVariance'][0]).toBeGreaterThan(0);
+    expect(Math.abs(r.one['likelihood/calibratedVariance'][0] - r.two['likelihood/calibratedVariance'][0])).toBeLessThan(1e-6);
+    for (const [a, b] of r.numbers) expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-4 * Math.abs(a.loss));
   });
 
   it('hierarchical model: splits the noise of both layers of every sample (IWAE k = 3) and stays equal to one worker', async () => {

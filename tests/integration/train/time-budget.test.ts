@@ -77,11 +77,7 @@ describe('a time budget on the sample set', () => {
   });
 
   it('estimates before a run (train.estimate): the same epochs formula, and "auto" workers from a probe', { timeout: 120_000 }, async () => {
-    // The quick preset with a Bernoulli decoder, which two workers can split (the default
-    // calibrated decoder fits s^2 to the whole batch, so it always trains on one: no probe).
-    const quick = { ...presetSpec('quick').settings, likelihood: 'bernoulli' as const };
-    const calibrated = await estimateRun({ ...presetSpec('quick').settings, timeBudgetSec: 600, valMaxImages: 512 }, ds);
-    expect(calibrated).toMatchObject({ workers: 1, probe: null });
+    const quick = presetSpec('quick').settings;
     const estimate: RunEstimate = await estimateRun({ ...quick, timeBudgetSec: 600, valMaxImages: 512 }, ds);
     expect(estimate.budgetSec).toBe(600);
     expect(estimate.epochs).toBe(Math.max(1, Math.floor((600 - estimate.probeSec) / estimate.epochSec)));

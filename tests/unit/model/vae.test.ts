@@ -50,16 +50,27 @@ describe('conv encoder and decoder', () => {
 });
 
 describe('objective', () => {
-  it('calibrated decoder sets s = sqrt(batch MSE), which minimises the Gaussian NLL over s', () => {
+  it('calibrated decoder: s^2 = batch MSE minimises the Gaussian NLL over s; a step uses the running s^2 of the batches before it', () => {
     const vae = new Vae(mlp({ likelihood: 'gaussian-calibrated' }), 2);
     const rng = new Rng(4);
     const x = randomImages(rng, 8, 6, 1);
     const out = tf.tidy(() => vae.decodeRaw(tf.tensor2d(rng.normals(8 * 4), [8, 4])));
     const mean = vae.likelihood.mean(out);
     const mse = tf.mean(tf.square(tf.sub(x, mean))).dataSync()[0];
-    const { perImage, sigma2 } = vae.likelihood.nll(x, out, 'train');
-    expect(Math.sqrt(sigma2!.dataSync()[0])).toBeCloseTo(Math.sqrt(mse), 6);
+    // Before any batch was folded in, the step uses the initial s (gaussianSigma 0.1): the same
+    // for every split of a batch, so two workers' gradients average to the whole batch's.
+    const first = vae.likelihood.nll(x, out, 'train');
+    expect(Math.sqrt(first.sigma2!.dataSync()[0])).toBeCloseTo(Math.sqrt(mse), 6);
     const D = 36;
+    let sq0 = 0;
+    const xv0 = x.dataSync();
+    const mv0 = mean.dataSync();
+    for (let i = 0; i < xv0.length; i++) sq0 += (xv0[i] - mv0[i]) ** 2;
+    expect(tf.mean(first.perImage).dataSync()[0]).toBeCloseTo((sq0 / (2 * 0.01) + xv0.length * Math.log(Math.sqrt(2 * Math.PI) * 0.1)) / 8, 2);
+    // The stored s^2 (used for evaluation and the next steps) starts at the first batch's value.
+    updateCalibration(vae.store, first.sigma2!);
+    expect(vae.store.get(CALIBRATED_VAR).dataSync()[0]).toBeCloseTo(mse, 6);
+    const { perImage, sigma2 } = vae.likelihood.nll(x, out, 'train');
     // At s^2 = MSE the mean NLL is D/2 (1 + log(2 pi MSE)).
     const meanNll = tf.mean(perImage).dataSync()[0];
     expect(meanNll).toBeCloseTo((D / 2) * (1 + Math.log(2 * Math.PI * mse)), 3);
@@ -74,10 +85,7 @@ describe('objective', () => {
     const s = Math.sqrt(mse);
     expect(nllAt(s * 1.05)).toBeGreaterThan(meanNll);
     expect(nllAt(s * 0.95)).toBeGreaterThan(meanNll);
-    // The stored s^2 (used for evaluation) starts at the first batch's value.
-    updateCalibration(vae.store, sigma2!);
-    expect(vae.store.get(CALIBRATED_VAR).dataSync()[0]).toBeCloseTo(mse, 6);
-    tf.dispose([x, out, mean, perImage, sigma2!]);
+    tf.dispose([x, out, mean, perImage, sigma2!, first.perImage, first.sigma2!]);
     vae.dispose();
   });
 
