@@ -190,6 +190,7 @@ export const trainSettingsSchema = z
     timeBudgetSec: z.number().min(0).max(7 * 24 * 3600),
     architecture: z.enum(['hvae', 'conv', 'mlp']),
     lowerChannels: z.number().int().min(1).max(64),
+    lowerLayers: z.union([z.literal(1), z.literal(2)]),
     gaussianMean: z.enum(['linear', 'sigmoid']),
     latentDim: z.number().int().min(2).max(64),
     likelihood: z.enum(['bernoulli', 'gaussian-fixed', 'gaussian-calibrated', 'gaussian-learned']),

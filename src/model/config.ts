@@ -42,8 +42,13 @@ export interface ModelConfig {
    * displays clamp the linear mean to [0, 1].
    */
   gaussianMean: 'sigmoid' | 'linear';
-  /** 'hvae': channels of the spatial latent map z2 (its size is one level above the smallest map). */
+  /** 'hvae': channels of each spatial latent map. */
   lowerChannels: number;
+  /**
+   * 'hvae': spatial latent maps under z1. 1: one map one level above the smallest (8x8 at
+   * 32x32); 2: a coarse map at the smallest size (4x4) first, then that one.
+   */
+  lowerLayers: 1 | 2;
 }
 
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'height' | 'width' | 'channels'> = {
@@ -57,6 +62,7 @@ export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'height' | 'width' | 'chann
   denseUnits: 256,
   gaussianMean: 'linear',
   lowerChannels: 8,
+  lowerLayers: 1,
 };
 
 /**
@@ -106,6 +112,8 @@ export function validateModelConfig(cfg: ModelConfig): void {
       bad(`The hierarchical model needs at least 2 conv layers; convFilters has ${cfg.convFilters.length}.`);
     if (cfg.architecture === 'hvae' && (!Number.isInteger(cfg.lowerChannels) || cfg.lowerChannels < 1 || cfg.lowerChannels > 64))
       bad(`lowerChannels (channels of the spatial latent) must be a whole number from 1 to 64; got ${cfg.lowerChannels}.`);
+    if (cfg.architecture === 'hvae' && cfg.lowerLayers !== 1 && cfg.lowerLayers !== 2)
+      bad(`lowerLayers (spatial latent maps) must be 1 or 2; got ${String(cfg.lowerLayers)}.`);
   } else if (cfg.architecture !== 'mlp') {
     bad(`Unknown architecture "${String(cfg.architecture)}"; use ${ARCHITECTURES.map((a) => `"${a}"`).join(', ')}.`);
   }

@@ -30,27 +30,38 @@ export interface GaussianMap {
   logvar: tf.Tensor4D;
 }
 
+/**
+ * What the top-down pass asks of its caller at each spatial layer (coarsest first): given the
+ * layer's prior p(z_l|z_<l) and, when bottom-up features were given, its posterior q(z_l|x, z_<l),
+ * return the z_l to continue with (a posterior sample, a posterior mean, a prior draw...).
+ */
+export type ChooseLatent = (layer: number, prior: GaussianMap, posterior: GaussianMap | null) => tf.Tensor4D;
+
 export interface HierarchyNet {
-  /** Shape of z2 for one image: [h, w, c]. */
-  lowerShape: [number, number, number];
-  /** q(z1|x) and the bottom-up features at z2's resolution. */
-  bottomUp(x: tf.Tensor4D): Posterior & { features: tf.Tensor4D };
-  /** The top-down state at z2's resolution for z1 [N, J]. */
-  topState(z1: tf.Tensor2D): tf.Tensor4D;
-  /** p(z2|z1) from the top-down state. */
-  prior(state: tf.Tensor4D): GaussianMap;
-  /** q(z2|x, z1), written as the prior plus a correction from the bottom-up features. */
-  posterior(state: tf.Tensor4D, features: tf.Tensor4D, prior: GaussianMap): GaussianMap;
-  /** Merge z2 into the state and decode to the likelihood's raw output [N, H, W, C]. */
-  finish(state: tf.Tensor4D, z2: tf.Tensor4D): tf.Tensor4D;
+  /** Shapes of the spatial latents for one image, coarsest first: [h, w, c] each. */
+  lowerShapes: [number, number, number][];
+  /** q(z1|x) and the bottom-up features at each spatial layer's resolution (coarsest first). */
+  bottomUp(x: tf.Tensor4D): Posterior & { features: tf.Tensor4D[] };
+  /**
+   * The decoder from z1 [N, J]: at each spatial layer the prior (and with `features` the
+   * posterior) go to `choose`, whose z_l is merged into the state; returns the likelihood's raw
+   * output [N, H, W, C].
+   */
+  topDown(z1: tf.Tensor2D, features: tf.Tensor4D[] | null, choose: ChooseLatent): tf.Tensor4D;
 }
 
-/** Resolution index (into convSizes) of the lower latent: one level above the smallest map. */
-export function lowerLatentShape(c: Pick<ModelConfig, 'height' | 'convFilters' | 'lowerChannels'>): [number, number, number] {
+/**
+ * Resolution indices (into convSizes) of the spatial latents, coarsest first: one layer one
+ * level above the smallest map (8x8 at 32x32); with two, the smallest map (4x4) first.
+ */
+export function lowerLatentLevels(c: Pick<ModelConfig, 'convFilters' | 'lowerLayers'>): number[] {
   const depth = c.convFilters.length;
-  const sizes = convSizes(c.height, depth);
-  const s = sizes[depth - 1];
-  return [s, s, c.lowerChannels];
+  return c.lowerLayers === 2 ? [depth, depth - 1] : [depth - 1];
+}
+
+export function lowerLatentShapes(c: Pick<ModelConfig, 'height' | 'convFilters' | 'lowerChannels' | 'lowerLayers'>): [number, number, number][] {
+  const sizes = convSizes(c.height, c.convFilters.length);
+  return lowerLatentLevels(c).map((level) => [sizes[level], sizes[level], c.lowerChannels]);
 }
 
 const boundLogvar = (t: tf.Tensor4D): tf.Tensor4D => tf.mul(tf.tanh(tf.div(t, LOGVAR_BOUND)), LOGVAR_BOUND) as tf.Tensor4D;
@@ -65,17 +76,39 @@ function upBlock(store: ParamStore, rng: Rng, name: string, inC: number, outC: n
   };
 }
 
+/** One spatial latent layer: its prior, its posterior correction and its merge into the state. */
+function latentLayer(store: ParamStore, rng: Rng, names: { prior: string; features: string; state: string; projection: string }, stateC: number, featureC: number, lc: number) {
+  const split = (t: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] => tf.split(t, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
+  const priorConv = conv2dSame(store, rng.fork(), names.prior, stateC, 2 * lc, 3);
+  // Posterior correction: a conv of the features plus a conv of the state (a conv of their
+  // concatenation, without the concat), started small so q begins at the prior.
+  const postFeatures = conv2dSame(store, rng.fork(), names.features, featureC, 2 * lc, 3, 0.1);
+  const postState = conv2dSame(store, rng.fork(), names.state, stateC, 2 * lc, 3, 0.1);
+  const zProj = conv2dSame(store, rng.fork(), names.projection, lc, stateC, 3);
+  return {
+    prior: (state: tf.Tensor4D): GaussianMap => {
+      const [mean, raw] = split(priorConv(state));
+      return { mean, logvar: boundLogvar(raw) };
+    },
+    posterior: (state: tf.Tensor4D, features: tf.Tensor4D, prior: GaussianMap): GaussianMap => {
+      const [dm, dl] = split(tf.add(postFeatures(features), postState(state)) as tf.Tensor4D);
+      return { mean: tf.add(prior.mean, dm) as tf.Tensor4D, logvar: boundLogvar(tf.add(prior.logvar, dl) as tf.Tensor4D) };
+    },
+    merge: (state: tf.Tensor4D, z: tf.Tensor4D): tf.Tensor4D => tf.relu(tf.add(state, zProj(z))) as tf.Tensor4D,
+  };
+}
+
 export function hierarchyNet(opts: { config: ModelConfig; store: ParamStore; rng: Rng }): HierarchyNet {
   const { config: c, store, rng } = opts;
   const J = c.latentDim;
   const filters = c.convFilters;
   const depth = filters.length;
   const sizes = convSizes(c.height, depth);
-  const lowerShape = lowerLatentShape(c);
-  const [lh, lw, lc] = lowerShape;
-  // The bottom-up features at z2's resolution come out of conv (depth - 2), or the image itself.
-  const featureC = depth >= 2 ? filters[depth - 2] : c.channels;
-  const stateC = featureC;
+  const levels = lowerLatentLevels(c);
+  const lowerShapes = lowerLatentShapes(c);
+  const lc = c.lowerChannels;
+  // Channels of the encoder's output at resolution level l (level 0 is the image).
+  const channelsAt = (level: number): number => (level === 0 ? c.channels : filters[level - 1]);
 
   // --- bottom-up (encoder)
   let inC = c.channels;
@@ -89,17 +122,18 @@ export function hierarchyNet(opts: { config: ModelConfig; store: ParamStore; rng
   const encDense = c.denseUnits > 0 ? dense(store, rng.fork(), 'encoder/dense0', flat, c.denseUnits) : null;
   const head = dense(store, rng.fork(), 'encoder/head', c.denseUnits > 0 ? c.denseUnits : flat, 2 * J);
 
-  // --- top-down (decoder)
+  // --- top-down (decoder): the state walks up the resolution ladder from the smallest map; a
+  // spatial latent sits at its level (the single-layer model keeps its first names).
   const decDense = c.denseUnits > 0 ? dense(store, rng.fork(), 'decoder/dense0', J, c.denseUnits) : null;
   const fTop = filters[depth - 1];
   const toMap = dense(store, rng.fork(), 'decoder/dense1', c.denseUnits > 0 ? c.denseUnits : J, s0 * s0 * fTop);
-  const toState = upBlock(store, rng.fork(), 'decoder/up0', fTop, stateC, lh);
-  const priorConv = conv2dSame(store, rng.fork(), 'decoder/prior', stateC, 2 * lc, 3);
-  // Posterior correction: a conv of the features plus a conv of the state (a conv of their
-  // concatenation, without the concat), started small so q begins at the prior.
-  const postFeatures = conv2dSame(store, rng.fork(), 'encoder/lower/features', featureC, 2 * lc, 3, 0.1);
-  const postState = conv2dSame(store, rng.fork(), 'encoder/lower/state', stateC, 2 * lc, 3, 0.1);
-  const zProj = conv2dSame(store, rng.fork(), 'decoder/lowerProjection', lc, stateC, 3);
+  const coarse =
+    levels.length === 2
+      ? latentLayer(store, rng, { prior: 'decoder/coarse/prior', features: 'encoder/coarse/features', state: 'encoder/coarse/state', projection: 'decoder/coarse/projection' }, fTop, channelsAt(depth), lc)
+      : null;
+  const stateC = channelsAt(depth - 1);
+  const toState = upBlock(store, rng.fork(), 'decoder/up0', fTop, stateC, sizes[depth - 1]);
+  const fine = latentLayer(store, rng, { prior: 'decoder/prior', features: 'encoder/lower/features', state: 'encoder/lower/state', projection: 'decoder/lowerProjection' }, stateC, channelsAt(depth - 1), lc);
   const ups: ((x: tf.Tensor4D) => tf.Tensor4D)[] = [];
   let upC = stateC;
   for (let i = depth - 2; i >= 1; i--) {
@@ -111,40 +145,33 @@ export function hierarchyNet(opts: { config: ModelConfig; store: ParamStore; rng
   // FLOPs with two 3x3 convs at 32x32, 2.4x with this).
   const toImage = conv2dUp(store, rng.fork(), 'decoder/out', upC, c.channels, sizes[0]);
 
-  const split = (t: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] => tf.split(t, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
-
   return {
-    lowerShape,
+    lowerShapes,
     bottomUp: (x) => {
       let h = x;
-      let features = x;
-      downs.forEach((down, i) => {
+      const byLevel: tf.Tensor4D[] = [x];
+      downs.forEach((down) => {
         h = tf.relu(down(h));
-        if (i === depth - 2) features = h;
+        byLevel.push(h);
       });
       let v = tf.reshape(h, [x.shape[0], flat]) as tf.Tensor2D;
       if (encDense) v = tf.relu(encDense(v));
       const [mu, logvar] = tf.split(head(v), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-      return { mu, logvar, features };
+      return { mu, logvar, features: levels.map((level) => byLevel[level]) };
     },
-    topState: (z1) => {
+    topDown: (z1, features, choose) => {
       let v = z1;
       if (decDense) v = tf.relu(decDense(v));
-      const m = tf.reshape(tf.relu(toMap(v)), [z1.shape[0], s0, s0, fTop]) as tf.Tensor4D;
-      return tf.relu(toState(m));
-    },
-    prior: (state) => {
-      const [mean, raw] = split(priorConv(state));
-      return { mean, logvar: boundLogvar(raw) };
-    },
-    posterior: (state, features, prior) => {
-      const [dm, dl] = split(tf.add(postFeatures(features), postState(state)) as tf.Tensor4D);
-      return { mean: tf.add(prior.mean, dm) as tf.Tensor4D, logvar: boundLogvar(tf.add(prior.logvar, dl) as tf.Tensor4D) };
-    },
-    finish: (state, z2) => {
-      let h = tf.relu(tf.add(state, zProj(z2))) as tf.Tensor4D;
-      for (const up of ups) h = tf.relu(up(h));
-      return toImage(h);
+      let state = tf.relu(tf.reshape(toMap(v), [z1.shape[0], s0, s0, fTop])) as tf.Tensor4D;
+      const layers = coarse ? [coarse, fine] : [fine];
+      layers.forEach((layer, l) => {
+        if (layer === fine) state = tf.relu(toState(state));
+        const p = layer.prior(state);
+        const q = features ? layer.posterior(state, features[l], p) : null;
+        state = layer.merge(state, choose(l, p, q));
+      });
+      for (const up of ups) state = tf.relu(up(state));
+      return toImage(state);
     },
   };
 }

@@ -32,7 +32,7 @@ export interface ObjectiveTerms {
   recon: tf.Scalar;
   /** Analytic KL of every layer: KL(q(z1|x) || p(z1)) + E_q(z1)[KL(q(z2|x,z1) || p(z2|z1))]. */
   kl: tf.Scalar;
-  /** Per layer, top first: [KL of z1, KL of z2] (hierarchical) or [KL of z] (flat). */
+  /** Per layer, top first: [KL of z1, KL of each spatial layer] (hierarchical) or [KL of z] (flat). */
   klLayers: tf.Scalar[];
   /** Batch-mean KL per dimension of the top (global) latent, [J]. */
   klPerDim: tf.Tensor1D;
@@ -58,8 +58,10 @@ export class Vae {
   private readonly flatDecode: DecoderFn | null;
   /** Standard normals a training step needs per image and sample: J (flat) or J + size of z2. */
   readonly noiseDim: number;
-  /** Values in z2 per image (0 for the flat model). */
+  /** Values in the spatial latents per image, all layers (0 for the flat model). */
   readonly lowerDim: number;
+  /** Values per spatial layer, coarsest first. */
+  readonly lowerSizes: number[];
 
   constructor(readonly config: ModelConfig, seed: number) {
     const rng = new Rng(seed);
@@ -67,14 +69,14 @@ export class Vae {
       this.hierarchy = hierarchyNet({ config, store: this.store, rng: rng.fork() });
       this.flatEncode = null;
       this.flatDecode = null;
-      const [h, w, c] = this.hierarchy.lowerShape;
-      this.lowerDim = h * w * c;
+      this.lowerSizes = this.hierarchy.lowerShapes.map(([h, w, c]) => h * w * c);
     } else {
       this.hierarchy = null;
       this.flatEncode = encoder({ config, store: this.store, rng: rng.fork() });
       this.flatDecode = decoder({ config, store: this.store, rng: rng.fork() });
-      this.lowerDim = 0;
+      this.lowerSizes = [];
     }
+    this.lowerDim = this.lowerSizes.reduce((a, b) => a + b, 0);
     this.noiseDim = config.latentDim + this.lowerDim;
     this.likelihood = likelihood({ config, store: this.store });
   }
@@ -97,27 +99,30 @@ export class Vae {
     });
   }
 
+  /** Columns [start, start + size) of a [N, lowerDim] matrix, shaped as spatial layer l's maps. */
+  private layerPart(t: tf.Tensor2D, l: number, like: tf.Tensor4D): tf.Tensor4D {
+    const start = this.lowerSizes.slice(0, l).reduce((a, b) => a + b, 0);
+    return tf.reshape(tf.slice(t, [0, start], [t.shape[0], this.lowerSizes[l]]), like.shape) as tf.Tensor4D;
+  }
+
   /**
-   * The likelihood's raw output for global latents [N, J]. The hierarchy draws z2 from its
-   * top-down prior p(z2|z1): the prior's mean, or with `lowerNoise` ([N, h*w*c] standard
-   * normals) mean + temperature * sigma * noise.
+   * The likelihood's raw output for global latents [N, J]. The hierarchy draws each spatial
+   * layer from its top-down prior: the prior's mean (plus `lowerOffsets`, [N, lowerDim]), and
+   * with `lowerNoise` ([N, lowerDim] standard normals) + temperature * sigma * noise.
    */
   decodeRaw(z: tf.Tensor2D, lowerNoise?: tf.Tensor2D, temperature = 1, lowerOffsets?: tf.Tensor2D): tf.Tensor4D {
     if (this.flatDecode) return this.flatDecode(z);
     const h = this.hierarchy!;
-    return tf.tidy(() => {
-      const state = h.topState(z);
-      const p = h.prior(state);
-      let z2 = lowerOffsets ? (tf.add(p.mean, tf.reshape(lowerOffsets, p.mean.shape)) as tf.Tensor4D) : p.mean;
-      if (lowerNoise && temperature > 0) {
-        const eps = tf.reshape(lowerNoise, p.mean.shape) as tf.Tensor4D;
-        z2 = tf.add(z2, tf.mul(tf.exp(tf.mul(p.logvar, 0.5)), tf.mul(eps, temperature))) as tf.Tensor4D;
-      }
-      return h.finish(state, z2);
-    });
+    return tf.tidy(() =>
+      h.topDown(z, null, (l, p) => {
+        let zl = lowerOffsets ? (tf.add(p.mean, this.layerPart(lowerOffsets, l, p.mean)) as tf.Tensor4D) : p.mean;
+        if (lowerNoise && temperature > 0) zl = tf.add(zl, tf.mul(tf.exp(tf.mul(p.logvar, 0.5)), tf.mul(this.layerPart(lowerNoise, l, p.mean), temperature))) as tf.Tensor4D;
+        return zl;
+      }),
+    );
   }
 
-  /** Mean image g(z) for latents [N, J] (hierarchy: z2 at its prior mean). */
+  /** Mean image g(z) for latents [N, J] (hierarchy: the spatial layers at their prior means). */
   decodeMean(z: tf.Tensor2D): tf.Tensor4D {
     return tf.tidy(() => this.likelihood.mean(this.decodeRaw(z)));
   }
@@ -128,33 +133,34 @@ export class Vae {
     const h = this.hierarchy;
     return tf.tidy(() => {
       const b = h.bottomUp(x);
-      const state = h.topState(b.mu);
-      const q = h.posterior(state, b.features, h.prior(state));
-      return h.finish(state, q.mean);
+      return h.topDown(b.mu, b.features, (_, __, q) => q!.mean);
     });
   }
 
   /**
-   * Hierarchy: where each image's z2 posterior mean sits relative to its prior mean, at z1 =
-   * mu(x): [N, lowerDim]. Adding these offsets to p(z2|z1) along a path gives back the exact
-   * reconstructions at its ends ("re-infer" interpolation). Null for the flat model.
+   * Hierarchy: where each image's spatial posterior means sit relative to their prior means,
+   * along its own posterior path (z1 = mu(x)): [N, lowerDim]. Adding these offsets to the priors
+   * along a path gives back the exact reconstructions at its ends ("re-infer" interpolation).
+   * Null for the flat model.
    */
   lowerOffsets(x: tf.Tensor4D): tf.Tensor2D | null {
     if (!this.hierarchy) return null;
     const h = this.hierarchy;
     return tf.tidy(() => {
       const b = h.bottomUp(x);
-      const state = h.topState(b.mu);
-      const p = h.prior(state);
-      const q = h.posterior(state, b.features, p);
-      return tf.reshape(tf.sub(q.mean, p.mean), [x.shape[0], this.lowerDim]) as tf.Tensor2D;
+      const parts: tf.Tensor2D[] = [];
+      h.topDown(b.mu, b.features, (l, p, q) => {
+        parts.push(tf.reshape(tf.sub(q!.mean, p.mean), [x.shape[0], this.lowerSizes[l]]) as tf.Tensor2D);
+        return q!.mean;
+      });
+      return tf.concat(parts, 1) as tf.Tensor2D;
     });
   }
 
   /**
    * Everything the objective needs from x and noise [k, B, noiseDim]: the top posterior, the
-   * raw output for the sampled latents, and per sample (rows k*B) log p(z) - log q(z|x) summed
-   * over the layers and the lower layer's analytic KL.
+   * raw output for the sampled latents, per sample (rows k*B) log p(z) - log q(z|x) summed over
+   * the layers, and each spatial layer's analytic KL given the layers above it.
    */
   private forward(x: tf.Tensor4D, eps: tf.Tensor3D, mu0?: tf.Tensor2D, logvar0?: tf.Tensor2D, lowerLayer = true) {
     const [k, B] = eps.shape;
@@ -162,7 +168,7 @@ export class Vae {
     const h = this.hierarchy;
     let mu: tf.Tensor2D;
     let logvar: tf.Tensor2D;
-    let features: tf.Tensor4D | null = null;
+    let features: tf.Tensor4D[] | null = null;
     if (h) {
       const b = h.bottomUp(x);
       mu = mu0 ?? b.mu;
@@ -178,23 +184,27 @@ export class Vae {
     const z = tf.reshape(reparameterize(mu, logvar, eps1), [k * B, J]) as tf.Tensor2D;
     const logPrior1 = tf.reshape(logStdNormal(tf.reshape(z, [k, B, J])), [k * B]);
     const logQ1 = tf.reshape(logPosteriorFromEps(tf.expandDims(logvar, 0), eps1), [k * B]);
-    if (!h) return { mu, logvar, out: this.decodeRaw(z), logPQ: tf.sub(logPrior1, logQ1) as tf.Tensor1D, klLower: null };
-    const [lh, lw, lc] = h.lowerShape;
-    // k samples share each image's features; tiled as a rank-3 tensor (tfjs has no rank-5 tile gradient).
-    const [, fh, fw, fc] = features!.shape;
-    const feat = k === 1 ? features! : (tf.reshape(tf.tile(tf.reshape(features!, [1, B, fh * fw * fc]), [k, 1, 1]), [k * B, fh, fw, fc]) as tf.Tensor4D);
-    const state = h.topState(z);
-    const p = h.prior(state);
-    if (!lowerLayer) return { mu, logvar, out: h.finish(state, p.mean), logPQ: tf.sub(logPrior1, logQ1) as tf.Tensor1D, klLower: tf.zeros([k * B]) as tf.Tensor1D };
-    const q = h.posterior(state, feat, p);
-    const eps2 = tf.reshape(tf.slice(eps, [0, 0, J], [k, B, this.lowerDim]), [k * B, lh, lw, lc]) as tf.Tensor4D;
-    const z2 = tf.add(q.mean, tf.mul(tf.exp(tf.mul(q.logvar, 0.5)), eps2)) as tf.Tensor4D;
-    const out = h.finish(state, z2);
-    // log q(z2|x,z1) written in eps (exact; no division by a small sigma).
-    const logQ2 = tf.mul(-0.5, tf.sum(tf.reshape(tf.add(tf.add(q.logvar, tf.square(eps2)), Math.log(2 * Math.PI)), [k * B, -1]), 1));
-    const logP2 = logGaussianMap(z2, p);
-    const logPQ = tf.add(tf.sub(logPrior1, logQ1), tf.sub(logP2, logQ2)) as tf.Tensor1D;
-    return { mu, logvar, out, logPQ, klLower: gaussianKlMaps(q, p) };
+    let logPQ = tf.sub(logPrior1, logQ1) as tf.Tensor1D;
+    if (!h) return { mu, logvar, out: this.decodeRaw(z), logPQ, klLower: [] as tf.Tensor1D[] };
+    // Training before the warm-up ends: every spatial layer at its prior mean, no posterior.
+    if (!lowerLayer) return { mu, logvar, out: h.topDown(z, null, (_, p) => p.mean), logPQ, klLower: this.lowerSizes.map(() => tf.zeros([k * B]) as tf.Tensor1D) };
+    // k samples share each image's features; tiled as rank-3 tensors (tfjs has no rank-5 tile gradient).
+    const tiled = features!.map((f) => {
+      const [, fh, fw, fc] = f.shape;
+      return k === 1 ? f : (tf.reshape(tf.tile(tf.reshape(f, [1, B, fh * fw * fc]), [k, 1, 1]), [k * B, fh, fw, fc]) as tf.Tensor4D);
+    });
+    const lowerEps = tf.reshape(tf.slice(eps, [0, 0, J], [k, B, this.lowerDim]), [k * B, this.lowerDim]) as tf.Tensor2D;
+    const klLower: tf.Tensor1D[] = [];
+    const out = h.topDown(z, tiled, (l, p, q) => {
+      const e = this.layerPart(lowerEps, l, p.mean);
+      const zl = tf.add(q!.mean, tf.mul(tf.exp(tf.mul(q!.logvar, 0.5)), e)) as tf.Tensor4D;
+      // log q(z_l|x, z_<l) written in eps (exact; no division by a small sigma).
+      const logQ = tf.mul(-0.5, tf.sum(tf.reshape(tf.add(tf.add(q!.logvar, tf.square(e)), Math.log(2 * Math.PI)), [k * B, -1]), 1));
+      logPQ = tf.add(logPQ, tf.sub(logGaussianMap(zl, p), logQ)) as tf.Tensor1D;
+      klLower.push(gaussianKlMaps(q!, p));
+      return zl;
+    });
+    return { mu, logvar, out, logPQ, klLower };
   }
 
   /**
@@ -213,7 +223,9 @@ export class Vae {
       const recon = tf.mean(nll) as tf.Scalar;
       const klTop = tf.mean(tf.sum(klPerDimB, 1)) as tf.Scalar;
       // The lower layer's KL depends on the sampled z1: its mean over the k samples and images.
-      const klLow = klLower ? (tf.mean(klLower) as tf.Scalar) : null;
+      // Each spatial layer's KL depends on the sampled layers above it: its mean over samples and images.
+      const klLows = klLower.map((t) => tf.mean(t) as tf.Scalar);
+      const klLow = klLows.length ? (tf.addN(klLows) as tf.Scalar) : null;
       const kl = klLow ? (tf.add(klTop, klLow) as tf.Scalar) : klTop;
       const logW1 = tf.reshape(logPQ, [k, B]);
       const iwae = tf.mean(logMeanExp(tf.add(tf.neg(nll), logW1), 0)) as tf.Scalar;
@@ -229,7 +241,7 @@ export class Vae {
         loss,
         recon,
         kl,
-        klLayers: klLow ? [klTop, klLow] : [klTop],
+        klLayers: [klTop, ...klLows],
         klPerDim: tf.mean(klPerDimB, 0) as tf.Tensor1D,
         elbo: tf.neg(tf.add(recon, kl)) as tf.Scalar,
         iwae,
@@ -258,13 +270,13 @@ export class Vae {
    * Per image: the one-sample -log p(x|z) and the KL of every layer below the top (analytic
    * given the sampled z1), for evaluation. eps: [k, B, noiseDim]; returns [k, B] each.
    */
-  sampledTerms(x: tf.Tensor4D, mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor3D): { nll: tf.Tensor2D; klLower: tf.Tensor2D } {
+  sampledTerms(x: tf.Tensor4D, mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor3D): { nll: tf.Tensor2D; klLower: tf.Tensor2D[] } {
     return tf.tidy(() => {
       const [k, B] = eps.shape;
       const { out, klLower } = this.forward(x, eps, mu, logvar);
       const xk = k === 1 ? x : (tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D);
       const nll = tf.reshape(this.likelihood.nll(xk, out, 'eval').perImage, [k, B]) as tf.Tensor2D;
-      return { nll, klLower: klLower ? (tf.reshape(klLower, [k, B]) as tf.Tensor2D) : (tf.zeros([k, B]) as tf.Tensor2D) };
+      return { nll, klLower: klLower.map((t) => tf.reshape(t, [k, B]) as tf.Tensor2D) };
     });
   }
 

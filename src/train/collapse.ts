@@ -10,7 +10,8 @@ export const COLLAPSE_KL_NATS = 0.1;
 /** The first epoch is still finding its feet (a fresh posterior starts at the prior): judge from the second. */
 export const COLLAPSE_FIRST_EPOCH = 2;
 
-const LAYER_NAMES = ['the global latent z1 (the 3D map)', 'the spatial latent z2 (the detail)'];
+const layerName = (i: number, count: number): string =>
+  i === 0 ? 'the global latent z1 (the 3D map)' : count === 2 ? 'the spatial latent z2 (the detail)' : `the spatial latent z${i + 1} (${i === 1 ? 'the coarse layout' : 'the detail'})`;
 
 /**
  * Sentences for people, one per problem, each saying what to do; empty when the run is healthy.
@@ -22,7 +23,7 @@ export function collapseWarnings(val: Pick<ValidationReport, 'klLayers' | 'activ
   const flat = val.klLayers.length === 1;
   val.klLayers.forEach((kl, i) => {
     if (kl < COLLAPSE_KL_NATS) {
-      const name = flat ? 'the latent z' : LAYER_NAMES[i] ?? `latent layer ${i + 1}`;
+      const name = flat ? 'the latent z' : layerName(i, val.klLayers.length);
       out.push(
         `Posterior collapse: ${name} carries ${kl.toFixed(3)} nats (under ${COLLAPSE_KL_NATS}), so the model ignores it. ` +
           'Stop and retrain with a longer KL warm-up, a smaller beta or some free bits (Advanced settings), or a different seed.',

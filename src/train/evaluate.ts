@@ -81,7 +81,7 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
   const klSum = new Float64Array(J);
   let reconTotal = 0;
   let klTotal = 0;
-  let klLowerTotal = 0;
+  const klLowerTotals = new Float64Array(vae.lowerSizes.length);
   const buf = new Float32Array(batchSize * D);
   const psnr = new PsnrMeter();
 
@@ -110,18 +110,22 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
       }
       reconError[start + b] = errV[b];
     }
-    // ELBO: Monte Carlo reconstruction term, analytic KL of z1, and for the hierarchy the
-    // lower layer's KL (analytic given each sampled z1).
-    const [nllV, klLowV] = tf.tidy(() => {
+    // ELBO: Monte Carlo reconstruction term, analytic KL of z1, and for the hierarchy each
+    // spatial layer's KL (analytic given the sampled layers above it).
+    const [nllV, ...klLowV] = tf.tidy(() => {
       const eps = tf.tensor3d(rng.normals(elboSamples * B * E), [elboSamples, B, E]);
       const t = vae.sampledTerms(x, mu, logvar, eps);
-      return [tf.mean(t.nll, 0).dataSync(), tf.mean(t.klLower, 0).dataSync()];
+      return [tf.mean(t.nll, 0).dataSync(), ...t.klLower.map((k) => tf.mean(k, 0).dataSync())];
     });
     for (let b = 0; b < B; b++) {
-      elboPer[start + b] = -nllV[b] - klPer[b] - klLowV[b];
+      let low = 0;
+      klLowV.forEach((v, l) => {
+        low += v[b];
+        klLowerTotals[l] += v[b];
+      });
+      elboPer[start + b] = -nllV[b] - klPer[b] - low;
       reconTotal += nllV[b];
-      klTotal += klPer[b] + klLowV[b];
-      klLowerTotal += klLowV[b];
+      klTotal += klPer[b] + low;
     }
     // IWAE: running log-sum-exp over chunks of samples, in double precision.
     if (llPer) {
@@ -170,7 +174,7 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
     kl: klTotal / N,
     bitsPerDim: bitsPerDim(-elbo, D),
     klPerDim: Array.from(klSum, (s) => s / N),
-    klLayers: vae.hierarchical ? [(klTotal - klLowerTotal) / N, klLowerTotal / N] : [klTotal / N],
+    klLayers: [(klTotal - klLowerTotals.reduce((a, b) => a + b, 0)) / N, ...Array.from(klLowerTotals, (t) => t / N)],
     latentVariance,
     activeUnits: latentVariance.filter((v) => v > ACTIVE_UNIT_THRESHOLD).length,
     psnrDb: psnr.psnr(),

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveModelConfig, type ModelConfig } from '../../../src/model/config';
-import { gaussianKlMaps, logGaussianMap, lowerLatentShape } from '../../../src/model/hierarchy';
+import { gaussianKlMaps, logGaussianMap, lowerLatentShapes } from '../../../src/model/hierarchy';
 import { wrapModel } from '../../../src/model/load';
 import { Rng } from '../../../src/model/rng';
 import { Vae } from '../../../src/model/vae';
@@ -31,7 +31,7 @@ describe('hierarchical VAE: shapes', () => {
       const cfg = resolveModelConfig({ height: size, width: size, channels: 4, latentDim: 5 });
       expect(cfg.architecture).toBe('hvae');
       const vae = new Vae(cfg, 1);
-      const [h, w, c] = lowerLatentShape(cfg);
+      const [h, w, c] = lowerLatentShapes(cfg)[0];
       expect(h).toBeLessThanOrEqual(8);
       expect(h).toBeGreaterThanOrEqual(6);
       expect(vae.noiseDim).toBe(5 + h * w * c);
@@ -44,6 +44,23 @@ describe('hierarchical VAE: shapes', () => {
       vae.dispose();
     });
   }
+});
+
+describe('hierarchical VAE with two spatial layers', () => {
+  it('stacks a coarse map (the smallest) over the fine one, coarsest first in noise, offsets and KLs', () => {
+    const cfg = resolveModelConfig({ height: 32, width: 32, channels: 4, latentDim: 5, lowerLayers: 2, lowerChannels: 3 });
+    expect(lowerLatentShapes(cfg)).toEqual([[4, 4, 3], [8, 8, 3]]);
+    const vae = new Vae(cfg, 1);
+    expect(vae.lowerSizes).toEqual([48, 192]);
+    expect(vae.noiseDim).toBe(5 + 48 + 192);
+    const rng = new Rng(2);
+    const x = images(rng, 2, 32, 4);
+    const t = vae.objective(x, tf.tensor3d(rng.normals(2 * vae.noiseDim), [1, 2, vae.noiseDim]), { beta: 1, freeBits: 0, mode: 'train' });
+    expect(t.klLayers).toHaveLength(3);
+    expect(t.kl.dataSync()[0]).toBeCloseTo(t.klLayers.reduce((s, k) => s + k.dataSync()[0], 0), 3);
+    expect(vae.lowerOffsets(x)!.shape).toEqual([2, 240]);
+    vae.dispose();
+  });
 });
 
 describe('hierarchical VAE: KL of the lower layer', () => {
@@ -82,23 +99,23 @@ describe('hierarchical VAE: KL of the lower layer', () => {
 /** Switch the lower layer off: q(z2|x,z1) = p(z2|z1) and the decoder ignores z2. */
 function removeLowerLayer(vae: Vae): void {
   for (const name of vae.store.names())
-    if (name.startsWith('encoder/lower/') || name.startsWith('decoder/lowerProjection/')) {
+    if (/^(encoder\/lower\/|decoder\/lowerProjection\/|encoder\/coarse\/|decoder\/coarse\/projection\/)/.test(name)) {
       const v = vae.store.get(name);
       v.assign(tf.zerosLike(v));
     }
 }
 
 describe('hierarchical VAE: limits and the ELBO', () => {
-  it('with the lower layer removed it is the flat VAE over z1: KL2 = 0 and ELBO = -(E[-log p(x|z1)] + KL(q(z1|x) || N(0, I)))', () => {
-    const vae = new Vae(tiny({ likelihood: 'gaussian-fixed', gaussianSigma: 0.2 }), 4);
+  it.each([1, 2] as const)('with the spatial layers removed (%s of them) it is the flat VAE over z1: KL2 = 0 and ELBO = -(E[-log p(x|z1)] + KL(q(z1|x) || N(0, I)))', (lowerLayers) => {
+    const vae = new Vae(tiny({ likelihood: 'gaussian-fixed', gaussianSigma: 0.2, lowerLayers }), 4);
     removeLowerLayer(vae);
     const rng = new Rng(7);
     const x = images(rng, 3, 16, 4);
     const eps = rng.normals(3 * vae.noiseDim);
     const J = 3;
     const terms = vae.objective(x, tf.tensor3d(eps, [1, 3, vae.noiseDim]), { beta: 1, freeBits: 0, mode: 'eval' });
-    expect(terms.klLayers).toHaveLength(2);
-    expect(terms.klLayers[1].dataSync()[0]).toBeCloseTo(0, 5);
+    expect(terms.klLayers).toHaveLength(1 + lowerLayers);
+    for (const k of terms.klLayers.slice(1)) expect(k.dataSync()[0]).toBeCloseTo(0, 5);
     // The flat formula, computed by hand from the top posterior and the decoder of z1.
     const { mu, logvar } = vae.encode(x);
     const m = mu.arraySync() as number[][];
@@ -136,7 +153,7 @@ describe('hierarchical VAE: limits and the ELBO', () => {
     // The objective's ELBO: analytic KL(z1), analytic KL(z2 | sampled z1), sampled recon.
     const t = vae.sampledTerms(x, mu, logvar, eps);
     const nll = t.nll.arraySync() as number[][];
-    const kl2 = t.klLower.arraySync() as number[][];
+    const kl2 = tf.addN(t.klLower).arraySync() as number[][];
     const m = mu.arraySync() as number[][];
     const lv = logvar.arraySync() as number[][];
     for (const b of [0, 1]) {
