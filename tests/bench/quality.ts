@@ -78,11 +78,13 @@ export interface QualityArgs {
   detail: number;
   /** --run DIR: measure this trained run (its newest checkpoint) instead of training; needs --dataset. */
   run: string | null;
+  /** --set key=value (repeatable): override one of the preset's settings, e.g. lowerLayers=2 (values parsed as JSON). */
+  overrides: Record<string, unknown>;
 }
 
 /** Parse `--flag value` / `--flag=value`; throws a one-line message on anything unknown or bad. */
 export function parseQualityArgs(argv: string[]): QualityArgs {
-  const out: QualityArgs = { dataset: null, minutes: 10, preset: 'balanced', seeds: 1, seedsGiven: false, firstSeed: 1, workers: 1, keep: null, detail: DEFAULT_SAMPLE_DETAIL, run: null };
+  const out: QualityArgs = { dataset: null, minutes: 10, preset: 'balanced', seeds: 1, seedsGiven: false, firstSeed: 1, workers: 1, keep: null, detail: DEFAULT_SAMPLE_DETAIL, run: null, overrides: {} };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
@@ -112,7 +114,19 @@ export function parseQualityArgs(argv: string[]): QualityArgs {
     } else if (name === 'keep') out.keep = path.resolve(value);
     else if (name === 'run') out.run = path.resolve(value);
     else if (name === 'detail') out.detail = num(0, false);
-    else throw new Error(`quality: unknown flag --${name} (flags: --dataset DIR, --minutes M, --preset quick|balanced|quality, --seeds N, --seed S, --workers 1|2|auto, --keep DIR, --detail T, --run DIR)`);
+    else if (name === 'set') {
+      const eq = value.indexOf('=');
+      if (eq < 1) throw new Error(`quality: --set takes key=value (e.g. lowerLayers=2); got "${value}"`);
+      const raw = value.slice(eq + 1);
+      let parsed: unknown = raw;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        // a bare word stays a string (likelihood=bernoulli)
+      }
+      out.overrides[value.slice(0, eq)] = parsed;
+    }
+    else throw new Error(`quality: unknown flag --${name} (flags: --dataset DIR, --minutes M, --preset quick|balanced|quality, --seeds N, --seed S, --workers 1|2|auto, --keep DIR, --detail T, --run DIR, --set key=value)`);
   }
   return out;
 }
@@ -332,7 +346,7 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
   // As the UI sends it, with epochs out of reach and the preset's own time budget (where the
   // presets have one) switched off: this bench's wall-clock budget ends the run.
   const noPresetBudget = 'timeBudgetSec' in form.settings ? { timeBudgetSec: 0 } : {};
-  const settings = trainSettingsSchema.parse({ ...form.settings, ...noPresetBudget, epochs: 100_000, seed, workers: args.workers });
+  const settings = trainSettingsSchema.parse({ ...form.settings, ...noPresetBudget, ...args.overrides, epochs: 100_000, seed, workers: args.workers });
   if (args.run) return measureRun(set, args, seed, backend);
   const control = new TrainControl();
   const budgetMs = args.minutes * 60_000;
@@ -366,7 +380,8 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
     log(`${name} seed ${seed}: trained ${result.epoch} epochs (${result.step} steps) in ${seconds.toFixed(0)} s on ${result.workers} worker(s); measuring`);
     const m = await measure(model, ds, val, seed, args.detail);
     const ev = await evaluate(model, ds, { split: 'val', seed: 7 + seed, batchSize: 64 });
-    const png = path.join(ARTIFACTS, `quality-${name}-${args.preset}-seed${seed}.png`);
+    const tag = Object.entries(args.overrides).map(([k, v]) => `-${k}${String(v)}`).join('');
+    const png = path.join(ARTIFACTS, `quality-${name}-${args.preset}${tag}-seed${seed}.png`);
     await writeGrid(png, model, ds, val, seed, args.detail);
     const context = {
       dataset: name,
@@ -382,6 +397,7 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
       model: `${model.config.architecture} ${model.config.width}x${model.config.height}x${model.config.channels} latent ${model.config.latentDim} ${model.config.likelihood}`,
       load1m: round(os.loadavg()[0], 3),
       sample_detail: args.detail,
+      ...(Object.keys(args.overrides).length ? { overrides: args.overrides } : {}),
     };
     const line = (metric: string, value: number, unit: string, extra: Record<string, unknown> = {}): BenchLine => ({ bench: 'quality', metric, value, unit, ...context, ...extra });
     const lines: BenchLine[] = [
