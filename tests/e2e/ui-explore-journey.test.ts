@@ -77,15 +77,22 @@ describe('explorer journey', () => {
     expect(await page.getByTestId('hover-sigma').textContent()).toMatch(/σ axes [\d.]+, [\d.]+, [\d.]+/);
     expect(await page.getByTestId('hover-mu').textContent()).toMatch(/μ \(-?[\d.]+, -?[\d.]+, -?[\d.]+\)/);
 
-    // Orbit by dragging moves the points on screen; Reset view (R) puts the camera back.
-    const home = (await hooks(page, (h, i) => h.screenPosition(i), p1.index))!;
+    // Orbit by dragging moves the points on screen; Reset view (R) puts the camera back. Watched
+    // on the point farthest from the view's centre (a point near the orbit's centre barely moves).
     const canvasBox = (await page.getByTestId('latent-canvas').boundingBox())!;
+    const centre = { x: canvasBox.width / 2, y: canvasBox.height / 2 }; // screenPosition is in canvas pixels
+    let watched = { index: p1.index, r: -1 };
+    for (let i = 0; i < 48; i++) {
+      const q = await hooks(page, (h, k) => h.screenPosition(k), i);
+      if (q && Math.hypot(q.x - centre.x, q.y - centre.y) > watched.r) watched = { index: i, r: Math.hypot(q.x - centre.x, q.y - centre.y) };
+    }
+    const home = (await hooks(page, (h, i) => h.screenPosition(i), watched.index))!;
     await page.mouse.move(canvasBox.x + 40, canvasBox.y + canvasBox.height - 40);
     await page.mouse.down();
     await page.mouse.move(canvasBox.x + 240, canvasBox.y + canvasBox.height - 90, { steps: 8 });
     await page.mouse.up();
     const away = async () => {
-      const now = (await hooks(page, (h, i) => h.screenPosition(i), p1.index))!;
+      const now = (await hooks(page, (h, i) => h.screenPosition(i), watched.index))!;
       return Math.hypot(now.x - home.x, now.y - home.y);
     };
     await expect.poll(away).toBeGreaterThan(10);
@@ -170,10 +177,13 @@ describe('explorer journey', () => {
     // a calibrated Gaussian, so every pixel gets its own noise and nearly all values change.
     const meanStrip = await stripUrl(page, 'gen-cell');
     expect(await shareBetween(page, meanStrip)).toBeGreaterThan(0.3);
+    const meanPixels = await imagePixels(page, meanStrip);
     await page.getByTestId('gen-pixel-noise').check();
     await page.getByTestId('gen-sample').click();
     await expect.poll(() => stripUrl(page, 'gen-cell'), { timeout: 60_000 }).not.toBe(meanStrip);
-    expect(await shareChanged(page, meanStrip, await stripUrl(page, 'gen-cell'))).toBeGreaterThan(0.5);
+    const noisyPixels = await imagePixels(page, await stripUrl(page, 'gen-cell'));
+    expect(noisyPixels.length).toBe(meanPixels.length);
+    expect(shareChanged(meanPixels, noisyPixels)).toBeGreaterThan(0.5);
     await page.getByTestId('gen-pixel-noise').uncheck();
     // Reseed draws new latents: the seed moves on and the grid is replaced.
     const beforeReseed = await stripUrl(page, 'gen-cell');
@@ -285,35 +295,33 @@ async function stripUrl(page: Page, testid: string): Promise<string> {
   return /url\("?([^")]+)"?\)/.exec(style)?.[1] ?? '';
 }
 
-/** Share of colour values that differ between two same-sized images the page can load. */
-async function shareChanged(page: Page, a: string, b: string): Promise<number> {
-  return page.evaluate(
-    async ([srcA, srcB]) => {
-      const { document } = globalThis as unknown as PageGlobals;
-      const read = async (src: string): Promise<Uint8ClampedArray> => {
-        const img = document.createElement('img');
-        img.src = src;
-        await img.decode();
-        const canvas = document.createElement('canvas');
-        [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
-        const ctx = canvas.getContext('2d');
-        ctx.drawImage(img, 0, 0);
-        return ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-      };
-      const [x, y] = [await read(srcA), await read(srcB)];
-      let changed = 0;
-      let all = 0;
-      for (let i = 0; i < x.length; i += 4) {
-        if (x[i + 3] !== 255 || y[i + 3] !== 255) continue; // premultiplied edges would blur the test
-        for (let c = 0; c < 3; c++) {
-          all++;
-          if (x[i + c] !== y[i + c]) changed++;
-        }
-      }
-      return all ? changed / all : 0;
-    },
-    [a, b] as const,
-  );
+/** RGBA bytes of an image the page can load (read before the page revokes its blob URL). */
+async function imagePixels(page: Page, url: string): Promise<number[]> {
+  return page.evaluate(async (src) => {
+    const { document } = globalThis as unknown as PageGlobals;
+    const img = document.createElement('img');
+    img.src = src;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    return Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data as Uint8ClampedArray);
+  }, url);
+}
+
+/** Share of colour values that differ between two same-sized RGBA images, over pixels opaque in both. */
+function shareChanged(x: number[], y: number[]): number {
+  let changed = 0;
+  let all = 0;
+  for (let i = 0; i < x.length; i += 4) {
+    if (x[i + 3] !== 255 || y[i + 3] !== 255) continue; // premultiplied edges would blur the test
+    for (let c = 0; c < 3; c++) {
+      all++;
+      if (x[i + c] !== y[i + c]) changed++;
+    }
+  }
+  return all ? changed / all : 0;
 }
 
 /** Share of colour values strictly between 0 and 255 in an image the page can load. */

@@ -78,7 +78,7 @@ describe('first run', () => {
     expect(project.dataset?.dir).toBe('dataset');
     expect(project.runs).toHaveLength(1);
     expect(project.runs[0].history.length).toBe(project.runs[0].epoch);
-    expect(project.trainSettings).toMatchObject({ epochs: 8, latentDim: 8 });
+    expect(project.trainSettings).toMatchObject({ epochs: 8, latentDim: 16, architecture: 'hvae', likelihood: 'gaussian-calibrated' });
 
     // The scatter is drawn: the view has more non-background pixels than the bare sphere.
     await expect.poll(async () => nonBackgroundShare(await page.getByTestId('latent-canvas').screenshot())).toBeGreaterThan(0.005);

@@ -22,10 +22,15 @@ beforeAll(async () => {
   sample = await openDataset(path.join(repoRoot, 'assets', 'sample', 'twemoji-32'));
 });
 
-/** The default preset's model and optimiser, on a short schedule: 4 epochs, warm-up over the first 2. */
+/**
+ * The default preset's model and optimiser on a short schedule: 10 epochs of the 456 training
+ * images (150 steps), the warm-up over the first 50. (At 60 steps no model has left the prior
+ * yet: measured, seed 1 then read 0.35 and 1.31 nats with no active unit, "collapsed" only in
+ * the sense of untrained; the flat conv VAE is no further along at that point.)
+ */
 function shortDefault(seed: number) {
   const { timeBudgetSec: _budget, ...settings } = { ...presetSpec('balanced').settings, timeBudgetSec: 0 };
-  return { ...settings, epochs: 4, warmupSteps: 28, seed, previewCount: 0, valIwaeK: 0, workers: 1 as const };
+  return { ...settings, epochs: 10, warmupSteps: 50, seed, previewCount: 0, valIwaeK: 0, workers: 1 as const };
 }
 
 describe('the default hierarchical model on real sprites', () => {
