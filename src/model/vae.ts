@@ -16,9 +16,9 @@ export interface ObjectiveOptions {
   /** 'train' lets a calibrated decoder set its s from this batch. */
   mode: 'train' | 'eval';
   /**
-   * Hierarchy only: false keeps z2 at its prior mean (no posterior, no KL of z2), so the model
-   * trains as a flat VAE over z1. Training opens z2 only when the KL warm-up ends: a z2 open
-   * from the first step learns the images before z1 does, and z1 (the 3D map) collapses.
+   * Hierarchy only: false holds each spatial posterior at its prior (z_l ~ p(z_l|z_<l), KL 0),
+   * so the images must be carried by z1. Training opens them only when the KL warm-up ends: a
+   * z2 open from the first step learns the images before z1 does, and z1 (the 3D map) collapses.
    * Default true.
    */
   lowerLayer?: boolean;
@@ -186,14 +186,21 @@ export class Vae {
     const logQ1 = tf.reshape(logPosteriorFromEps(tf.expandDims(logvar, 0), eps1), [k * B]);
     let logPQ = tf.sub(logPrior1, logQ1) as tf.Tensor1D;
     if (!h) return { mu, logvar, out: this.decodeRaw(z), logPQ, klLower: [] as tf.Tensor1D[] };
-    // Training before the warm-up ends: every spatial layer at its prior mean, no posterior.
-    if (!lowerLayer) return { mu, logvar, out: h.topDown(z, null, (_, p) => p.mean), logPQ, klLower: this.lowerSizes.map(() => tf.zeros([k * B]) as tf.Tensor1D) };
+    const lowerEps = tf.reshape(tf.slice(eps, [0, 0, J], [k, B, this.lowerDim]), [k * B, this.lowerDim]) as tf.Tensor2D;
+    // Before the warm-up ends the spatial posteriors are held at their priors: z_l ~ p(z_l|z_<l),
+    // so their KL and log p - log q are exactly 0 and this is still an ELBO. The decoder learns
+    // from z1 alone while the priors' spread is trained; opening the posteriors later is then a
+    // smooth start (q = p + a small learned correction), not a sudden burst of untrained noise
+    // (measured: z2 held at its prior *mean* during warm-up collapsed the Quick preset when it opened).
+    if (!lowerLayer) {
+      const out = h.topDown(z, null, (l, p) => tf.add(p.mean, tf.mul(tf.exp(tf.mul(p.logvar, 0.5)), this.layerPart(lowerEps, l, p.mean))) as tf.Tensor4D);
+      return { mu, logvar, out, logPQ, klLower: this.lowerSizes.map(() => tf.zeros([k * B]) as tf.Tensor1D) };
+    }
     // k samples share each image's features; tiled as rank-3 tensors (tfjs has no rank-5 tile gradient).
     const tiled = features!.map((f) => {
       const [, fh, fw, fc] = f.shape;
       return k === 1 ? f : (tf.reshape(tf.tile(tf.reshape(f, [1, B, fh * fw * fc]), [k, 1, 1]), [k * B, fh, fw, fc]) as tf.Tensor4D);
     });
-    const lowerEps = tf.reshape(tf.slice(eps, [0, 0, J], [k, B, this.lowerDim]), [k * B, this.lowerDim]) as tf.Tensor2D;
     const klLower: tf.Tensor1D[] = [];
     const out = h.topDown(z, tiled, (l, p, q) => {
       const e = this.layerPart(lowerEps, l, p.mean);
