@@ -8,6 +8,11 @@
  *               q(z2|x,z1) = N(m(s) + dm(f, s), diag exp(lp(s) + dl(f, s)))  (residual: NVAE)
  *               s' = relu(s + proj(z2)) -> residual up-blocks -> transposed conv -> [N, H, W, C]
  *
+ * With lowerLayers 2 a coarse map (the smallest size, 4x4 at 32x32) comes first, with its own
+ * prior p(z2|z1) and posterior, and the map above becomes z3 with p(z3|z1, z2); measured on the
+ * DCSS tiles (10 min, Balanced) it did not beat one layer (18.1 against 18.6 dB, samples no more
+ * whole), so one layer is the default.
+ *
  * The posterior is written relative to the prior, so at initialisation q = p and the lower
  * layer's KL starts at zero instead of at a large random value. Up-blocks are nearest
  * upsampling followed by 3x3 convs (no checkerboard artefacts of transposed convs), with a
