@@ -27,7 +27,7 @@ beforeAll(async () => {
   // Circles and squares of 48 random colours on a transparent background: soft edges to snap.
   await makeShapesDataset(dataset, { count: 48, size: 16, channels: 4, seed: 21 });
   engine = new EngineClient(spawnNodeEngine({ entry: requireBuilt('src/engine.js') }));
-  await engine.request('train.run', { dataset, runDir, settings: { epochs: 12, batchSize: 8, latentDim: 4, previewCount: 0, valIwaeK: 0 } });
+  await engine.request('train.run', { dataset, runDir, settings: { epochs: 12, batchSize: 8, latentDim: 4, warmupSteps: 0, previewCount: 0, valIwaeK: 0 } });
 });
 afterAll(async () => {
   await engine?.close();
