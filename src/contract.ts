@@ -494,7 +494,8 @@ export const interpolateSpecSchema = z
      * Hierarchical model: the detail layer z2 along the path. 'endpoints' re-infers it: the
      * posterior of each image waypoint, blended from one to the next (the path starts and ends
      * on the reconstructions); 'prior' redraws it from p(z2|z1) at its mean (smoother, farther
-     * from the originals). Ignored by the flat model.
+     * from the originals). Ignored by the flat model. The default is 'endpoints'. The geodesic
+     * and the reported lengths are measured on the decoder with the detail at its prior mean.
      */
     lower: z.enum(['endpoints', 'prior']).optional(),
     /** Also return the images after pixel-art finishing (raw ones stay). */

@@ -66,12 +66,13 @@ function hierarchicalMacsPerImage(c: ModelConfig): number {
   const flat = s0 * s0 * f[depth - 1];
   const hidden = c.denseUnits > 0 ? c.denseUnits : flat;
   if (c.denseUnits > 0) macs += flat * c.denseUnits + J * c.denseUnits;
-  macs += hidden * 2 * J + hidden * flat;
+  macs += hidden * 2 * J + (c.denseUnits > 0 ? c.denseUnits : J) * flat;
   const stateC = f[depth - 2];
   const s = sizes[depth - 1];
   const lc = c.lowerChannels;
   macs += s * s * 9 * (f[depth - 1] * stateC + stateC * stateC); // up-block into z2's resolution
   macs += s * s * 9 * (stateC * 2 * lc * 3 + lc * stateC); // prior, two posterior convs, projection of z2
+  if (c.lowerLayers === 2) macs += s0 * s0 * 9 * (f[depth - 1] * 2 * lc * 3 + lc * f[depth - 1]); // the coarse layer at the smallest map
   let upC = stateC;
   for (let i = depth - 2; i >= 1; i--) {
     macs += sizes[i] ** 2 * 9 * (upC * f[i - 1] + f[i - 1] * f[i - 1]);

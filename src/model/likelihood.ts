@@ -62,7 +62,7 @@ export interface Likelihood {
 /** Name of the non-trainable variable that holds the calibrated decoder's s^2 between batches. */
 export const CALIBRATED_VAR = 'likelihood/calibratedVariance';
 export const LEARNED_LOG_SIGMA = 'likelihood/logSigma';
-/** Weight of the newest batch in the running s^2 used for evaluation and sampling. */
+/** Weight of the running s^2 against the newest batch's (which gets 1 - this); the running s^2 is what training steps, evaluation and sampling use. */
 export const CALIBRATION_MOMENTUM = 0.9;
 
 export function likelihood(opts: { config: ModelConfig; store: ParamStore }): Likelihood {
@@ -104,8 +104,8 @@ export function likelihood(opts: { config: ModelConfig; store: ParamStore }): Li
           if (mode === 'eval') return { perImage: tf.tidy(() => gaussianNll(x, meanOf(out), storedSigma())) };
           // The optimum of the Gaussian NLL over one global s is s^2 = MSE, in closed form. The
           // step uses the running s^2 of the batches before it (a constant, so the gradient is
-          // that of the NLL at fixed s, which is also the gradient at the optimal s: d/ds = 0
-          // there). Every rows-split of a batch then sees the same s, so two workers' gradients
+          // that of the NLL at fixed s; at the optimal s it would be the same since d/ds = 0
+          // there, so this approximates it up to the factor s*^2 / s_running^2). Every rows-split of a batch then sees the same s, so two workers' gradients
           // average to the whole batch's. This batch's s^2 is returned to update the running one.
           const mean = meanOf(out);
           const sigma2 = tf.maximum(tf.mean(tf.square(tf.sub(x, mean))), minVar) as tf.Scalar;

@@ -56,7 +56,7 @@ export class Vae {
   private readonly hierarchy: HierarchyNet | null;
   private readonly flatEncode: EncoderFn | null;
   private readonly flatDecode: DecoderFn | null;
-  /** Standard normals a training step needs per image and sample: J (flat) or J + size of z2. */
+  /** Standard normals a training step needs per image and sample: J (flat) or J + every spatial layer's size. */
   readonly noiseDim: number;
   /** Values in the spatial latents per image, all layers (0 for the flat model). */
   readonly lowerDim: number;
@@ -215,7 +215,7 @@ export class Vae {
   }
 
   /**
-   * The objective on one batch. x: [B, H, W, C]; eps: [k, B, J] standard normals (k >= 1).
+   * The objective on one batch. x: [B, H, W, C]; eps: [k, B, noiseDim] standard normals (k >= 1).
    * k = 1: loss = -log p(x|z) + beta * KL (KL analytic, free bits applied).
    * k > 1: loss = -L_k with log w_i = log p(x|z_i) + beta (log p(z_i) - log q(z_i|x))  (IWAE).
    */
@@ -229,7 +229,6 @@ export class Vae {
       const klPerDimB = gaussianKlPerDim(mu, logvar);
       const recon = tf.mean(nll) as tf.Scalar;
       const klTop = tf.mean(tf.sum(klPerDimB, 1)) as tf.Scalar;
-      // The lower layer's KL depends on the sampled z1: its mean over the k samples and images.
       // Each spatial layer's KL depends on the sampled layers above it: its mean over samples and images.
       const klLows = klLower.map((t) => tf.mean(t) as tf.Scalar);
       const klLow = klLows.length ? (tf.addN(klLows) as tf.Scalar) : null;

@@ -15,7 +15,6 @@ const layerName = (i: number, count: number): string =>
 
 /**
  * Sentences for people, one per problem, each saying what to do; empty when the run is healthy.
- * `flat`: the model has one latent layer (its KL is klLayers[0]).
  */
 export function collapseWarnings(val: Pick<ValidationReport, 'klLayers' | 'activeUnits'>, epoch: number): string[] {
   if (epoch < COLLAPSE_FIRST_EPOCH) return [];

@@ -39,7 +39,7 @@ export interface EvalResult extends ValidationReport {
   dims: number;
   perImage: {
     index: number[];
-    /** Mean squared error per pixel between the image and the mean reconstruction g(mu(x)). */
+    /** Mean squared error per pixel between the image and its reconstruction (every layer at its posterior mean, clamped to [0, 1]). */
     reconError: Float32Array;
     elbo: Float32Array;
     /** L_k per image when iwaeK > 0. */

@@ -237,7 +237,9 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
       const val = await validate(vae, source, valIdx, cfg, pos.epoch, signal);
       const preview = previewIdx.length > 0 ? makePreview(vae, source, previewIdx) : null;
       const summary: EpochSummary = { epoch: pos.epoch, step: pos.step, train: trainMeans, val, seconds: (performance.now() - epochStart) / 1000 };
-      const warnings = val ? collapseWarnings(val, pos.epoch) : [];
+      // Judged once the warm-up has ended: before, beta is below its target and the spatial
+      // posteriors are held at their priors, so a small KL there says nothing.
+      const warnings = val && pos.step >= cfg.warmupSteps ? collapseWarnings(val, pos.epoch) : [];
       if (warnings.length > 0) summary.warnings = warnings;
       history = [...history, summary];
       // Checkpoint first: whoever records the epoch on its event (the project's run record)

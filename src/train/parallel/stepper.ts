@@ -6,8 +6,10 @@ import { ReplicaPair, type ParallelOptions, type ReplicaDims } from './replica-p
 /** What train()'s loop drives: one optimiser step per call on replica 0's model (the model of record). */
 export interface Stepper {
   readonly workers: 1 | 2;
-  /** One step on `rows` images: pixels rows * D floats, noise [k, rows, J]. */
-  /** `lowerLayer` false: the hierarchy's z2 stays at its prior mean this step (see ObjectiveOptions). */
+  /**
+   * One step on `rows` images: pixels rows * D floats, noise [k, rows, vae.noiseDim]. `lowerLayer`
+   * false: the hierarchy's spatial posteriors are held at their priors this step (see ObjectiveOptions).
+   */
   step(pixels: Float32Array, rows: number, noise: Float32Array, beta: number, lowerLayer?: boolean): Promise<StepNumbers>;
   /** Fails if the replicas' weights differ (no-op for one). */
   verify(): Promise<void>;
