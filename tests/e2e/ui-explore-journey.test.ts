@@ -326,22 +326,12 @@ function shareChanged(x: number[], y: number[]): number {
 
 /** Share of colour values strictly between 0 and 255 in an image the page can load. */
 async function shareBetween(page: Page, url: string): Promise<number> {
-  return page.evaluate(async (src) => {
-    const { document } = globalThis as unknown as PageGlobals;
-    const img = document.createElement('img');
-    img.src = src;
-    await img.decode();
-    const canvas = document.createElement('canvas');
-    [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
-    const ctx = canvas.getContext('2d');
-    ctx.drawImage(img, 0, 0);
-    const data: Uint8ClampedArray = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-    let between = 0;
-    let all = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (data[i + 3] !== 255) continue; // premultiplied edges would blur the test
-      for (let c = 0; c < 3; c++, all++) if (data[i + c] !== 0 && data[i + c] !== 255) between++;
-    }
-    return all ? between / all : -1;
-  }, url);
+  const data = await imagePixels(page, url);
+  let between = 0;
+  let all = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i + 3] !== 255) continue; // premultiplied edges would blur the test
+    for (let c = 0; c < 3; c++, all++) if (data[i + c] !== 0 && data[i + c] !== 255) between++;
+  }
+  return all ? between / all : -1;
 }
