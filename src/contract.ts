@@ -341,8 +341,21 @@ export interface TrainStatus {
   epochs: EpochReport[];
 }
 
+/** A run restricted to a selection: its name and how many of its images trained and validated. */
+export interface TrainSelectionNote {
+  name: string;
+  /** Images in the selection. */
+  images: number;
+  /** Of those, in the training split (the only images the run trains on). */
+  trainImages: number;
+  /** Of those, in the validation split (the only images it validates on). */
+  valImages: number;
+}
+
 export interface TrainRunReport {
   status: 'completed' | 'stopped';
+  /** Present when the run trained on a selection only. */
+  selection?: TrainSelectionNote;
   step: number;
   epoch: number;
   history: EpochReport[];
@@ -374,6 +387,8 @@ export const runRecordSchema = z
     backend: z.string().max(32).nullable(),
     /** Per-epoch numbers (EpochReport), kept so charts survive a reopen. */
     history: z.array(z.object({ epoch: z.number().int(), step: z.number().int() }).passthrough()),
+    /** Present when the run trained on a saved selection only (train.run `selection`). */
+    selection: z.object({ name: z.string().max(200), images: z.number().int().min(0), trainImages: z.number().int().min(0), valImages: z.number().int().min(0) }).strict().optional(),
   })
   .strict();
 
@@ -543,6 +558,31 @@ export const traverseSpecSchema = z
   })
   .strict();
 
+/**
+ * An attribute vector v = mean mu(A) - mean mu(B) of two selections of images (e.g. "with
+ * shield" minus "without"), applied to a point: z(s) = mu(x) + s v for `frames` strengths
+ * evenly from 0 to `strength`. The hierarchy keeps the image's own detail layer, so strength 0
+ * is its reconstruction.
+ */
+export const attributeSpecSchema = z
+  .object({
+    ...runAndDataset,
+    /** Images that have the attribute. */
+    positive: z.array(z.number().int().min(0)).min(1, { error: 'needs at least one image with the attribute' }).max(1_000_000),
+    /** Images that lack it. */
+    negative: z.array(z.number().int().min(0)).min(1, { error: 'needs at least one image without the attribute' }).max(1_000_000),
+    /** The image (or vector) the attribute is applied to. */
+    base: latentPointSchema,
+    /** Strength at the strip's last frame (negative removes the attribute). */
+    strength: z.number().min(-5).max(5).default(1),
+    frames: z.number().int().min(2).max(64).default(8),
+    axes: latentAxes,
+    /** Also return the images after pixel-art finishing (raw ones stay). */
+    finish: pixelArtFinishSchema.optional(),
+  })
+  .strict();
+
+export type AttributeSpecIn = z.input<typeof attributeSpecSchema>;
 export type InterpolateSpecIn = z.input<typeof interpolateSpecSchema>;
 export type SampleSpecIn = z.input<typeof sampleSpecSchema>;
 export type TraverseSpecIn = z.input<typeof traverseSpecSchema>;
@@ -554,6 +594,7 @@ export const exportOptionsSchema = z
       z.object({ interpolate: interpolateSpecSchema }).strict(),
       z.object({ sample: sampleSpecSchema }).strict(),
       z.object({ traverse: traverseSpecSchema }).strict(),
+      z.object({ attribute: attributeSpecSchema }).strict(),
       /** dataset: needed only for pixel-art finishing (its palette). */
       z.object({ latents: z.object({ runDir: latentPath, z: z.array(latentVector).min(1).max(4096), dataset: latentPath.optional() }).strict() }).strict(),
     ]),
@@ -716,6 +757,31 @@ export interface LatentTraversal extends LatentGenerated {
   values: number[];
 }
 
+export interface LatentAttributeResult {
+  /** v = mean mu(positive) - mean mu(negative), length J. */
+  vector: number[];
+  /** ||v||. */
+  norm: number;
+  positiveCount: number;
+  negativeCount: number;
+  /** The strength of each frame, 0 first. */
+  strengths: number[];
+  /** Frames x J: mu(x) + s v. */
+  z: number[][];
+  /** f32 frames x 3 under the dataset's projection. */
+  points: string;
+  strip: ImageStrip;
+  /** Present when `finish` was asked for. */
+  finished?: PixelArtFinished;
+}
+
+/** A named set of dataset images to write out as a file list. */
+export interface SelectionCsvReport {
+  /** The CSV written (absolute). */
+  path: string;
+  rows: number;
+}
+
 export interface ExportReport {
   outDir: string;
   frames: number;
@@ -818,6 +884,14 @@ export const engineRequests = {
         resume: z.boolean().default(false),
         /** The project this run belongs to: its run record is saved after every epoch. */
         project: z.object({ dir: z.string().min(1).max(4096), runId: z.string().regex(/^[\w-]{1,64}$/) }).strict().optional(),
+        /**
+         * Train on these images only ("train on this selection"): the selection's training-split
+         * images train, its validation-split images validate; the rest of the dataset is left out.
+         */
+        selection: z
+          .object({ name: z.string().min(1).max(200), indices: z.array(z.number().int().min(0)).min(1, { error: 'the selection is empty' }).max(1_000_000) })
+          .strict()
+          .optional(),
       })
       .strict(),
     result: result<TrainRunReport>(),
@@ -939,6 +1013,26 @@ export const engineRequests = {
   'latent.traverse': {
     payload: traverseSpecSchema,
     result: result<LatentTraversal>(),
+  },
+  /** Attribute vector of two selections applied to an image: the vector, the strip and its 3D path. */
+  'latent.attribute': {
+    payload: attributeSpecSchema,
+    result: result<LatentAttributeResult>(),
+  },
+  /**
+   * Write a selection as a file list, CSV with the header "file,label,index" (file = path
+   * relative to the import root). Atomic; refuses to replace an existing file unless overwrite.
+   */
+  'selection.exportCsv': {
+    payload: z
+      .object({
+        dataset: latentPath,
+        indices: z.array(z.number().int().min(0)).min(1, { error: 'the selection is empty' }).max(1_000_000),
+        file: z.string().min(1).max(4096),
+        overwrite: z.boolean().default(false),
+      })
+      .strict(),
+    result: result<SelectionCsvReport>(),
   },
   /**
    * Decode a path, samples, a traversal or given vectors and write PNG frames, a sprite sheet

@@ -10,8 +10,9 @@ import { measureMatmulSpeed } from './backend/measure-speed';
 import type { EngineHandlers } from './host/handler';
 import { copyDataset, datasetInfo, datasetItem, datasetItems, datasetThumbnails, importDataset, stageDatasetFiles } from './data/engine-api';
 import { controlTraining, estimateTraining, runTraining, trainingStatus } from './train/engine-api';
-import { decodeLatents, encodeLatents, interpolateLatents, latentNeighbours, projectLatents, sampleLatents, traverseLatents } from './latent/engine-api';
+import { attributeLatents, decodeLatents, encodeLatents, interpolateLatents, latentNeighbours, projectLatents, sampleLatents, traverseLatents } from './latent/engine-api';
 import { exportFramesHandler } from './export/engine-api';
+import { exportSelectionCsv } from './data/selection-csv';
 import { parentTransport, runEngineLoop } from './host/engine-loop';
 import type { BackendLabel, EngineInfo } from './contract';
 import { APP_VERSION } from './version';
@@ -49,6 +50,8 @@ export const handlers: EngineHandlers = {
   'latent.interpolate': interpolateLatents,
   'latent.sample': sampleLatents,
   'latent.traverse': traverseLatents,
+  'latent.attribute': attributeLatents,
+  'selection.exportCsv': exportSelectionCsv,
   'export.frames': exportFramesHandler,
 };
 

@@ -1,10 +1,11 @@
 /**
  * The latent channels of the contract (latent.*), as engine handlers over src/latent.
  */
-import type { LatentEncodeReport, LatentPathResult, LatentProjection, LatentProjectionMap, PixelArtFinished } from '../contract';
+import type { LatentAttributeResult, LatentEncodeReport, LatentPathResult, LatentProjection, LatentProjectionMap, PixelArtFinished } from '../contract';
 import { paletteHex } from '../export/palette';
 import type { FinishedImages } from '../export/pixel-art';
 import type { EngineHandler, HandlerContext } from '../host/handler';
+import { applyAttributeVector } from './attribute-operation';
 import { ELLIPSOID_K, posteriorEllipsoids, priorEllipsoid } from './ellipsoids';
 import { decodeImages, imageStrip } from './images';
 import { nearestRows } from './neighbours';
@@ -150,4 +151,19 @@ export const sampleLatents: EngineHandler<'latent.sample'> = async (spec, ctx) =
 export const traverseLatents: EngineHandler<'latent.traverse'> = async (spec, ctx) => {
   const r = await traverse(spec, sessionOptions(ctx));
   return { z: r.z, points: float32Base64(r.points), strip: await imageStrip(r.images, r.values.length), nearest: r.nearest, dims: r.dims, values: r.values, ...(await finishedResult(r.finished, r.values.length)) };
+};
+
+export const attributeLatents: EngineHandler<'latent.attribute'> = async (spec, ctx): Promise<LatentAttributeResult> => {
+  const r = await applyAttributeVector(spec, sessionOptions(ctx));
+  return {
+    vector: r.vector,
+    norm: r.norm,
+    positiveCount: r.positiveCount,
+    negativeCount: r.negativeCount,
+    strengths: r.strengths,
+    z: r.z,
+    points: float32Base64(r.points),
+    strip: await imageStrip(r.images),
+    ...(await finishedResult(r.finished)),
+  };
 };

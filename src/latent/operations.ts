@@ -84,7 +84,7 @@ export async function interpolate(spec: InterpolateSpec, opts: SessionOptions & 
  * waypoint has none: 0), blended linearly frame by frame within each segment, so the path's
  * ends are the reconstructions and z2 follows z1's prior in between. Undefined for the flat model.
  */
-async function pathLowerOffsets(s: LatentSession, waypoints: LatentPoint[], frames: number): Promise<Float32Array | undefined> {
+export async function pathLowerOffsets(s: LatentSession, waypoints: LatentPoint[], frames: number): Promise<Float32Array | undefined> {
   const model = s.run.model;
   const L = model.vae.lowerDim;
   if (L === 0) return undefined;

@@ -19,6 +19,11 @@ import { readCheckpointState } from './checkpoint';
 import { estimateRun } from './plan';
 import type { RunEstimate } from '../contract';
 import * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'node:fs';
+import type { TrainSelectionNote } from '../contract';
+import type { Dataset } from '../data/store';
+import { fromDataset, type ImageSource } from './data';
+import { readRunSelection, restrictToSelection, saveRunSelection, SELECTION_FILE } from './selection';
 
 /** The one run in progress: its control and what train.status reports about it. */
 interface ActiveRun {
@@ -33,7 +38,7 @@ interface ActiveRun {
 let active: ActiveRun | null = null;
 
 export async function runTraining(
-  { dataset: datasetDir, runDir, settings, resume, project }: Payload<'train.run'>,
+  { dataset: datasetDir, runDir, settings, resume, project, selection }: Payload<'train.run'>,
   ctx: HandlerContext,
   backend: BackendLabel,
 ): Promise<TrainRunReport> {
@@ -46,14 +51,16 @@ export async function runTraining(
     const dataset = await openDatasetCached(datasetDir);
     // No import replaces this dataset while the run trains on it.
     releaseDataset = await markDatasetInUse(datasetDir, runDir);
-    const record = project ? await projectRunRecorder(project, runDir, settings, backend, resume) : null;
+    const { data, note } = await trainingImages(dataset, runDir, selection, resume);
+    if (note) ctx.log('info', `Training on the selection “${note.name}” only: ${note.trainImages} training and ${note.valImages} validation images of its ${note.images}.`);
+    const record = project ? await projectRunRecorder(project, runDir, settings, backend, resume, note) : null;
     // A resumed run's earlier epochs belong to its history too: a page that re-attaches
     // after a reload (train.status) charts the whole run, not just this session of it.
     if (record) run.epochs.push(...record.earlier);
     let totalSteps: number | null = null;
     // Epoch events encode a PNG first: chain them so events (and the result) keep their order.
     let emitted = Promise.resolve();
-    const result = await train(settings, dataset, {
+    const result = await train(settings, data, {
       signal: ctx.signal,
       control,
       checkpointDir: runDir,
@@ -86,7 +93,7 @@ export async function runTraining(
     await emitted;
     // The run itself is done and checkpointed; a project that cannot record that is told so in the log.
     await record?.finish(result.status, result.step, result.epoch).catch((err: unknown) => ctx.log('warn', `Could not record the end of the run in the project: ${(err as Error).message}`));
-    return { status: result.status, step: result.step, epoch: result.epoch, history: result.history.map(epochReport), checkpoint: result.checkpoint, backend };
+    return { status: result.status, step: result.step, epoch: result.epoch, history: result.history.map(epochReport), checkpoint: result.checkpoint, backend, ...(note ? { selection: note } : {}) };
   } catch (err) {
     if (project) await markRun(project, (run) => (run.status = err instanceof AtlasError && err.code === 'cancelled' ? 'stopped' : 'failed')).catch(() => {});
     throw err;
@@ -98,6 +105,23 @@ export async function runTraining(
 
 type ProjectRef = NonNullable<Payload<'train.run'>['project']>;
 
+/**
+ * The images a run trains on: the whole dataset, or a selection's. A new run with a selection
+ * keeps it in the run folder; resuming goes on with the selection kept there.
+ */
+async function trainingImages(dataset: Dataset, runDir: string, selection: Payload<'train.run'>['selection'], resume: boolean): Promise<{ data: ImageSource; note: TrainSelectionNote | null }> {
+  const whole = fromDataset(dataset);
+  const kept = resume ? await readRunSelection(runDir) : null;
+  const chosen = kept ?? selection ?? null;
+  if (!chosen) {
+    if (!resume) await fs.rm(path.join(runDir, SELECTION_FILE), { force: true });
+    return { data: whole, note: null };
+  }
+  const { source, note } = restrictToSelection(whole, chosen);
+  if (!kept) await saveRunSelection(runDir, chosen);
+  return { data: source, note };
+}
+
 function markRun(project: ProjectRef, change: (run: RunRecord) => void) {
   return updateProject(project.dir, (p) => {
     const run = p.runs.find((r) => r.id === project.runId);
@@ -106,7 +130,7 @@ function markRun(project: ProjectRef, change: (run: RunRecord) => void) {
 }
 
 /** Keeps the project's record of this run current: created (or reopened) now, updated every epoch. */
-async function projectRunRecorder(project: ProjectRef, runDir: string, settings: Payload<'train.run'>['settings'], backend: BackendLabel, resume: boolean) {
+async function projectRunRecorder(project: ProjectRef, runDir: string, settings: Payload<'train.run'>['settings'], backend: BackendLabel, resume: boolean, selection: TrainSelectionNote | null) {
   const now = () => new Date().toISOString();
   let earlier: EpochReport[] = [];
   // Resuming continues from the checkpoint, whatever epoch the record last heard of.
@@ -120,7 +144,7 @@ async function projectRunRecorder(project: ProjectRef, runDir: string, settings:
     } else {
       if (existing) throw new AtlasError('invalid_input', `The project already has a run named ${project.runId}; resume it or pick another name.`);
       const dir = path.relative(project.dir, path.resolve(runDir)) || '.';
-      p.runs.push({ id: project.runId, dir, startedAt: now(), updatedAt: now(), status: 'running', settings, epoch: 0, step: 0, backend, history: [] });
+      p.runs.push({ id: project.runId, dir, startedAt: now(), updatedAt: now(), status: 'running', settings, epoch: 0, step: 0, backend, history: [], ...(selection ? { selection } : {}) });
     }
   });
   return {

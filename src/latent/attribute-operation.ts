@@ -1,0 +1,44 @@
+/**
+ * latent.attribute and its export: make the attribute vector of two selections, apply it to
+ * an image at strengths 0..s, decode the strip and place it in the 3D view.
+ */
+import type { z } from 'zod';
+import type { attributeSpecSchema } from '../contract';
+import { finishWithDatasetPalette, type FinishedImages } from '../export/pixel-art';
+import { applyAttribute, attributeVector, strengthSteps, type AttributeVector } from './attribute';
+import { decodeImages } from './images';
+import type { Vector } from './interpolate';
+import { pathLowerOffsets, resolvePoint, type Generated } from './operations';
+import { projectPoints } from './projection';
+import { latentSession, projectionOf, type SessionOptions } from './session';
+
+export type AttributeSpec = z.output<typeof attributeSpecSchema>;
+
+export interface AttributeResult extends Generated, AttributeVector {
+  strengths: number[];
+  positiveCount: number;
+  negativeCount: number;
+}
+
+export async function applyAttributeVector(spec: AttributeSpec, opts: SessionOptions = {}): Promise<AttributeResult> {
+  const s = await latentSession(spec.runDir, spec.dataset, opts);
+  const { mu, latentDim: J, count } = s.latents;
+  const made = attributeVector(mu, J, count, spec.positive, spec.negative);
+  const strengths = strengthSteps(spec.strength, spec.frames);
+  const z: Vector[] = applyAttribute(resolvePoint(s, spec.base), made.vector, strengths);
+  // Hierarchy: every frame keeps the image's own detail (its z2 offset from the prior), so
+  // strength 0 is exactly its reconstruction and only the global z moves.
+  const lowerOffsets = await pathLowerOffsets(s, [spec.base, spec.base], spec.frames);
+  const images = await decodeImages(s.run.model, z, { lowerOffsets });
+  const finished: { finished?: FinishedImages } = spec.finish ? { finished: await finishWithDatasetPalette(s.dataset, images, spec.finish) } : {};
+  return {
+    ...made,
+    strengths,
+    positiveCount: spec.positive.length,
+    negativeCount: spec.negative.length,
+    z,
+    images,
+    points: projectPoints(projectionOf(s, spec.axes), z.flat(), z.length),
+    ...finished,
+  };
+}
