@@ -587,6 +587,36 @@ export type InterpolateSpecIn = z.input<typeof interpolateSpecSchema>;
 export type SampleSpecIn = z.input<typeof sampleSpecSchema>;
 export type TraverseSpecIn = z.input<typeof traverseSpecSchema>;
 
+/**
+ * Sprite-sheet atlas layouts, each written as the tool it imitates writes it: TexturePacker's
+ * JSON Hash and JSON Array (PixiJS, Phaser, melonJS), Aseprite's JSON with frame tags (Phaser,
+ * Kaplay loadAseprite, Excalibur, melonJS), a Godot 4 SpriteFrames resource, Kaplay's
+ * loadSpriteAtlas JSON, and a plain grid description (Unity "Grid by cell size", GameMaker).
+ */
+export const SHEET_LAYOUTS = ['texturepacker-hash', 'texturepacker-array', 'aseprite', 'godot', 'kaplay', 'grid'] as const;
+export type SheetLayout = (typeof SHEET_LAYOUTS)[number];
+/** Sheet option limits and defaults (TexturePacker's: 2 px padding, 1 px extrusion; pivot at the feet). */
+export const SHEET_LIMITS = { padding: { min: 0, max: 16, default: 2 }, extrude: { min: 0, max: 4, default: 1 }, maxWidth: { min: 16, max: 16_384 } } as const;
+
+export const sheetOptionsSchema = z
+  .object({
+    layout: z.enum(SHEET_LAYOUTS).default('texturepacker-hash'),
+    /** Transparent pixels between frames and around the sheet's edge. */
+    padding: z.number().int().min(SHEET_LIMITS.padding.min).max(SHEET_LIMITS.padding.max).default(SHEET_LIMITS.padding.default),
+    /** Edge pixels repeated outwards around each frame, so texture filtering never samples a neighbour. */
+    extrude: z.number().int().min(SHEET_LIMITS.extrude.min).max(SHEET_LIMITS.extrude.max).default(SHEET_LIMITS.extrude.default),
+    /** Round the sheet's width and height up to powers of two. */
+    powerOfTwo: z.boolean().default(false),
+    /** Widest the sheet may be, in pixels; null = no limit (the columns decide). */
+    maxWidth: z.number().int().min(SHEET_LIMITS.maxWidth.min).max(SHEET_LIMITS.maxWidth.max).nullable().default(null),
+    /** Cut each frame to its opaque pixels; atlases keep spriteSourceSize/sourceSize so engines place it as before. */
+    trim: z.boolean().default(false),
+    /** Pivot (anchor) as a share of the frame, from its top-left; default centre-bottom, for characters standing on the ground. */
+    pivot: z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1) }).strict().default({ x: 0.5, y: 1 }),
+  })
+  .strict();
+export type SheetOptions = z.output<typeof sheetOptionsSchema>;
+
 export const exportOptionsSchema = z
   .object({
     /** What to decode: the same specs as latent.interpolate/sample/traverse, or latent vectors. */
@@ -618,6 +648,13 @@ export const exportOptionsSchema = z
     overwrite: z.boolean().default(false),
     /** Write pixel-art finished frames (the source spec's own `finish` applies when this is absent). */
     finish: pixelArtFinishSchema.optional(),
+    /** Atlas layout and packing of the sprite sheet. */
+    sheet: sheetOptionsSchema.prefault({}),
+    /**
+     * Write PNG frames and the sheet as palette PNGs (colour type 3) whose colours are the
+     * dataset's palette plus one transparent entry; implies pixel-art finishing (alpha 0 or 255).
+     */
+    indexed: z.boolean().default(false),
   })
   .strict();
 
@@ -791,6 +828,30 @@ export interface ExportReport {
   height: number;
   /** Present when the frames were pixel-art finished: the palette used and the alpha threshold. */
   pixelArt?: { palette: string[]; colors: number; alphaThreshold: number };
+  /** Present when a sprite sheet was written: its layout, pixel size and atlas file. */
+  sheet?: { layout: SheetLayout; width: number; height: number; atlas: string };
+}
+
+/** The latent map for the TensorFlow Embedding Projector (projector.tensorflow.org). */
+export const projectorExportSchema = z
+  .object({
+    ...runAndDataset,
+    outDir: latentPath,
+    /** Thumbnail edge in the sprite image; null = the training size, made smaller when the projector's 8192 px limit needs it. */
+    thumbnail: z.number().int().min(4).max(128).nullable().default(null),
+    overwrite: z.boolean().default(false),
+  })
+  .strict();
+
+export interface ProjectorExportReport {
+  outDir: string;
+  /** Every file written, absolute paths: vectors.tsv, metadata.tsv, sprite.png, projector_config.json. */
+  files: string[];
+  count: number;
+  latentDim: number;
+  /** Thumbnail size in the sprite image, and the sprite's grid (images per row and column). */
+  singleImageDim: [number, number];
+  spriteGrid: number;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1042,6 +1103,15 @@ export const engineRequests = {
   'export.frames': {
     payload: exportOptionsSchema,
     result: result<ExportReport>(),
+  },
+  /**
+   * Write the dataset's latent map for the TensorFlow Embedding Projector: vectors.tsv (the
+   * posterior means), metadata.tsv (file, label, KL, reconstruction error), sprite.png and
+   * projector_config.json. Refuses to replace existing files unless overwrite is true.
+   */
+  'export.projector': {
+    payload: projectorExportSchema,
+    result: result<ProjectorExportReport>(),
   },
 } as const;
 

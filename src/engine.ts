@@ -11,7 +11,7 @@ import type { EngineHandlers } from './host/handler';
 import { copyDataset, datasetInfo, datasetItem, datasetItems, datasetThumbnails, importDataset, stageDatasetFiles } from './data/engine-api';
 import { controlTraining, estimateTraining, runTraining, trainingStatus } from './train/engine-api';
 import { attributeLatents, decodeLatents, encodeLatents, interpolateLatents, latentNeighbours, projectLatents, sampleLatents, traverseLatents } from './latent/engine-api';
-import { exportFramesHandler } from './export/engine-api';
+import { exportFramesHandler, exportProjectorHandler } from './export/engine-api';
 import { exportSelectionCsv } from './data/selection-csv';
 import { parentTransport, runEngineLoop } from './host/engine-loop';
 import type { BackendLabel, EngineInfo } from './contract';
@@ -53,6 +53,7 @@ export const handlers: EngineHandlers = {
   'latent.attribute': attributeLatents,
   'selection.exportCsv': exportSelectionCsv,
   'export.frames': exportFramesHandler,
+  'export.projector': exportProjectorHandler,
 };
 
 function staticInfo(): EngineInfo {

@@ -38,6 +38,8 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     temperature: 1,
     /** Hierarchical model: temperature of the detail layer z2 ~ p(z2|z1) (0 = its mean, smooth). */
     detail: DEFAULT_SAMPLE_DETAIL,
+    /** Draw z where the training images lie (a mixture fitted to their means) or from N(0, I). */
+    prior: 'fitted' as 'fitted' | 'standard',
     seed: 0,
     /** Show a real draw of p(x|z) (the likelihood's per-pixel noise) instead of the mean image. */
     pixelNoise: false,
@@ -87,7 +89,7 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     async sample() {
       const r = run();
       if (!r) return;
-      const spec: SampleSpecIn = { runDir: r.runDir, dataset: r.dataset, count: s.count, temperature: s.temperature, detail: s.detail, seed: s.seed, pixelNoise: s.pixelNoise, memorisation: true, ...finishSpec(s.pixelArt, s.pixelColors) };
+      const spec: SampleSpecIn = { runDir: r.runDir, dataset: r.dataset, count: s.count, temperature: s.temperature, detail: s.detail, prior: s.prior, seed: s.seed, pixelNoise: s.pixelNoise, memorisation: true, ...finishSpec(s.pixelArt, s.pixelColors) };
       const result = await call('sample', 'Sampling from the prior', (signal) => bridge.call('latent.sample', spec, { signal }));
       if (!result) return;
       revokeShown(samples);

@@ -12,6 +12,7 @@ import { CliUsageError, createProgressPrinter, endProgress, shown } from './outp
 import { checked, cliBackend } from './args';
 import { finishFromFlags, pixelArtFlags, pixelArtReport, pixelArtUsage } from './pixel-art';
 import { readDatasetIndex } from '../data/store';
+import { encodeLayout, layoutFlags, layoutRequest, layoutUsage, type EncodeLayoutReport } from './layout';
 
 const str = { type: 'string' } as const;
 const bool = { type: 'boolean', default: false } as const;
@@ -20,12 +21,12 @@ const common = { run: str, dataset: str, json: bool, backend: str, axes: str } a
 export const exportFlags = { out: str, format: str, scale: str, name: str, 'sheet-name': str, delay: str, 'ping-pong': bool, loop: str, columns: str, overwrite: bool, ...pixelArtFlags } as const;
 const exportUsage = `[--out DIR [--format png,sheet,gif,webp] [--scale 1-8] [--name frame-{i}] [--sheet-name sheet] [--delay MS] [--ping-pong] [--loop N] [--columns N] [--overwrite] ${pixelArtUsage}]`;
 
-export const encodeFlags = { dataset: str, 'batch-size': str, force: bool, json: bool, backend: str } as const;
-export const encodeUsage = 'latent-atlas encode <run-dir> --dataset <dataset-dir> [--batch-size 256] [--force] [--json]';
+export const encodeFlags = { dataset: str, 'batch-size': str, force: bool, json: bool, backend: str, ...layoutFlags } as const;
+export const encodeUsage = `latent-atlas encode <run-dir> --dataset <dataset-dir> [--batch-size 256] [--force] ${layoutUsage} [--json]`;
 export const interpolateFlags = { ...common, ...exportFlags, method: str, frames: str, iterations: str, 'learning-rate': str, detail: str } as const;
 export const interpolateUsage = `latent-atlas interpolate <A> <B> [more waypoints] --run <run-dir> --dataset <dataset-dir> [--method linear|slerp|geodesic] [--frames 16] [--iterations 200] [--detail endpoints|prior] ${exportUsage} [--json]   (a waypoint is an image index, an imported file name such as cat.png, or a comma-separated latent vector)`;
-export const sampleFlags = { ...common, ...exportFlags, count: str, temperature: str, detail: str, seed: str, around: str, 'pixel-noise': bool, 'no-memorisation': bool } as const;
-export const sampleUsage = `latent-atlas sample --run <run-dir> --dataset <dataset-dir> [--count 16] [--temperature 1] [--detail 0.8] [--seed 0] [--around INDEX] [--pixel-noise] ${exportUsage} [--json]`;
+export const sampleFlags = { ...common, ...exportFlags, count: str, temperature: str, detail: str, prior: str, seed: str, around: str, 'pixel-noise': bool, 'no-memorisation': bool } as const;
+export const sampleUsage = `latent-atlas sample --run <run-dir> --dataset <dataset-dir> [--count 16] [--temperature 1] [--detail 0.8] [--prior fitted|standard] [--seed 0] [--around INDEX] [--pixel-noise] ${exportUsage} [--json]`;
 export const traverseFlags = { ...common, ...exportFlags, base: str, dims: str, steps: str, range: str, 'pixel-noise': bool, seed: str, memorisation: bool } as const;
 export const traverseUsage = `latent-atlas traverse --run <run-dir> --dataset <dataset-dir> [--base INDEX|vector] [--dims 0,1,2] [--steps 7] [--range 3] [--memorisation] ${exportUsage} [--json]`;
 
@@ -126,11 +127,12 @@ async function maybeExport(values: Values, images: DecodedImages, usage: string,
 
 const axesOf = (values: Values) => (values.axes === undefined ? undefined : list(values.axes));
 
-export async function runEncode(values: Values, positionals: string[]): Promise<LatentEncodeReport> {
+export async function runEncode(values: Values, positionals: string[]): Promise<LatentEncodeReport & { layout?: EncodeLayoutReport }> {
   if (positionals.length !== 1) throw new CliUsageError(`encode takes one run folder; usage: ${encodeUsage}`);
   const dataset = need(values, 'dataset', encodeUsage);
   const batchSize = num(values['batch-size']) ?? 256;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 4096) throw new CliUsageError(`--batch-size must be a whole number from 1 to 4096; usage: ${encodeUsage}`);
+  const layout = layoutRequest(values, encodeUsage);
   await cliBackend(values);
   const session = cliSession();
   try {
@@ -143,9 +145,10 @@ export async function runEncode(values: Values, positionals: string[]): Promise<
     }
     const n = Math.max(s.latents.count, 1);
     const report: LatentEncodeReport = { count: s.latents.count, latentDim: s.latents.latentDim, lowerDim: s.run.model.vae.lowerDim, step: s.run.model.metadata.step, checkpoint: s.run.modelDir, datasetHash: s.dataset.index.datasetHash, cached: s.cached, seconds: s.seconds, meanKl: kl / n, meanReconError: err / n };
-    session.done();
     if (!values.json) process.stderr.write(`${report.cached ? 'Up to date' : 'Encoded'}: ${report.count} images, latent size ${report.latentDim}, checkpoint step ${report.step}, in ${report.seconds.toFixed(1)}s (mean KL ${report.meanKl.toFixed(2)} nats).\n`);
-    return report;
+    if (!layout) return report;
+    endProgress();
+    return { ...report, layout: await encodeLayout(s, positionals[0], layout, session.signal!, Boolean(values.json)) };
   } finally {
     session.done();
   }
@@ -206,6 +209,7 @@ export async function runSample(values: Values, positionals: string[]) {
       count: num(values.count),
       temperature: num(values.temperature),
       detail: num(values.detail),
+      prior: values.prior,
       seed: num(values.seed),
       around: values.around === undefined ? undefined : { index: num(values.around) },
       pixelNoise: values['pixel-noise'] || undefined,

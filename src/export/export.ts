@@ -1,22 +1,24 @@
 /**
- * Export decoded frames for a game engine: PNG files, a sprite sheet with its JSON atlas,
- * animated GIF and WebP. The frames come from the same specs the latent channels take.
+ * Export decoded frames for a game engine: PNG files (optionally indexed), a sprite sheet with
+ * its atlas in the chosen layout, animated GIF and WebP. The frames come from the same specs
+ * the latent channels take.
  */
 import type { z } from 'zod';
-import type { ExportReport, exportOptionsSchema } from '../contract';
+import { pixelArtFinishSchema, sheetOptionsSchema, type ExportReport, type exportOptionsSchema, type PixelArtFinishSpec } from '../contract';
 import { decodeImages, imageBytes, type DecodedImages } from '../latent/images';
 import { interpolate, sample, traverse } from '../latent/operations';
-import { applyAttributeVector } from '../latent/attribute-operation';
 import { runModel } from '../latent/run-model';
 import type { SessionOptions } from '../latent/session';
 import { openDatasetCached } from '../data/engine-api';
 import { AtlasError } from '../errors';
 import { animatedGif, animatedWebp } from './animation';
-import { paletteHex } from './palette';
+import { animationTags } from './atlas-input';
+import { indexedPng } from './indexed-png';
+import { paletteHex, type Palette } from './palette';
 import { finishWithDatasetPalette, type FinishedImages } from './pixel-art';
 import { frameNames, playOrder } from './names';
 import { frameRgba, toRgbaFrames } from './pixels';
-import { spriteSheet } from './sprite-sheet';
+import { spriteSheet, type SpriteSheet } from './sprite-sheet';
 import { writeExportFiles } from './write';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -28,15 +30,14 @@ export type ExportOptions = z.output<typeof exportOptionsSchema>;
  * per row). With pixel-art finishing (the export's `finish`, else the source spec's) the
  * frames are the finished ones.
  */
-async function framesOf(o: ExportOptions, opts: SessionOptions): Promise<{ images: DecodedImages; columns: number | null; finished?: FinishedImages }> {
+async function framesOf(o: ExportOptions, opts: SessionOptions): Promise<{ images: DecodedImages; columns: number | null; finished?: FinishedImages; rows?: TraversalRows }> {
   const { source } = o;
   const pick = (r: { images: DecodedImages; finished?: FinishedImages }, columns: number | null) => ({ images: r.finished?.images ?? r.images, columns, ...(r.finished ? { finished: r.finished } : {}) });
   if ('interpolate' in source) return pick(await interpolate({ ...source.interpolate, finish: o.finish ?? source.interpolate.finish }, opts), null);
   if ('sample' in source) return pick(await sample({ ...source.sample, memorisation: false, finish: o.finish ?? source.sample.finish }, opts), null);
-  if ('attribute' in source) return pick(await applyAttributeVector({ ...source.attribute, finish: o.finish ?? source.attribute.finish }, opts), null);
   if ('traverse' in source) {
     const t = await traverse({ ...source.traverse, memorisation: false, finish: o.finish ?? source.traverse.finish }, opts);
-    return pick(t, t.values.length);
+    return { ...pick(t, t.values.length), rows: { dims: t.dims, columns: t.values.length } };
   }
   const { model } = await runModel(source.latents.runDir);
   const images = await decodeImages(model, source.latents.z);
@@ -46,32 +47,69 @@ async function framesOf(o: ExportOptions, opts: SessionOptions): Promise<{ image
   return pick({ images, finished: await finishWithDatasetPalette(await openDatasetCached(source.latents.dataset), images, o.finish) }, null);
 }
 
-/** Encode the files an export writes, in memory (nothing touches the disk). */
-export async function exportFiles(images: DecodedImages, o: Omit<ExportOptions, 'source' | 'outDir' | 'overwrite'>): Promise<{ name: string; data: Uint8Array | string }[]> {
+/** A traversal's rows: one swept dimension each, `columns` frames per row. */
+export interface TraversalRows {
+  dims: number[];
+  columns: number;
+}
+
+export type ExportFile = { name: string; data: Uint8Array | string };
+/** Sheet options and `indexed` default as in the contract when left out. */
+export type EncodeOptions = Omit<ExportOptions, 'source' | 'outDir' | 'overwrite' | 'finish' | 'sheet' | 'indexed'> & { sheet?: ExportOptions['sheet']; indexed?: boolean };
+
+/**
+ * Encode the files an export writes, in memory (nothing touches the disk). `palette` (the
+ * dataset palette the frames were finished with) is needed for indexed PNGs; `rows` gives a
+ * traversal one animation per row.
+ */
+export async function encodeExport(images: DecodedImages, o: EncodeOptions, extra: { palette?: Palette; rows?: TraversalRows } = {}): Promise<{ files: ExportFile[]; sheet?: SpriteSheet }> {
+  if (o.indexed && !extra.palette) throw new AtlasError('invalid_input', 'Indexed PNGs use the dataset palette, so they need pixel-art finishing with the dataset (turn on pixel-art finishing).');
+  const palette = o.indexed ? extra.palette : undefined;
   const frames = toRgbaFrames(imageBytes(images), images.count, images.size, images.channels, o.scale);
   const names = frameNames(o.name, frames.count).map((n) => `${n}.png`);
   const order = playOrder(frames.count, o.pingPong);
-  const files: { name: string; data: Uint8Array | string }[] = [];
+  const files: ExportFile[] = [];
   const formats = new Set(o.formats);
   if (formats.has('png'))
     for (let i = 0; i < frames.count; i++) {
-      const png = await sharp(frameRgba(frames, i), { raw: { width: frames.width, height: frames.height, channels: 4 } }).png().toBuffer();
-      files.push({ name: names[i], data: new Uint8Array(png.buffer, png.byteOffset, png.byteLength) });
+      const rgba = frameRgba(frames, i);
+      const png = palette ? await indexedPng(rgba, frames.width, frames.height, palette) : new Uint8Array(await sharp(rgba, { raw: { width: frames.width, height: frames.height, channels: 4 } }).png().toBuffer());
+      files.push({ name: names[i], data: png });
     }
+  let sheet: SpriteSheet | undefined;
   if (formats.has('sheet')) {
-    const image = `${o.sheetName}.png`;
-    const sheet = await spriteSheet(frames, names, { image, columns: o.columns, animation: o.sheetName, playOrder: order });
-    files.push({ name: image, data: sheet.png }, { name: `${o.sheetName}.json`, data: JSON.stringify(sheet.atlas, null, 1) });
+    const tags = animationTags(frames.count, o.sheetName, extra.rows ?? null);
+    sheet = await spriteSheet(frames, { sheetName: o.sheetName, columns: o.columns, names, tags, pingPong: o.pingPong, delayMs: o.delayMs, loop: o.loop, options: o.sheet ?? sheetOptionsSchema.parse({}), ...(palette ? { palette } : {}) });
+    files.push({ name: `${o.sheetName}.png`, data: sheet.png }, { name: sheet.atlas.name, data: sheet.atlas.data });
   }
   const anim = { order, delayMs: o.delayMs, loop: o.loop };
   if (formats.has('gif')) files.push({ name: `${o.sheetName}.gif`, data: await animatedGif(frames, anim) });
   if (formats.has('webp')) files.push({ name: `${o.sheetName}.webp`, data: await animatedWebp(frames, anim) });
-  return files;
+  return { files, ...(sheet ? { sheet } : {}) };
 }
 
-export async function exportFrames(o: ExportOptions, opts: SessionOptions = {}): Promise<ExportReport> {
-  const { images, columns, finished } = await framesOf(o, opts);
-  const files = await writeExportFiles(o.outDir, await exportFiles(images, { ...o, columns: o.columns ?? columns }), o.overwrite);
+export async function exportFiles(images: DecodedImages, o: EncodeOptions, extra: { palette?: Palette; rows?: TraversalRows } = {}): Promise<ExportFile[]> {
+  return (await encodeExport(images, o, extra)).files;
+}
+
+/** Indexed PNGs imply pixel-art finishing: the source's own, else the default (its alpha is 0 or 255). */
+function finishFor(o: ExportOptions): PixelArtFinishSpec | undefined {
+  if (o.finish || !o.indexed) return o.finish;
+  const own = 'latents' in o.source ? undefined : (Object.values(o.source)[0] as { finish?: PixelArtFinishSpec }).finish;
+  return own ?? pixelArtFinishSchema.parse({});
+}
+
+/** The export report's description of a written sheet. */
+export function sheetReport(outDir: string, sheet: SpriteSheet | undefined, layout: ExportOptions['sheet']['layout']): Pick<ExportReport, 'sheet'> {
+  return sheet ? { sheet: { layout, width: sheet.packed.width, height: sheet.packed.height, atlas: path.join(path.resolve(outDir), sheet.atlas.name) } } : {};
+}
+
+export async function exportFrames(options: ExportOptions, opts: SessionOptions = {}): Promise<ExportReport> {
+  const finish = finishFor(options);
+  const o = finish ? { ...options, finish } : options;
+  const { images, columns, finished, rows } = await framesOf(o, opts);
+  const encoded = await encodeExport(images, { ...o, columns: o.columns ?? columns }, { ...(finished ? { palette: finished.palette } : {}), ...(rows ? { rows } : {}) });
+  const files = await writeExportFiles(o.outDir, encoded.files, o.overwrite);
   const pixelArt = finished ? { pixelArt: { palette: paletteHex(finished.palette), colors: finished.palette.colors, alphaThreshold: finished.alphaThreshold } } : {};
-  return { outDir: path.resolve(o.outDir), frames: images.count, files, width: images.size * o.scale, height: images.size * o.scale, ...pixelArt };
+  return { outDir: path.resolve(o.outDir), frames: images.count, files, width: images.size * o.scale, height: images.size * o.scale, ...pixelArt, ...sheetReport(o.outDir, encoded.sheet, o.sheet.layout) };
 }

@@ -1,58 +1,74 @@
 /**
- * A sprite sheet: frames packed into one PNG grid plus a TexturePacker "JSON Hash" atlas,
- * the layout PixiJS (Assets / Spritesheet) and Phaser (load.atlas) read. The `animations`
- * entry lists a path's frames in play order so engines play it as one animation.
+ * A sprite sheet: frames packed into one PNG (see sheet-pack.ts) and the atlas file of the
+ * chosen layout (TexturePacker JSON Hash or Array, Aseprite JSON, Godot 4 SpriteFrames,
+ * Kaplay's atlas JSON, or a grid description). Written as a palette PNG when a palette is given.
  */
 import sharp from 'sharp';
-import { APP_VERSION } from '../version';
-import { frameRgba, type RgbaFrames } from './pixels';
+import type { SheetLayout, SheetOptions } from '../contract';
+import { AtlasError } from '../errors';
+import { asepriteJson } from './aseprite';
+import type { AnimationTag, AtlasInput } from './atlas-input';
+import { godotSpriteFrames } from './godot';
+import { gridDescription } from './grid';
+import { indexedPng } from './indexed-png';
+import { kaplayAtlas } from './kaplay-atlas';
+import type { Palette } from './palette';
+import type { RgbaFrames } from './pixels';
+import { packSheet, type PackedSheet } from './sheet-pack';
+import { texturePackerArray, texturePackerHash } from './texturepacker';
 
-export interface AtlasFrame {
-  frame: { x: number; y: number; w: number; h: number };
-  rotated: false;
-  trimmed: false;
-  spriteSourceSize: { x: number; y: number; w: number; h: number };
-  sourceSize: { w: number; h: number };
-}
+/** The atlas file's name for each layout (the sheet image is `<sheet>.png`). */
+export const atlasFileName = (sheetName: string, layout: SheetLayout): string =>
+  ({ 'texturepacker-hash': `${sheetName}.json`, 'texturepacker-array': `${sheetName}.json`, aseprite: `${sheetName}.json`, godot: `${sheetName}.tres`, kaplay: `${sheetName}.kaplay.json`, grid: `${sheetName}.grid.json` })[layout];
 
-export interface SpriteAtlas {
-  frames: Record<string, AtlasFrame>;
-  animations: Record<string, string[]>;
-  meta: { app: string; version: string; image: string; format: 'RGBA8888'; size: { w: number; h: number }; scale: '1' };
+export interface SpriteSheetRequest {
+  sheetName: string;
+  /** Frames per row; null = a square-ish grid. */
+  columns: number | null;
+  names: string[];
+  tags: AnimationTag[];
+  pingPong: boolean;
+  delayMs: number;
+  loop: number;
+  options: SheetOptions;
+  /** Write the sheet as a palette PNG with this palette. */
+  palette?: Palette;
 }
 
 export interface SpriteSheet {
   png: Uint8Array;
-  atlas: SpriteAtlas;
+  packed: PackedSheet;
+  atlas: { name: string; data: string };
 }
 
-export function sheetLayout(count: number, columns: number | null): { columns: number; rows: number } {
-  const cols = Math.max(1, Math.min(count, columns ?? Math.ceil(Math.sqrt(count))));
-  return { columns: cols, rows: Math.ceil(count / cols) };
-}
+const json = (value: unknown) => JSON.stringify(value, null, 1);
 
-/** Pack frames row by row (transparent where empty) and describe each cell in the atlas. */
-export async function spriteSheet(frames: RgbaFrames, names: string[], opts: { image: string; columns: number | null; animation: string; playOrder: number[] }): Promise<SpriteSheet> {
-  const { width: w, height: h, count } = frames;
-  const { columns, rows } = sheetLayout(count, opts.columns);
-  const W = columns * w;
-  const H = rows * h;
-  const rgba = new Uint8Array(W * H * 4);
-  const atlasFrames: Record<string, AtlasFrame> = {};
-  for (let i = 0; i < count; i++) {
-    const x0 = (i % columns) * w;
-    const y0 = Math.floor(i / columns) * h;
-    const src = frameRgba(frames, i);
-    for (let y = 0; y < h; y++) rgba.set(src.subarray(y * w * 4, (y + 1) * w * 4), ((y0 + y) * W + x0) * 4);
-    atlasFrames[names[i]] = { frame: { x: x0, y: y0, w, h }, rotated: false, trimmed: false, spriteSourceSize: { x: 0, y: 0, w, h }, sourceSize: { w, h } };
+export function atlasText(layout: SheetLayout, input: AtlasInput, sheetName: string): string {
+  switch (layout) {
+    case 'texturepacker-hash':
+      return json(texturePackerHash(input));
+    case 'texturepacker-array':
+      return json(texturePackerArray(input));
+    case 'aseprite':
+      return json(asepriteJson(input));
+    case 'godot':
+      return godotSpriteFrames(input);
+    case 'kaplay':
+      return json(kaplayAtlas(input, sheetName));
+    case 'grid':
+      return json(gridDescription(input));
   }
-  const png = await sharp(rgba, { raw: { width: W, height: H, channels: 4 } }).png({ compressionLevel: 6 }).toBuffer();
-  return {
-    png: new Uint8Array(png.buffer, png.byteOffset, png.byteLength),
-    atlas: {
-      frames: atlasFrames,
-      animations: { [opts.animation]: opts.playOrder.map((i) => names[i]) },
-      meta: { app: 'Latent Atlas', version: APP_VERSION, image: opts.image, format: 'RGBA8888', size: { w: W, h: H }, scale: '1' },
-    },
-  };
+}
+
+export async function spriteSheet(frames: RgbaFrames, req: SpriteSheetRequest): Promise<SpriteSheet> {
+  const { layout, trim } = req.options;
+  if (trim && (layout === 'grid' || layout === 'kaplay'))
+    throw new AtlasError('invalid_input', `The ${layout === 'grid' ? 'grid description' : 'Kaplay atlas'} layout needs every frame at its full size (${layout === 'grid' ? 'a grid has one cell size' : 'Kaplay cannot offset a trimmed frame'}); turn trimming off or choose another layout.`);
+  const packed = packSheet(frames, { columns: req.columns, padding: req.options.padding, extrude: req.options.extrude, trim, powerOfTwo: req.options.powerOfTwo, maxWidth: req.options.maxWidth });
+  const image = `${req.sheetName}.png`;
+  const input: AtlasInput = { sheet: packed, image, names: req.names, tags: req.tags, pingPong: req.pingPong, delayMs: req.delayMs, loop: req.loop, pivot: req.options.pivot };
+  const png = req.palette
+    ? await indexedPng(packed.rgba, packed.width, packed.height, req.palette)
+    : new Uint8Array(await sharp(packed.rgba, { raw: { width: packed.width, height: packed.height, channels: 4 } }).png({ compressionLevel: 6 }).toBuffer());
+  return { png, packed, atlas: { name: atlasFileName(req.sheetName, layout), data: atlasText(layout, input, req.sheetName) } };
 }

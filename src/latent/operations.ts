@@ -10,6 +10,8 @@ import { finishWithDatasetPalette, type FinishedImages } from '../export/pixel-a
 import { samplePosterior, samplePrior, sweepValues, traversal } from './generate';
 import { decodeImages, type DecodedImages } from './images';
 import { checkGeodesicSize, geodesicPath, imageSpaceLength, pathThrough, type Vector } from './interpolate';
+import { fittedPrior } from './fitted-prior';
+import { sampleMixture } from './mixture';
 import { nearestRows } from './neighbours';
 import { projectPoints } from './projection';
 import { latentSession, projectionOf, type LatentSession, type SessionOptions } from './session';
@@ -124,6 +126,8 @@ export async function sample(spec: SampleSpec, opts: SessionOptions = {}): Promi
     const mu = resolvePoint(s, spec.around);
     const i = spec.around.index;
     z = samplePosterior(mu, s.latents.logvar.subarray(i * J, (i + 1) * J), spec.count, spec.temperature, spec.seed);
+  } else if (spec.prior === 'fitted') {
+    z = sampleMixture(fittedPrior(s), spec.count, spec.temperature, spec.seed);
   } else {
     z = samplePrior(spec.count, J, spec.temperature, spec.seed);
   }

@@ -21,12 +21,16 @@
  *  - kl_nats, active_units, elbo_nats, bits_per_dim: src/train/evaluate.ts on the split;
  *  - sample_sharpness_ratio: mean gradient magnitude (forward differences of the composited
  *    luma) of 256 prior samples z ~ N(0, I) decoded with model.decode, over that of the
- *    validation images (1 = as crisp as the real sprites);
+ *    validation images (1 = as crisp as the real sprites); fitted_sample_sharpness_ratio the same
+ *    for z drawn from the mixture fitted to the training means (src/latent/fitted-prior.ts, the
+ *    Generate panel's default);
+ *  - sample_islands_ratio, fitted_sample_islands_ratio (RGBA sets): mean opaque islands per
+ *    sample over that of validation images (1 = whole sprites; above 1 = fragments);
  *  - images_per_s: images trained over the wall-clock time of train() (per-epoch validation
  *    included), and epochs: epochs completed.
  * One JSON line per metric, each naming the run's PNG in tests/artifacts/bench/
  * (quality-<dataset>-<preset>-seed<N>.png): 16 validation originals over their reconstructions,
- * 2 rows of 16 prior samples, then validation image A, a 12-frame linear path in z from mu(A) to
+ * a row of 16 prior samples and a row of 16 samples from the fitted mixture, then validation image A, a 12-frame linear path in z from mu(A) to
  * mu(B) decoded with model.decode, and image B; everything composited over a checkerboard and
  * enlarged 3x (nearest). With --seeds N it also prints collapsed_runs per dataset (a run is
  * collapsed when active_units is 0 or kl_nats < 0.1).
@@ -48,7 +52,9 @@ import { pathThrough } from '../../src/latent/interpolate';
 import { loadModel, type DecodeOptions, type LoadedModel } from '../../src/model/load';
 import { TrainControl } from '../../src/train/control';
 import { evaluate } from '../../src/train/evaluate';
-import { alphaMae, clamp01, compositeOverGrey, meanSquaredError, sharpness, ssim, type ImageShape } from '../../src/train/quality-metrics';
+import { alphaMae, clamp01, compositeOverGrey, meanIslands, meanSquaredError, sharpness, ssim, type ImageShape } from '../../src/train/quality-metrics';
+import { fitPriorToMeans } from '../../src/latent/fitted-prior';
+import { sampleMixture, type GaussianMixture } from '../../src/latent/mixture';
 import { train } from '../../src/train/train';
 import type { BenchLine } from './types';
 import { EMOJI_PACKAGE, benchCacheDir, cachedEmoji, fetchDcssTiles } from './data';
@@ -203,10 +209,28 @@ interface Measured {
   alphaMae: number | null;
   valSharpness: number;
   sampleSharpness: number;
+  /** The same for samples drawn from the mixture fitted to the training means (the app's default). */
+  fittedSampleSharpness: number;
+  /** Mean opaque islands per image (RGBA sets only): validation images, prior samples, fitted samples. */
+  islands: { val: number; prior: number; fitted: number } | null;
+}
+
+/** Posterior means of the training split (at most the fit's cap, as the app fits them) and the mixture over them. */
+async function fittedMixture(model: LoadedModel, ds: Dataset): Promise<GaussianMixture> {
+  const train = ds.indicesOf('train');
+  const J = model.config.latentDim;
+  const mu = new Float32Array(ds.index.count * J);
+  const B = 256;
+  for (let s = 0; s < train.length; s += B) {
+    const idx = train.slice(s, s + B);
+    const m = tf.tidy(() => model.encode(tensorOf(floatImages(ds, idx), idx.length, ds)).mu.dataSync().slice() as Float32Array);
+    idx.forEach((i, r) => mu.set(m.subarray(r * J, (r + 1) * J), i * J));
+  }
+  return fitPriorToMeans(mu, J, train);
 }
 
 /** Reconstruction metrics over the whole validation split (in batches) and sharpness of samples. */
-async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: number, detail: number): Promise<Measured> {
+async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: number, detail: number, mixture: GaussianMixture): Promise<Measured> {
   const { size, channels } = ds.index;
   let se = 0;
   let values = 0;
@@ -234,7 +258,18 @@ async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: num
     sharpSum += sharpness(x, shape) * idx.length;
   }
   const samples = await decodeAll(model, samplePrior(SAMPLES, model.config.latentDim, 1, 1000 + seed), { lowerTemperature: detail, seed: 1500 + seed });
-  const sampleSharpness = sharpness(samples, { count: SAMPLES, height: size, width: size, channels });
+  const sampleShape: ImageShape = { count: SAMPLES, height: size, width: size, channels };
+  const sampleSharpness = sharpness(samples, sampleShape);
+  const fittedSamples = await decodeAll(model, sampleMixture(mixture, SAMPLES, 1, 1000 + seed), { lowerTemperature: detail, seed: 1500 + seed });
+  const shownVal = spread(val, SAMPLES);
+  const islands =
+    channels === 4
+      ? {
+          val: meanIslands(floatImages(ds, shownVal), { count: shownVal.length, height: size, width: size, channels }),
+          prior: meanIslands(clamp01(samples), sampleShape),
+          fitted: meanIslands(clamp01(fittedSamples), sampleShape),
+        }
+      : null;
   return {
     psnr: 10 * Math.log10(1 / (se / values)),
     ssim: ssimSum / val.length,
@@ -243,6 +278,8 @@ async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: num
     alphaMae: channels === 4 ? alphaSum / val.length : null,
     valSharpness: sharpSum / val.length,
     sampleSharpness,
+    fittedSampleSharpness: sharpness(fittedSamples, sampleShape),
+    islands,
   };
 }
 
@@ -253,13 +290,17 @@ const spread = (from: number[], count: number): number[] => Array.from({ length:
  * The run's picture: rows of 16 cells of size*3 pixels. Row 1 validation originals, row 2 their
  * reconstructions; rows 3-4 prior samples; row 5 image A, the 12 path frames, image B.
  */
-async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: number[], seed: number, detail: number): Promise<void> {
+async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: number[], seed: number, detail: number, mixture: GaussianMixture): Promise<void> {
   const { size, channels } = ds.index;
   const shown = spread(val, SHOWN);
   const originals = floatImages(ds, shown);
   const recon = await readImages(() => model.reconstruct(tensorOf(originals, shown.length, ds)));
-  // As the Generate panel draws them: z1 ~ N(0, I), the detail layer at the default temperature.
-  const samples = await decodeAll(model, samplePrior(SHOWN_SAMPLES, model.config.latentDim, 1, 2000 + seed), { lowerTemperature: detail, seed: 3000 + seed });
+  // Row 3: z1 ~ N(0, I); row 4: z1 from the mixture fitted to the training means (the Generate
+  // panel's default); the detail layer at the given temperature in both.
+  const half = SHOWN_SAMPLES / 2;
+  const samples = new Float32Array(SHOWN_SAMPLES * size * size * channels);
+  samples.set(await decodeAll(model, samplePrior(half, model.config.latentDim, 1, 2000 + seed), { lowerTemperature: detail, seed: 3000 + seed }), 0);
+  samples.set(await decodeAll(model, sampleMixture(mixture, half, 1, 2000 + seed), { lowerTemperature: detail, seed: 3000 + seed }), half * size * size * channels);
   // The path runs between the two shown images whose posterior means lie farthest apart.
   const J = model.config.latentDim;
   const mu = tf.tidy(() => model.encode(tensorOf(originals, shown.length, ds)).mu.dataSync().slice() as Float32Array);
@@ -331,6 +372,22 @@ async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: num
   await sharp(out, { raw: { width: W, height: H, channels: 3 } }).png().toFile(file);
 }
 
+/** The sample metrics, for z1 from the prior N(0, I) and from the fitted mixture (the app's default). */
+function sampleLines(m: Measured, line: (metric: string, value: number, unit: string, extra?: Record<string, unknown>) => BenchLine): BenchLine[] {
+  const lines = [
+    line('sample_sharpness_ratio', round(m.sampleSharpness / m.valSharpness), 'ratio', { samples: SAMPLES, prior: 'standard', sample_gradient: round(m.sampleSharpness), val_gradient: round(m.valSharpness) }),
+    line('fitted_sample_sharpness_ratio', round(m.fittedSampleSharpness / m.valSharpness), 'ratio', { samples: SAMPLES, prior: 'fitted', sample_gradient: round(m.fittedSampleSharpness) }),
+  ];
+  if (m.islands) {
+    const note = 'mean opaque islands (alpha >= 0.5, 4-connected, >= 3 px) per image over that of the validation images: 1 = as whole as real sprites, above 1 = fragments';
+    lines.push(
+      line('sample_islands_ratio', round(m.islands.prior / m.islands.val), 'ratio', { prior: 'standard', sample_islands: round(m.islands.prior), val_islands: round(m.islands.val), note }),
+      line('fitted_sample_islands_ratio', round(m.islands.fitted / m.islands.val), 'ratio', { prior: 'fitted', sample_islands: round(m.islands.fitted), val_islands: round(m.islands.val), note }),
+    );
+  }
+  return lines;
+}
+
 interface RunOutcome {
   lines: BenchLine[];
   collapsed: boolean;
@@ -378,11 +435,12 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
     const stepsPerEpoch = Math.ceil(trainCount / B);
     const images = result.epoch * trainCount + (result.step - result.epoch * stepsPerEpoch) * B;
     log(`${name} seed ${seed}: trained ${result.epoch} epochs (${result.step} steps) in ${seconds.toFixed(0)} s on ${result.workers} worker(s); measuring`);
-    const m = await measure(model, ds, val, seed, args.detail);
+    const mixture = await fittedMixture(model, ds);
+    const m = await measure(model, ds, val, seed, args.detail, mixture);
     const ev = await evaluate(model, ds, { split: 'val', seed: 7 + seed, batchSize: 64 });
     const tag = Object.entries(args.overrides).map(([k, v]) => `-${k}${String(v)}`).join('');
     const png = path.join(ARTIFACTS, `quality-${name}-${args.preset}${tag}-seed${seed}.png`);
-    await writeGrid(png, model, ds, val, seed, args.detail);
+    await writeGrid(png, model, ds, val, seed, args.detail, mixture);
     const context = {
       dataset: name,
       preset: args.preset,
@@ -411,7 +469,7 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
       line('active_units', ev.activeUnits, 'units', { latent_dim: model.config.latentDim }),
       line('elbo_nats', round(ev.elbo, 6), 'nats'),
       line('bits_per_dim', round(ev.bitsPerDim), 'bits/dim'),
-      line('sample_sharpness_ratio', round(m.sampleSharpness / m.valSharpness), 'ratio', { samples: SAMPLES, sample_gradient: round(m.sampleSharpness), val_gradient: round(m.valSharpness) }),
+      ...sampleLines(m, line),
       line('images_per_s', round(images / seconds), 'img/s', { images, train_seconds: round(seconds), note: 'over the whole train() call, per-epoch validation included' }),
       line('epochs', result.epoch, 'epochs', { steps: result.step, collapsed }),
     );
@@ -427,12 +485,13 @@ async function measureRun(set: BenchSet, args: QualityArgs, seed: number, backen
   const val = ds.indicesOf('val');
   const model = await loadModel(args.run!);
   try {
-    const m = await measure(model, ds, val, seed, args.detail);
+    const mixture = await fittedMixture(model, ds);
+    const m = await measure(model, ds, val, seed, args.detail, mixture);
     const png = path.join(ARTIFACTS, `quality-${name}-run-detail${args.detail}-seed${seed}.png`);
-    await writeGrid(png, model, ds, val, seed, args.detail);
+    await writeGrid(png, model, ds, val, seed, args.detail, mixture);
     const context = { dataset: name, run: args.run, backend, seed, png: path.relative(process.cwd(), png), sample_detail: args.detail, epochs_trained: model.metadata.epoch };
     const line = (metric: string, value: number, unit: string): BenchLine => ({ bench: 'quality', metric, value, unit, ...context });
-    const lines = [line('recon_psnr_db', round(m.psnr), 'dB'), line('recon_ssim', round(m.ssim), 'ratio'), line('sample_sharpness_ratio', round(m.sampleSharpness / m.valSharpness), 'ratio')];
+    const lines = [line('recon_psnr_db', round(m.psnr), 'dB'), line('recon_ssim', round(m.ssim), 'ratio'), ...sampleLines(m, line)];
     return { lines, collapsed: false };
   } finally {
     model.dispose();

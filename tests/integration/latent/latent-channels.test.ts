@@ -136,6 +136,27 @@ describe('latent channels through the engine process', () => {
     expect(t.strip).toMatchObject({ count: 10, columns: 5 });
   });
 
+  it('draws z from the mixture fitted to the training means by default, and from N(0, I) on request', async () => {
+    const cold = { runDir, dataset, count: 64, temperature: 0, memorisation: false };
+    const standard = await engine.request('latent.sample', { ...cold, prior: 'standard' });
+    for (const z of standard.z) expect(z.every((v) => v === 0)).toBe(true);
+    // At temperature 0 every draw is one component's mean: a few distinct points, none the origin,
+    // each inside the box spanned by the images' posterior means.
+    const fitted = await engine.request('latent.sample', cold);
+    const distinct = new Set(fitted.z.map((z) => z.join(',')));
+    expect(distinct.size).toBeGreaterThan(1);
+    expect(distinct.size).toBeLessThanOrEqual(10);
+    const mu = readLatentMeans();
+    for (let j = 0; j < 5; j++) {
+      const col = Array.from({ length: 64 }, (_, i) => mu[i * 5 + j]);
+      for (const z of fitted.z) {
+        expect(z[j]).toBeGreaterThanOrEqual(Math.min(...col) - 1e-6);
+        expect(z[j]).toBeLessThanOrEqual(Math.max(...col) + 1e-6);
+      }
+    }
+    await expect(engine.request('latent.sample', { ...cold, prior: 'gaussian' as 'fitted' })).rejects.toThrow(/prior/);
+  });
+
   it('samples pixel noise on request: a real draw of p(x|z) whose average is the mean image', async () => {
     const spec = { runDir, dataset, count: 16, seed: 5, memorisation: false };
     const mean = await engine.request('latent.sample', spec);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { exportFiles } from '../../../src/export/export';
 import { frameNames, playOrder } from '../../../src/export/names';
-import type { SpriteAtlas } from '../../../src/export/sprite-sheet';
+import type { TexturePackerHash as SpriteAtlas } from '../../../src/export/texturepacker';
 import { writeExportFiles } from '../../../src/export/write';
 import type { DecodedImages } from '../../../src/latent/images';
 
@@ -87,18 +87,19 @@ describe('sprite sheet and animations', () => {
     const byName = Object.fromEntries(files.map((f) => [f.name, f.data]));
     const atlas = JSON.parse(byName['walk.json'] as string) as SpriteAtlas;
     const sheet = await sharp(Buffer.from(byName['walk.png'] as Uint8Array)).metadata();
-    expect(atlas.meta).toMatchObject({ app: 'Latent Atlas', image: 'walk.png', format: 'RGBA8888', scale: '1' });
+    expect(atlas.meta).toMatchObject({ app: 'https://github.com/latent-atlas/latent-atlas#texturepacker-json-hash', image: 'walk.png', format: 'RGBA8888', scale: '1' });
     const { textures, animations } = pixiParse(atlas, { width: sheet.width!, height: sheet.height! });
     expect(Object.keys(textures)).toHaveLength(10);
-    expect(textures['walk-3.png']).toEqual({ x: 72, y: 0, w: 24, h: 24 });
+    // Default 2 px padding and 1 px extrusion: frame k of a row starts at 2 + 1 + k * (24 + 2 + 2).
+    expect(textures['walk-3.png']).toEqual({ x: 87, y: 3, w: 24, h: 24 });
     expect(animations.walk).toHaveLength(18);
     expect(atlas.animations.walk.slice(8, 11)).toEqual(['walk-8.png', 'walk-9.png', 'walk-8.png']);
     // The sheet cell holds the frame pixels, upscaled with nearest-neighbour, alpha kept.
     const raw = await sharp(Buffer.from(byName['walk.png'] as Uint8Array)).raw().toBuffer({ resolveWithObject: true });
     const at = (x: number, y: number) => Array.from(raw.data.subarray((y * raw.info.width + x) * 4, (y * raw.info.width + x) * 4 + 4));
-    expect(at(72 + 4, 4)[3]).toBe(0); // (1,1) of frame 3 is on the transparent diagonal, scaled by 3
-    expect(at(72 + 3, 0)).toEqual(at(72 + 5, 2)); // one source pixel covers a 3x3 block
-    expect(at(72 + 3, 0)[0]).toBe(Math.round((3 / 10) * 255));
+    expect(at(87 + 4, 3 + 4)[3]).toBe(0); // (1,1) of frame 3 is on the transparent diagonal, scaled by 3
+    expect(at(87 + 3, 3 + 0)).toEqual(at(87 + 5, 3 + 2)); // one source pixel covers a 3x3 block
+    expect(at(87 + 3, 3 + 0)[0]).toBe(Math.round((3 / 10) * 255));
   });
 
   it('writes PNG frames that keep alpha, at the requested scale', async () => {

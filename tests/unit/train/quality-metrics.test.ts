@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alphaMae, clamp01, compositeOverGrey, luma, meanGradientMagnitude, psnr, sharpness, ssim } from '../../../src/train/quality-metrics';
+import { alphaMae, clamp01, compositeOverGrey, luma, meanGradientMagnitude, meanIslands, psnr, sharpness, ssim } from '../../../src/train/quality-metrics';
 import { Rng } from '../../../src/model/rng';
 
 const shape = (count: number, height: number, width: number, channels: number) => ({ count, height, width, channels });
@@ -141,5 +141,35 @@ describe('sharpness', () => {
 
   it('computes Rec. 601 luma', () => {
     expect(luma([1, 0, 0, 0, 1, 0, 0, 0, 1], shape(1, 1, 3, 3)).map((v) => Math.round(v * 1000))).toEqual(Float32Array.from([299, 587, 114]));
+  });
+});
+
+describe('meanIslands', () => {
+  /** One 6x6 RGBA image from a string per row: '#' opaque, '+' half (alpha 0.5), '.' clear. */
+  const image = (rows: string[]): Float32Array => {
+    const out = new Float32Array(6 * 6 * 4);
+    rows.forEach((r, y) => [...r].forEach((c, x) => (out[(y * 6 + x) * 4 + 3] = c === '#' ? 1 : c === '+' ? 0.5 : 0)));
+    return out;
+  };
+  const shape = (count: number) => ({ count, height: 6, width: 6, channels: 4 });
+
+  it('counts 4-connected opaque regions of at least 3 pixels, averaged over images', () => {
+    const one = image(['.##...', '.###..', '..#...', '......', '......', '......']);
+    const two = image(['##....', '##....', '......', '....##', '....#.', '......']);
+    // Touching only at a corner: two regions under 4-connectivity.
+    const corner = image(['###...', '###...', '...###', '...###', '......', '......']);
+    // A 2-pixel speck is below the minimum area; alpha 0.5 counts as opaque at the default threshold.
+    const speck = image(['++....', '++....', '......', '.....#', '.....#', '......']);
+    expect(meanIslands(one, shape(1))).toBe(1);
+    expect(meanIslands(two, shape(1))).toBe(2);
+    expect(meanIslands(corner, shape(1))).toBe(2);
+    expect(meanIslands(speck, shape(1))).toBe(1);
+    expect(meanIslands(speck, shape(1), 0.6)).toBe(0);
+    const all = new Float32Array([...one, ...two, ...corner, ...speck]);
+    expect(meanIslands(all, shape(4))).toBe(1.5);
+  });
+
+  it('refuses images without alpha', () => {
+    expect(() => meanIslands(new Float32Array(6 * 6 * 3), { count: 1, height: 6, width: 6, channels: 3 })).toThrow(/RGBA/);
   });
 });
