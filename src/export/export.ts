@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { pixelArtFinishSchema, sheetOptionsSchema, type ExportReport, type exportOptionsSchema, type PixelArtFinishSpec } from '../contract';
 import { decodeImages, imageBytes, type DecodedImages } from '../latent/images';
 import { interpolate, sample, traverse } from '../latent/operations';
+import { applyAttributeVector } from '../latent/attribute-operation';
 import { runModel } from '../latent/run-model';
 import type { SessionOptions } from '../latent/session';
 import { openDatasetCached } from '../data/engine-api';
@@ -35,6 +36,7 @@ async function framesOf(o: ExportOptions, opts: SessionOptions): Promise<{ image
   const pick = (r: { images: DecodedImages; finished?: FinishedImages }, columns: number | null) => ({ images: r.finished?.images ?? r.images, columns, ...(r.finished ? { finished: r.finished } : {}) });
   if ('interpolate' in source) return pick(await interpolate({ ...source.interpolate, finish: o.finish ?? source.interpolate.finish }, opts), null);
   if ('sample' in source) return pick(await sample({ ...source.sample, memorisation: false, finish: o.finish ?? source.sample.finish }, opts), null);
+  if ('attribute' in source) return pick(await applyAttributeVector({ ...source.attribute, finish: o.finish ?? source.attribute.finish }, opts), null);
   if ('traverse' in source) {
     const t = await traverse({ ...source.traverse, memorisation: false, finish: o.finish ?? source.traverse.finish }, opts);
     return { ...pick(t, t.values.length), rows: { dims: t.dims, columns: t.values.length } };
