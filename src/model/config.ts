@@ -49,6 +49,11 @@ export interface ModelConfig {
    * 32x32); 2: a coarse map at the smallest size (4x4) first, then that one.
    */
   lowerLayers: 1 | 2;
+  /**
+   * Conditional VAE (vae-theory.md section 6): the label vocabulary, in the order of the
+   * embedding's rows. [] = unconditional (and what a checkpoint saved before labels loads as).
+   */
+  labels: string[];
 }
 
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'height' | 'width' | 'channels'> = {
@@ -63,6 +68,7 @@ export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'height' | 'width' | 'chann
   gaussianMean: 'linear',
   lowerChannels: 8,
   lowerLayers: 1,
+  labels: [],
 };
 
 /**
@@ -121,6 +127,9 @@ export function validateModelConfig(cfg: ModelConfig): void {
     bad(`Unknown likelihood "${cfg.likelihood}".`);
   if (!(cfg.gaussianSigma > 0)) bad(`Gaussian sigma must be positive; got ${cfg.gaussianSigma}.`);
   if (!(cfg.minSigma > 0)) bad(`minSigma must be positive; got ${cfg.minSigma}.`);
+  if (!Array.isArray(cfg.labels) || cfg.labels.some((l) => typeof l !== 'string' || l.length === 0))
+    bad('The model\'s label vocabulary must be a list of non-empty names.', { labels: cfg.labels });
+  if (new Set(cfg.labels).size !== cfg.labels.length) bad(`The model's label vocabulary lists a name twice: ${cfg.labels.join(', ')}.`);
   for (const u of [...cfg.hiddenUnits, ...cfg.convFilters])
     if (!Number.isInteger(u) || u < 1) bad(`Layer sizes must be positive whole numbers; got ${u}.`);
 }

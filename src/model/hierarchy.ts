@@ -13,6 +13,12 @@
  * DCSS tiles (10 min, Balanced) it did not beat one layer (18.1 against 18.6 dB, samples no more
  * whole), so one layer is the default.
  *
+ * Conditional model (vae-theory.md section 6, config.labels non-empty): the label embedding e
+ * enters the bottom-up pass at its dense layer (q(z1|x,y)) and the top-down pass where z1 does
+ * (its first dense layer). The top-down state then carries y, so the prior of z2 is
+ * p(z2|z1,y) and the posterior q(z2|x,z1,y): the detail drawn for a sample belongs to its label.
+ * p(z1) stays N(0, I), as the theory's simplest choice, so z1 keeps what the label does not.
+ *
  * The posterior is written relative to the prior, so at initialisation q = p and the lower
  * layer's KL starts at zero instead of at a large random value. Up-blocks are nearest
  * upsampling followed by 3x3 convs (no checkerboard artefacts of transposed convs), with a
@@ -21,7 +27,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '../backend/cpu-resize-nearest-grad';
 import type { ModelConfig } from './config';
-import { convSizes, type Posterior } from './encoder';
+import { convSizes, requireEmbedding, type Posterior } from './encoder';
+import { labelInput } from './labels';
 import { conv2dDown, conv2dSame, conv2dUp, dense } from './layers';
 import type { ParamStore } from './params';
 import type { Rng } from './rng';
@@ -46,13 +53,13 @@ export interface HierarchyNet {
   /** Shapes of the spatial latents for one image, coarsest first: [h, w, c] each. */
   lowerShapes: [number, number, number][];
   /** q(z1|x) and the bottom-up features at each spatial layer's resolution (coarsest first). */
-  bottomUp(x: tf.Tensor4D): Posterior & { features: tf.Tensor4D[] };
+  bottomUp(x: tf.Tensor4D, e?: tf.Tensor2D): Posterior & { features: tf.Tensor4D[] };
   /**
    * The decoder from z1 [N, J]: at each spatial layer the prior (and with `features` the
    * posterior) go to `choose`, whose z_l is merged into the state; returns the likelihood's raw
-   * output [N, H, W, C].
+   * output [N, H, W, C]. `e`: the label embedding of a conditional model.
    */
-  topDown(z1: tf.Tensor2D, features: tf.Tensor4D[] | null, choose: ChooseLatent): tf.Tensor4D;
+  topDown(z1: tf.Tensor2D, features: tf.Tensor4D[] | null, choose: ChooseLatent, e?: tf.Tensor2D): tf.Tensor4D;
 }
 
 /**
@@ -149,10 +156,14 @@ export function hierarchyNet(opts: { config: ModelConfig; store: ParamStore; rng
   // full resolution cost more than the rest of the decoder together (measured: 3.3x today's
   // FLOPs with two 3x3 convs at 32x32, 2.4x with this).
   const toImage = conv2dUp(store, rng.fork(), 'decoder/out', upC, c.channels, sizes[0]);
+  // Made last, so an unconditional model's initial weights are what they were before labels.
+  const conditional = c.labels.length > 0;
+  const encLabel = conditional ? labelInput(store, rng.fork(), 'encoder/label', c.denseUnits > 0 ? c.denseUnits : 2 * J) : null;
+  const decLabel = conditional ? labelInput(store, rng.fork(), 'decoder/label', c.denseUnits > 0 ? c.denseUnits : s0 * s0 * fTop) : null;
 
   return {
     lowerShapes,
-    bottomUp: (x) => {
+    bottomUp: (x, e) => {
       let h = x;
       const byLevel: tf.Tensor4D[] = [x];
       downs.forEach((down) => {
@@ -160,14 +171,18 @@ export function hierarchyNet(opts: { config: ModelConfig; store: ParamStore; rng
         byLevel.push(h);
       });
       let v = tf.reshape(h, [x.shape[0], flat]) as tf.Tensor2D;
-      if (encDense) v = tf.relu(encDense(v));
-      const [mu, logvar] = tf.split(head(v), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+      const withLabel = (pre: tf.Tensor2D): tf.Tensor2D => (encLabel ? tf.add(pre, encLabel(requireEmbedding(e))) : pre);
+      if (encDense) v = tf.relu(withLabel(encDense(v)));
+      const out = encDense ? head(v) : withLabel(head(v));
+      const [mu, logvar] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
       return { mu, logvar, features: levels.map((level) => byLevel[level]) };
     },
-    topDown: (z1, features, choose) => {
+    topDown: (z1, features, choose, e) => {
       let v = z1;
-      if (decDense) v = tf.relu(decDense(v));
-      let state = tf.relu(tf.reshape(toMap(v), [z1.shape[0], s0, s0, fTop])) as tf.Tensor4D;
+      const withLabel = (pre: tf.Tensor2D): tf.Tensor2D => (decLabel ? tf.add(pre, decLabel(requireEmbedding(e))) : pre);
+      if (decDense) v = tf.relu(withLabel(decDense(v)));
+      const mapped = decDense ? toMap(v) : withLabel(toMap(v));
+      let state = tf.relu(tf.reshape(mapped, [z1.shape[0], s0, s0, fTop])) as tf.Tensor4D;
       const layers = coarse ? [coarse, fine] : [fine];
       layers.forEach((layer, l) => {
         if (layer === fine) state = tf.relu(toState(state));

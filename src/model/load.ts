@@ -56,21 +56,26 @@ export interface DecodeOptions {
    * latent (see Vae.lowerOffsets); ignored by the flat model.
    */
   lowerOffsets?: Float32Array;
+  /**
+   * Conditional model: label weights, one row of config.labels.length values per latent (one-hot
+   * for a label, a blend for a path between two); required there, ignored by an unconditional model.
+   */
+  labels?: Float32Array;
 }
 
 export interface LoadedModel {
   config: ModelConfig;
   metadata: ModelMetadata;
   vae: Vae;
-  /** q(z|x) for images [N, H, W, C] in [0, 1]; the caller disposes the tensors. */
-  encode(x: tf.Tensor4D): Posterior;
+  /** q(z|x) (q(z|x,y) with label weights y [N, C] when conditional) for images [N, H, W, C] in [0, 1]; the caller disposes the tensors. */
+  encode(x: tf.Tensor4D, y?: tf.Tensor2D): Posterior;
   /** Mean image g(z) for latents [N, J] (or a pixel-noise sample); the caller disposes it. */
   decode(z: tf.Tensor2D, opts?: DecodeOptions): tf.Tensor4D;
   /**
    * The reconstruction of images [N, H, W, C]: the mean image at the posterior means of every
    * latent layer (flat model: g(mu(x))). The caller disposes it.
    */
-  reconstruct(x: tf.Tensor4D): tf.Tensor4D;
+  reconstruct(x: tf.Tensor4D, y?: tf.Tensor2D): tf.Tensor4D;
   dispose(): void;
 }
 
@@ -79,19 +84,21 @@ export function wrapModel(vae: Vae, metadata: ModelMetadata): LoadedModel {
     config: vae.config,
     metadata,
     vae,
-    encode: (x) => vae.encode(x),
+    encode: (x, y) => vae.encode(x, y),
     decode: (z, opts = {}) =>
       tf.tidy(() => {
         const rng = new Rng(opts.seed ?? 0);
         const t = opts.lowerTemperature ?? 0;
         const lowerNoise = vae.lowerDim > 0 && t > 0 ? tf.tensor2d(rng.normals(z.shape[0] * vae.lowerDim), [z.shape[0], vae.lowerDim]) : undefined;
         const offsets = vae.lowerDim > 0 && opts.lowerOffsets ? tf.tensor2d(opts.lowerOffsets, [z.shape[0], vae.lowerDim]) : undefined;
-        const out = vae.decodeRaw(z, lowerNoise, t, offsets);
+        const C = vae.labelCount;
+        const y = C > 0 && opts.labels ? tf.tensor2d(opts.labels, [z.shape[0], C]) : undefined;
+        const out = vae.decodeRaw(z, lowerNoise, t, offsets, y);
         if (!opts.sampleNoise) return vae.likelihood.mean(out);
         const noise = vae.likelihood.noiseKind === 'uniform' ? Float32Array.from({ length: out.size }, () => rng.uniform()) : rng.normals(out.size);
         return vae.likelihood.sample(out, noise);
       }),
-    reconstruct: (x) => tf.tidy(() => vae.likelihood.mean(vae.reconstructRaw(x))),
+    reconstruct: (x, y) => tf.tidy(() => vae.likelihood.mean(vae.reconstructRaw(x, y))),
     dispose: () => vae.dispose(),
   };
 }

@@ -3,9 +3,11 @@ import type { ModelConfig } from './config';
 import { decoder, type DecoderFn } from './decoder';
 import { encoder, type EncoderFn, type Posterior } from './encoder';
 import { gaussianKlMaps, hierarchyNet, logGaussianMap, type HierarchyNet } from './hierarchy';
+import { labelEmbedding } from './labels';
 import { likelihood, type Likelihood } from './likelihood';
 import { gaussianKlPerDim, klTerm, logMeanExp, logPosteriorFromEps, logStdNormal, reparameterize } from './objective';
 import { ParamStore } from './params';
+import { AtlasError } from '../errors';
 import { Rng } from './rng';
 
 export interface ObjectiveOptions {
@@ -22,6 +24,8 @@ export interface ObjectiveOptions {
    * Default true.
    */
   lowerLayer?: boolean;
+  /** Conditional model: label weights y [B, C] (one-hot rows) of the batch's images. */
+  labels?: tf.Tensor2D;
 }
 
 /** Every number is a per-image mean over the batch, in nats. */
@@ -46,7 +50,9 @@ export interface ObjectiveTerms {
 
 /**
  * The VAE: encoder q(z|x), decoder g(z), likelihood p(x|z), prior N(0, I), all variables in
- * one ParamStore. Parameters are initialised from `seed` with our own PRNG, so the same seed
+ * one ParamStore. A conditional model (config.labels non-empty; vae-theory.md section 6) is
+ * q(z|x,y), p(x|z,y) with p(z|y) = N(0, I): every method then takes the rows' label weights
+ * y [N, C] (one-hot, or a blend of labels for decoding) as its last argument. Parameters are initialised from `seed` with our own PRNG, so the same seed
  * gives the same initial weights on every backend.
  */
 export class Vae {
@@ -62,6 +68,8 @@ export class Vae {
   readonly lowerDim: number;
   /** Values per spatial layer, coarsest first. */
   readonly lowerSizes: number[];
+  /** Conditional model: e = y Emb; null when unconditional. */
+  private readonly embedLabels: ((y: tf.Tensor2D) => tf.Tensor2D) | null;
 
   constructor(readonly config: ModelConfig, seed: number) {
     const rng = new Rng(seed);
@@ -79,6 +87,21 @@ export class Vae {
     this.lowerDim = this.lowerSizes.reduce((a, b) => a + b, 0);
     this.noiseDim = config.latentDim + this.lowerDim;
     this.likelihood = likelihood({ config, store: this.store });
+    // Forked last, so an unconditional model's weights for a seed are what they were before labels.
+    this.embedLabels = config.labels.length > 0 ? labelEmbedding(this.store, rng.fork(), config.labels.length) : null;
+  }
+
+  /** Labels in the vocabulary (0 = unconditional). */
+  get labelCount(): number {
+    return this.config.labels.length;
+  }
+
+  /** The label embedding the networks read, or undefined for an unconditional model (which ignores labels). */
+  private embed(y: tf.Tensor2D | undefined): tf.Tensor2D | undefined {
+    if (!this.embedLabels) return undefined;
+    if (!y) throw new AtlasError('internal', 'This model is conditional: every encode and decode needs the labels of its rows.');
+    if (y.shape[1] !== this.labelCount) throw new AtlasError('internal', `Label weights have ${y.shape[1]} columns but the model knows ${this.labelCount} labels.`);
+    return this.embedLabels(y);
   }
 
   get dims(): number {
@@ -91,10 +114,15 @@ export class Vae {
   }
 
   /** q(z|x) of the global latent (z1 of the hierarchy): what the 3D map, paths and traversals use. */
-  encode(x: tf.Tensor4D): Posterior {
-    if (this.flatEncode) return this.flatEncode(x);
+  encode(x: tf.Tensor4D, y?: tf.Tensor2D): Posterior {
+    if (this.flatEncode) {
+      const e = this.embed(y);
+      const q = this.flatEncode(x, e);
+      e?.dispose();
+      return q;
+    }
     return tf.tidy(() => {
-      const { mu, logvar } = this.hierarchy!.bottomUp(x);
+      const { mu, logvar } = this.hierarchy!.bottomUp(x, this.embed(y));
       return { mu, logvar };
     });
   }
@@ -110,30 +138,36 @@ export class Vae {
    * layer from its top-down prior: the prior's mean (plus `lowerOffsets`, [N, lowerDim]), and
    * with `lowerNoise` ([N, lowerDim] standard normals) + temperature * sigma * noise.
    */
-  decodeRaw(z: tf.Tensor2D, lowerNoise?: tf.Tensor2D, temperature = 1, lowerOffsets?: tf.Tensor2D): tf.Tensor4D {
-    if (this.flatDecode) return this.flatDecode(z);
+  decodeRaw(z: tf.Tensor2D, lowerNoise?: tf.Tensor2D, temperature = 1, lowerOffsets?: tf.Tensor2D, y?: tf.Tensor2D): tf.Tensor4D {
+    if (this.flatDecode) return tf.tidy(() => this.flatDecode!(z, this.embed(y)));
     const h = this.hierarchy!;
     return tf.tidy(() =>
-      h.topDown(z, null, (l, p) => {
-        let zl = lowerOffsets ? (tf.add(p.mean, this.layerPart(lowerOffsets, l, p.mean)) as tf.Tensor4D) : p.mean;
-        if (lowerNoise && temperature > 0) zl = tf.add(zl, tf.mul(tf.exp(tf.mul(p.logvar, 0.5)), tf.mul(this.layerPart(lowerNoise, l, p.mean), temperature))) as tf.Tensor4D;
-        return zl;
-      }),
+      h.topDown(
+        z,
+        null,
+        (l, p) => {
+          let zl = lowerOffsets ? (tf.add(p.mean, this.layerPart(lowerOffsets, l, p.mean)) as tf.Tensor4D) : p.mean;
+          if (lowerNoise && temperature > 0) zl = tf.add(zl, tf.mul(tf.exp(tf.mul(p.logvar, 0.5)), tf.mul(this.layerPart(lowerNoise, l, p.mean), temperature))) as tf.Tensor4D;
+          return zl;
+        },
+        this.embed(y),
+      ),
     );
   }
 
-  /** Mean image g(z) for latents [N, J] (hierarchy: the spatial layers at their prior means). */
-  decodeMean(z: tf.Tensor2D): tf.Tensor4D {
-    return tf.tidy(() => this.likelihood.mean(this.decodeRaw(z)));
+  /** Mean image g(z) (g(z, y) when conditional) for latents [N, J] (hierarchy: the spatial layers at their prior means). */
+  decodeMean(z: tf.Tensor2D, y?: tf.Tensor2D): tf.Tensor4D {
+    return tf.tidy(() => this.likelihood.mean(this.decodeRaw(z, undefined, 1, undefined, y)));
   }
 
   /** Raw output for the reconstruction of x: every latent layer at its posterior mean. */
-  reconstructRaw(x: tf.Tensor4D): tf.Tensor4D {
-    if (!this.hierarchy) return tf.tidy(() => this.decodeRaw(this.encode(x).mu));
+  reconstructRaw(x: tf.Tensor4D, y?: tf.Tensor2D): tf.Tensor4D {
+    if (!this.hierarchy) return tf.tidy(() => this.decodeRaw(this.encode(x, y).mu, undefined, 1, undefined, y));
     const h = this.hierarchy;
     return tf.tidy(() => {
-      const b = h.bottomUp(x);
-      return h.topDown(b.mu, b.features, (_, __, q) => q!.mean);
+      const e = this.embed(y);
+      const b = h.bottomUp(x, e);
+      return h.topDown(b.mu, b.features, (_, __, q) => q!.mean, e);
     });
   }
 
@@ -143,16 +177,22 @@ export class Vae {
    * along a path gives back the exact reconstructions at its ends ("re-infer" interpolation).
    * Null for the flat model.
    */
-  lowerOffsets(x: tf.Tensor4D): tf.Tensor2D | null {
+  lowerOffsets(x: tf.Tensor4D, y?: tf.Tensor2D): tf.Tensor2D | null {
     if (!this.hierarchy) return null;
     const h = this.hierarchy;
     return tf.tidy(() => {
-      const b = h.bottomUp(x);
+      const e = this.embed(y);
+      const b = h.bottomUp(x, e);
       const parts: tf.Tensor2D[] = [];
-      h.topDown(b.mu, b.features, (l, p, q) => {
-        parts.push(tf.reshape(tf.sub(q!.mean, p.mean), [x.shape[0], this.lowerSizes[l]]) as tf.Tensor2D);
-        return q!.mean;
-      });
+      h.topDown(
+        b.mu,
+        b.features,
+        (l, p, q) => {
+          parts.push(tf.reshape(tf.sub(q!.mean, p.mean), [x.shape[0], this.lowerSizes[l]]) as tf.Tensor2D);
+          return q!.mean;
+        },
+        e,
+      );
       return tf.concat(parts, 1) as tf.Tensor2D;
     });
   }
@@ -162,15 +202,18 @@ export class Vae {
    * raw output for the sampled latents, per sample (rows k*B) log p(z) - log q(z|x) summed over
    * the layers, and each spatial layer's analytic KL given the layers above it.
    */
-  private forward(x: tf.Tensor4D, eps: tf.Tensor3D, mu0?: tf.Tensor2D, logvar0?: tf.Tensor2D, lowerLayer = true) {
+  private forward(x: tf.Tensor4D, eps: tf.Tensor3D, mu0?: tf.Tensor2D, logvar0?: tf.Tensor2D, lowerLayer = true, y?: tf.Tensor2D) {
     const [k, B] = eps.shape;
     const J = this.config.latentDim;
     const h = this.hierarchy;
+    const e = this.embed(y);
+    // The k samples of an image share its label: the embedding rows tiled like the latents [k * B].
+    const ek = e && k > 1 ? (tf.tile(e, [k, 1]) as tf.Tensor2D) : e;
     let mu: tf.Tensor2D;
     let logvar: tf.Tensor2D;
     let features: tf.Tensor4D[] | null = null;
     if (h) {
-      const b = h.bottomUp(x);
+      const b = h.bottomUp(x, e);
       mu = mu0 ?? b.mu;
       logvar = logvar0 ?? b.logvar;
       features = b.features;
@@ -178,14 +221,14 @@ export class Vae {
       mu = mu0;
       logvar = logvar0;
     } else {
-      ({ mu, logvar } = this.encode(x));
+      ({ mu, logvar } = this.flatEncode!(x, e));
     }
     const eps1 = h ? (tf.slice(eps, [0, 0, 0], [k, B, J]) as tf.Tensor3D) : eps;
     const z = tf.reshape(reparameterize(mu, logvar, eps1), [k * B, J]) as tf.Tensor2D;
     const logPrior1 = tf.reshape(logStdNormal(tf.reshape(z, [k, B, J])), [k * B]);
     const logQ1 = tf.reshape(logPosteriorFromEps(tf.expandDims(logvar, 0), eps1), [k * B]);
     let logPQ = tf.sub(logPrior1, logQ1) as tf.Tensor1D;
-    if (!h) return { mu, logvar, out: this.decodeRaw(z), logPQ, klLower: [] as tf.Tensor1D[] };
+    if (!h) return { mu, logvar, out: this.flatDecode!(z, ek), logPQ, klLower: [] as tf.Tensor1D[] };
     const lowerEps = tf.reshape(tf.slice(eps, [0, 0, J], [k, B, this.lowerDim]), [k * B, this.lowerDim]) as tf.Tensor2D;
     // Before the warm-up ends the spatial posteriors are held at their priors: z_l ~ p(z_l|z_<l),
     // so their KL and log p - log q are exactly 0 and this is still an ELBO. The decoder learns
@@ -193,7 +236,7 @@ export class Vae {
     // smooth start (q = p + a small learned correction), not a sudden burst of untrained noise
     // (measured: z2 held at its prior *mean* during warm-up collapsed the Quick preset when it opened).
     if (!lowerLayer) {
-      const out = h.topDown(z, null, (l, p) => tf.add(p.mean, tf.mul(tf.exp(tf.mul(p.logvar, 0.5)), this.layerPart(lowerEps, l, p.mean))) as tf.Tensor4D);
+      const out = h.topDown(z, null, (l, p) => tf.add(p.mean, tf.mul(tf.exp(tf.mul(p.logvar, 0.5)), this.layerPart(lowerEps, l, p.mean))) as tf.Tensor4D, ek);
       return { mu, logvar, out, logPQ, klLower: this.lowerSizes.map(() => tf.zeros([k * B]) as tf.Tensor1D) };
     }
     // k samples share each image's features; tiled as rank-3 tensors (tfjs has no rank-5 tile gradient).
@@ -210,7 +253,7 @@ export class Vae {
       logPQ = tf.add(logPQ, tf.sub(logGaussianMap(zl, p), logQ)) as tf.Tensor1D;
       klLower.push(gaussianKlMaps(q!, p));
       return zl;
-    });
+    }, ek);
     return { mu, logvar, out, logPQ, klLower };
   }
 
@@ -222,7 +265,7 @@ export class Vae {
   objective(x: tf.Tensor4D, eps: tf.Tensor3D, opts: ObjectiveOptions): ObjectiveTerms {
     return tf.tidy(() => {
       const [k, B] = eps.shape;
-      const { mu, logvar, out, logPQ, klLower } = this.forward(x, eps, undefined, undefined, opts.lowerLayer ?? true);
+      const { mu, logvar, out, logPQ, klLower } = this.forward(x, eps, undefined, undefined, opts.lowerLayer ?? true, opts.labels);
       const xk = k === 1 ? x : (tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D);
       const { perImage, sigma2 } = this.likelihood.nll(xk, out, opts.mode);
       const nll = tf.reshape(perImage, [k, B]);
@@ -262,10 +305,10 @@ export class Vae {
    * for a top posterior already computed (evaluation: encode once, then decode chunks of
    * samples). eps: [k, B, noiseDim]; returns [k, B].
    */
-  logWeights(x: tf.Tensor4D, mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor3D): tf.Tensor2D {
+  logWeights(x: tf.Tensor4D, mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor3D, y?: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const [k, B] = eps.shape;
-      const { out, logPQ } = this.forward(x, eps, mu, logvar);
+      const { out, logPQ } = this.forward(x, eps, mu, logvar, true, y);
       const xk = tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D;
       const nll = this.likelihood.nll(xk, out, 'eval').perImage;
       return tf.reshape(tf.sub(logPQ, nll), [k, B]) as tf.Tensor2D;
@@ -276,10 +319,10 @@ export class Vae {
    * Per image: the one-sample -log p(x|z) and the KL of every layer below the top (analytic
    * given the sampled z1), for evaluation. eps: [k, B, noiseDim]; returns [k, B] each.
    */
-  sampledTerms(x: tf.Tensor4D, mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor3D): { nll: tf.Tensor2D; klLower: tf.Tensor2D[] } {
+  sampledTerms(x: tf.Tensor4D, mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor3D, y?: tf.Tensor2D): { nll: tf.Tensor2D; klLower: tf.Tensor2D[] } {
     return tf.tidy(() => {
       const [k, B] = eps.shape;
-      const { out, klLower } = this.forward(x, eps, mu, logvar);
+      const { out, klLower } = this.forward(x, eps, mu, logvar, true, y);
       const xk = k === 1 ? x : (tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D);
       const nll = tf.reshape(this.likelihood.nll(xk, out, 'eval').perImage, [k, B]) as tf.Tensor2D;
       return { nll, klLower: klLower.map((t) => tf.reshape(t, [k, B]) as tf.Tensor2D) };

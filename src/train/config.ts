@@ -25,6 +25,11 @@ export interface TrainSettings {
   valIwaeK: number;
   /** Cap on validation images per epoch (0 = all). */
   valMaxImages: number;
+  /**
+   * Conditional VAE (vae-theory.md section 6): q(z|x,y) and p(x|z,y) with y the image's label
+   * (its subfolder), so samples can be asked for by label. Needs 2+ labels with 8+ images each.
+   */
+  conditional: boolean;
 }
 
 export type ModelSettings = Omit<ModelConfig, 'height' | 'width' | 'channels'>;
@@ -50,6 +55,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   previewCount: 8,
   valIwaeK: 0,
   valMaxImages: 0,
+  conditional: false,
 };
 
 const TRAIN_KEYS = Object.keys(DEFAULT_TRAIN_SETTINGS) as (keyof TrainSettings)[];
@@ -72,6 +78,7 @@ export function resolveTrainConfig(config: Partial<TrainConfig>, shape: { height
   for (const k of ['warmupSteps', 'previewCount', 'valMaxImages', 'valIwaeK', 'seed'] as const)
     if (!Number.isInteger(settings[k]) || settings[k] < 0) bad(`${k} must be a whole number of at least 0; got ${settings[k]}.`);
   if (settings.valIwaeK > MAX_IWAE_K) bad(`valIwaeK is at most ${MAX_IWAE_K}; got ${settings.valIwaeK}.`);
+  if (typeof settings.conditional !== 'boolean') bad(`conditional must be true or false; got ${String(settings.conditional)}.`);
   if (!(settings.beta >= 0)) bad(`beta must be 0 or more; got ${settings.beta}.`);
   if (!(settings.freeBits >= 0)) bad(`Free bits must be 0 or more nats; got ${settings.freeBits}.`);
   const model = resolveModelConfig({ ...(modelPart as Partial<ModelConfig>), height: shape.height, width: shape.width, channels: shape.channels });

@@ -18,10 +18,13 @@ export interface ImageSource {
   fill(indices: ArrayLike<number>, out: Float32Array): void;
   /** Image i as uint8 HWC, for previews (float sources quantise [0, 1]). */
   uint8(i: number): Uint8Array;
+  /** Image i's label (its subfolder), null when it has none; absent = an unlabelled source. */
+  labelOf?(i: number): string | null;
 }
 
 /** Adapt the dataset store (uint8 HWC) to an ImageSource: x = byte / 255. */
 export function fromDataset(ds: Pick<Dataset, 'index' | 'pixels' | 'indicesOf'>): ImageSource {
+  const { items } = ds.index;
   const { size, channels, count, datasetHash } = ds.index;
   const stride = size * size * channels;
   if (ds.pixels.length < count * stride)
@@ -42,6 +45,7 @@ export function fromDataset(ds: Pick<Dataset, 'index' | 'pixels' | 'indicesOf'>)
       }
     },
     uint8: (i) => ds.pixels.slice(i * stride, (i + 1) * stride),
+    labelOf: (i) => items[i]?.label ?? null,
   };
 }
 
@@ -53,6 +57,8 @@ export function fromFloatArray(opts: {
   channels: number;
   splits?: Split[];
   datasetHash?: string;
+  /** One label per image (conditional training checks). */
+  labels?: (string | null)[];
 }): ImageSource {
   const stride = opts.height * opts.width * opts.channels;
   const count = Math.floor(opts.data.length / stride);
@@ -68,6 +74,7 @@ export function fromFloatArray(opts: {
       for (let k = 0; k < indices.length; k++) out.set(opts.data.subarray(indices[k] * stride, (indices[k] + 1) * stride), k * stride);
     },
     uint8: (i) => toUint8(opts.data.subarray(i * stride, (i + 1) * stride)),
+    ...(opts.labels ? { labelOf: (i: number) => opts.labels![i] ?? null } : {}),
   };
 }
 

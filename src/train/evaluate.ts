@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { IwaeEstimate, ValidationReport } from '../contract';
 import type { Split } from '../data/store';
 import { AtlasError, throwIfCancelled } from '../errors';
+import { labelTensor, modelLabelRows } from './labels';
 import { fromDataset, type ImageSource } from './data';
 import type { Dataset } from '../data/store';
 import type { LoadedModel } from '../model/load';
@@ -73,6 +74,8 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
   // Standard normals per image and sample: z1's J values plus, for the hierarchy, z2's.
   const E = vae.noiseDim;
   const N = indices.length;
+  // A conditional model encodes and decodes each image with its own label.
+  const labelRows = modelLabelRows(source, vae.config.labels);
 
   const reconError = new Float32Array(N);
   const elboPer = new Float32Array(N);
@@ -91,12 +94,13 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
     const B = idx.length;
     source.fill(idx, buf);
     const x = tf.tensor4d(buf.subarray(0, B * D), [B, height, width, channels]);
-    const { mu, logvar } = vae.encode(x);
+    const y = labelTensor(labelRows, idx, vae.labelCount);
+    const { mu, logvar } = vae.encode(x, y);
     // Deterministic parts: posterior means, KL per dim, reconstruction error of the
     // posterior-mean reconstruction (clamped to [0, 1] as it is shown).
     const [muV, klV, errV, recV] = tf.tidy(() => {
       const kl = gaussianKlPerDim(mu, logvar);
-      const rec = tf.clipByValue(vae.likelihood.mean(vae.reconstructRaw(x)), 0, 1);
+      const rec = tf.clipByValue(vae.likelihood.mean(vae.reconstructRaw(x, y)), 0, 1);
       const err = tf.mean(tf.reshape(tf.square(tf.sub(x, rec)), [B, D]), 1);
       return [mu.dataSync(), kl.dataSync(), err.dataSync(), rec.dataSync()];
     });
@@ -114,7 +118,7 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
     // spatial layer's KL (analytic given the sampled layers above it).
     const [nllV, ...klLowV] = tf.tidy(() => {
       const eps = tf.tensor3d(rng.normals(elboSamples * B * E), [elboSamples, B, E]);
-      const t = vae.sampledTerms(x, mu, logvar, eps);
+      const t = vae.sampledTerms(x, mu, logvar, eps, y);
       return [tf.mean(t.nll, 0).dataSync(), ...t.klLower.map((k) => tf.mean(k, 0).dataSync())];
     });
     for (let b = 0; b < B; b++) {
@@ -135,7 +139,7 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
       for (let done = 0; done < iwaeK; done += chunk) {
         throwIfCancelled(opts.signal);
         const c = Math.min(chunk, iwaeK - done);
-        const lw = tf.tidy(() => vae.logWeights(x, mu, logvar, tf.tensor3d(rng.normals(c * B * E), [c, B, E])).dataSync());
+        const lw = tf.tidy(() => vae.logWeights(x, mu, logvar, tf.tensor3d(rng.normals(c * B * E), [c, B, E]), y).dataSync());
         for (let b = 0; b < B; b++) {
           for (let s = 0; s < c; s++) {
             const v = lw[s * B + b];
@@ -152,6 +156,7 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
       for (let b = 0; b < B; b++) llPer[start + b] = runMax[b] + Math.log(runSum[b] / iwaeK);
     }
     tf.dispose([x, mu, logvar]);
+    y?.dispose();
     opts.onProgress?.(start + B, N);
     await new Promise((r) => setImmediate(r));
   }

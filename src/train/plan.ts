@@ -12,6 +12,7 @@ import { Rng } from '../model/rng';
 import { Vae } from '../model/vae';
 import { Adam } from './adam';
 import { readCheckpointState } from './checkpoint';
+import { conditionalVocabulary, modelLabelRows } from './labels';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './config';
 import { fromDataset, type ImageSource } from './data';
 import type { Dataset } from '../data/store';
@@ -204,6 +205,8 @@ async function measureSpeed(workers: 1 | 2, input: PlanInput): Promise<Speed> {
     stepper = await createStepper(workers, vae, adam, { height, width, channels, latent: J, k: K, batch: B, freeBits: cfg.freeBits }, input.parallel);
     const pixels = new Float32Array(B * D);
     const idx = new Array<number>(B);
+    const labelRows = modelLabelRows(source, cfg.model.labels);
+    const labels = new Int32Array(B);
     let t0 = 0;
     const steps = PROBE_WARM_STEPS + PROBE_TIMED_STEPS;
     for (let s = 0; s < steps; s++) {
@@ -212,7 +215,8 @@ async function measureSpeed(workers: 1 | 2, input: PlanInput): Promise<Speed> {
       // What the run's loop does per step: gather the batch, draw noise, step.
       for (let j = 0; j < B; j++) idx[j] = trainIdx[(s * B + j) % trainIdx.length];
       source.fill(idx, pixels);
-      await stepper.step(pixels, B, rng.normals(K * B * J), cfg.beta);
+      if (labelRows) idx.forEach((i, r) => (labels[r] = labelRows[i]));
+      await stepper.step(pixels, B, rng.normals(K * B * J), cfg.beta, true, labelRows ? labels : undefined);
       await new Promise((r) => setImmediate(r));
     }
     const trainRate = (PROBE_TIMED_STEPS * B) / Math.max(1e-6, (performance.now() - t0) / 1000);
@@ -246,10 +250,12 @@ export async function estimateRun(
 ): Promise<RunEstimate> {
   const source = 'fill' in data ? data : fromDataset(data);
   const { workers: workersSetting, timeBudgetSec, ...trainConfig } = config;
-  const cfg = resolveTrainConfig(trainConfig, source);
+  let cfg = resolveTrainConfig(trainConfig, source);
   const trainIdx = source.indicesOf('train');
   if (trainIdx.length === 0) throw new AtlasError('empty_dataset', 'The dataset has no training images. Import more images or lower the validation share.');
   const valIdx = source.indicesOf('val');
+  // The same refusal a run would give, before anything is measured.
+  if (cfg.conditional) cfg = { ...cfg, model: { ...cfg.model, labels: conditionalVocabulary(source, trainIdx) } };
   const input: PlanInput = { workersSetting, timeBudgetSec, cfg, source, trainIdx, valIdx, batch: Math.min(cfg.batchSize, trainIdx.length), fromEpoch: 0, fromStep: 0, signal: opts.signal, parallel: opts.parallel };
   const plan = await planRun(input);
   if (plan.estimate) return plan.estimate;

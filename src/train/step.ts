@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { oneHotRows } from '../model/labels';
 import { updateCalibration } from '../model/likelihood';
 import type { Vae } from '../model/vae';
 import type { Adam } from './adam';
@@ -12,6 +13,8 @@ export interface StepOptions {
   freeBits: number;
   /** Hierarchy: whether z2 is open this step (default true); see ObjectiveOptions.lowerLayer. */
   lowerLayer?: boolean;
+  /** Conditional model: each row's label (index into the model's vocabulary). */
+  labels?: Int32Array;
 }
 
 export interface BatchGradients {
@@ -33,10 +36,12 @@ export function batchGradients(vae: Vae, pixels: Float32Array, shape: [number, n
   const nameOf = new Map(params.map((p) => [p.variable.name, p.name]));
   const x = tf.tensor4d(pixels, shape);
   const eps = tf.tensor3d(noise, [k, shape[0], noise.length / (k * shape[0])]);
+  const C = vae.labelCount;
+  const y = C > 0 && opts.labels ? tf.tensor2d(oneHotRows(opts.labels.subarray(0, shape[0]), C), [shape[0], C]) : undefined;
   let kept: tf.Tensor[] = [];
   let sigma2: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const t = vae.objective(x, eps, { beta, freeBits, mode: 'train', lowerLayer });
+    const t = vae.objective(x, eps, { beta, freeBits, mode: 'train', lowerLayer, labels: y });
     kept = [t.recon, t.kl, t.elbo, t.iwae].map((v) => tf.keep(v));
     tf.dispose([t.klPerDim, ...t.klLayers.filter((l) => l !== t.kl)]);
     if (t.sigma2) sigma2 = tf.keep(t.sigma2);
@@ -49,6 +54,7 @@ export function batchGradients(vae: Vae, pixels: Float32Array, shape: [number, n
   for (const p of params) if (!named[p.name]) named[p.name] = tf.zerosLike(p.variable);
   const values = tf.tidy(() => tf.stack([value, ...kept]).dataSync());
   tf.dispose([x, eps, value, ...kept]);
+  y?.dispose();
   const numbers = { loss: values[0], recon: values[1], kl: values[2], elbo: values[3], iwae: values[4] };
   return sigma2 ? { grads: named, numbers, sigma2 } : { grads: named, numbers };
 }

@@ -10,6 +10,7 @@ import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from '
 import type { TrainControl } from './control';
 import { fromDataset, toUint8, type ImageSource } from './data';
 import { evaluate } from './evaluate';
+import { conditionalVocabulary, labelTensor, modelLabelRows } from './labels';
 import { collapseWarnings } from './collapse';
 import { createStepper, type ParallelOptions, type Stepper, type WorkersSetting } from './parallel';
 import { planRun } from './plan';
@@ -64,6 +65,9 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
   const trainIdx = source.indicesOf('train');
   if (trainIdx.length === 0) throw new AtlasError('empty_dataset', 'The dataset has no training images. Import more images or lower the validation share.');
   const valIdx = source.indicesOf('val');
+  // A conditional run learns the labels of its training images (refused, with the reason, when
+  // the dataset cannot support it); a resumed run keeps its checkpoint's vocabulary.
+  if (cfg.conditional && !opts.resume) cfg = { ...cfg, model: { ...cfg.model, labels: conditionalVocabulary(source, trainIdx) } };
 
   let vae: Vae;
   const adam = new Adam({ learningRate: cfg.learningRate });
@@ -80,7 +84,7 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
     }
     vae = ck.model.vae;
     // The model (and its seed) come from the checkpoint; optimisation settings may be changed.
-    cfg = { ...cfg, model: ck.state.config.model, seed: ck.state.config.seed };
+    cfg = { ...cfg, model: ck.model.config, seed: ck.state.config.seed, conditional: ck.model.config.labels.length > 0 };
     adam.setState(ck.optimizer.iterations, ck.optimizer.tensors);
     tf.dispose(ck.optimizer.tensors);
     pos = { step: ck.state.step, epoch: ck.state.epoch, offset: ck.state.offset, shuffleState: ck.state.shuffleState, noiseState: ck.state.noiseState };
@@ -92,6 +96,14 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
     pos = { step: 0, epoch: 0, offset: 0, shuffleState: root.fork().state(), noiseState: root.fork().state() };
   }
 
+  let labelRows: Int32Array | null;
+  try {
+    labelRows = modelLabelRows(source, cfg.model.labels);
+  } catch (err) {
+    vae.dispose();
+    adam.dispose();
+    throw err;
+  }
   const n = trainIdx.length;
   const B = Math.min(cfg.batchSize, n);
   // Workers ("auto": measured) and, for a time budget, the epochs: decided before the first step.
@@ -117,6 +129,7 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
   let workers = plan.workers;
   let stepper: Stepper | null = null;
   const batch = new Float32Array(B * D);
+  const batchLabels = new Int32Array(B);
   const previewIdx = previewIndicesFor(data, valIdx.length > 0 ? valIdx : trainIdx, cfg.previewCount, cfg.seed);
   let lastCheckpoint: string | null = null;
   const started = Date.now();
@@ -194,9 +207,10 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
         const idx = Array.from(perm!.subarray(pos.offset, Math.min(n, pos.offset + B)), (p) => trainIdx[p]);
         const b = idx.length;
         source.fill(idx, batch);
+        if (labelRows) idx.forEach((i, r) => (batchLabels[r] = labelRows[i]));
         const beta = betaAt(pos.step, cfg.beta, cfg.warmupSteps);
         // The hierarchy's z2 opens when the KL warm-up ends (see ObjectiveOptions.lowerLayer).
-        const m = await stepper.step(batch, b, noiseRng.normals(K * b * J), beta, pos.step >= cfg.warmupSteps);
+        const m = await stepper.step(batch, b, noiseRng.normals(K * b * J), beta, pos.step >= cfg.warmupSteps, labelRows ? batchLabels : undefined);
         pos.offset += b;
         pos.step++;
         stepsThisRun++;
@@ -235,7 +249,7 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
       await stepper.verify();
       const trainMeans = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(1, epochSteps)])) as unknown as LossNumbers;
       const val = await validate(vae, source, valIdx, cfg, pos.epoch, signal);
-      const preview = previewIdx.length > 0 ? makePreview(vae, source, previewIdx) : null;
+      const preview = previewIdx.length > 0 ? makePreview(vae, source, previewIdx, labelRows) : null;
       const summary: EpochSummary = { epoch: pos.epoch, step: pos.step, train: trainMeans, val, seconds: (performance.now() - epochStart) / 1000 };
       // Judged once the warm-up has ended: before, beta is below its target and the spatial
       // posteriors are held at their priors, so a small KL there says nothing.
@@ -267,12 +281,12 @@ async function validate(vae: Vae, source: ImageSource, valIdx: number[], cfg: Re
   return summary;
 }
 
-function makePreview(vae: Vae, source: ImageSource, indices: number[]): PreviewImages {
+function makePreview(vae: Vae, source: ImageSource, indices: number[], labelRows: Int32Array | null): PreviewImages {
   const { height, width, channels } = source;
   const D = height * width * channels;
   const buf = new Float32Array(indices.length * D);
   source.fill(indices, buf);
-  const recon = tf.tidy(() => vae.likelihood.mean(vae.reconstructRaw(tf.tensor4d(buf, [indices.length, height, width, channels]))).dataSync());
+  const recon = tf.tidy(() => vae.likelihood.mean(vae.reconstructRaw(tf.tensor4d(buf, [indices.length, height, width, channels]), labelTensor(labelRows, indices, vae.labelCount))).dataSync());
   const originals = new Uint8Array(indices.length * D);
   indices.forEach((i, k) => originals.set(source.uint8(i), k * D));
   return { width, height, channels, count: indices.length, indices, originals, reconstructions: toUint8(recon) };

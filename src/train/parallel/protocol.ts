@@ -43,7 +43,7 @@ export interface ParamLayout {
 export interface SharedBuffers {
   ctl: SharedArrayBuffer;
   scalars: SharedArrayBuffer;
-  /** Float32: the worker's pixels (maxRows * D), then its noise (k * maxRows * J). */
+  /** Float32: the worker's pixels (maxRows * D), then its noise (k * maxRows * J), then its label rows (maxRows; conditional model). */
   input: SharedArrayBuffer;
   /** Float32, layout.total: the worker's gradients, then the average both replicas apply. */
   grads: SharedArrayBuffer;

@@ -95,7 +95,8 @@ export class ReplicaPair {
       buffers: {
         ctl: new SharedArrayBuffer(CTL.length * 4),
         scalars: new SharedArrayBuffer(SCALARS_LENGTH * 8),
-        input: new SharedArrayBuffer(Math.max(1, maxRows * (D + dims.k * dims.latent)) * 4),
+        // Pixels, noise, then one label row per image (exact as float32: vocabularies are small).
+        input: new SharedArrayBuffer(Math.max(1, maxRows * (D + dims.k * dims.latent + 1)) * 4),
         grads: new SharedArrayBuffer(layout.total * 4),
       },
       dims: { height: dims.height, width: dims.width, channels: dims.channels, latent: dims.latent, k: dims.k, maxRows },
@@ -118,7 +119,7 @@ export class ReplicaPair {
    * One optimiser step on `rows` images (pixels rows * D, noise [k, rows, J]) at KL weight
    * `beta`: this thread takes the first ceil(rows / 2) rows, the worker the rest.
    */
-  async step(pixels: Float32Array, rows: number, noise: Float32Array, beta: number, lowerLayer = true): Promise<StepNumbers> {
+  async step(pixels: Float32Array, rows: number, noise: Float32Array, beta: number, lowerLayer = true, labels?: Int32Array): Promise<StepNumbers> {
     await this.answered('the previous update');
     const { height, width, channels, latent: J, k } = this.dims;
     const D = height * width * channels;
@@ -133,12 +134,13 @@ export class ReplicaPair {
       ownNoise.set(noise.subarray(s * rows * J, (s * rows + own) * J), s * own * J);
       this.input.set(noise.subarray((s * rows + own) * J, (s + 1) * rows * J), maxRows * D + s * theirs * J);
     }
+    if (labels) for (let r = 0; r < theirs; r++) this.input[maxRows * (D + k * J) + r] = labels[own + r];
     this.scalars[SCALAR.rows] = theirs;
     this.scalars[SCALAR.beta] = beta;
     this.scalars[SCALAR.lowerLayer] = lowerLayer ? 1 : 0;
     if (theirs > 0) this.post(REQUEST.grad);
 
-    const mine = batchGradients(this.vae, pixels.subarray(0, own * D), [own, height, width, channels], ownNoise, { k, beta, freeBits: 0, lowerLayer });
+    const mine = batchGradients(this.vae, pixels.subarray(0, own * D), [own, height, width, channels], ownNoise, { k, beta, freeBits: 0, lowerLayer, labels: labels?.subarray(0, own) });
     const ownGrads = this.layout.names.map((name) => {
       const g = mine.grads[name];
       if (!g) throw new AtlasError('internal', `No gradient for parameter ${name}.`);

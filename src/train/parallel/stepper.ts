@@ -9,8 +9,9 @@ export interface Stepper {
   /**
    * One step on `rows` images: pixels rows * D floats, noise [k, rows, vae.noiseDim]. `lowerLayer`
    * false: the hierarchy's spatial posteriors are held at their priors this step (see ObjectiveOptions).
+   * `labels`: a conditional model's label row of each image (length >= rows).
    */
-  step(pixels: Float32Array, rows: number, noise: Float32Array, beta: number, lowerLayer?: boolean): Promise<StepNumbers>;
+  step(pixels: Float32Array, rows: number, noise: Float32Array, beta: number, lowerLayer?: boolean, labels?: Int32Array): Promise<StepNumbers>;
   /** Fails if the replicas' weights differ (no-op for one). */
   verify(): Promise<void>;
   close(): Promise<void>;
@@ -22,7 +23,8 @@ function singleStepper(vae: Vae, adam: Adam, dims: ReplicaDims, freeBits: number
   const D = height * width * channels;
   return {
     workers: 1,
-    step: async (pixels, rows, noise, beta, lowerLayer = true) => trainStep(vae, adam, pixels.subarray(0, rows * D), [rows, height, width, channels], noise, { k, beta, freeBits, lowerLayer }),
+    step: async (pixels, rows, noise, beta, lowerLayer = true, labels) =>
+      trainStep(vae, adam, pixels.subarray(0, rows * D), [rows, height, width, channels], noise, { k, beta, freeBits, lowerLayer, labels: labels?.subarray(0, rows) }),
     verify: async () => {},
     close: async () => {},
   };

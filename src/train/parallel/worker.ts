@@ -40,7 +40,9 @@ async function main(init: WorkerInit): Promise<void> {
     const rows = scalars[SCALAR.rows];
     const pixels = input.slice(0, rows * D);
     const noise = input.slice(noiseStart, noiseStart + dims.k * rows * dims.latent);
-    const g = batchGradients(vae, pixels, [rows, dims.height, dims.width, dims.channels], noise, { k: dims.k, beta: scalars[SCALAR.beta], freeBits: 0, lowerLayer: scalars[SCALAR.lowerLayer] === 1 });
+    const labelStart = noiseStart + dims.k * dims.maxRows * dims.latent;
+    const labels = vae.labelCount > 0 ? Int32Array.from(input.subarray(labelStart, labelStart + rows)) : undefined;
+    const g = batchGradients(vae, pixels, [rows, dims.height, dims.width, dims.channels], noise, { k: dims.k, beta: scalars[SCALAR.beta], freeBits: 0, lowerLayer: scalars[SCALAR.lowerLayer] === 1, labels });
     let offset = 0;
     for (let i = 0; i < layout.names.length; i++) {
       grads.set(g.grads[layout.names[i]].dataSync() as Float32Array, offset);
