@@ -727,6 +727,24 @@ export interface LatentProjection extends LatentEncodeReport {
   prior: { centre: [number, number, number]; axes: number[] };
 }
 
+/** How the 3D view lays the images out: linear maps of the means (PCA, chosen dimensions) or nonlinear ones. */
+export type LayoutMethod = 'pca' | 'dims' | 'umap' | 'tsne';
+export const NONLINEAR_LAYOUTS = ['umap', 'tsne'] as const;
+export type NonlinearLayoutMethod = (typeof NONLINEAR_LAYOUTS)[number];
+
+/** A nonlinear layout of every image's posterior mean (no inverse, no ellipsoids). */
+export interface LatentLayout {
+  method: NonlinearLayoutMethod;
+  seed: number;
+  count: number;
+  /** f32 count x 3, centred, RMS radius 2. */
+  points: string;
+  /** True when it came from memory or runDir/layouts (same weights, data, method, seed). */
+  cached: boolean;
+  /** Seconds the computation took (when cached: when it ran). */
+  seconds: number;
+}
+
 export interface LatentDecodeResult {
   /** The latent vectors decoded (points mapped back with z = m + P^T y). */
   z: number[][];
@@ -1030,6 +1048,20 @@ export const engineRequests = {
   'latent.project': {
     payload: z.object({ ...runAndDataset, axes: latentAxes, batchSize: z.number().int().min(1).max(4096).default(256) }).strict(),
     result: result<LatentProjection>(),
+  },
+  /**
+   * UMAP or t-SNE of the posterior means into 3D, seeded (same model, data and seed: same
+   * map), cached in runDir/layouts/ with the model's weights (a new checkpoint computes it
+   * again). Progress (data.stage: 'neighbours' then 'optimising'); cancellable.
+   */
+  'latent.layout': {
+    payload: z.object({ ...runAndDataset, method: z.enum(NONLINEAR_LAYOUTS), seed: z.number().int().min(0).max(2_147_483_647).default(0) }).strict(),
+    result: result<LatentLayout>(),
+  },
+  /** Where latent vectors (path frames, samples) fall in a nonlinear layout: among their nearest images. */
+  'latent.place': {
+    payload: z.object({ ...runAndDataset, method: z.enum(NONLINEAR_LAYOUTS), seed: z.number().int().min(0).max(2_147_483_647).default(0), z: z.array(latentVector).min(1).max(4096) }).strict(),
+    result: result<{ points: string }>(),
   },
   /** Decode latent vectors, or 3D view points mapped back with z = m + P^T y, to images. */
   'latent.decode': {

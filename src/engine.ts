@@ -12,6 +12,7 @@ import { copyDataset, datasetInfo, datasetItem, datasetItems, datasetThumbnails,
 import { controlTraining, estimateTraining, runTraining, trainingStatus } from './train/engine-api';
 import { attributeLatents, decodeLatents, encodeLatents, interpolateLatents, latentNeighbours, projectLatents, sampleLatents, traverseLatents } from './latent/engine-api';
 import { exportFramesHandler, exportProjectorHandler } from './export/engine-api';
+import { layoutLatents, placeLatents } from './latent/layout-api';
 import { exportSelectionCsv } from './data/selection-csv';
 import { parentTransport, runEngineLoop } from './host/engine-loop';
 import type { BackendLabel, EngineInfo } from './contract';
@@ -50,6 +51,8 @@ export const handlers: EngineHandlers = {
   'latent.interpolate': interpolateLatents,
   'latent.sample': sampleLatents,
   'latent.traverse': traverseLatents,
+  'latent.layout': layoutLatents,
+  'latent.place': placeLatents,
   'latent.attribute': attributeLatents,
   'selection.exportCsv': exportSelectionCsv,
   'export.frames': exportFramesHandler,

@@ -10,6 +10,7 @@ import { describeError, type ShownError } from './errors';
 import { createExporter } from './export.svelte';
 import { createGeneration } from './generate.svelte';
 import { createInterpolation } from './interpolate.svelte';
+import { createSelectionTools } from './selection.svelte';
 import type { LatentView } from './latent-view.svelte';
 import { pointOnViewPlane } from '../scene/pick';
 import type { Tasks } from './tasks.svelte';
@@ -29,6 +30,7 @@ export function createExplorer(bridge: Bridge, app: AppState, tasks: Tasks, view
   const interpolation = createInterpolation(bridge, tasks, view, run);
   const generation = createGeneration(bridge, tasks, run);
   const exporter = createExporter(bridge, tasks, () => app.paths?.workspace ?? null);
+  const selection = createSelectionTools(bridge, app, tasks, view);
 
   const s = $state({
     hover: null as Hover | null,
@@ -87,6 +89,7 @@ export function createExplorer(bridge: Bridge, app: AppState, tasks: Tasks, view
     interpolation,
     generation,
     exporter,
+    selection,
     view,
     get items() {
       return items;

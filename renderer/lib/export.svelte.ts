@@ -3,7 +3,7 @@
  * frames as latent vectors), the formats, scale and names, the output folder (native dialog
  * or a path field) and the summary of what was written.
  */
-import { PIXEL_ART_COLORS, type ExportOptionsIn, type ExportReport, type InterpolateSpecIn, type SampleSpecIn, type TraverseSpecIn } from '../../src/contract';
+import { PIXEL_ART_COLORS, type AttributeSpecIn, type ExportOptionsIn, type ExportReport, type InterpolateSpecIn, type SampleSpecIn, type TraverseSpecIn } from '../../src/contract';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, isUnsupported, type ShownError } from './errors';
 import type { Tasks } from './tasks.svelte';
@@ -11,7 +11,8 @@ import type { Tasks } from './tasks.svelte';
 export type ExportSource =
   | { kind: 'interpolate'; label: string; frames: number; spec: InterpolateSpecIn; z: number[][] }
   | { kind: 'sample'; label: string; frames: number; spec: SampleSpecIn; z: number[][] }
-  | { kind: 'traverse'; label: string; frames: number; spec: TraverseSpecIn; z: number[][] };
+  | { kind: 'traverse'; label: string; frames: number; spec: TraverseSpecIn; z: number[][] }
+  | { kind: 'attribute'; label: string; frames: number; spec: AttributeSpecIn; z: number[][] };
 
 export type ExportFormat = 'png' | 'sheet' | 'gif' | 'webp';
 
@@ -72,7 +73,9 @@ export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => st
       // Finishing is this panel's choice: the export's `finish`, not the source spec's.
       const { finish: _made, ...spec } = source.spec;
       const src: ExportOptionsIn['source'] = whole
-        ? source.kind === 'interpolate'
+        ? source.kind === 'attribute'
+          ? { attribute: spec as AttributeSpecIn }
+          : source.kind === 'interpolate'
           ? { interpolate: spec as InterpolateSpecIn }
           : source.kind === 'sample'
             ? { sample: spec as SampleSpecIn }

@@ -84,6 +84,8 @@ export function createProjectSession(deps: {
           const run = p.runs.find((r) => r.id === runId);
           if (!run) return;
           if (report) Object.assign(run, { status: report.status, step: report.step, epoch: report.epoch });
+          // The engine recorded the run's selection; this copy of the project must keep it too.
+          if (report?.selection) run.selection = report.selection;
           else run.status = died ? 'interrupted' : status === 'cancelled' ? 'stopped' : 'failed';
           run.updatedAt = now();
           resumable = died && run.epoch > 0;

@@ -15,6 +15,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: 'Esc', action: 'Cancel the current task (training stops and keeps a checkpoint); close this help' },
   { keys: '1 – 6', action: 'Open the Dataset, Train, Explore, Interpolate, Generate or Export panel' },
   { keys: 'R', action: 'Reset the 3D view' },
+  { keys: 'L / B', action: 'Lasso or box selection in the 3D view (again: back to orbiting); shift adds, alt removes' },
   { keys: '?', action: 'Show or hide this help' },
 ];
 

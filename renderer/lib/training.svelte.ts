@@ -53,6 +53,8 @@ export interface StartOptions {
   resume?: boolean;
   history?: EpochReport[];
   hooks?: RunHooks;
+  /** Train on these images only (a saved selection); a resumed run keeps its own. */
+  selection?: { name: string; indices: number[] };
 }
 
 /** A saved run shown again (a reopened project): its epochs on the charts, its outcome. */
@@ -261,7 +263,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
       let failure: unknown = null;
       try {
         await hooks.beforeRun?.();
-        report = await bridge.call('train.run', { dataset: datasetDir, runDir, settings, resume: options.resume ?? false, ...(options.project ? { project: options.project } : {}) }, {
+        report = await bridge.call('train.run', { dataset: datasetDir, runDir, settings, resume: options.resume ?? false, ...(options.project ? { project: options.project } : {}), ...(options.selection ? { selection: options.selection } : {}) }, {
           signal,
           onProgress: (p) => {
             const data = p.data as TrainProgress | undefined;

@@ -14,13 +14,14 @@ const benches: Record<string, () => Promise<BenchModule>> = {
   import: () => import('./import'),
   kernels: () => import('./kernels'),
   latent: () => import('./latent'),
+  layouts: () => import('./layouts'),
   quality: () => import('./quality'),
   render: () => import('./render'),
   train: () => import('./train'),
 };
 
 /** Benchmarks `all` skips (they take long; run them by name). */
-const notInAll = new Set(['quality']);
+const notInAll = new Set(['quality', 'layouts']);
 /** Benchmarks that take flags (FlaggedBench). */
 const takesFlags = new Set(['quality']);
 

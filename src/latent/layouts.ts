@@ -1,0 +1,144 @@
+/**
+ * Nonlinear 3D layouts of the posterior means: UMAP (umap-js) and t-SNE (./tsne), both over
+ * the exact k-nearest-neighbour graph (./neighbours, batched matmuls), both seeded so the same
+ * model, data and seed give the same map. Unlike PCA they have no inverse and no honest image
+ * of a Gaussian: the view hides ellipsoids and the prior under them, and a new latent vector
+ * (a path frame, a sample) is placed among its nearest images (placeAmong).
+ */
+import { UMAP } from 'umap-js';
+import { AtlasError, throwIfCancelled } from '../errors';
+import { Rng } from '../model/rng';
+import { nearestRows } from './neighbours';
+import { neighboursForPerplexity, TSNE_DEFAULTS, tsne3d, type KnnGraph } from './tsne';
+
+export type NonlinearLayout = 'umap' | 'tsne';
+
+export const UMAP_DEFAULTS = { neighbours: 15, minDist: 0.1 } as const;
+
+/** Layouts are scaled to this RMS distance from their centre, so the camera and sprite sizes suit every map. */
+export const LAYOUT_RMS_RADIUS = 2;
+
+export interface LayoutProgress {
+  /** 'neighbours' while the kNN graph is built, then 'optimising'. */
+  stage: 'neighbours' | 'optimising';
+  done: number;
+  total: number;
+}
+
+export interface LayoutOptions {
+  seed: number;
+  signal?: AbortSignal;
+  onProgress?: (p: LayoutProgress) => void;
+}
+
+/** Rows of queries per block for the kNN graph: the distance block stays near 8M floats. */
+const QUERY_BLOCK = 2048;
+
+/** Each row's k nearest other rows (exact, Euclidean). */
+export async function knnGraph(data: Float32Array, count: number, dim: number, k: number, opts: Omit<LayoutOptions, 'seed'> = {}): Promise<KnnGraph> {
+  const indices = new Int32Array(count * k);
+  const distances = new Float32Array(count * k);
+  const rows = (a: number, b: number) => data.subarray(a * dim, b * dim);
+  for (let start = 0; start < count; start += QUERY_BLOCK) {
+    throwIfCancelled(opts.signal);
+    const end = Math.min(count, start + QUERY_BLOCK);
+    const found = await nearestRows(data.subarray(start * dim, end * dim), end - start, dim, count, rows, k, (q, i) => q + start === i);
+    found.forEach((f, q) => {
+      for (let j = 0; j < k; j++) {
+        indices[(start + q) * k + j] = f.indices[j];
+        distances[(start + q) * k + j] = f.distances[j];
+      }
+    });
+    opts.onProgress?.({ stage: 'neighbours', done: end, total: count });
+  }
+  return { k, indices, distances };
+}
+
+/** Centre and scale count x 3 points to RMS radius LAYOUT_RMS_RADIUS (in place). */
+export function normaliseLayout(points: Float32Array): Float32Array {
+  const n = points.length / 3;
+  if (n === 0) return points;
+  const mean = [0, 0, 0];
+  for (let i = 0; i < n * 3; i++) mean[i % 3] += points[i] / n;
+  let ss = 0;
+  for (let i = 0; i < n * 3; i++) ss += (points[i] - mean[i % 3]) ** 2;
+  const rms = Math.sqrt(ss / n);
+  const scale = rms > 0 ? LAYOUT_RMS_RADIUS / rms : 1;
+  for (let i = 0; i < n * 3; i++) points[i] = (points[i] - mean[i % 3]) * scale;
+  return points;
+}
+
+function checkCount(method: NonlinearLayout, count: number): void {
+  if (count < 4) throw new AtlasError('invalid_input', `${method === 'umap' ? 'UMAP' : 't-SNE'} needs at least 4 images to lay out; this dataset has ${count}. Use PCA, or import more images.`);
+}
+
+/** UMAP of count x dim rows into 3D (umap-js over the exact kNN graph). */
+export async function umapLayout(data: Float32Array, count: number, dim: number, opts: LayoutOptions): Promise<Float32Array> {
+  checkCount('umap', count);
+  // UMAP's neighbourhoods count the point itself (as in the reference implementation).
+  const k = Math.min(UMAP_DEFAULTS.neighbours, count - 1);
+  const knn = await knnGraph(data, count, dim, k - 1, opts);
+  const rng = new Rng(opts.seed);
+  const umap = new UMAP({ nComponents: 3, nNeighbors: k, minDist: UMAP_DEFAULTS.minDist, random: () => rng.uniform() });
+  // umap-js wants the graph as arrays of rows; X is only read for its length here.
+  const row = <T extends Int32Array | Float32Array>(a: T, i: number, self: number) => [self, ...Array.from(a.subarray(i * (k - 1), (i + 1) * (k - 1)))];
+  umap.setPrecomputedKNN(
+    Array.from({ length: count }, (_, i) => row(knn.indices, i, i)),
+    Array.from({ length: count }, (_, i) => row(knn.distances, i, 0)),
+  );
+  const X = Array.from({ length: count }, (_, i) => Array.from(data.subarray(i * dim, (i + 1) * dim)));
+  const epochs = umap.initializeFit(X);
+  for (let e = 0; e < epochs; e++) {
+    umap.step();
+    if (e % 5 === 4 || e === epochs - 1) {
+      opts.onProgress?.({ stage: 'optimising', done: e + 1, total: epochs });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      throwIfCancelled(opts.signal);
+    }
+  }
+  return normaliseLayout(Float32Array.from(umap.getEmbedding().flat()));
+}
+
+/** Barnes-Hut t-SNE of count x dim rows into 3D at perplexity 30 (less for tiny sets). */
+export async function tsneLayout(data: Float32Array, count: number, dim: number, opts: LayoutOptions): Promise<Float32Array> {
+  checkCount('tsne', count);
+  const perplexity = Math.min(TSNE_DEFAULTS.perplexity, (count - 1) / 3);
+  const knn = await knnGraph(data, count, dim, neighboursForPerplexity(perplexity, count), opts);
+  const y = await tsne3d(knn, count, {
+    perplexity,
+    seed: opts.seed,
+    signal: opts.signal,
+    onProgress: (done, total) => opts.onProgress?.({ stage: 'optimising', done, total }),
+  });
+  return normaliseLayout(y);
+}
+
+export function computeLayout(method: NonlinearLayout, data: Float32Array, count: number, dim: number, opts: LayoutOptions): Promise<Float32Array> {
+  return method === 'umap' ? umapLayout(data, count, dim, opts) : tsneLayout(data, count, dim, opts);
+}
+
+/**
+ * Where new latent vectors go in a nonlinear layout: the inverse-distance weighted mean of
+ * the layout positions of their k nearest images (there is no map to apply, only neighbours).
+ */
+export async function placeAmong(z: Float32Array, queries: number, mu: Float32Array, count: number, dim: number, layout: Float32Array, k = 8): Promise<Float32Array> {
+  const kk = Math.min(k, count);
+  const found = await nearestRows(z, queries, dim, count, (a, b) => mu.subarray(a * dim, b * dim), kk);
+  const out = new Float32Array(queries * 3);
+  found.forEach((f, q) => {
+    // An exact hit takes that image's place (weights 1/d would blow up).
+    const hit = f.distances.findIndex((d) => d < 1e-6);
+    if (hit >= 0) {
+      for (let c = 0; c < 3; c++) out[q * 3 + c] = layout[f.indices[hit] * 3 + c];
+      return;
+    }
+    let wsum = 0;
+    f.indices.forEach((i, j) => {
+      const w = 1 / f.distances[j];
+      wsum += w;
+      for (let c = 0; c < 3; c++) out[q * 3 + c] += w * layout[i * 3 + c];
+    });
+    for (let c = 0; c < 3; c++) out[q * 3 + c] /= wsum;
+  });
+  return out;
+}
