@@ -616,6 +616,7 @@ export const sheetOptionsSchema = z
   })
   .strict();
 export type SheetOptions = z.output<typeof sheetOptionsSchema>;
+export type SheetOptionsIn = z.input<typeof sheetOptionsSchema>;
 
 export const exportOptionsSchema = z
   .object({
