@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CliExit, CliInterrupted, CliUsageError, failureLine } from './cli/output';
 import { serve } from './cli/serve';
 import { launch } from './cli/launch';
-import { importFlags, importUsage, runImport } from './cli/import';
+import { importFlags, importHelp, importUsage, runImport } from './cli/import';
 import { evalFlags, evalUsage, runEval, runTrain, trainFlags, trainUsage } from './cli/train';
 import { encodeFlags, encodeUsage, interpolateFlags, interpolateUsage, runEncode, runInterpolate, runSample, runTraverse, sampleFlags, sampleUsage, traverseFlags, traverseUsage } from './cli/latent';
 import { exportCommandFlags, exportCommandUsage, runExport } from './cli/export';
@@ -17,6 +17,8 @@ import { APP_VERSION } from './version';
 interface Command {
   summary: string;
   usage: string;
+  /** More than the usage line, for `latent-atlas <command> --help`. */
+  help?: string;
   options: NonNullable<ParseArgsConfig['options']>;
   run(values: Record<string, unknown>, positionals: string[]): Promise<unknown>;
 }
@@ -32,8 +34,9 @@ function intOption(values: Record<string, unknown>, name: string, min: number, m
 
 const commands: Record<string, Command> = {
   import: {
-    summary: 'Import a folder of images into a dataset (decoded, resized, checked; bad files skipped and reported).',
+    summary: 'Import a folder of images, or sprite sheets (--sheet), into a dataset (decoded, resized, checked; bad files skipped and reported).',
     usage: importUsage,
+    help: importHelp,
     options: importFlags,
     run: (values, positionals) => runImport(values, positionals),
   },
@@ -123,6 +126,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) throw new CliUsageError(`unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.summary}\nUsage: ${command.usage}\n${command.help ? `\n${command.help}` : ''}`);
+    return 0;
+  }
   let parsed;
   try {
     parsed = parseArgs({ args: 'pixel-art' in command.options ? pixelArtArgv(rest) : rest, options: command.options, allowPositionals: true, strict: true });

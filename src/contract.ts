@@ -95,7 +95,8 @@ export type SkipCode =
   | 'unreadable' // permission denied or an I/O error
   | 'not_a_file' // socket, FIFO or device
   | 'duplicate' // same bytes as an earlier file (dedupe)
-  | 'decode_failed'; // sharp failed for another reason
+  | 'decode_failed' // sharp failed for another reason
+  | 'empty_cell'; // a sprite-sheet cell with no visible pixel
 
 export interface SkippedFileReport {
   /** Path relative to the import root, or the uploaded file's name. */
@@ -103,6 +104,85 @@ export interface SkippedFileReport {
   code: SkipCode;
   /** One sentence: what was wrong with the file. */
   reason: string;
+}
+
+/**
+ * How a sprite sheet is cut into frames: by grid (Tiled's margin and spacing), automatically
+ * by alpha islands, or by the JSON atlas that lies beside it (TexturePacker Hash/Array, Aseprite).
+ */
+export const sheetSlicingSchema = z.discriminatedUnion('mode', [
+  z
+    .object({
+      mode: z.literal('grid'),
+      cellWidth: z.number().int().min(1).max(16_384),
+      cellHeight: z.number().int().min(1).max(16_384),
+      /** Pixels around the whole sheet. */
+      margin: z.number().int().min(0).max(16_384).default(0),
+      /** Pixels between neighbouring cells. */
+      spacing: z.number().int().min(0).max(16_384).default(0),
+      /** Leave out cells with no visible pixel (listed as skipped, code empty_cell). */
+      skipEmpty: z.boolean().default(true),
+    })
+    .strict(),
+  z
+    .object({
+      mode: z.literal('auto'),
+      /** A pixel counts as opaque when its alpha is above this. */
+      alphaThreshold: z.number().int().min(0).max(254).default(0),
+      /** Islands with fewer empty pixels than this between their boxes merge (0: only overlapping boxes). */
+      gap: z.number().int().min(0).max(256).default(1),
+      /** Islands with fewer opaque pixels are dust, not sprites. */
+      minArea: z.number().int().min(1).max(1_000_000).default(16),
+      /** Cut islands wider / taller than this along their emptiest lines (packed sheets whose sprites touch); 0 never cuts. */
+      splitWidth: z.number().int().min(0).max(16_384).default(0),
+      splitHeight: z.number().int().min(0).max(16_384).default(0),
+    })
+    .strict(),
+  z
+    .object({
+      mode: z.literal('atlas'),
+      /** The atlas JSON; default: beside the sheet with the same name (sheet.png -> sheet.json). */
+      atlas: fsPath('read').optional(),
+    })
+    .strict(),
+]);
+export type SheetSlicing = z.output<typeof sheetSlicingSchema>;
+export type SheetSlicingIn = z.input<typeof sheetSlicingSchema>;
+
+/** One frame of a sheet in an import report or preview: its cell and what became of it. */
+export interface SheetFrameReport {
+  /** Unique in the sheet: r2c5 (grid), 17 (auto), the atlas' frame name. */
+  name: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** The atlas tag that covers it, if any. */
+  tag: string | null;
+  /** 'imported', why not (empty_cell, duplicate, ...), or over_limit (past the max images). */
+  status: 'imported' | 'over_limit' | SkipCode;
+}
+
+export interface SheetImportReport {
+  /** The sheet's file name. */
+  sheet: string;
+  width: number;
+  height: number;
+  mode: SheetSlicing['mode'];
+  /** The atlas read (mode 'atlas'): its path and layout. */
+  atlas: { file: string; layout: string } | null;
+  /** Islands dropped as dust (mode 'auto'). */
+  dust: number;
+  frames: SheetFrameReport[];
+}
+
+/** What a sheet would be cut into, before importing (the Dataset panel draws the boxes on the image). */
+export interface SheetPreview extends Omit<SheetImportReport, 'frames'> {
+  frames: Array<Omit<SheetFrameReport, 'status'> & { empty: boolean }>;
+  /** Frame sizes (upright, untrimmed), most common first. */
+  sizes: Array<{ w: number; h: number; count: number }>;
+  /** The sheet as the browser can show it: its own bytes, or a smaller PNG when large (scale < 1). */
+  image: { mime: string; base64: string; scale: number };
 }
 
 export interface DatasetImportReport {
@@ -121,6 +201,8 @@ export interface DatasetImportReport {
   excluded: number;
   overLimit: number;
   durationMs: number;
+  /** Sheet imports: every frame of every sheet, with its cell and what became of it. */
+  sheets?: SheetImportReport[];
 }
 
 export interface DatasetSummary {
@@ -616,7 +698,6 @@ export const sheetOptionsSchema = z
   })
   .strict();
 export type SheetOptions = z.output<typeof sheetOptionsSchema>;
-export type SheetOptionsIn = z.input<typeof sheetOptionsSchema>;
 
 export const exportOptionsSchema = z
   .object({
@@ -876,6 +957,12 @@ export interface ProjectorExportReport {
 // ---------------------------------------------------------------------------------------
 // Engine requests
 
+/** A sprite sheet on the engine's disk ({sheet: path}), or uploaded into a staging area ({staged, sheet: its name there}). */
+const sheetSourceSchema = z.object({
+  sheet: fsPath('read'),
+  staged: z.string().regex(/^[\w-]{1,64}$/).optional(),
+});
+
 export const engineRequests = {
   /** Which backend the engine runs on and its versions; a cheap round trip. */
   'engine.info': {
@@ -901,12 +988,21 @@ export const engineRequests = {
   'dataset.import': {
     payload: z
       .object({
-        source: z.union([z.object({ folder: z.string().min(1).max(4096) }).strict(), z.object({ staged: z.string().regex(/^[\w-]{1,64}$/) }).strict()]),
+        source: z.union([
+          z.object({ folder: z.string().min(1).max(4096) }).strict(),
+          z.object({ staged: z.string().regex(/^[\w-]{1,64}$/) }).strict(),
+          sheetSourceSchema.extend({ slicing: sheetSlicingSchema }).strict(),
+        ]),
         output: z.string().min(1).max(4096),
         options: importOptionsSchema.default({}),
       })
       .strict(),
     result: result<DatasetImportReport>(),
+  },
+  /** Slice a sprite sheet without importing: the frames' boxes, their sizes and the image to draw them on. */
+  'dataset.sheetPreview': {
+    payload: sheetSourceSchema.extend({ slicing: sheetSlicingSchema, maxPixels: z.number().int().positive().optional() }).strict(),
+    result: result<SheetPreview>(),
   },
   /**
    * Upload files for an import (drag and drop, web mode): appended to a staging area named

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend/choose';
 import { measureMatmulSpeed } from './backend/measure-speed';
 import type { EngineHandlers } from './host/handler';
-import { copyDataset, datasetInfo, datasetItem, datasetItems, datasetThumbnails, importDataset, stageDatasetFiles } from './data/engine-api';
+import { copyDataset, datasetInfo, datasetItem, datasetItems, datasetThumbnails, importDataset, previewDatasetSheet, stageDatasetFiles } from './data/engine-api';
 import { controlTraining, estimateTraining, runTraining, trainingStatus } from './train/engine-api';
 import { attributeLatents, decodeLatents, encodeLatents, interpolateLatents, latentNeighbours, projectLatents, sampleLatents, traverseLatents } from './latent/engine-api';
 import { exportFramesHandler, exportProjectorHandler } from './export/engine-api';
@@ -28,6 +28,7 @@ export const handlers: EngineHandlers = {
   'engine.paths': async () => appPaths(),
   'engine.measureSpeed': async (payload, ctx) => measureMatmulSpeed(backendLabel, payload, ctx),
   'dataset.import': importDataset,
+  'dataset.sheetPreview': previewDatasetSheet,
   'dataset.stageFiles': stageDatasetFiles,
   'dataset.copy': copyDataset,
   'dataset.info': datasetInfo,

@@ -154,6 +154,19 @@ async function decodeDirect(input: Buffer, format: ImageFormat, base: SharpOptio
   return { width, height, frames: [await toFrameWith(sharp(area, { raw: { width, height, channels: 4 } }), width * height, withAlpha, o)] };
 }
 
+/**
+ * Frames cut from a sprite sheet arrive as straight RGBA: bring one to the training size like a
+ * decoded file. A frame already at the training size is kept as it is, bit for bit (resampling
+ * at scale 1 would only clear the colour under fully transparent pixels), so a sheet the app
+ * exported comes back exactly.
+ */
+export async function decodeRawFrame(rgba: Uint8Array, width: number, height: number, o: DecodeOptions): Promise<DecodedImage> {
+  if (width === o.size && height === o.size) return { width, height, frames: [{ rgba, ...inspect(rgba) }] };
+  if (width * height <= smallLimitFor(o)) return { width, height, frames: [finishSmall(rgba, width, height, o)] };
+  const withAlpha = inspect(rgba).hasAlpha;
+  return { width, height, frames: [await toFrameWith(sharp(rgba, { raw: { width, height, channels: 4 } }), width * height, withAlpha, o)] };
+}
+
 /** Refuse an image whose header names a side over MAX_IMAGE_SIDE or more pixels than the limit. */
 function checkDimensions(width: number, height: number, o: DecodeOptions, what = 'The image'): void {
   if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {

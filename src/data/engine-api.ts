@@ -5,10 +5,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DatasetImportReport, DatasetSummary } from '../contract';
 import type { EngineHandler } from '../host/handler';
-import { importImages } from './import';
+import { importImages, type ImportResult } from './import';
+import { importSheets } from './sheet-import';
+import { previewSheet } from './sheet-preview';
 import { openDataset, writeDataset, INDEX_FILE, type Dataset } from './store';
 import { thumbnailAtlas } from './thumbnail-atlas';
-import { removeStaging, stageFiles, stagingDir } from './staging';
+import { removeStaging, safeRelativeName, stageFiles, stagingDir } from './staging';
 
 /** The last datasets opened, so paging thumbnails does not re-read pixels.bin each time. */
 const openCache = new Map<string, { mtimeMs: number; dataset: Promise<Dataset> }>();
@@ -40,15 +42,18 @@ export function summarise(dataset: Dataset): DatasetSummary {
   };
 }
 
+/** A sheet on the engine's disk, or one uploaded into a staging area (its name there). */
+function sheetPath(source: { sheet: string; staged?: string }): string {
+  return source.staged ? path.join(stagingDir(source.staged), safeRelativeName(source.sheet)) : source.sheet;
+}
+
 export const importDataset: EngineHandler<'dataset.import'> = async ({ source, output, options }, ctx) => {
-  const folder = 'folder' in source ? source.folder : stagingDir(source.staged);
   try {
-    const result = await importImages({
-      source: { folder },
+    const common = {
       output,
       options,
       signal: ctx.signal,
-      onProgress: (p) => {
+      onProgress: (p: Parameters<NonNullable<Parameters<typeof importImages>[0]['onProgress']>>[0]) => {
         const done = p.imported + p.skipped;
         ctx.progress({
           phase: p.phase,
@@ -60,13 +65,18 @@ export const importDataset: EngineHandler<'dataset.import'> = async ({ source, o
           data: { scanned: p.scanned, decoded: p.decoded, fromCache: p.fromCache, imported: p.imported, skipped: p.skipped },
         });
       },
-    });
+    };
+    let result: ImportResult;
+    if ('slicing' in source) result = await importSheets({ ...common, sheets: [sheetPath(source)], slicing: source.slicing });
+    else result = await importImages({ ...common, source: { folder: 'folder' in source ? source.folder : stagingDir(source.staged) } });
     const { options: _resolved, ...report } = result;
     return report satisfies DatasetImportReport;
   } finally {
-    if ('staged' in source) await removeStaging(source.staged);
+    if ('staged' in source && source.staged) await removeStaging(source.staged);
   }
 };
+
+export const previewDatasetSheet: EngineHandler<'dataset.sheetPreview'> = async (payload) => previewSheet(sheetPath(payload), payload.slicing, payload.maxPixels);
 
 export const stageDatasetFiles: EngineHandler<'dataset.stageFiles'> = async ({ staged, files }) => ({ staged, ...(await stageFiles(staged, files)) });
 

@@ -5,7 +5,7 @@ import { AtlasError, throwIfCancelled } from '../errors';
 import type { DatasetImportReport } from '../contract';
 import { openDecodeCache, type DecodeCache } from './cache';
 import { convertRgba, resolveChannels } from './channels';
-import { decodeImage, DecodeFailure, type DecodedImage } from './decode';
+import { decodeImage, decodeRawFrame, DecodeFailure, type DecodedImage } from './decode';
 import { resolveImportOptions, type ImportOptions, type ResolvedImportOptions } from './options';
 import { sniffFormat } from './sniff';
 import type { SkipCode, SkippedFile } from './skips';
@@ -18,7 +18,14 @@ import { walkFolder } from './walk';
 export type ImportSource =
   | { folder: string }
   /** `name` may hold a relative path (`cats/tom.png`), whose first folder becomes the label. */
-  | { files: Array<{ name: string; bytes: Uint8Array }> };
+  | { files: Array<{ name: string; bytes: Uint8Array }> }
+  /** Frames already cut from sprite sheets (sheet-import.ts): pixels in hand, or a reason they are skipped. */
+  | { frames: { count: number; entries: AsyncIterable<FrameEntry> } };
+
+/** A frame cut from a sheet: `rel` names sheet and cell ("walk.png#r1c2"), `label` is final. */
+export type FrameEntry =
+  | { kind: 'frame'; rel: string; label: string | null; rgba: Uint8Array; width: number; height: number }
+  | { kind: 'skip'; rel: string; code: SkipCode; reason: string };
 
 export interface ImportProgress {
   phase: 'importing' | 'writing' | 'done';
@@ -111,6 +118,9 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
     if (o.maxImages === null) void countFiles(walkFolder(req.source.folder, { ...o, skipDirs }), () => finished || !!signal?.aborted).then((n) => (counted = n), () => {});
   } else if ('files' in req.source && Array.isArray(req.source.files)) {
     entries = listFiles(req.source.files, o);
+  } else if ('frames' in req.source) {
+    entries = frameEntries(req.source.frames.entries);
+    counted = req.source.frames.count;
   } else {
     throw new AtlasError('invalid_input', 'The import source must be { folder } or { files }.');
   }
@@ -177,6 +187,17 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
   };
 
   const startTask = (entry: SourceEntry & { kind: 'file' }): Task => {
+    const { raw } = entry;
+    if (raw) {
+      // Sheet frames: hashed over size and pixels, brought to the training size without sharp's decode.
+      const outcome = (async (): Promise<Outcome> => {
+        const hash = createHash('sha256').update(`${raw.width}x${raw.height}:`).update(raw.rgba).digest('hex');
+        if (o.dedupe && firstByHash.has(hash)) return { kind: 'duplicate', hash };
+        const image = await decodeRawFrame(raw.rgba, raw.width, raw.height, decodeOpts);
+        return { kind: 'image', hash, image };
+      })().catch((err: unknown): Outcome => skip('decode_failed', `Unexpected error: ${(err as Error).message}`));
+      return { rel: entry.rel, label: entry.label, outcome };
+    }
     const outcome = (async (): Promise<Outcome> => {
       const bytes = entry.bytes ?? readSource(entry.path, o.maxFileBytes);
       if (!(bytes instanceof Uint8Array)) return bytes;
@@ -268,7 +289,7 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
       const counts = new Map<string, number>();
       for (const s of skipped) counts.set(s.code, (counts.get(s.code) ?? 0) + 1);
       const summary = [...counts].map(([c, n]) => `${n} ${c}`).join(', ');
-      const where = 'folder' in req.source ? req.source.folder : 'the files given';
+      const where = 'folder' in req.source ? req.source.folder : 'frames' in req.source ? 'the sheet' : 'the files given';
       throw new AtlasError(
         'empty_dataset',
         `No images could be imported from ${where}` + (skipped.length ? `: ${skipped.length} files were skipped (${summary}).` : ': it holds no image files.') + (stats.hidden ? ` ${stats.hidden} hidden files were passed over.` : ''),
@@ -315,6 +336,14 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
       if (final !== writer) await final.abort();
       await entries.return(undefined);
     }
+  }
+}
+
+/** Sheet frames as walk entries: the same queue, dedupe, skips and report as files. */
+async function* frameEntries(frames: AsyncIterable<FrameEntry>): AsyncGenerator<SourceEntry> {
+  for await (const f of frames) {
+    if (f.kind === 'skip') yield { kind: 'skip', rel: f.rel, code: f.code, reason: f.reason };
+    else yield { kind: 'file', path: Buffer.alloc(0), rel: f.rel, label: f.label, raw: { rgba: f.rgba, width: f.width, height: f.height } };
   }
 }
 

@@ -6,7 +6,7 @@ import { makeGlobFilter, type WalkEntry } from './walk';
 /** Where the importer's files come from: walked folders, or bytes handed over (uploads). */
 
 /** A walk entry; uploaded files carry their bytes. */
-export type SourceEntry = WalkEntry & { bytes?: Uint8Array };
+export type SourceEntry = WalkEntry & { bytes?: Uint8Array; raw?: { rgba: Uint8Array; width: number; height: number } };
 
 export interface SourceSkip {
   kind: 'skip';
