@@ -5,10 +5,11 @@ import type { SheetSlice } from './sheet-slices';
  * The JSON atlases that lie beside sprite sheets: TexturePacker "JSON Hash" (frames keyed by
  * name, PixiJS `animations`) and "JSON Array" (frames listed with `filename`), and Aseprite's
  * export in either layout (with `duration` and `meta.frameTags`). One reader serves all four:
- * they differ only in how frames are listed and how tags name them.
+ * they differ only in how frames are listed and how tags name them. The app's own plain grid
+ * description (src/export/grid.ts: cell size, margin, spacing, animations) reads as an atlas too.
  */
 
-export type AtlasLayout = 'texturepacker-hash' | 'texturepacker-array' | 'aseprite-hash' | 'aseprite-array';
+export type AtlasLayout = 'texturepacker-hash' | 'texturepacker-array' | 'aseprite-hash' | 'aseprite-array' | 'grid-description';
 
 export interface ParsedAtlas {
   layout: AtlasLayout;
@@ -58,7 +59,7 @@ function frameSlice(file: string, name: string, f: unknown): SheetSlice {
 function applyTags(file: string, slices: SheetSlice[], meta: Json, root: Json): void {
   if (Array.isArray(meta.frameTags)) {
     for (const t of meta.frameTags) {
-      if (!isObject(t) || typeof t.name !== 'string' || !Number.isInteger(t.from) || !Number.isInteger(t.to)) throw bad(file, 'a meta.frameTags entry lacks name, from or to');
+      if (!isObject(t) || typeof t.name !== 'string' || !Number.isInteger(t.from) || !Number.isInteger(t.to)) throw bad(file, 'a tag (meta.frameTags) lacks name, from or to');
       const from = t.from as number;
       const to = t.to as number;
       if (from < 0 || to >= slices.length || from > to) throw bad(file, `tag "${t.name}" spans frames ${from} to ${to}, but the atlas has frames 0 to ${slices.length - 1}`);
@@ -78,9 +79,32 @@ function applyTags(file: string, slices: SheetSlice[], meta: Json, root: Json): 
   }
 }
 
+function whole(file: string, v: unknown, what: string, min = 0): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw bad(file, `${what} is ${JSON.stringify(v)}, not a whole number of at least ${min}`);
+  return v;
+}
+
+/** The grid description's frames: frameCount cells, row by row, named by their number like the export's frames. */
+function gridDescriptionAtlas(file: string, json: Json): ParsedAtlas {
+  const cell = isObject(json.cellSize) ? json.cellSize : {};
+  const margin = isObject(json.margin) ? json.margin : {};
+  const spacing = isObject(json.spacing) ? json.spacing : {};
+  const w = whole(file, cell.w, 'cellSize.w', 1);
+  const h = whole(file, cell.h, 'cellSize.h', 1);
+  const columns = whole(file, json.columns, 'columns', 1);
+  const count = whole(file, json.frameCount, 'frameCount', 1);
+  const [mx, my, sx, sy] = [whole(file, margin.x, 'margin.x'), whole(file, margin.y, 'margin.y'), whole(file, spacing.x, 'spacing.x'), whole(file, spacing.y, 'spacing.y')];
+  const slices: SheetSlice[] = [];
+  for (let i = 0; i < count; i++) slices.push({ name: String(i), tag: null, x: mx + (i % columns) * (w + sx), y: my + Math.floor(i / columns) * (h + sy), w, h });
+  if (Array.isArray(json.animations)) applyTags(file, slices, { frameTags: json.animations }, {});
+  const size = isObject(json.imageSize) && Number.isInteger(json.imageSize.w) && Number.isInteger(json.imageSize.h) ? { w: json.imageSize.w as number, h: json.imageSize.h as number } : null;
+  return { layout: 'grid-description', image: typeof json.image === 'string' && json.image !== '' ? json.image : null, size, slices };
+}
+
 /** Read an atlas (its text already parsed); `file` names it in errors. */
 export function parseAtlas(file: string, json: unknown): ParsedAtlas {
   if (!isObject(json)) throw bad(file, 'it is not a JSON object');
+  if (json.frames === undefined && isObject(json.cellSize)) return gridDescriptionAtlas(file, json);
   const meta = isObject(json.meta) ? json.meta : {};
   const aseprite = typeof meta.app === 'string' && /aseprite/i.test(meta.app);
   let slices: SheetSlice[];

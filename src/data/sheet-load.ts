@@ -37,10 +37,11 @@ async function exists(p: string): Promise<boolean> {
   return fs.stat(p).then((s) => s.isFile(), () => false);
 }
 
-/** The atlas beside a sheet: same name with .json (sheet.png -> sheet.json), or null. */
+/** The atlas beside a sheet: same name with .json (sheet.png -> sheet.json), else the app's grid description (sheet.grid.json), or null. */
 export async function atlasBeside(image: string): Promise<string | null> {
-  const json = path.join(path.dirname(image), `${path.basename(image, path.extname(image))}.json`);
-  return (await exists(json)) ? json : null;
+  const stem = path.join(path.dirname(image), path.basename(image, path.extname(image)));
+  for (const candidate of [`${stem}.json`, `${stem}.grid.json`]) if (await exists(candidate)) return candidate;
+  return null;
 }
 
 async function readAtlasJson(file: string): Promise<unknown> {
@@ -108,7 +109,7 @@ async function locate(input: string, slicing: SheetSlicing): Promise<{ image: st
   const isJson = path.extname(abs).toLowerCase() === '.json';
   const atlasFile = slicing.atlas ? path.resolve(slicing.atlas) : isJson ? abs : await atlasBeside(abs);
   if (!atlasFile) {
-    throw new AtlasError('not_found', `No atlas lies beside ${abs} (looked for ${path.basename(abs, path.extname(abs))}.json). Put the sheet's JSON next to it, name it with --atlas, or slice the sheet by grid or automatically.`, { file: abs });
+    throw new AtlasError('not_found', `No atlas lies beside ${abs} (looked for ${path.basename(abs, path.extname(abs))}.json and .grid.json). Put the sheet's JSON next to it, name it with --atlas, or slice the sheet by grid or automatically.`, { file: abs });
   }
   const atlasJson = await readAtlasJson(atlasFile);
   if (!isJson) return { image: abs, atlasFile, atlasJson };
