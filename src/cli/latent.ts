@@ -3,14 +3,16 @@
  * the engine channels, in this process, and with --out write frames through src/export.
  */
 import { exportOptionsSchema, interpolateSpecSchema, sampleSpecSchema, traverseSpecSchema, type LatentEncodeReport, type NearestTraining } from '../contract';
-import { exportFiles } from '../export/export';
+import { exportFiles, type TraversalRows } from '../export/export';
+import type { FinishedImages } from '../export/pixel-art';
+import { finishWithIndexed, sheetFlags, sheetFromFlags, sheetUsage } from './sheet-flags';
 import { writeExportFiles } from '../export/write';
 import type { DecodedImages } from '../latent/images';
 import { interpolate, sample, traverse } from '../latent/operations';
 import { latentSession, type SessionOptions } from '../latent/session';
 import { CliUsageError, createProgressPrinter, endProgress, shown } from './output';
 import { checked, cliBackend } from './args';
-import { finishFromFlags, pixelArtFlags, pixelArtReport, pixelArtUsage } from './pixel-art';
+import { pixelArtFlags, pixelArtReport, pixelArtUsage } from './pixel-art';
 import { readDatasetIndex } from '../data/store';
 import { encodeLayout, layoutFlags, layoutRequest, layoutUsage, type EncodeLayoutReport } from './layout';
 
@@ -18,8 +20,8 @@ const str = { type: 'string' } as const;
 const bool = { type: 'boolean', default: false } as const;
 
 const common = { run: str, dataset: str, json: bool, backend: str, axes: str } as const;
-export const exportFlags = { out: str, format: str, scale: str, name: str, 'sheet-name': str, delay: str, 'ping-pong': bool, loop: str, columns: str, overwrite: bool, ...pixelArtFlags } as const;
-const exportUsage = `[--out DIR [--format png,sheet,gif,webp] [--scale 1-8] [--name frame-{i}] [--sheet-name sheet] [--delay MS] [--ping-pong] [--loop N] [--columns N] [--overwrite] ${pixelArtUsage}]`;
+export const exportFlags = { out: str, format: str, scale: str, name: str, 'sheet-name': str, delay: str, 'ping-pong': bool, loop: str, columns: str, overwrite: bool, ...pixelArtFlags, ...sheetFlags } as const;
+const exportUsage = `[--out DIR [--format png,sheet,gif,webp] [--scale 1-8] [--name frame-{i}] [--sheet-name sheet] [--delay MS] [--ping-pong] [--loop N] [--columns N] ${sheetUsage} [--overwrite] ${pixelArtUsage}]`;
 
 export const encodeFlags = { dataset: str, 'batch-size': str, force: bool, json: bool, backend: str, ...layoutFlags } as const;
 export const encodeUsage = `latent-atlas encode <run-dir> --dataset <dataset-dir> [--batch-size 256] [--force] ${layoutUsage} [--json]`;
@@ -110,6 +112,8 @@ function exportOptionsFromFlags(values: Values, usage: string) {
       loop: num(values.loop),
       columns: num(values.columns),
       overwrite: values.overwrite || undefined,
+      sheet: sheetFromFlags(values, usage),
+      indexed: values.indexed || undefined,
     },
     usage,
   );
@@ -117,10 +121,11 @@ function exportOptionsFromFlags(values: Values, usage: string) {
 }
 
 /** With --out, write the frames (refusing to overwrite unless --overwrite); returns the files written. */
-async function maybeExport(values: Values, images: DecodedImages, usage: string, columns: number | null = null): Promise<string[]> {
+async function maybeExport(values: Values, images: DecodedImages, usage: string, finished: FinishedImages | undefined, rows: TraversalRows | null = null): Promise<string[]> {
   if (values.out === undefined) return [];
   const o = exportOptionsFromFlags(values, usage);
-  const files = await writeExportFiles(o.outDir, await exportFiles(images, { ...o, columns: o.columns ?? columns }), o.overwrite);
+  const extra = { ...(finished ? { palette: finished.palette } : {}), ...(rows ? { rows } : {}) };
+  const files = await writeExportFiles(o.outDir, await exportFiles(images, { ...o, columns: o.columns ?? rows?.columns ?? null }, extra), o.overwrite);
   if (!values.json) process.stderr.write(`Wrote ${files.length} files to ${shown(o.outDir)}.\n`);
   return files;
 }
@@ -168,7 +173,7 @@ export async function runInterpolate(values: Values, positionals: string[]) {
       lower: values.detail,
       geodesic: { ...(values.iterations !== undefined ? { iterations: num(values.iterations) } : {}), ...(values['learning-rate'] !== undefined ? { learningRate: num(values['learning-rate']) } : {}) },
       axes: axesOf(values),
-      finish: finishFromFlags(values, interpolateUsage),
+      finish: finishWithIndexed(values, interpolateUsage),
     },
     interpolateUsage,
   );
@@ -178,7 +183,7 @@ export async function runInterpolate(values: Values, positionals: string[]) {
   try {
     const r = await interpolate(spec, session);
     session.done();
-    const files = await maybeExport(values, r.finished?.images ?? r.images, interpolateUsage);
+    const files = await maybeExport(values, r.finished?.images ?? r.images, interpolateUsage, r.finished);
     if (!values.json) process.stderr.write(`${spec.method} path of ${r.z.length} frames: image-space length ${r.length.toFixed(3)} (linear ${r.linearLength.toFixed(3)}).\n`);
     const g = r.geodesic;
     if (!values.json && g)
@@ -215,7 +220,7 @@ export async function runSample(values: Values, positionals: string[]) {
       pixelNoise: values['pixel-noise'] || undefined,
       memorisation: values['no-memorisation'] ? false : undefined,
       axes: axesOf(values),
-      finish: finishFromFlags(values, sampleUsage),
+      finish: finishWithIndexed(values, sampleUsage),
     },
     sampleUsage,
   );
@@ -226,7 +231,7 @@ export async function runSample(values: Values, positionals: string[]) {
     const r = await sample(spec, session);
     session.done();
     reportNearest(r.nearest, values.json);
-    return { count: r.z.length, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.finished?.images ?? r.images, sampleUsage), ...pixelArtReport(r.finished) };
+    return { count: r.z.length, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.finished?.images ?? r.images, sampleUsage, r.finished), ...pixelArtReport(r.finished) };
   } finally {
     session.done();
   }
@@ -247,7 +252,7 @@ export async function runTraverse(values: Values, positionals: string[]) {
       seed: num(values.seed),
       memorisation: values.memorisation || undefined,
       axes: axesOf(values),
-      finish: finishFromFlags(values, traverseUsage),
+      finish: finishWithIndexed(values, traverseUsage),
     },
     traverseUsage,
   );
@@ -258,7 +263,7 @@ export async function runTraverse(values: Values, positionals: string[]) {
     const r = await traverse(spec, session);
     session.done();
     reportNearest(r.nearest, values.json);
-    return { dims: r.dims, values: r.values, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.finished?.images ?? r.images, traverseUsage, r.values.length), ...pixelArtReport(r.finished) };
+    return { dims: r.dims, values: r.values, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.finished?.images ?? r.images, traverseUsage, r.finished, { dims: r.dims, columns: r.values.length }), ...pixelArtReport(r.finished) };
   } finally {
     session.done();
   }

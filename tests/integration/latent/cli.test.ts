@@ -69,7 +69,7 @@ describe('latent-atlas encode, interpolate, sample, traverse, export', () => {
     expect(s.code, s.stderr).toBe(0);
     expect(s.json().nearest).toHaveLength(4);
     const out = path.join(tmp, 'trav');
-    const t = cli(['traverse', '--run', run, '--dataset', dataset, '--base', '3', '--dims', '0,2', '--steps', '5', '--out', out, '--format', 'sheet', '--json']);
+    const t = cli(['traverse', '--run', run, '--dataset', dataset, '--base', '3', '--dims', '0,2', '--steps', '5', '--out', out, '--format', 'sheet', '--padding', '0', '--extrude', '0', '--json']);
     expect(t.code, t.stderr).toBe(0);
     expect(t.json()).toMatchObject({ dims: [0, 2], values: [-3, -1.5, 0, 1.5, 3] });
     // One row per swept dimension: 5 columns x 2 rows of 16-pixel cells.
@@ -86,5 +86,48 @@ describe('latent-atlas encode, interpolate, sample, traverse, export', () => {
     const bad = cli(['interpolate', '0', '1', '--run', run, '--dataset', dataset, '--method', 'zigzag']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--method');
+  });
+
+  it('writes the sheet in the layout asked for: a traversal as Aseprite JSON with one tag per row, a path as an indexed Godot sheet', async () => {
+    const trav = path.join(tmp, 'trav-aseprite');
+    const t = cli(['traverse', '--run', run, '--dataset', dataset, '--dims', '1,2', '--steps', '4', '--out', trav, '--format', 'sheet', '--layout', 'aseprite', '--ping-pong', '--json']);
+    expect(t.code, t.stderr).toBe(0);
+    const aseprite = JSON.parse(readFileSync(path.join(trav, 'sheet.json'), 'utf8'));
+    expect(aseprite.frames).toHaveLength(8);
+    expect(aseprite.meta.frameTags).toEqual([
+      { name: 'sheet-dim1', from: 0, to: 3, direction: 'pingpong', color: '#000000ff' },
+      { name: 'sheet-dim2', from: 4, to: 7, direction: 'pingpong', color: '#000000ff' },
+    ]);
+    const godot = path.join(tmp, 'path-godot');
+    const g = cli(['interpolate', '0', '5', '--run', run, '--dataset', dataset, '--frames', '5', '--out', godot, '--format', 'png,sheet', '--layout', 'godot', '--indexed', '--trim', '--json']);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.json().pixelArt.colors).toBe(32); // --indexed alone finishes with the default palette size
+    const tres = readFileSync(path.join(godot, 'sheet.tres'), 'utf8');
+    expect(tres.startsWith('[gd_resource type="SpriteFrames" load_steps=7 format=3]')).toBe(true);
+    for (const png of ['sheet.png', 'frame-2.png']) expect(readFileSync(path.join(godot, png))[25], png).toBe(3); // colour type 3: palette
+    const badPivot = cli(['interpolate', '0', '5', '--run', run, '--dataset', dataset, '--out', path.join(tmp, 'never'), '--pivot', '0.5,2']);
+    expect(badPivot.code).toBe(2);
+    expect(badPivot.stderr).toContain('--pivot');
+    const badLayout = cli(['interpolate', '0', '5', '--run', run, '--dataset', dataset, '--out', path.join(tmp, 'never'), '--layout', 'unity']);
+    expect(badLayout.code).toBe(2);
+    expect(badLayout.stderr).toContain('--layout');
+  });
+
+  it('exports the latent map for the Embedding Projector: one TSV row per image, the sprite in its square grid', async () => {
+    const out = path.join(tmp, 'projector');
+    const r = cli(['export', '--projector', '--run', run, '--dataset', dataset, '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ count: 48, latentDim: 3, singleImageDim: [16, 16], spriteGrid: 7 });
+    const vectors = readFileSync(path.join(out, 'vectors.tsv'), 'utf8').trimEnd().split('\n');
+    expect(vectors).toHaveLength(48);
+    expect(vectors.every((row) => row.split('\t').length === 3 && row.split('\t').every((v) => Number.isFinite(Number(v))))).toBe(true);
+    const metadata = readFileSync(path.join(out, 'metadata.tsv'), 'utf8').trimEnd().split('\n');
+    expect(metadata[0]).toBe('file\tlabel\tkl_nats\treconstruction_error');
+    expect(metadata).toHaveLength(49);
+    expect(metadata[1].split('\t')[0]).toBe('shape-0.png');
+    // ceil(sqrt(48)) = 7 thumbnails a side.
+    expect(await sharp(path.join(out, 'sprite.png')).metadata()).toMatchObject({ width: 112, height: 112 });
+    const config = JSON.parse(readFileSync(path.join(out, 'projector_config.json'), 'utf8'));
+    expect(config.embeddings[0]).toMatchObject({ tensorShape: [48, 3], tensorPath: 'vectors.tsv', metadataPath: 'metadata.tsv', sprite: { imagePath: 'sprite.png', singleImageDim: [16, 16] } });
   });
 });
