@@ -54,10 +54,10 @@ const commands: Record<string, Command> = {
   },
   serve: {
     summary: 'Serve the app in a browser (web mode), bound to 127.0.0.1 with an access token.',
-    usage: 'latent-atlas serve [--port N] [--host 127.0.0.1] [--open] [--json]',
-    options: { port: { type: 'string', default: '0' }, host: { type: 'string', default: '127.0.0.1' }, open: { type: 'boolean', default: false }, ...jsonFlag },
+    usage: 'latent-atlas serve [--port N] [--host 127.0.0.1] [--open] [--allow DIR ...] [--json]   (the page may use files in the workspace and in each --allow folder only)',
+    options: { port: { type: 'string', default: '0' }, host: { type: 'string', default: '127.0.0.1' }, open: { type: 'boolean', default: false }, allow: { type: 'string', multiple: true }, ...jsonFlag },
     async run(values) {
-      const { server } = await serve({ host: String(values.host), port: intOption(values, 'port', 0, 65535), open: Boolean(values.open) });
+      const { server } = await serve({ host: String(values.host), port: intOption(values, 'port', 0, 65535), open: Boolean(values.open), allow: (values.allow as string[] | undefined) ?? [] });
       if (values.json) process.stdout.write(JSON.stringify({ url: server.url, host: server.host, port: server.port }) + '\n');
       else process.stdout.write(`Latent Atlas web mode: ${server.url}\n(Ctrl+C stops it)\n`);
       return KEEP_RUNNING;

@@ -14,6 +14,28 @@
 import { z } from 'zod';
 import type { AtlasErrorData } from './errors';
 
+/**
+ * A file or folder path on the engine's disk. Every path a request carries is declared with
+ * this (never a bare string), 'read' when the engine only reads there (the app's bundled sample
+ * set may be read, never written), so web mode can confine them all in one place
+ * (src/server/confine.ts walks a payload's schema for these marks); a test fails on a request
+ * field that is named like a path but not declared as one.
+ */
+export const fsPath = (access: 'read' | 'write' = 'write') => z.string().min(1).max(4096).meta({ fsPath: access });
+
+/**
+ * A folder inside a project, stored relative to the project folder in project.json: never
+ * absolute and never climbing out with "..", so a project file cannot point the engine
+ * elsewhere on the disk.
+ */
+const projectRelativeDir = () =>
+  z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((p) => !/^([\\/]|[A-Za-z]:)/.test(p) && !p.split(/[\\/]/).includes('..'), { error: 'must be a folder inside the project: a relative path without ".."' })
+    .meta({ projectRelative: true });
+
 /** Marks a result type in a channel map; the value is never read. */
 const result = <T>() => undefined as unknown as T;
 
@@ -270,6 +292,11 @@ export const trainSettingsSchema = z
      * dataset (the Quick / Balanced / Quality presets are time budgets).
      */
     timeBudgetSec: z.number().min(0).max(7 * 24 * 3600),
+    /**
+     * Conditional VAE: q(z|x,y) and p(x|z,y) with y the image's label (its subfolder), so samples
+     * can be asked for by label. Refused unless the training images have 2+ labels with 8+ images each.
+     */
+    conditional: z.boolean(),
     architecture: z.enum(['hvae', 'conv', 'mlp']),
     lowerChannels: z.number().int().min(1).max(64),
     lowerLayers: z.union([z.literal(1), z.literal(2)]),
@@ -458,7 +485,7 @@ export const runRecordSchema = z
   .object({
     id: shortId,
     /** Run folder (checkpoints, latents.bin), relative to the project folder. */
-    dir: z.string().min(1).max(4096),
+    dir: projectRelativeDir(),
     startedAt: isoTime,
     updatedAt: isoTime,
     /** 'running' in a file that is being opened means the app or engine died mid-run. */
@@ -483,7 +510,7 @@ export const projectFileSchema = z
     dataset: z
       .object({
         /** Dataset folder, relative to the project folder. */
-        dir: z.string().min(1).max(4096),
+        dir: projectRelativeDir(),
         /** The folder the images were imported from (absolute), or null for uploads. */
         sourceFolder: z.string().max(4096).nullable(),
         importOptions: importOptionsSchema,
@@ -529,7 +556,8 @@ export interface OpenedProject {
 // Binary arrays travel as base64 of little-endian bytes: "f32" = Float32Array, "i32" =
 // Int32Array, "u8" = Uint8Array. 3x3 matrices are column-major (Three.js Matrix3.fromArray).
 
-const latentPath = z.string().min(1).max(4096);
+const latentPath = fsPath();
+const datasetPath = fsPath('read');
 /** A latent vector; its length must equal the model's latent size (the engine checks). */
 const latentVector = z.array(z.number()).min(1).max(64);
 /** A dataset image (stands for its posterior mean mu(x)) or an explicit latent vector. */
@@ -537,7 +565,7 @@ export const latentPointSchema = z.union([z.object({ index: z.number().int().min
 /** Three latent dimensions to use as the 3D axes instead of PCA; null = PCA (J > 3). */
 const latentAxes = z.tuple([z.number().int().min(0).max(63), z.number().int().min(0).max(63), z.number().int().min(0).max(63)]).nullable().default(null);
 /** The model (newest checkpoint of runDir) and the dataset it was trained on. */
-const runAndDataset = { runDir: latentPath, dataset: latentPath };
+const runAndDataset = { runDir: latentPath, dataset: datasetPath };
 
 /** Pixel-art finishing: colour counts allowed for the dataset palette, and the default. */
 export const PIXEL_ART_COLORS = { min: 16, max: 64, default: 32 } as const;
@@ -568,6 +596,9 @@ export type PixelArtFinishIn = z.input<typeof pixelArtFinishSchema>;
 /** Temperature of the hierarchy's detail layer for prior samples (chosen on the quality bench). */
 export const DEFAULT_SAMPLE_DETAIL = 0.8;
 
+/** A label of a conditional model (its subfolder name); an unknown one is an error listing the known ones. */
+const conditionalLabel = z.string().min(1).max(200);
+
 export const interpolateSpecSchema = z
   .object({
     ...runAndDataset,
@@ -595,6 +626,11 @@ export const interpolateSpecSchema = z
      * and the reported lengths are measured on the decoder with the detail at its prior mean.
      */
     lower: z.enum(['endpoints', 'prior']).optional(),
+    /**
+     * Conditional model: decode the whole path as this label. Default: each image waypoint's own
+     * label, blended along the path (a path between two classes changes class on the way).
+     */
+    label: conditionalLabel.optional(),
     /** Also return the images after pixel-art finishing (raw ones stay). */
     finish: pixelArtFinishSchema.optional(),
   })
@@ -609,12 +645,21 @@ export const sampleSpecSchema = z
     seed: z.number().int().min(0).default(0),
     /** Sample q(z|x) of this image instead of the prior. */
     around: z.object({ index: z.number().int().min(0) }).strict().nullable().default(null),
+    /**
+     * Where z is drawn from (without `around`): 'fitted', a 10-component Gaussian mixture fitted
+     * to the training images' posterior means, i.e. where the data lies (samples land on whole
+     * sprites instead of the prior's gaps); 'standard', the model's prior N(0, I). The
+     * temperature scales either around its means.
+     */
+    prior: z.enum(['fitted', 'standard']).default('fitted'),
     /** Add the likelihood's per-pixel noise (a real sample of p(x|z)) instead of the mean image. */
     pixelNoise: z.boolean().default(false),
     /** Hierarchical model: temperature of the detail layer z2 ~ p(z2|z1) (0 = its mean: smooth). */
     detail: z.number().min(0).max(2).default(DEFAULT_SAMPLE_DETAIL),
     /** For each generated image, find the nearest training image in pixel space. */
     memorisation: z.boolean().default(true),
+    /** Conditional model: the label to generate (required there, unless sampling around an image: its own label). */
+    label: conditionalLabel.optional(),
     axes: latentAxes,
     /** Also return the images after pixel-art finishing (raw ones stay). */
     finish: pixelArtFinishSchema.optional(),
@@ -634,6 +679,8 @@ export const traverseSpecSchema = z
     pixelNoise: z.boolean().default(false),
     seed: z.number().int().min(0).default(0),
     memorisation: z.boolean().default(false),
+    /** Conditional model: the label to decode the traversal as (default: the base image's own label; required from the origin). */
+    label: conditionalLabel.optional(),
     axes: latentAxes,
     /** Also return the images after pixel-art finishing (raw ones stay). */
     finish: pixelArtFinishSchema.optional(),
@@ -669,6 +716,34 @@ export type InterpolateSpecIn = z.input<typeof interpolateSpecSchema>;
 export type SampleSpecIn = z.input<typeof sampleSpecSchema>;
 export type TraverseSpecIn = z.input<typeof traverseSpecSchema>;
 
+/** "Same z, other label": images re-drawn as other labels at their own z = mu(x, y_own) (conditional model). */
+export const relabelSpecSchema = z
+  .object({
+    ...runAndDataset,
+    images: z.array(z.object({ index: z.number().int().min(0) }).strict()).min(1).max(16),
+    /** The labels to draw them as, one row each; default: every label of the model. */
+    labels: z.array(conditionalLabel).min(1).max(256).optional(),
+    /** Hierarchical model: temperature of the detail layer z2 ~ p(z2|z1,y) (0 = its mean). */
+    detail: z.number().min(0).max(2).default(0),
+    seed: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+/** A path from one label to another at a fixed z (an image's mu, or a vector): the label embedding blended. */
+export const labelPathSpecSchema = z
+  .object({
+    ...runAndDataset,
+    at: latentPointSchema,
+    from: conditionalLabel,
+    to: conditionalLabel,
+    frames: z.number().int().min(2).max(64).default(8),
+    detail: z.number().min(0).max(2).default(0),
+    seed: z.number().int().min(0).default(0),
+  })
+  .strict();
+export type RelabelSpecIn = z.input<typeof relabelSpecSchema>;
+export type LabelPathSpecIn = z.input<typeof labelPathSpecSchema>;
+
 /**
  * Sprite-sheet atlas layouts, each written as the tool it imitates writes it: TexturePacker's
  * JSON Hash and JSON Array (PixiJS, Phaser, melonJS), Aseprite's JSON with frame tags (Phaser,
@@ -698,6 +773,7 @@ export const sheetOptionsSchema = z
   })
   .strict();
 export type SheetOptions = z.output<typeof sheetOptionsSchema>;
+export type SheetOptionsIn = z.input<typeof sheetOptionsSchema>;
 
 export const exportOptionsSchema = z
   .object({
@@ -708,7 +784,7 @@ export const exportOptionsSchema = z
       z.object({ traverse: traverseSpecSchema }).strict(),
       z.object({ attribute: attributeSpecSchema }).strict(),
       /** dataset: needed only for pixel-art finishing (its palette). */
-      z.object({ latents: z.object({ runDir: latentPath, z: z.array(latentVector).min(1).max(4096), dataset: latentPath.optional() }).strict() }).strict(),
+      z.object({ latents: z.object({ runDir: latentPath, z: z.array(latentVector).min(1).max(4096), dataset: datasetPath.optional() }).strict() }).strict(),
     ]),
     outDir: latentPath,
     formats: z.array(z.enum(['png', 'sheet', 'gif', 'webp'])).min(1).default(['png', 'sheet']),
@@ -770,6 +846,8 @@ export interface LatentEncodeReport {
   seconds: number;
   meanKl: number;
   meanReconError: number;
+  /** A conditional model's label vocabulary (it generates by label; its map shows q(z|x,y)); [] otherwise. */
+  modelLabels: string[];
 }
 
 /** y = P (z - m); a 3D point maps back as z = m + P^T y. */
@@ -887,6 +965,24 @@ export interface LatentGenerated {
   nearest: NearestTraining[] | null;
 }
 
+export interface LatentRelabelResult {
+  /** Rows of the strip, in order. */
+  labels: string[];
+  /** Each image's own label (the one its z was inferred with), in column order. */
+  ownLabels: string[];
+  /** z = mu(x, y_own) of each image (the columns). */
+  z: number[][];
+  /** labels.length rows x images columns. */
+  strip: ImageStrip;
+}
+
+export interface LatentLabelPathResult {
+  z: number[];
+  /** Weight of `to` per frame (0 at `from`, 1 at `to`). */
+  t: number[];
+  strip: ImageStrip;
+}
+
 export interface LatentTraversal extends LatentGenerated {
   /** Rows of the strip: one swept dimension each. */
   dims: number[];
@@ -989,11 +1085,11 @@ export const engineRequests = {
     payload: z
       .object({
         source: z.union([
-          z.object({ folder: z.string().min(1).max(4096) }).strict(),
+          z.object({ folder: fsPath('read') }).strict(),
           z.object({ staged: z.string().regex(/^[\w-]{1,64}$/) }).strict(),
           sheetSourceSchema.extend({ slicing: sheetSlicingSchema }).strict(),
         ]),
-        output: z.string().min(1).max(4096),
+        output: fsPath(),
         options: importOptionsSchema.default({}),
       })
       .strict(),
@@ -1020,28 +1116,28 @@ export const engineRequests = {
   },
   /** Copy a dataset (e.g. the bundled sample set into a project), written atomically. */
   'dataset.copy': {
-    payload: z.object({ from: z.string().min(1).max(4096), to: z.string().min(1).max(4096) }).strict(),
+    payload: z.object({ from: fsPath('read'), to: fsPath() }).strict(),
     result: result<DatasetSummary>(),
   },
   /** Open an imported dataset and summarise it. */
   'dataset.info': {
-    payload: z.object({ path: z.string().min(1).max(4096) }).strict(),
+    payload: z.object({ path: fsPath('read') }).strict(),
     result: result<DatasetSummary>(),
   },
   /** One image's record: where it came from, its label and split (for the inspector). */
   'dataset.item': {
-    payload: z.object({ path: z.string().min(1).max(4096), index: z.number().int().min(0) }).strict(),
+    payload: z.object({ path: fsPath('read'), index: z.number().int().min(0) }).strict(),
     result: result<DatasetItemInfo>(),
   },
   /** Many image records at once (search over file names, big datasets). */
   'dataset.items': {
-    payload: z.object({ path: z.string().min(1).max(4096), from: z.number().int().min(0), count: z.number().int().min(1).max(10_000) }).strict(),
+    payload: z.object({ path: fsPath('read'), from: z.number().int().min(0), count: z.number().int().min(1).max(10_000) }).strict(),
     result: result<{ items: DatasetItemInfo[]; total: number }>(),
   },
   /** One page of thumbnails as a PNG grid. */
   'dataset.thumbnails': {
     payload: z
-      .object({ path: z.string().min(1).max(4096), page: z.number().int().min(0), perPage: z.number().int().min(1).max(1024).default(256) })
+      .object({ path: fsPath('read'), page: z.number().int().min(0), perPage: z.number().int().min(1).max(1024).default(256) })
       .strict(),
     result: result<ThumbnailAtlas>(),
   },
@@ -1053,13 +1149,13 @@ export const engineRequests = {
   'train.run': {
     payload: z
       .object({
-        dataset: z.string().min(1).max(4096),
-        runDir: z.string().min(1).max(4096),
+        dataset: fsPath('read'),
+        runDir: fsPath(),
         settings: trainSettingsSchema.default({}),
         /** Continue from runDir's newest checkpoint (epochs may be raised). */
         resume: z.boolean().default(false),
         /** The project this run belongs to: its run record is saved after every epoch. */
-        project: z.object({ dir: z.string().min(1).max(4096), runId: z.string().regex(/^[\w-]{1,64}$/) }).strict().optional(),
+        project: z.object({ dir: fsPath(), runId: z.string().regex(/^[\w-]{1,64}$/) }).strict().optional(),
         /**
          * Train on these images only ("train on this selection"): the selection's training-split
          * images train, its validation-split images validate; the rest of the dataset is left out.
@@ -1088,7 +1184,7 @@ export const engineRequests = {
   'train.estimate': {
     payload: z
       .object({
-        dataset: z.string().min(1).max(4096),
+        dataset: fsPath('read'),
         settings: trainSettingsSchema.default({}),
       })
       .strict(),
@@ -1101,7 +1197,7 @@ export const engineRequests = {
   },
   /** Make a new project folder (refuses a folder that already holds a project). */
   'project.create': {
-    payload: z.object({ dir: z.string().min(1).max(4096), name: z.string().min(1).max(200) }).strict(),
+    payload: z.object({ dir: fsPath(), name: z.string().min(1).max(200) }).strict(),
     result: result<OpenedProject>(),
   },
   /**
@@ -1110,22 +1206,22 @@ export const engineRequests = {
    * from a newer app fails with 'unsupported'.
    */
   'project.open': {
-    payload: z.object({ dir: z.string().min(1).max(4096) }).strict(),
+    payload: z.object({ dir: fsPath() }).strict(),
     result: result<OpenedProject>(),
   },
   /** Save the project (atomic; the previous 3 versions are kept as project.json.1..3). */
   'project.save': {
-    payload: z.object({ dir: z.string().min(1).max(4096), project: projectFileSchema }).strict(),
+    payload: z.object({ dir: fsPath(), project: projectFileSchema }).strict(),
     result: result<{ savedAt: string }>(),
   },
   /** Copy the whole project (dataset, runs) to a new folder and open it there. */
   'project.saveAs': {
-    payload: z.object({ dir: z.string().min(1).max(4096), to: z.string().min(1).max(4096) }).strict(),
+    payload: z.object({ dir: fsPath(), to: fsPath() }).strict(),
     result: result<OpenedProject>(),
   },
   /** Replace a damaged project.json with backup n (1 = newest). */
   'project.restoreBackup': {
-    payload: z.object({ dir: z.string().min(1).max(4096), backup: z.number().int().min(1).max(3) }).strict(),
+    payload: z.object({ dir: fsPath(), backup: z.number().int().min(1).max(3) }).strict(),
     result: result<OpenedProject>(),
   },
   /** Recently opened projects, newest first. */
@@ -1163,7 +1259,9 @@ export const engineRequests = {
   /** Decode latent vectors, or 3D view points mapped back with z = m + P^T y, to images. */
   'latent.decode': {
     payload: z.union([
-      z.object({ runDir: latentPath, z: z.array(latentVector).min(1).max(1024), pixelNoise: z.boolean().default(false), seed: z.number().int().min(0).default(0) }).strict(),
+      z
+        .object({ runDir: latentPath, z: z.array(latentVector).min(1).max(1024), pixelNoise: z.boolean().default(false), seed: z.number().int().min(0).default(0), label: conditionalLabel.optional() })
+        .strict(),
       z
         .object({
           ...runAndDataset,
@@ -1171,6 +1269,8 @@ export const engineRequests = {
           axes: latentAxes,
           pixelNoise: z.boolean().default(false),
           seed: z.number().int().min(0).default(0),
+          /** Conditional model: the label to decode as (required there). */
+          label: conditionalLabel.optional(),
         })
         .strict(),
     ]),
@@ -1200,6 +1300,16 @@ export const engineRequests = {
     result: result<LatentGenerated>(),
   },
   /** Sweep dimensions one at a time from -range to range, the others held at a base point. */
+  /** "Same z, other label" (conditional model): each image re-drawn as each label; one strip row per label. */
+  'latent.relabel': {
+    payload: relabelSpecSchema,
+    result: result<LatentRelabelResult>(),
+  },
+  /** A fixed z decoded from one label to another (conditional model). */
+  'latent.labelPath': {
+    payload: labelPathSpecSchema,
+    result: result<LatentLabelPathResult>(),
+  },
   'latent.traverse': {
     payload: traverseSpecSchema,
     result: result<LatentTraversal>(),
@@ -1216,9 +1326,9 @@ export const engineRequests = {
   'selection.exportCsv': {
     payload: z
       .object({
-        dataset: latentPath,
+        dataset: datasetPath,
         indices: z.array(z.number().int().min(0)).min(1, { error: 'the selection is empty' }).max(1_000_000),
-        file: z.string().min(1).max(4096),
+        file: fsPath(),
         overwrite: z.boolean().default(false),
       })
       .strict(),
@@ -1262,7 +1372,7 @@ export const shellRequests = {
   },
   /** Show a written file or folder in the system file manager (Electron; 'unsupported' in web mode). */
   'shell.reveal': {
-    payload: z.object({ path: z.string().min(1).max(4096) }).strict(),
+    payload: z.object({ path: fsPath('read') }).strict(),
     result: result<{ ok: true }>(),
   },
 } as const;

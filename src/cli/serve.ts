@@ -4,13 +4,15 @@ import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { EngineClient } from '../host/client';
 import { spawnNodeEngine } from '../host/spawn-node';
-import { startServer, type RunningServer } from '../server/server';
-import { shown } from './output';
+import { defaultRoots, startServer, type RunningServer } from '../server/server';
+import { CliUsageError, shown } from './output';
 
 export interface ServeOptions {
   host: string;
   port: number;
   open: boolean;
+  /** More folders the page may use besides the workspace (serve --allow DIR). */
+  allow?: string[];
 }
 
 /** The built renderer, next to the bundled CLI (dist/renderer beside dist/src). */
@@ -27,7 +29,9 @@ export async function serve(options: ServeOptions): Promise<{ server: RunningSer
   // The browser may be on another machine: projects stay inside the workspace folder.
   const engine = new EngineClient(spawnNodeEngine({ env: { LATENT_ATLAS_CONFINE_TO_WORKSPACE: '1' } }));
   engine.on('error', (e) => process.stderr.write(`engine: ${shown(e.message)}\n`));
-  const server = await startServer({ engine, rendererDir: rendererDir(), host: options.host, port: options.port });
+  const allow = (options.allow ?? []).map((dir) => path.resolve(dir));
+  for (const dir of allow) if (!existsSync(dir)) throw new CliUsageError(`--allow ${dir}: no such folder. Name a folder that exists.`);
+  const server = await startServer({ engine, rendererDir: rendererDir(), host: options.host, port: options.port, roots: defaultRoots(allow) });
   if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
     process.stderr.write(`Warning: listening on ${options.host}: anyone on the network who has the URL (with its token) can use this app.\n`);
   }

@@ -19,7 +19,8 @@ export function confineToWorkspace(target: string, workspace: string, confine = 
   return resolved;
 }
 
-function realOrSelf(p: string): string {
+/** `p` with the symlinks of its longest existing prefix resolved (the rest appended as given). */
+export function realOrSelf(p: string): string {
   let probe = p;
   const rest: string[] = [];
   for (;;) {

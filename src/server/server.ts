@@ -12,6 +12,7 @@ import {
   isEngineChannel,
   isRequestChannel,
   parsePayload,
+  requests,
   type EventName,
   type Events,
   type ShellChannel,
@@ -19,6 +20,8 @@ import {
 import { toErrorData, type AtlasErrorData } from '../errors';
 import type { EngineClient } from '../host/client';
 import type { ShellHandlers } from '../host/handler';
+import { appPaths } from '../util/app-paths';
+import { confinePath, mapFsPaths, type PathRoots } from './confine';
 import { resolveStatic } from './static-files';
 import { webShellHandlers } from './shell-web';
 import {
@@ -44,6 +47,8 @@ export interface ServerOptions {
   port?: number;
   token?: string;
   shell?: ShellHandlers;
+  /** Where request paths may point; default: the workspace, and the bundled sample set for reading. */
+  roots?: PathRoots;
 }
 
 export interface RunningServer {
@@ -62,6 +67,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const token = options.token ?? newToken();
   const shell = options.shell ?? webShellHandlers;
   const rendererDir = await fs.realpath(options.rendererDir);
+  const roots: PathRoots = options.roots ?? defaultRoots([]);
   let allowed = new Set<string>();
   let cookieName = '';
 
@@ -189,9 +195,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const parsed = parsePayload(channel, payload);
     if (!parsed.ok) return sendError(ws, id, parsed.error);
     try {
+      // Every path in the payload made absolute and confined (src/server/confine.ts).
+      const value = mapFsPaths(requests[channel].payload, parsed.value, (p, access) => confinePath(p, access, roots));
       const result = isEngineChannel(channel)
-        ? await options.engine.request(channel, parsed.value as never, { requestId: prefix + id })
-        : await (shell[channel as ShellChannel] as (p: unknown) => Promise<unknown>)(parsed.value);
+        ? await options.engine.request(channel, value as never, { requestId: prefix + id })
+        : await (shell[channel as ShellChannel] as (p: unknown) => Promise<unknown>)(value);
       send(ws, { type: 'result', id, ok: true, result });
     } catch (err) {
       sendError(ws, id, toErrorData(err));
@@ -229,4 +237,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The workspace (writable), folders the user allowed with --allow, and the bundled sample set (read only). */
+export function defaultRoots(allowed: string[]): PathRoots {
+  const paths = appPaths();
+  return { workspace: paths.workspace, allowed, readOnly: paths.sampleDataset ? [paths.sampleDataset] : [] };
 }

@@ -20,7 +20,9 @@ export interface UiSession {
 export async function startUiSession(): Promise<UiSession> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'atlas-ui-'));
   const workspace = path.join(tmp, 'workspace');
-  const server = await startWebMode({ LATENT_ATLAS_WORKSPACE: workspace });
+  // The tests' image folders live beside the workspace, so the server allows that folder too
+  // (as a user would with serve --allow).
+  const server = await startWebMode({ LATENT_ATLAS_WORKSPACE: workspace }, ['--allow', tmp]);
   const browser = await launchChromium();
   return {
     server,

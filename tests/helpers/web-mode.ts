@@ -9,16 +9,18 @@ export interface WebModeServer {
   origin: string;
   token: string;
   port: number;
+  /** The server's workspace folder (LATENT_ATLAS_WORKSPACE): the page may only use paths inside it (and --allow folders). */
+  workspace: string;
   process: ChildProcess;
   stderr: () => string;
   stop(): Promise<void>;
 }
 
-/** Start the real CLI's `serve` on a free port and wait for the URL it prints. */
-export async function startWebMode(env: NodeJS.ProcessEnv = {}): Promise<WebModeServer> {
+/** Start the real CLI's `serve` on a free port and wait for the URL it prints; `args` go to serve (e.g. --allow DIR). */
+export async function startWebMode(env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<WebModeServer> {
   // Never the user's ~/LatentAtlas: each server gets its own workspace unless one is given.
   const workspace = env.LATENT_ATLAS_WORKSPACE ?? mkdtempSync(path.join(tmpdir(), 'atlas-web-workspace-'));
-  const child = spawn(process.execPath, [requireBuilt('src/cli.js'), 'serve', '--port', '0', '--json'], {
+  const child = spawn(process.execPath, [requireBuilt('src/cli.js'), 'serve', '--port', '0', '--json', ...args], {
     env: { ...process.env, ...env, LATENT_ATLAS_WORKSPACE: workspace },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -40,6 +42,7 @@ export async function startWebMode(env: NodeJS.ProcessEnv = {}): Promise<WebMode
     origin: parsed.origin,
     token: parsed.searchParams.get('token')!,
     port,
+    workspace,
     process: child,
     stderr: () => stderr,
     stop: () =>

@@ -12,8 +12,8 @@ import { writeBroken, writePngs } from '../../helpers/images';
 let engine: EngineClient;
 let work: string;
 beforeAll(async () => {
-  engine = new EngineClient(spawnNodeEngine({ entry: requireBuilt('src/engine.js') }));
   work = mkdtempSync(path.join(tmpdir(), 'atlas-channels-'));
+  engine = new EngineClient(spawnNodeEngine({ entry: requireBuilt('src/engine.js'), env: { LATENT_ATLAS_WORKSPACE: work } }));
   await writePngs(path.join(work, 'src', 'cats'), 12);
   await writePngs(path.join(work, 'src', 'dogs'), 8, 28);
   writeBroken(path.join(work, 'src', 'dogs'), 'broken.png', 'definitely not a png');
@@ -54,12 +54,14 @@ describe('dataset channels through the engine process', () => {
 
   it('imports staged uploads, keeping dropped sub-folders as labels and never escaping the staging area', async () => {
     const png = readFileSync(path.join(work, 'src', 'cats', 'img-000.png')).toString('base64');
-    const staged = `up-${process.pid}-${Date.now()}`; // the staging area is shared by every engine on the machine
+    const staged = `up-${process.pid}-${Date.now()}`;
     await engine.request('dataset.stageFiles', { staged, files: [{ name: 'birds/a.png', base64: png }, { name: '../../evil/b.png', base64: png }] });
     const report = await engine.request('dataset.import', { source: { staged }, output: path.join(work, 'ds-upload'), options: { dedupe: false } });
     expect(report.imported).toBe(2);
     expect(report.labels.sort()).toEqual(['birds', 'evil']);
-    expect(existsSync(path.join(tmpdir(), 'latent-atlas-uploads', staged))).toBe(false);
+    // Staged inside the workspace (never a shared /tmp folder), and removed after the import.
+    expect(existsSync(path.join(work, '.uploads'))).toBe(true);
+    expect(existsSync(path.join(work, '.uploads', staged))).toBe(false);
   });
 
   it('offers the bundled sample set as a ready dataset', async () => {

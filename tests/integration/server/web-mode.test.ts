@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import http from 'node:http';
 import net from 'node:net';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_MESSAGE_BYTES } from '../../../src/contract';
 import type { ServerMessage } from '../../../src/server/wire';
@@ -125,7 +124,7 @@ describe('web mode', () => {
     const { ws } = await connect(`?token=${server.token}`, server.origin);
     ws!.send(JSON.stringify({ type: 'request', id: 'd', channel: 'shell.openFolder', payload: {} }));
     expect(await nextMessage(ws!, resultFor('d'))).toMatchObject({ ok: false, error: { code: 'unsupported' } });
-    ws!.send(JSON.stringify({ type: 'request', id: 'r', channel: 'shell.reveal', payload: { path: '/tmp' } }));
+    ws!.send(JSON.stringify({ type: 'request', id: 'r', channel: 'shell.reveal', payload: { path: server.workspace } }));
     expect(await nextMessage(ws!, resultFor('r'))).toMatchObject({ ok: false, error: { code: 'unsupported', message: expect.stringContaining('web mode') } });
     ws!.close();
   });
@@ -169,8 +168,8 @@ describe('web mode', () => {
 
   it('sends only the code and message of an internal error, never its stack', async () => {
     // A dataset whose images are 100000 pixels square: making a thumbnail page fails with a plain RangeError.
-    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'atlas-web-internal-')), 'ds');
-    mkdirSync(dir);
+    const dir = path.join(server.workspace, 'internal-error', 'ds');
+    mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ format: 'latent-atlas-dataset', schemaVersion: 1, size: 100000, channels: 1, count: 0, datasetHash: 'x', options: {}, items: [], labels: [], createdAt: new Date().toISOString() }));
     writeFileSync(path.join(dir, 'pixels.bin'), '');
     const { ws } = await connect(`?token=${server.token}`, server.origin);
