@@ -149,7 +149,7 @@ export async function runEncode(values: Values, positionals: string[]): Promise<
       err += s.latents.reconError[i];
     }
     const n = Math.max(s.latents.count, 1);
-    const report: LatentEncodeReport = { count: s.latents.count, latentDim: s.latents.latentDim, lowerDim: s.run.model.vae.lowerDim, step: s.run.model.metadata.step, checkpoint: s.run.modelDir, datasetHash: s.dataset.index.datasetHash, cached: s.cached, seconds: s.seconds, meanKl: kl / n, meanReconError: err / n };
+    const report: LatentEncodeReport = { count: s.latents.count, latentDim: s.latents.latentDim, lowerDim: s.run.model.vae.lowerDim, step: s.run.model.metadata.step, checkpoint: s.run.modelDir, datasetHash: s.dataset.index.datasetHash, cached: s.cached, seconds: s.seconds, meanKl: kl / n, meanReconError: err / n, modelLabels: [...s.run.model.config.labels] };
     if (!values.json) process.stderr.write(`${report.cached ? 'Up to date' : 'Encoded'}: ${report.count} images, latent size ${report.latentDim}, checkpoint step ${report.step}, in ${report.seconds.toFixed(1)}s (mean KL ${report.meanKl.toFixed(2)} nats).\n`);
     if (!layout) return report;
     endProgress();

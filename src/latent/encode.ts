@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/store';
 import { AtlasError, throwIfCancelled } from '../errors';
 import type { LoadedModel } from '../model/load';
+import { oneHotRows } from '../model/labels';
+import { datasetLabelRows } from './conditional';
 
 export interface Latents {
   count: number;
@@ -43,6 +45,9 @@ export async function encodeDataset(model: LoadedModel, dataset: Pick<Dataset, '
   const batch = Math.max(1, opts.batchSize ?? 256);
   const out: Latents = { count, latentDim: J, mu: new Float32Array(count * J), logvar: new Float32Array(count * J), reconError: new Float32Array(count), kl: new Float32Array(count) };
   const buf = new Float32Array(batch * stride);
+  // A conditional model's map is q(z|x,y): each image is encoded with its own label.
+  const labelRows = datasetLabelRows(model, dataset);
+  const C = model.config.labels.length;
   for (let start = 0; start < count; start += batch) {
     throwIfCancelled(opts.signal);
     const n = Math.min(batch, count - start);
@@ -50,8 +55,9 @@ export async function encodeDataset(model: LoadedModel, dataset: Pick<Dataset, '
     for (let i = 0; i < px.length; i++) buf[i] = px[i] / 255;
     const [mu, logvar, err] = tf.tidy(() => {
       const x = tf.tensor4d(buf.subarray(0, n * stride), [n, size, size, channels]);
-      const q = model.encode(x);
-      const mse = opts.reconstruction === false ? tf.zeros([n]) : tf.mean(tf.reshape(tf.squaredDifference(tf.clipByValue(model.reconstruct(x), 0, 1), x), [n, stride]), 1);
+      const y = labelRows ? tf.tensor2d(oneHotRows(labelRows.subarray(start, start + n), C), [n, C]) : undefined;
+      const q = model.encode(x, y);
+      const mse = opts.reconstruction === false ? tf.zeros([n]) : tf.mean(tf.reshape(tf.squaredDifference(tf.clipByValue(model.reconstruct(x, y), 0, 1), x), [n, stride]), 1);
       return [q.mu, q.logvar, mse];
     });
     const [m, lv, e] = await Promise.all([mu.data(), logvar.data(), err.data()]);

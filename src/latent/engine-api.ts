@@ -1,11 +1,13 @@
 /**
  * The latent channels of the contract (latent.*), as engine handlers over src/latent.
  */
-import type { LatentAttributeResult, LatentEncodeReport, LatentPathResult, LatentProjection, LatentProjectionMap, PixelArtFinished } from '../contract';
+import type { LatentAttributeResult, LatentEncodeReport, LatentLabelPathResult, LatentRelabelResult, LatentPathResult, LatentProjection, LatentProjectionMap, PixelArtFinished } from '../contract';
 import { paletteHex } from '../export/palette';
 import type { FinishedImages } from '../export/pixel-art';
 import type { EngineHandler, HandlerContext } from '../host/handler';
 import { applyAttributeVector } from './attribute-operation';
+import { labelWeights } from './conditional';
+import { labelPath, relabel } from './conditional-operations';
 import { ELLIPSOID_K, posteriorEllipsoids, priorEllipsoid } from './ellipsoids';
 import { decodeImages, imageStrip } from './images';
 import { nearestRows } from './neighbours';
@@ -53,6 +55,7 @@ function encodeReport(s: LatentSession): LatentEncodeReport {
     seconds: s.seconds,
     meanKl: latents.count ? kl / latents.count : 0,
     meanReconError: latents.count ? err / latents.count : 0,
+    modelLabels: [...s.run.model.config.labels],
   };
 }
 
@@ -112,8 +115,18 @@ export const decodeLatents: EngineHandler<'latent.decode'> = async (payload, ctx
     z = payload.z;
     model = (await runModel(payload.runDir)).model;
   }
-  const images = await decodeImages(model, z, { pixelNoise: payload.pixelNoise, seed: payload.seed });
+  const images = await decodeImages(model, z, { pixelNoise: payload.pixelNoise, seed: payload.seed, labels: labelWeights(model, z.length, payload.label) });
   return { z, strip: await imageStrip(images) };
+};
+
+export const relabelLatents: EngineHandler<'latent.relabel'> = async (spec, ctx): Promise<LatentRelabelResult> => {
+  const r = await relabel(spec, sessionOptions(ctx));
+  return { labels: r.labels, ownLabels: r.ownLabels, z: r.z, strip: await imageStrip(r.images, r.z.length) };
+};
+
+export const labelPathLatents: EngineHandler<'latent.labelPath'> = async (spec, ctx): Promise<LatentLabelPathResult> => {
+  const r = await labelPath(spec, sessionOptions(ctx));
+  return { z: r.z, t: r.t, strip: await imageStrip(r.images) };
 };
 
 export const latentNeighbours: EngineHandler<'latent.neighbours'> = async ({ runDir, dataset, queries, k, excludeSelf }, ctx) => {

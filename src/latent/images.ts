@@ -30,6 +30,8 @@ export interface DecodeImagesOptions {
   lowerTemperature?: number;
   /** Hierarchy: per latent, z2's offset from its prior mean (Vae.lowerOffsets), z.length x lowerDim. */
   lowerOffsets?: Float32Array;
+  /** Conditional model: label weights, z.length x labels (conditional.ts makes them). */
+  labels?: Float32Array;
 }
 
 export async function decodeImages(model: LoadedModel, z: number[][], opts: DecodeImagesOptions = {}): Promise<DecodedImages> {
@@ -43,8 +45,10 @@ export async function decodeImages(model: LoadedModel, z: number[][], opts: Deco
     // Each batch gets its own noise seed so a long list does not repeat the same noise.
     const L = model.vae.lowerDim;
     const lowerOffsets = opts.lowerOffsets && L > 0 ? opts.lowerOffsets.subarray(s * L, (s + part.length) * L) : undefined;
+    const C = model.config.labels.length;
+    const labels = opts.labels && C > 0 ? opts.labels.subarray(s * C, (s + part.length) * C) : undefined;
     const out = tf.tidy(() =>
-      model.decode(tf.tensor2d(part, [part.length, model.config.latentDim]), { sampleNoise: opts.pixelNoise, seed: (opts.seed ?? 0) + s, lowerTemperature: opts.lowerTemperature, lowerOffsets }),
+      model.decode(tf.tensor2d(part, [part.length, model.config.latentDim]), { sampleNoise: opts.pixelNoise, seed: (opts.seed ?? 0) + s, lowerTemperature: opts.lowerTemperature, lowerOffsets, labels }),
     );
     pixels.set((await out.data()) as Float32Array, s * stride);
     out.dispose();

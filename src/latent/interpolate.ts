@@ -53,15 +53,16 @@ export function pathThrough(waypoints: Vector[], frames: number, method: 'linear
 }
 
 /** sum_i ||g(z_{i+1}) - g(z_i)|| with g the mean image (pixel values in [0, 1]). */
-export async function imageSpaceLength(model: LoadedModel, path: Vector[]): Promise<number> {
-  const seg = tf.tidy(() => segmentSquares(model, tf.tensor2d(path)));
+/** `labels`: a conditional model's label weights per frame (path.length x labels). */
+export async function imageSpaceLength(model: LoadedModel, path: Vector[], labels?: Float32Array): Promise<number> {
+  const seg = tf.tidy(() => segmentSquares(model, tf.tensor2d(path), labels));
   const values = await seg.data();
   seg.dispose();
   return Array.from(values).reduce((s, v) => s + Math.sqrt(v), 0);
 }
 
-function segmentSquares(model: LoadedModel, z: tf.Tensor2D): tf.Tensor1D {
-  const g = model.decode(z);
+function segmentSquares(model: LoadedModel, z: tf.Tensor2D, labels?: Float32Array): tf.Tensor1D {
+  const g = model.decode(z, { labels });
   const n = z.shape[0];
   const flat = tf.reshape(g, [n, -1]);
   const d = tf.sub(tf.slice(flat, [1, 0], [n - 1, -1]), tf.slice(flat, [0, 0], [n - 1, -1]));
@@ -115,6 +116,8 @@ export interface GeodesicOptions {
   signal?: AbortSignal;
   /** Called after every step with the step count and the energy of the path kept so far (never rises). */
   onStep?: (step: number, energy: number) => void;
+  /** Conditional model: label weights per frame (frames x labels), held while the path moves. */
+  labels?: Float32Array;
 }
 
 export interface GeodesicResult {
@@ -147,7 +150,8 @@ const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve)
  * E and its gradient for the path z (F x J, row-major), decoded in overlapping blocks of
  * GEODESIC_BLOCK_FRAMES frames so that memory stays bounded and a cancel gets in between blocks.
  */
-async function evaluatePath(model: LoadedModel, z: Float32Array, F: number, J: number, fixed: Set<number>, signal?: AbortSignal): Promise<Evaluation> {
+async function evaluatePath(model: LoadedModel, z: Float32Array, F: number, J: number, fixed: Set<number>, signal?: AbortSignal, labels?: Float32Array): Promise<Evaluation> {
+  const C = model.config.labels.length;
   const grad = new Float32Array(F * J);
   const squares = new Float64Array(F - 1);
   for (let from = 0; from < F - 1; from += GEODESIC_BLOCK_FRAMES - 1) {
@@ -158,7 +162,7 @@ async function evaluatePath(model: LoadedModel, z: Float32Array, F: number, J: n
     let seg: tf.Tensor1D | null = null;
     const g = tf.tidy(() =>
       tf.grad((x: tf.Tensor) => {
-        const s = segmentSquares(model, x as tf.Tensor2D);
+        const s = segmentSquares(model, x as tf.Tensor2D, labels && C > 0 ? labels.subarray(from * C, (to + 1) * C) : undefined);
         seg = tf.keep(s);
         return tf.sum(s);
       })(zb),
@@ -254,7 +258,7 @@ export async function geodesicPath(model: LoadedModel, start: Vector[], fixed: S
     throw new AtlasError('invalid_input', `A geodesic path of ${F} frames is over the limit of ${MAX_GEODESIC_FRAMES} frames (segments x frames); use fewer frames or waypoints.`, { frames: F, limit: MAX_GEODESIC_FRAMES });
   throwIfCancelled(opts.signal);
   let z = Float32Array.from(start.flat());
-  let cur = await evaluatePath(model, z, F, J, fixed, opts.signal);
+  let cur = await evaluatePath(model, z, F, J, fixed, opts.signal, opts.labels);
   const energyStart = cur.energy;
   const startLength = lengthOf(cur.squares);
   const unchanged = (iterations: number): GeodesicResult => ({
@@ -282,7 +286,7 @@ export async function geodesicPath(model: LoadedModel, start: Vector[], fixed: S
     const gd = dot(cur.grad, dir);
     const trial = new Float32Array(z.length);
     for (let k = 0; k < z.length; k++) trial[k] = z[k] - alpha * dir[k];
-    const next = await evaluatePath(model, trial, F, J, fixed, opts.signal);
+    const next = await evaluatePath(model, trial, F, J, fixed, opts.signal, opts.labels);
     it++;
     if (Number.isFinite(next.energy) && next.energy < cur.energy && next.energy <= cur.energy - ARMIJO * alpha * gd) {
       // Barzilai-Borwein step in the metric L of the smoother: s = -alpha d, y = g' - g, L d = g,

@@ -6,7 +6,9 @@ import type { z } from 'zod';
 import type { interpolateSpecSchema, latentPointSchema, NearestTraining, sampleSpecSchema, traverseSpecSchema } from '../contract';
 import * as tf from '@tensorflow/tfjs';
 import { AtlasError } from '../errors';
+import { oneHotRows } from '../model/labels';
 import { finishWithDatasetPalette, type FinishedImages } from '../export/pixel-art';
+import { datasetLabelRows, labelWeights, pathLabelWeights } from './conditional';
 import { samplePosterior, samplePrior, sweepValues, traversal } from './generate';
 import { decodeImages, type DecodedImages } from './images';
 import { checkGeodesicSize, geodesicPath, imageSpaceLength, pathThrough, type Vector } from './interpolate';
@@ -62,22 +64,24 @@ export async function interpolate(spec: InterpolateSpec, opts: SessionOptions & 
   const model = s.run.model;
   const waypoints = spec.waypoints.map((p) => resolvePoint(s, p));
   const linear = pathThrough(waypoints, spec.frames, 'linear');
-  const linearLength = await imageSpaceLength(model, linear);
+  // Conditional model: the label of every frame (given, or the waypoints' own labels blended).
+  const labels = pathLabelWeights(model, s.dataset, spec.waypoints, spec.frames, spec.label);
+  const linearLength = await imageSpaceLength(model, linear, labels);
   let z: Vector[];
   let length: number;
   let geodesic: InterpolateResult['geodesic'];
   if (spec.method === 'geodesic') {
     const fixed = new Set(waypoints.map((_, w) => w * (spec.frames - 1)));
-    const g = await geodesicPath(model, linear, fixed, { ...spec.geodesic, signal: opts.signal, onStep: opts.onGeodesicStep });
+    const g = await geodesicPath(model, linear, fixed, { ...spec.geodesic, signal: opts.signal, onStep: opts.onGeodesicStep, labels });
     z = g.path;
     length = g.length;
     geodesic = { iterations: g.iterations, energyStart: g.energyStart, energyEnd: g.energyEnd, converged: g.converged, improved: g.improved };
   } else {
     z = spec.method === 'linear' ? linear : pathThrough(waypoints, spec.frames, 'slerp');
-    length = spec.method === 'linear' ? linearLength : await imageSpaceLength(model, z);
+    length = spec.method === 'linear' ? linearLength : await imageSpaceLength(model, z, labels);
   }
   const lowerOffsets = (spec.lower ?? 'endpoints') === 'endpoints' ? await pathLowerOffsets(s, spec.waypoints, spec.frames) : undefined;
-  const images = await decodeImages(model, z, { lowerOffsets });
+  const images = await decodeImages(model, z, { lowerOffsets, labels });
   return { z, images, points: project(s, spec.axes, z), length, linearLength, ...(geodesic ? { geodesic } : {}), ...(await finished(s, images, spec)) };
 }
 
@@ -98,7 +102,11 @@ export async function pathLowerOffsets(s: LatentSession, waypoints: LatentPoint[
     const px = s.dataset.pixels.subarray(p.index * D, (p.index + 1) * D);
     for (let i = 0; i < D; i++) x[w * D + i] = px[i] / 255;
   });
-  const offsets = tf.tidy(() => model.vae.lowerOffsets(tf.tensor4d(x, [waypoints.length, size, size, channels]))!);
+  // A conditional model infers each image's z2 with its own label (a vector waypoint's row is unused).
+  const rows = datasetLabelRows(model, s.dataset);
+  const C = model.config.labels.length;
+  const y = rows ? oneHotRows(waypoints.map((p) => ('index' in p ? rows[p.index] : 0)), C) : null;
+  const offsets = tf.tidy(() => model.vae.lowerOffsets(tf.tensor4d(x, [waypoints.length, size, size, channels]), y ? tf.tensor2d(y, [waypoints.length, C]) : undefined)!);
   const at = (await offsets.data()) as Float32Array;
   offsets.dispose();
   const ofWaypoint = (w: number) => ('index' in waypoints[w] ? at.subarray(w * L, (w + 1) * L) : new Float32Array(L));
@@ -131,8 +139,10 @@ export async function sample(spec: SampleSpec, opts: SessionOptions = {}): Promi
   } else {
     z = samplePrior(spec.count, J, spec.temperature, spec.seed);
   }
+  // Conditional model: the chosen label (around an image, by default its own).
+  const labels = labelWeights(s.run.model, z.length, spec.label, spec.around ? { dataset: s.dataset, index: spec.around.index } : undefined);
   // The hierarchy's detail layer z2 is drawn from p(z2|z1) at the chosen temperature.
-  const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed, lowerTemperature: spec.detail });
+  const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed, lowerTemperature: spec.detail, labels });
   return { z, images, points: project(s, spec.axes, z), nearest: spec.memorisation ? await nearestTraining(s, images) : null, ...(await finished(s, images, spec)) };
 }
 
@@ -148,7 +158,8 @@ export async function traverse(spec: TraverseSpec, opts: SessionOptions = {}): P
   const dims = spec.dims ?? Array.from({ length: J }, (_, j) => j);
   const values = sweepValues(spec.steps, spec.range);
   const z = traversal(base, dims, values);
-  const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed });
+  const labels = labelWeights(s.run.model, z.length, spec.label, spec.base && 'index' in spec.base ? { dataset: s.dataset, index: spec.base.index } : undefined);
+  const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed, labels });
   return { z, images, points: project(s, spec.axes, z), nearest: spec.memorisation ? await nearestTraining(s, images) : null, dims, values, ...(await finished(s, images, spec)) };
 }
 
