@@ -49,13 +49,23 @@ try {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed += json.numPassedTests;
   failed += json.numFailedTests;
-  // A file that fails to load has no tests to count: count it as a failure.
   for (const file of json.testResults) {
+    const name = path.relative(root, file.name);
+    const why = (file.message ?? '').split('\n')[0];
+    // A file that fails to load has no tests to count: count it as a failure.
     if (file.status === 'failed' && file.assertionResults.length === 0) {
       failed++;
-      failures.push(path.relative(root, file.name));
+      failures.push(`${name}${why ? `: ${why}` : ''}`);
     }
-    for (const t of file.assertionResults) if (t.status === 'failed') failures.push(`${path.relative(root, file.name)} > ${t.fullName}`);
+    for (const t of file.assertionResults) {
+      if (t.status === 'failed') failures.push(`${name} > ${t.fullName}`);
+      // Nothing here is skipped on purpose: a test that did not run (its beforeAll failed,
+      // e.g. no browser) is a failure, with the reason the file gave.
+      else if (t.status !== 'passed') {
+        failed++;
+        failures.push(`${name} > ${t.fullName}: did not run${why ? ` (${why})` : ''}`);
+      }
+    }
   }
 } catch (err) {
   failed++;

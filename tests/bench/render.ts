@@ -1,5 +1,5 @@
 /**
- * 3D view benchmark: the built web mode (dist/src/cli.js serve) in Debian's Chromium, with
+ * 3D view benchmark: the built web mode (dist/src/cli.js serve) in Chromium (the tests' findBrowser), with
  * synthetic scatters of 10k, 50k and 100k images injected through window.__latentAtlas
  * (points plus every posterior ellipsoid at 95%), the camera orbiting for ~2 s:
  *  - draw_calls_10k / draw_calls_50k: WebGL draw calls per frame (constant: one Points, one InstancedMesh);
@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { findBrowser } from '../helpers/find-browser';
 import type { BenchLine } from './types';
 
 interface Frames {
@@ -42,10 +43,12 @@ async function serve(workspace: string): Promise<{ url: string; stop(): void }> 
 export async function run(): Promise<BenchLine[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'atlas-bench-render-'));
   const server = await serve(path.join(tmp, 'workspace'));
+  const found = await findBrowser();
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: found.executablePath,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    env: found.env ? { ...process.env, ...found.env } : undefined,
+    args: ['--headless', '--no-sandbox', ...found.args, '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
   const lines: BenchLine[] = [];
   try {
