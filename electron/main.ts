@@ -7,7 +7,7 @@ import { app, BrowserWindow, dialog, ipcMain, nativeTheme, session, shell, type 
 import path from 'node:path';
 import { EngineClient } from '../src/host/client';
 import type { ShellHandlers } from '../src/host/handler';
-import { APP_ORIGIN, mainWindowOptions } from './window-options';
+import { APP_ORIGIN, createAppWindow, CrashReloads, externalUrlAllowed } from './window-options';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { spawnUtilityEngine } from './engine-process';
 import { forwardEngineEvents, registerContractHandlers } from './ipc';
@@ -27,7 +27,7 @@ function shellHandlers(sender: WebContents): ShellHandlers {
 }
 
 function createWindow(): BrowserWindow {
-  const win = new BrowserWindow(mainWindowOptions(path.join(distDir, 'electron', 'preload.cjs'), nativeTheme.shouldUseDarkColors));
+  const win = createAppWindow(BrowserWindow, path.join(distDir, 'electron', 'preload.cjs'), nativeTheme.shouldUseDarkColors);
   windows.add(win);
   win.on('closed', () => windows.delete(win));
   win.once('ready-to-show', () => win.show());
@@ -36,12 +36,22 @@ function createWindow(): BrowserWindow {
     if (!url.startsWith(APP_ORIGIN + '/')) event.preventDefault();
   });
   win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    // Only the app's own help pages open, in the system browser (never in the app).
+    // Reviewed: url has passed the allow-list of externalUrlAllowed.
+    if (externalUrlAllowed(url)) void shell.openExternal(url); // eng-disable OPEN_EXTERNAL_JS_CHECK
     return { action: 'deny' };
   });
+  const crashes = new CrashReloads();
   win.webContents.on('render-process-gone', (_e, details) => {
-    // A crashed renderer is reloaded; the engine and its work carry on.
-    if (details.reason !== 'clean-exit' && !win.isDestroyed()) win.webContents.reload();
+    if (details.reason === 'clean-exit' || win.isDestroyed()) return;
+    // A crashed renderer is reloaded, a few times; the engine and its work carry on.
+    if (crashes.shouldReload(Date.now())) win.webContents.reload();
+    else
+      void dialog.showMessageBox(win, {
+        type: 'error',
+        message: 'The window keeps crashing.',
+        detail: `Its page crashed ${details.reason} several times in a minute, so it is no longer reloaded. Training and other work in the engine go on; close this window and open a new one (File > New Window).`,
+      });
   });
   void win.loadURL(`${APP_ORIGIN}/index.html`);
   return win;
