@@ -1,9 +1,10 @@
 /**
  * The Export panel's state: what to export (a path, samples, a traversal, or some of their
- * frames as latent vectors), the formats, scale and names, the output folder (native dialog
- * or a path field) and the summary of what was written.
+ * frames as latent vectors), the formats, scale and names, the sheet's atlas layout and
+ * packing, the output folder (native dialog or a path field) and the summary of what was
+ * written; and the latent map export for the TensorFlow Embedding Projector.
  */
-import { PIXEL_ART_COLORS, type AttributeSpecIn, type ExportOptionsIn, type ExportReport, type InterpolateSpecIn, type SampleSpecIn, type TraverseSpecIn } from '../../src/contract';
+import { PIXEL_ART_COLORS, SHEET_LIMITS, type ProjectorExportReport, type SheetLayout, type AttributeSpecIn, type ExportOptionsIn, type ExportReport, type InterpolateSpecIn, type SampleSpecIn, type TraverseSpecIn } from '../../src/contract';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, isUnsupported, type ShownError } from './errors';
 import type { Tasks } from './tasks.svelte';
@@ -28,6 +29,17 @@ export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => st
     /** Write pixel-art finished frames (off unless the source was finished or the user ticks it). */
     pixelArt: false,
     pixelColors: PIXEL_ART_COLORS.default as number,
+    /** Frames and sheet as palette PNGs with the dataset palette (offered with pixel-art finishing). */
+    indexed: false,
+    layout: 'texturepacker-hash' as SheetLayout,
+    padding: SHEET_LIMITS.padding.default as number,
+    extrude: SHEET_LIMITS.extrude.default as number,
+    powerOfTwo: false,
+    /** null or 0 = no limit. */
+    maxWidth: null as number | null,
+    trim: false,
+    pivotX: 0.5,
+    pivotY: 1,
     outDir: '',
     /** Frames first..last (1-based, inclusive) of the source. */
     first: 1,
@@ -38,6 +50,7 @@ export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => st
   });
   let source = $state.raw<ExportSource | null>(null);
   let report = $state.raw<ExportReport | null>(null);
+  const projector = $state({ outDir: '', running: false, error: null as ShownError | null, report: null as ProjectorExportReport | null });
 
   const defaultDir = (label: string) => {
     const ws = workspace();
@@ -47,6 +60,7 @@ export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => st
 
   return {
     state: s,
+    projector,
     get source() {
       return source;
     },
@@ -82,7 +96,10 @@ export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => st
             : { traverse: spec as TraverseSpecIn }
         : { latents: { runDir, dataset, z: source.z.slice(s.first - 1, s.last) } };
       const finish = s.pixelArt ? { finish: { palette: 'dataset' as const, colors: s.pixelColors } } : {};
-      return { source: src, outDir: s.outDir, formats, name: s.name, sheetName: s.sheetName, scale: s.scale, delayMs: s.delayMs, pingPong: s.pingPong, overwrite: s.overwrite, ...finish };
+      // Grid and Kaplay layouts need full-size frames, so trimming only applies to the others.
+      const trim = s.trim && s.layout !== 'grid' && s.layout !== 'kaplay';
+      const sheet = { layout: s.layout, padding: s.padding, extrude: s.extrude, powerOfTwo: s.powerOfTwo, maxWidth: s.maxWidth ? s.maxWidth : null, trim, pivot: { x: s.pivotX, y: s.pivotY } };
+      return { source: src, outDir: s.outDir, formats, name: s.name, sheetName: s.sheetName, scale: s.scale, delayMs: s.delayMs, pingPong: s.pingPong, overwrite: s.overwrite, sheet, indexed: s.indexed && s.pixelArt, ...finish };
     },
     async chooseFolder() {
       try {
@@ -114,6 +131,27 @@ export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => st
         task.end();
         s.running = false;
       }
+    },
+    /** The run's latent map for the Embedding Projector (vectors, metadata, sprite, config). */
+    async exportProjector(run: { runDir: string; dataset: string }) {
+      if (!projector.outDir) projector.outDir = defaultDir('embedding-projector');
+      const controller = new AbortController();
+      projector.running = true;
+      projector.error = null;
+      projector.report = null;
+      const task = tasks.start('Exporting the latent map', () => controller.abort());
+      try {
+        projector.report = await bridge.call('export.projector', { runDir: run.runDir, dataset: run.dataset, outDir: projector.outDir, overwrite: s.overwrite }, { signal: controller.signal, onProgress: (p) => task.update(p.total ? p.done / p.total : null) });
+      } catch (err) {
+        if (!isCancelled(err)) projector.error = describeError(err);
+      } finally {
+        task.end();
+        projector.running = false;
+      }
+    },
+    /** A default folder for the latent map, once the workspace is known. */
+    suggestProjectorDir() {
+      if (!projector.outDir) projector.outDir = defaultDir('embedding-projector');
     },
   };
 }
