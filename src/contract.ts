@@ -1053,11 +1053,12 @@ export interface ProjectorExportReport {
 // ---------------------------------------------------------------------------------------
 // Engine requests
 
-/** A sprite sheet on the engine's disk ({sheet: path}), or uploaded into a staging area ({staged, sheet: its name there}). */
-const sheetSourceSchema = z.object({
-  sheet: fsPath('read'),
-  staged: z.string().regex(/^[\w-]{1,64}$/).optional(),
-});
+/** A sprite sheet on the engine's disk. */
+const sheetOnDiskSchema = z.object({ sheet: fsPath('read') });
+/** A sprite sheet uploaded into a staging area (dataset.stageFiles), by its file name there; its atlas may lie beside it. */
+const sheetUploadedSchema = z.object({ staged: z.string().regex(/^[\w-]{1,64}$/), sheetName: z.string().min(1).max(1024) });
+/** Where a sheet import or preview reads the sheet. */
+export type SheetSource = z.input<typeof sheetOnDiskSchema> | z.input<typeof sheetUploadedSchema>;
 
 export const engineRequests = {
   /** Which backend the engine runs on and its versions; a cheap round trip. */
@@ -1087,7 +1088,8 @@ export const engineRequests = {
         source: z.union([
           z.object({ folder: fsPath('read') }).strict(),
           z.object({ staged: z.string().regex(/^[\w-]{1,64}$/) }).strict(),
-          sheetSourceSchema.extend({ slicing: sheetSlicingSchema }).strict(),
+          sheetOnDiskSchema.extend({ slicing: sheetSlicingSchema }).strict(),
+          sheetUploadedSchema.extend({ slicing: sheetSlicingSchema }).strict(),
         ]),
         output: fsPath(),
         options: importOptionsSchema.default({}),
@@ -1097,7 +1099,10 @@ export const engineRequests = {
   },
   /** Slice a sprite sheet without importing: the frames' boxes, their sizes and the image to draw them on. */
   'dataset.sheetPreview': {
-    payload: sheetSourceSchema.extend({ slicing: sheetSlicingSchema, maxPixels: z.number().int().positive().optional() }).strict(),
+    payload: z.union([
+      sheetOnDiskSchema.extend({ slicing: sheetSlicingSchema, maxPixels: z.number().int().positive().optional() }).strict(),
+      sheetUploadedSchema.extend({ slicing: sheetSlicingSchema, maxPixels: z.number().int().positive().optional() }).strict(),
+    ]),
     result: result<SheetPreview>(),
   },
   /**
@@ -1209,9 +1214,13 @@ export const engineRequests = {
     payload: z.object({ dir: fsPath() }).strict(),
     result: result<OpenedProject>(),
   },
-  /** Save the project (atomic; the previous 3 versions are kept as project.json.1..3). */
+  /**
+   * Save the user's part of the project (atomic; the previous 3 versions are kept as
+   * project.json.1..3). Run records are the engine's alone: a `runs` field is dropped here
+   * and the file's own are kept; the UI reads them back with project.open.
+   */
   'project.save': {
-    payload: z.object({ dir: fsPath(), project: projectFileSchema }).strict(),
+    payload: z.object({ dir: fsPath(), project: projectFileSchema.omit({ runs: true }).strip() }).strict(),
     result: result<{ savedAt: string }>(),
   },
   /** Copy the whole project (dataset, runs) to a new folder and open it there. */

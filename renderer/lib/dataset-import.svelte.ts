@@ -3,7 +3,7 @@
  * uploaded / dropped files staged through the engine. Holds progress, the import report
  * and the error, and registers each import as a cancellable task.
  */
-import type { DatasetImportReport, DatasetSummary, ImportOptionsIn, ProgressEvent } from '../../src/contract';
+import type { DatasetImportReport, DatasetSummary, ImportOptionsIn, ProgressEvent, SheetSlicingIn, SheetSource } from '../../src/contract';
 import type { AppState } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
@@ -32,6 +32,8 @@ export interface Importer {
   readonly cancelledNote: string | null;
   importFolder(folder: string, options: ImportOptionsIn): Promise<void>;
   importFiles(files: UploadFile[], label: string, options: ImportOptionsIn): Promise<void>;
+  /** A sprite sheet on the engine's disk ({sheet: path}) or uploaded ({staged, sheetName}), cut by `slicing`. */
+  importSheet(source: SheetSource, slicing: SheetSlicingIn, options: ImportOptionsIn): Promise<void>;
   cancel(): void;
 }
 
@@ -60,7 +62,7 @@ export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks, targ
     return joinPath(app.paths.workspace, 'datasets', timestampedName(name));
   }
 
-  function onProgress(p: ProgressEvent, task: { update(f: number | null, d?: string): void }) {
+  function onProgress(p: ProgressEvent, task: { update(f: number | null, d?: string): void }, unit = 'files') {
     const d = (p.data ?? {}) as Record<string, number>;
     s.progress = {
       phase: p.phase,
@@ -72,7 +74,7 @@ export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks, targ
       imported: d.imported ?? 0,
       skipped: d.skipped ?? 0,
     };
-    task.update(p.total ? p.done / p.total : null, `${p.done}${p.total ? ` / ${p.total}` : ''} files`);
+    task.update(p.total ? p.done / p.total : null, `${p.done}${p.total ? ` / ${p.total}` : ''} ${unit}`);
   }
 
   async function run(label: string, source: { folder: string } | { uploaded: string }, options: ImportOptionsIn, body: (signal: AbortSignal, task: ReturnType<Tasks['start']>) => Promise<DatasetImportReport>) {
@@ -142,6 +144,13 @@ export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks, targ
         if (sent.files === 0) throw new Error('None of the chosen files could be sent: each is larger than 9 MB. Import their folder by path instead.');
         return bridge.call('dataset.import', { source: { staged }, output: outputFor(label), options }, { signal, onProgress: (p) => onProgress(p, task) });
       });
+    },
+    importSheet(source, slicing, options) {
+      const file = 'sheet' in source ? baseName(source.sheet) : source.sheetName;
+      const recorded = 'sheet' in source ? { folder: source.sheet } : { uploaded: file };
+      return run(file, recorded, options, (signal, task) =>
+        bridge.call('dataset.import', { source: { ...source, slicing }, output: outputFor(file.replace(/\.[^.]*$/, '')), options }, { signal, onProgress: (p) => onProgress(p, task, 'frames') }),
+      );
     },
     cancel() {
       controller?.abort();

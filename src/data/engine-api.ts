@@ -43,8 +43,8 @@ export function summarise(dataset: Dataset): DatasetSummary {
 }
 
 /** A sheet on the engine's disk, or one uploaded into a staging area (its name there). */
-function sheetPath(source: { sheet: string; staged?: string }): string {
-  return source.staged ? path.join(stagingDir(source.staged), safeRelativeName(source.sheet)) : source.sheet;
+function sheetPath(source: { sheet: string } | { staged: string; sheetName: string }): string {
+  return 'sheet' in source ? source.sheet : path.join(stagingDir(source.staged), safeRelativeName(source.sheetName));
 }
 
 export const importDataset: EngineHandler<'dataset.import'> = async ({ source, output, options }, ctx) => {
@@ -72,7 +72,7 @@ export const importDataset: EngineHandler<'dataset.import'> = async ({ source, o
     const { options: _resolved, ...report } = result;
     return report satisfies DatasetImportReport;
   } finally {
-    if ('staged' in source && source.staged) await removeStaging(source.staged);
+    if ('staged' in source) await removeStaging(source.staged);
   }
 };
 
