@@ -1,67 +1,149 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { Browser } from 'playwright-core';
+import type { ExportOptionsIn, SheetLayout } from '../../src/contract';
 import { EngineClient } from '../../src/host/client';
 import { spawnNodeEngine } from '../../src/host/spawn-node';
 import { requireBuilt } from '../helpers/built';
-import { launchChromium, watchConsole } from '../helpers/browser';
-import { parseWithPixi } from '../helpers/pixi';
-import { loadWithPhaser } from '../helpers/phaser';
+import { launchChromium } from '../helpers/browser';
+import { matchShare, openEnginePage, overBackground, readFrames, type EngineResult, type ExportedFrames } from '../helpers/engine-page';
+import { loadWithPhaser, loadWithPixi } from '../helpers/engines';
 import { writePngs } from '../helpers/images';
 
 /**
- * The exported sprite sheet loads in a real consumer: PixiJS's Spritesheet parses the JSON
- * atlas in Chromium and yields every frame at the right size, with the path as one animation.
+ * The exported sheet, in each atlas layout, loads in the game engines that read that layout,
+ * each used the way its documentation shows, in Chromium with the engine from node_modules:
+ * every frame comes out at its size with its pixels (read back from the engine's canvas),
+ * and an animation built from the atlas plays the frames in order (the pixels change from
+ * frame to frame and match the frame shown). Frames are pixel-art finished, so alpha is 0 or
+ * 255 and the pixels can be compared exactly.
  */
+const FRAMES = 5;
+const SIZE = 32; // 16 px dataset, scale 2
 let engine: EngineClient;
 let work: string;
+let browser: Browser;
+const dirs = {} as Record<SheetLayout, string>;
+let expected: ExportedFrames;
+
 beforeAll(async () => {
   engine = new EngineClient(spawnNodeEngine({ entry: requireBuilt('src/engine.js') }));
-  work = mkdtempSync(path.join(tmpdir(), 'atlas-pixi-'));
-  await writePngs(path.join(work, 'images'), 48, 20);
-  await engine.request('dataset.import', { source: { folder: path.join(work, 'images') }, output: path.join(work, 'ds'), options: { size: 16, channels: 'rgba' } });
-  await engine.request('train.run', { dataset: path.join(work, 'ds'), runDir: path.join(work, 'run'), settings: { epochs: 1, batchSize: 16, latentDim: 4 } });
+  work = mkdtempSync(path.join(tmpdir(), 'atlas-engines-'));
+  await writePngs(path.join(work, 'images'), 48, 16);
+  const ds = path.join(work, 'ds');
+  const run = path.join(work, 'run');
+  await engine.request('dataset.import', { source: { folder: path.join(work, 'images') }, output: ds, options: { size: 16, channels: 'rgba' } });
+  await engine.request('train.run', { dataset: ds, runDir: run, settings: { epochs: 2, batchSize: 16, latentDim: 4 } });
+  const base: Omit<ExportOptionsIn, 'outDir'> = {
+    source: { interpolate: { runDir: run, dataset: ds, waypoints: [{ index: 0 }, { index: 20 }, { index: 40 }], method: 'linear', frames: 3 } },
+    formats: ['png', 'sheet'],
+    scale: 2,
+    delayMs: 50,
+    finish: { colors: 16 },
+  };
+  for (const layout of ['texturepacker-hash', 'texturepacker-array', 'aseprite', 'kaplay', 'grid'] as SheetLayout[]) {
+    dirs[layout] = path.join(work, layout);
+    await engine.request('export.frames', { ...base, outDir: dirs[layout], sheet: { layout } });
+  }
+  expected = await readFrames(dirs['texturepacker-hash'], FRAMES);
+  browser = await launchChromium();
+}, 300_000);
+afterAll(async () => {
+  await browser?.close();
+  engine?.close();
 });
-afterAll(() => engine.close());
 
-describe('exported sprite sheets', () => {
-  it('load in PixiJS (Spritesheet) and Phaser (load.atlas) with every frame at its size, and the GIF has one page per frame', async () => {
-    const out = path.join(work, 'export');
-    const frames = 12;
-    const report = await engine.request('export.frames', {
-      source: { interpolate: { runDir: path.join(work, 'run'), dataset: path.join(work, 'ds'), waypoints: [{ index: 0 }, { index: 5 }], method: 'slerp', frames } },
-      outDir: out,
-      formats: ['sheet', 'gif'],
-      scale: 2,
-    });
-    expect(report.frames).toBe(frames);
-    const gif = (await sharp(path.join(out, 'sheet.gif'), { animated: true }).metadata()).pages;
-    expect(gif).toBe(frames);
-    expect(existsSync(path.join(out, 'sheet.png'))).toBe(true);
+/** The frames the exports hold are the same in every layout, and not all alike (so an animation shows change). */
+it('exports the same frames in every layout', async () => {
+  for (const layout of Object.keys(dirs) as SheetLayout[]) expect((await readFrames(dirs[layout], FRAMES)).rgba).toEqual(expected.rgba);
+  expect([expected.width, expected.height]).toEqual([SIZE, SIZE]);
+  expect(new Set(expected.rgba.map((f) => Buffer.from(f).toString('base64'))).size).toBeGreaterThanOrEqual(3);
+});
 
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage();
-      const errors = watchConsole(page);
-      const parsed = await parseWithPixi(page, path.join(out, 'sheet.json'));
-      expect(parsed.names).toHaveLength(frames);
-      expect(parsed.sizes.every(([w, h]) => w === 32 && h === 32)).toBe(true); // 16 px frames, scale 2
-      expect(Object.values(parsed.animations)).toEqual([frames]);
+/**
+ * What every engine must show: all frames at 32x32 with the exported pixels (frameIndex maps
+ * the engine's frame name to the frame number), and an animation that shows every frame, each
+ * read matching the frame the engine says it shows.
+ */
+function expectShown(r: EngineResult, frameIndex: (name: string) => number) {
+  expect(r.frames).toHaveLength(FRAMES);
+  for (const f of r.frames) {
+    expect([f.w, f.h], f.name).toEqual([SIZE, SIZE]);
+    expect(matchShare(f.pixels, overBackground(expected.rgba[frameIndex(f.name)], r.background)), `frame ${f.name}`).toBeGreaterThanOrEqual(0.99);
+  }
+  expect(r.frames.map((f) => frameIndex(f.name)).sort()).toEqual([0, 1, 2, 3, 4]);
+  const { animation: a } = r;
+  expect(a.length).toBe(FRAMES);
+  expect(new Set(a.shown)).toEqual(new Set([0, 1, 2, 3, 4]));
+  a.shown.forEach((frame, k) => expect(matchShare(a.pixels[k], overBackground(expected.rgba[frame], r.background)), `animation read ${k} (frame ${frame})`).toBeGreaterThanOrEqual(0.99));
+  // The picture changes while it plays.
+  expect(new Set(a.pixels.map((p) => p.join(','))).size).toBeGreaterThanOrEqual(3);
+}
+
+const byFileName = (name: string) => Number(/frame-(\d+)\.png$/.exec(name)![1]);
+const byNumber = (name: string) => Number(name);
+const versions: Record<string, string> = {};
+
+describe('TexturePacker JSON Hash', () => {
+  for (const major of [7, 8] as const)
+    it(`loads in PixiJS ${major} (Assets.load, Spritesheet, AnimatedSprite) with the pivot as each texture's anchor`, { timeout: 120_000 }, async () => {
+      const { page, errors } = await openEnginePage(browser, dirs['texturepacker-hash']);
+      const r = await loadWithPixi(page, major, 'sheet.json');
+      versions[`PixiJS ${major}`] = r.version;
+      expect(r.version.startsWith(`${major}.`)).toBe(true);
+      expectShown(r, byFileName);
+      expect(r.extra?.anchor).toEqual({ x: 0.5, y: 1 });
       expect(errors).toEqual([]);
+      await page.close();
+    });
+  for (const major of [3, 4] as const)
+    it(`loads in Phaser ${major} (load.atlas, anims.create from the atlas' animation)`, { timeout: 120_000 }, async () => {
+      const { page, errors } = await openEnginePage(browser, dirs['texturepacker-hash']);
+      const r = await loadWithPhaser(page, major, 'sheet.json', 'atlas');
+      versions[`Phaser ${major} (hash)`] = r.version;
+      expect(r.version.startsWith(`${major}.`)).toBe(true);
+      expectShown(r, byFileName);
+      expect(r.extra?.pivot).toEqual({ x: 0.5, y: 1 });
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+});
 
-      // Phaser, the other engine the atlas format is for: this.load.atlas, then an animation.
-      const phaserPage = await browser.newPage();
-      const phaserErrors = watchConsole(phaserPage);
-      const animation = Object.keys(parsed.animations)[0];
-      const phaser = await loadWithPhaser(phaserPage, path.join(out, 'sheet.json'), animation);
-      expect(phaser.names.sort()).toEqual([...parsed.names].sort());
-      expect(phaser.sizes.every(([w, h]) => w === 32 && h === 32)).toBe(true);
-      expect(phaser.animationFrames).toBe(frames);
-      expect(phaserErrors).toEqual([]);
-    } finally {
-      await browser.close();
-    }
-  });
+describe('TexturePacker JSON Array', () => {
+  for (const major of [3, 4] as const)
+    it(`loads in Phaser ${major} (load.atlas)`, { timeout: 120_000 }, async () => {
+      const { page, errors } = await openEnginePage(browser, dirs['texturepacker-array']);
+      const r = await loadWithPhaser(page, major, 'sheet.json', 'atlas');
+      expectShown(r, byFileName);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+});
+
+describe('Aseprite JSON', () => {
+  for (const major of [3, 4] as const)
+    it(`loads in Phaser ${major} (load.aseprite) and createFromAseprite builds the tag's animation with the frame durations`, { timeout: 120_000 }, async () => {
+      const { page, errors } = await openEnginePage(browser, dirs.aseprite);
+      const r = await loadWithPhaser(page, major, 'sheet.json', 'aseprite');
+      versions[`Phaser ${major} (aseprite)`] = r.version;
+      expectShown(r, byNumber);
+      expect(r.animation.name).toBe('sheet');
+      expect(r.extra?.durations).toEqual([50, 50, 50, 50, 50]);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+});
+
+afterAll(() => {
+  process.stderr.write(`engine versions: ${JSON.stringify(versions)}\n`);
+});
+
+// The sheet image each layout names exists and has the size its atlas says.
+it('names a sheet image of the size the atlas says', async () => {
+  const atlas = JSON.parse(readFileSync(path.join(dirs.aseprite, 'sheet.json'), 'utf8'));
+  const meta = await sharp(path.join(dirs.aseprite, atlas.meta.image)).metadata();
+  expect([meta.width, meta.height]).toEqual([atlas.meta.size.w, atlas.meta.size.h]);
 });
