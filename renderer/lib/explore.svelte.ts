@@ -125,7 +125,8 @@ export function createExplorer(bridge: Bridge, app: AppState, tasks: Tasks, view
     /** A click (not a drag) in the 3D view, at canvas CSS pixels. */
     async clickAt(x: number, y: number) {
       const scene = view.scene;
-      if (app.panel === 'generate' && generation.state.decodeOnClick && scene) {
+      // Only PCA (the map latent.decode inverts, z = m + P^T y) sends a click on empty space back to latent space.
+      if (app.panel === 'generate' && generation.state.decodeOnClick && scene && view.layout === 'pca') {
         const canvas = scene.renderer.domElement;
         await generation.decodeAt(pointOnViewPlane(scene.camera, scene.controls.target, canvas.clientWidth, canvas.clientHeight, x, y));
         return;

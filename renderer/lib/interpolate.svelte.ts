@@ -98,10 +98,9 @@ export function createInterpolation(bridge: Bridge, tasks: Tasks, view: LatentVi
           onProgress: (p) => task.update(p.total ? p.done / p.total : null, p.message ?? ''),
         });
         revokeShown(results[method]);
-        const points = base64ToF32(result.points);
+        // Placed under the view's layout (UMAP/t-SNE put the frames among their nearest images).
+        const points = await view.showPath(method, result.z).catch(() => base64ToF32(result.points));
         results[method] = { result, strip: stripUrl(result.strip), finished: result.finished ? stripUrl(result.finished.strip) : null, points, spec };
-        view.paths.setPath(method, points);
-        view.scene?.invalidate();
         stop();
         s.shown = method;
         s.frame = 0;

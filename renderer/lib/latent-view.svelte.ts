@@ -6,11 +6,12 @@
  * new places.
  */
 import * as THREE from 'three';
-import type { LatentProjection } from '../../src/contract';
+import type { LatentLayout, LatentProjection, LayoutMethod } from '../../src/contract';
 import { PosteriorEllipsoids } from '../scene/ellipsoids';
 import { decodeBase64, LatentPoints, type ColourBy, type Legend, type ScatterInput } from '../scene/latent-points';
 import type { LatentScene } from '../scene/latent-scene';
-import { PathLayer } from '../scene/path-line';
+import { PathLayer, type PathMethod } from '../scene/path-line';
+import { isLinearLayout, LAYOUT_NAMES, projectLinear } from './layout-map';
 import { pickPoint, screenOf } from '../scene/pick';
 import { buildSpriteAtlases, ImageSprites } from '../scene/sprites';
 import type { TrainedRun } from './app-state.svelte';
@@ -30,6 +31,11 @@ export interface ScatterData extends ScatterInput {
 
 /** Ellipsoids off, or drawn at k = ellipsoidK[level] (1 sigma, 2 sigma, 95%). */
 export type EllipsoidLevel = 'off' | 0 | 1 | 2;
+/** Whose ellipsoids: the hovered, selected and neighbouring images ('focus'), or every image ('all', on request). */
+export type EllipsoidScope = 'focus' | 'all';
+
+/** Sprite size at the framing they were switched on at, in CSS pixels: the slider's range and default. */
+export const SPRITE_SIZE = { min: 12, max: 96, default: 32 } as const;
 
 export interface LatentView {
   readonly status: 'none' | 'projecting' | 'shown' | 'failed';
@@ -40,6 +46,34 @@ export interface LatentView {
   readonly legend: Legend | null;
   colourBy: ColourBy;
   ellipsoids: EllipsoidLevel;
+  ellipsoidScope: EllipsoidScope;
+  /** Images whose ellipsoids the 'focus' scope draws. */
+  setFocus(indices: readonly number[]): void;
+  /** Ellipsoids drawn right now (0 when off or under a nonlinear layout). */
+  readonly ellipsoidsDrawn: number;
+  /** How the images are laid out in 3D; UMAP/t-SNE come from latent.layout. */
+  readonly layout: LayoutMethod;
+  readonly layoutDims: [number, number, number];
+  readonly layoutSeed: number;
+  /** The layout being computed (switching waits for it), or null. */
+  readonly layoutPending: LayoutMethod | null;
+  /** The last nonlinear layout shown (its time, whether it was cached). */
+  readonly layoutInfo: LatentLayout | null;
+  /** Switch layouts; the points move to their new places in a short animation. */
+  setLayout(run: TrainedRun, method: LayoutMethod, opts?: { dims?: [number, number, number]; seed?: number }): Promise<void>;
+  /** Legend keys (label indices, -1 = no label) whose images are hidden. */
+  readonly hiddenLabels: ReadonlySet<number>;
+  toggleLabel(key: number): void;
+  /** Show only this label (again: show all). */
+  isolateLabel(key: number): void;
+  showAllLabels(): void;
+  /** Search matches and selections: drawn large, everything else dimmed. null or empty: no dimming. */
+  setHighlight(indices: Iterable<number> | null): void;
+  readonly highlighted: number;
+  /** Sprite size in CSS pixels at the current framing. */
+  spriteSize: number;
+  /** Draw a path given its latent vectors, placed under the current layout (and again when it changes). */
+  showPath(method: PathMethod, z: number[][]): Promise<Float32Array>;
   readonly sprites: 'off' | 'loading' | 'on';
   readonly spriteAtlases: number;
   /**
@@ -70,6 +104,14 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
     error: null as ShownError | null,
     colourBy: 'label' as ColourBy,
     ellipsoids: 'off' as EllipsoidLevel,
+    ellipsoidScope: 'focus' as EllipsoidScope,
+    ellipsoidsDrawn: 0,
+    layout: 'pca' as LayoutMethod,
+    layoutDims: [0, 1, 2] as [number, number, number],
+    layoutSeed: 0,
+    layoutPending: null as LayoutMethod | null,
+    highlighted: 0,
+    spriteSize: SPRITE_SIZE.default as number,
     sprites: 'off' as LatentView['sprites'],
     spriteAtlases: 0,
     version: 0,
@@ -77,6 +119,12 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
   let projection = $state.raw<LatentProjection | null>(null);
   let data = $state.raw<ScatterData | null>(null);
   let legend = $state.raw<Legend | null>(null);
+  let layoutInfo = $state.raw<LatentLayout | null>(null);
+  let hiddenLabels = $state.raw<ReadonlySet<number>>(new Set());
+  let highlight: Set<number> | null = null;
+  let focus: number[] = [];
+  let layoutController: AbortController | null = null;
+  let shownRun: TrainedRun | null = null;
   let points: LatentPoints | null = null;
   let ellipsoids: PosteriorEllipsoids | null = null;
   let sprites: ImageSprites | null = null;
@@ -94,6 +142,83 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
   };
 
   const kOf = (level: EllipsoidLevel, d: ScatterData) => (level === 'off' ? 1 : d.ellipsoidK[level]);
+
+  /** Ellipsoids: on only under a linear layout, for the focus images or (on request) all. */
+  const applyEllipsoids = () => {
+    if (!ellipsoids || !points || !data) return;
+    const on = s.ellipsoids !== 'off' && isLinearLayout(s.layout);
+    ellipsoids.setVisible(on);
+    ellipsoids.setK(kOf(s.ellipsoids, data), points.positions);
+    // Images of hidden labels lose their ellipsoids too.
+    const shown = (i: number) => points!.emphasisValues[i] !== 0;
+    const all = s.ellipsoidScope === 'all';
+    ellipsoids.setSubset(hiddenLabels.size === 0 ? (all ? null : focus) : (all ? Array.from({ length: points.count }, (_, i) => i) : focus).filter(shown), points.positions);
+    s.ellipsoidsDrawn = on ? ellipsoids.count : 0;
+    scene?.invalidate();
+  };
+
+  /** Hidden labels and highlight into the points' (and sprites') emphasis. */
+  const applyEmphasis = () => {
+    if (!points) return;
+    const emphasis = points.setEmphasis(hiddenLabels, highlight);
+    sprites?.setEmphasis(emphasis);
+    applyEllipsoids();
+    scene?.invalidate();
+  };
+
+  /** The prior sphere and the axes mean something only under a linear map of latent space. */
+  const showGuides = (target: LatentScene, linear: boolean) => {
+    for (const name of ['prior-sphere', 'axes']) {
+      const o = target.scene.getObjectByName(name);
+      if (o) o.visible = linear;
+    }
+  };
+
+  /** Latent vectors into the current layout's 3D coordinates. */
+  const placeVectors = async (z: number[][]): Promise<Float32Array> => {
+    if (isLinearLayout(s.layout) || !shownRun) return projection ? projectLinear(projection.projection, z) : new Float32Array(z.length * 3);
+    const r = await bridge.call('latent.place', { runDir: shownRun.runDir, dataset: shownRun.dataset, method: s.layout, seed: s.layoutSeed, z });
+    return decodeBase64(r.points, Float32Array);
+  };
+
+  /** Paths drawn before a layout change move with it. */
+  const replacePaths = async () => {
+    for (const { method, z } of paths.pathVectors()) {
+      try {
+        paths.setPath(method, await placeVectors(z), z);
+      } catch {
+        paths.removePath(method);
+      }
+    }
+    scene?.invalidate();
+  };
+
+  /** latent.layout with progress and cancel, as a task. */
+  const fetchLayout = async (run: TrainedRun, method: 'umap' | 'tsne'): Promise<LatentLayout | null> => {
+    layoutController?.abort();
+    const ours = (layoutController = new AbortController());
+    s.layoutPending = method;
+    const task = tasks.start(`Computing the ${LAYOUT_NAMES[method]} layout`, () => ours.abort());
+    try {
+      const result = await bridge.call('latent.layout', { runDir: run.runDir, dataset: run.dataset, method, seed: s.layoutSeed }, {
+        signal: ours.signal,
+        onProgress: (p) => {
+          const stage = (p.data as { stage?: string } | undefined)?.stage === 'neighbours' ? 'finding neighbours' : 'optimising';
+          if (p.phase === 'layout') task.update(p.total ? p.done / p.total : null, `${stage}: ${p.done} / ${p.total}`);
+        },
+      });
+      return ours.signal.aborted ? null : result;
+    } catch (err) {
+      if (isCancelled(err) || ours.signal.aborted) return null;
+      throw err;
+    } finally {
+      task.end();
+      if (layoutController === ours) {
+        layoutController = null;
+        s.layoutPending = null;
+      }
+    }
+  };
 
   const animate = () => {
     animating = 0;
@@ -135,10 +260,15 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
     }
     legend = points.setColourBy(s.colourBy);
     ellipsoids = new PosteriorEllipsoids(next.ellipsoids, points.positions, points.colours);
-    ellipsoids.setK(kOf(s.ellipsoids, next), points.positions);
-    ellipsoids.setVisible(s.ellipsoids !== 'off');
     target.scene.add(ellipsoids.object);
+    if (next.labels.length !== data?.labels.length || points.count !== data?.points.length / 3) {
+      hiddenLabels = new Set();
+      highlight = null;
+      s.highlighted = 0;
+    }
     data = next;
+    applyEmphasis(); // also places the ellipsoids
+    showGuides(target, isLinearLayout(s.layout));
     s.count = points.count;
     s.version++;
     target.invalidate();
@@ -189,10 +319,117 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
     },
     set ellipsoids(level) {
       s.ellipsoids = level;
-      if (!ellipsoids || !points || !data) return;
-      ellipsoids.setVisible(level !== 'off');
-      ellipsoids.setK(kOf(level, data), points.positions);
+      applyEllipsoids();
+    },
+    get ellipsoidScope() {
+      return s.ellipsoidScope;
+    },
+    set ellipsoidScope(scope) {
+      s.ellipsoidScope = scope;
+      applyEllipsoids();
+    },
+    get ellipsoidsDrawn() {
+      return s.ellipsoidsDrawn;
+    },
+    setFocus(indices) {
+      const next = [...new Set(indices)].sort((a, b) => a - b);
+      if (next.length === focus.length && next.every((v, i) => v === focus[i])) return;
+      focus = next;
+      if (s.ellipsoidScope === 'focus') applyEllipsoids();
+    },
+    get layout() {
+      return s.layout;
+    },
+    get layoutDims() {
+      return s.layoutDims;
+    },
+    get layoutSeed() {
+      return s.layoutSeed;
+    },
+    get layoutPending() {
+      return s.layoutPending;
+    },
+    get layoutInfo() {
+      return layoutInfo;
+    },
+    async setLayout(run, method, opts = {}) {
+      const before = { layout: s.layout, dims: s.layoutDims, seed: s.layoutSeed };
+      if (opts.dims) s.layoutDims = opts.dims;
+      if (opts.seed !== undefined) s.layoutSeed = opts.seed;
+      if (!scene || !data) {
+        s.layout = method;
+        return;
+      }
+      const target = scene;
+      if (isLinearLayout(method)) {
+        layoutController?.abort();
+        s.layout = method;
+        await this.show(run, target);
+        await replacePaths();
+        return;
+      }
+      s.error = null;
+      try {
+        const result = await fetchLayout(run, method);
+        if (!result || !data) {
+          Object.assign(s, { layout: before.layout, layoutDims: before.dims, layoutSeed: before.seed });
+          return;
+        }
+        s.layout = method;
+        layoutInfo = result;
+        place({ ...data, points: decodeBase64(result.points, Float32Array) }, target, false);
+        target.frameRadius(points!.radius(0.95));
+        await replacePaths();
+      } catch (err) {
+        Object.assign(s, { layout: before.layout, layoutDims: before.dims, layoutSeed: before.seed });
+        s.error = describeError(err);
+      }
+    },
+    get hiddenLabels() {
+      return hiddenLabels;
+    },
+    toggleLabel(key) {
+      const next = new Set(hiddenLabels);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      hiddenLabels = next;
+      applyEmphasis();
+    },
+    isolateLabel(key) {
+      const keys = legend?.kind === 'categories' ? legend.items.map((i) => i.key) : [];
+      const alone = keys.every((k) => k === key || hiddenLabels.has(k)) && !hiddenLabels.has(key);
+      hiddenLabels = alone ? new Set() : new Set(keys.filter((k) => k !== key));
+      applyEmphasis();
+    },
+    showAllLabels() {
+      hiddenLabels = new Set();
+      applyEmphasis();
+    },
+    setHighlight(indices) {
+      const next = indices ? new Set(indices) : null;
+      if (next?.size === highlight?.size && [...(next ?? [])].every((i) => highlight!.has(i))) return;
+      highlight = next;
+      s.highlighted = next?.size ?? 0;
+      applyEmphasis();
+    },
+    get highlighted() {
+      return s.highlighted;
+    },
+    get spriteSize() {
+      return s.spriteSize;
+    },
+    set spriteSize(px: number) {
+      s.spriteSize = Math.min(SPRITE_SIZE.max, Math.max(SPRITE_SIZE.min, px));
+      if (sprites && scene) {
+        sprites.setPixelSize(s.spriteSize * scene.camera.position.distanceTo(scene.controls.target));
+        scene.invalidate();
+      }
+    },
+    async showPath(method, z) {
+      const placed = await placeVectors(z);
+      paths.setPath(method, placed, z);
       scene?.invalidate();
+      return placed;
     },
     get sprites() {
       return s.sprites;
@@ -221,15 +458,26 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
       s.status = 'projecting';
       s.error = null;
       const task = tasks.start('Encoding images into the latent space', () => ours.abort());
+      shownRun = run;
       try {
-        const result = await bridge.call('latent.project', { runDir: run.runDir, dataset: run.dataset }, {
+        const result = await bridge.call('latent.project', { runDir: run.runDir, dataset: run.dataset, axes: s.layout === 'dims' ? s.layoutDims : null }, {
           signal: ours.signal,
           onProgress: (p) => task.update(p.total ? p.done / p.total : null, `${p.done}${p.total ? ` / ${p.total}` : ''} images`),
         });
         if (ours.signal.aborted) return;
+        let layoutPoints: Float32Array | null = null;
+        if (!isLinearLayout(s.layout)) {
+          // A new model under UMAP/t-SNE: its own map (the old one belongs to the old weights).
+          task.end();
+          const laid = await fetchLayout(run, s.layout);
+          if (laid) {
+            layoutInfo = laid;
+            layoutPoints = decodeBase64(laid.points, Float32Array);
+          } else s.layout = 'pca';
+        }
         place(
           {
-            points: decodeBase64(result.points, Float32Array),
+            points: layoutPoints ?? decodeBase64(result.points, Float32Array),
             labelIndex: decodeBase64(result.labelIndex, Int32Array),
             split: decodeBase64(result.split, Uint8Array),
             labels: result.labels,
@@ -274,7 +522,9 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
         const max = Math.min(spriteAtlasLimit, scene.renderer.capabilities.maxTextureSize);
         const atlases = await buildSpriteAtlases(thumbs, points.count, PER_PAGE, max, ours.signal);
         if (ours.signal.aborted || !points || !scene) return;
-        sprites = new ImageSprites(atlases, points.positions, 0.09 * scene.renderer.domElement.height);
+        // Sized in pixels at the current framing (the slider changes it), so they are legible without zooming.
+        sprites = new ImageSprites(atlases, points.positions, s.spriteSize * scene.camera.position.distanceTo(scene.controls.target));
+        sprites.setEmphasis(points.emphasisValues);
         scene.scene.add(sprites.group);
         points.setVisible(false);
         s.sprites = 'on';
@@ -290,7 +540,7 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
     pick(x, y) {
       if (!points || !scene) return -1;
       const canvas = scene.renderer.domElement;
-      return pickPoint(points.positions, scene.camera, canvas.clientWidth, canvas.clientHeight, x, y, s.sprites === 'on' ? 14 : 8);
+      return pickPoint(points.positions, scene.camera, canvas.clientWidth, canvas.clientHeight, x, y, s.sprites === 'on' ? 14 : 8, points.emphasisValues);
     },
     screenPosition(index) {
       if (!points || !scene || index < 0 || index >= points.count) return null;
@@ -305,8 +555,12 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
   };
 }
 
-/** Synthetic scatter data for tests and benchmarks: n points in a few Gaussian blobs with random ellipsoids. */
-export function syntheticScatter(n: number, seed = 1): ScatterData {
+/**
+ * Synthetic scatter data for tests and benchmarks: n points in Gaussian blobs (one per label,
+ * 8 unless names are given; label k holds a share of the images that falls with k, as real
+ * classes do) with random ellipsoids.
+ */
+export function syntheticScatter(n: number, seed = 1, labelNames?: string[]): ScatterData {
   let state = seed >>> 0 || 1;
   const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
   const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
@@ -315,11 +569,17 @@ export function syntheticScatter(n: number, seed = 1): ScatterData {
   const ellipsoids = new Float32Array(n * 9);
   const reconError = new Float32Array(n);
   const kl = new Float32Array(n);
-  const centres = Array.from({ length: 8 }, () => [gauss() * 1.2, gauss() * 1.2, gauss() * 1.2]);
+  const names = labelNames ?? Array.from({ length: 8 }, (_, k) => `blob ${k + 1}`);
+  const spread = names.length > 8 ? 2.2 : 1.2;
+  const centres = names.map(() => [gauss() * spread, gauss() * spread, gauss() * spread]);
+  // Unequal classes: weights 1, 1/1.15, 1/1.15^2, ...
+  const weights = names.map((_, k) => 1 / 1.15 ** k);
+  const total = weights.reduce((a, b) => a + b, 0);
   const m = new THREE.Matrix4();
   const q = new THREE.Quaternion();
   for (let i = 0; i < n; i++) {
-    const k = i % centres.length;
+    let k = 0;
+    for (let u = rand() * total; k < weights.length - 1 && u > weights[k]; k++) u -= weights[k];
     labelIndex[i] = k;
     for (let d = 0; d < 3; d++) points[i * 3 + d] = centres[k][d] + gauss() * 0.35;
     q.setFromEuler(new THREE.Euler(rand() * 6.28, rand() * 6.28, rand() * 6.28));
@@ -330,7 +590,7 @@ export function syntheticScatter(n: number, seed = 1): ScatterData {
     reconError[i] = 0.01 + 0.02 * rand();
     kl[i] = 5 + 10 * rand();
   }
-  return { points, labelIndex, split: new Uint8Array(n), labels: centres.map((_, k) => `blob ${k + 1}`), reconError, kl, ellipsoids, ellipsoidK: [1, 2, 2.796] };
+  return { points, labelIndex, split: new Uint8Array(n), labels: names, reconError, kl, ellipsoids, ellipsoidK: [1, 2, 2.796] };
 }
 
 /**
@@ -345,12 +605,40 @@ export function latentTestHooks(view: LatentView, scene: () => LatentScene | und
     return s;
   };
   return {
-    setData(n: number, seed = 1) {
-      view.setData(syntheticScatter(n, seed), need());
+    setData(n: number, seed = 1, labelNames?: string[]) {
+      view.setData(syntheticScatter(n, seed, labelNames), need());
       return view.count;
     },
+    /** Every image's ellipsoid at this level (the 'all' scope), or off. */
     setEllipsoids(level: EllipsoidLevel) {
+      view.ellipsoidScope = 'all';
       view.ellipsoids = level;
+    },
+    /** Ellipsoids of these images only (the 'focus' scope) at this level. */
+    setFocusEllipsoids(level: EllipsoidLevel, indices: number[]) {
+      view.ellipsoidScope = 'focus';
+      view.setFocus(indices);
+      view.ellipsoids = level;
+      return view.ellipsoidsDrawn;
+    },
+    setHighlight(indices: number[] | null) {
+      view.setHighlight(indices);
+    },
+    /** A straight path between two images' current positions, as the Interpolate panel draws one. */
+    drawPath(a: number, b: number, frames = 12) {
+      const pa = view.position(a);
+      const pb = view.position(b);
+      const points = new Float32Array(frames * 3);
+      for (let f = 0; f < frames; f++) for (let c = 0; c < 3; c++) points[f * 3 + c] = pa[c] + ((pb[c] - pa[c]) * f) / (frames - 1);
+      view.paths.setPath('linear', points);
+      need().invalidate();
+    },
+    /** The label index of image i (-1 = none). */
+    labelOf(i: number) {
+      return view.data?.labelIndex[i] ?? -1;
+    },
+    layoutState() {
+      return { layout: view.layout, pending: view.layoutPending, count: view.count };
     },
     /** Render one frame now and return its draw calls and triangles. */
     renderInfo() {

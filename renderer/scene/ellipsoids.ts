@@ -9,11 +9,22 @@ import { mergeVertices } from 'three/addons/utils/BufferGeometryUtils.js';
 /** Above this many ellipsoids each gets the 20-triangle icosahedron instead of the 80-triangle one. */
 export const COARSE_ELLIPSOIDS_ABOVE = 2000;
 
+/**
+ * Opacity for n overlapping translucent ellipsoids: a few read as solid shapes, thousands as
+ * a light haze instead of an opaque fog (the summed alpha of a stack grows with n).
+ */
+export function ellipsoidOpacity(n: number): number {
+  return Math.min(0.4, Math.max(0.025, 1.2 / Math.sqrt(Math.max(n, 1))));
+}
+
 export class PosteriorEllipsoids {
   readonly object: THREE.InstancedMesh;
   private readonly geometry: THREE.BufferGeometry;
   private readonly material = new THREE.MeshBasicMaterial({ transparent: true, opacity: 0.14, depthWrite: false, side: THREE.DoubleSide, forceSinglePass: true });
   private k = 1;
+  /** The images drawn, instance by instance; null = every image (instance i is image i). */
+  private subset: Int32Array | null = null;
+  private readonly colours: Float32Array;
 
   constructor(
     private readonly axes: Float32Array,
@@ -35,6 +46,8 @@ export class PosteriorEllipsoids {
     this.object.frustumCulled = false;
     this.object.instanceMatrix.setUsage(THREE.DynamicDrawUsage);
     this.object.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(Math.max(1, count) * 3), 3);
+    this.colours = colours;
+    this.material.opacity = ellipsoidOpacity(count);
     this.setColours(colours);
     this.update(positions);
   }
@@ -49,13 +62,28 @@ export class PosteriorEllipsoids {
     this.update(positions);
   }
 
+  /**
+   * Draw only these images' ellipsoids (hovered, selected, neighbours), or every image's
+   * (null). Opacity follows how many are drawn.
+   */
+  setSubset(indices: readonly number[] | null, positions: Float32Array): void {
+    const total = positions.length / 3;
+    this.subset = indices ? Int32Array.from(indices.filter((i) => i >= 0 && i < total)) : null;
+    this.object.count = this.subset ? this.subset.length : total;
+    this.material.opacity = ellipsoidOpacity(this.object.count);
+    this.setColours(this.colours);
+    this.update(positions);
+  }
+
   /** Write every instance matrix for these centres (called while the scatter animates too). */
   update(positions: Float32Array): void {
     const m = this.object.instanceMatrix.array as Float32Array;
     const a = this.axes;
     const k = this.k;
-    for (let i = 0, n = this.object.count; i < n; i++) {
-      const o = i * 16;
+    const subset = this.subset;
+    for (let slot = 0, n = this.object.count; slot < n; slot++) {
+      const i = subset ? subset[slot] : slot;
+      const o = slot * 16;
       const e = i * 9;
       m[o] = a[e] * k; m[o + 1] = a[e + 1] * k; m[o + 2] = a[e + 2] * k; m[o + 3] = 0;
       m[o + 4] = a[e + 3] * k; m[o + 5] = a[e + 4] * k; m[o + 6] = a[e + 5] * k; m[o + 7] = 0;
@@ -66,7 +94,9 @@ export class PosteriorEllipsoids {
   }
 
   setColours(colours: Float32Array): void {
-    (this.object.instanceColor!.array as Float32Array).set(colours.subarray(0, this.object.instanceColor!.array.length));
+    const out = this.object.instanceColor!.array as Float32Array;
+    if (this.subset) this.subset.forEach((i, slot) => out.set(colours.subarray(i * 3, i * 3 + 3), slot * 3));
+    else out.set(colours.subarray(0, out.length));
     this.object.instanceColor!.needsUpdate = true;
   }
 

@@ -4,7 +4,9 @@
  * error or KL. A new encoding moves the points to their new places over a short animation.
  */
 import * as THREE from 'three';
-import { hexCss, NO_LABEL, PALETTE, rampColour, rampCss, robustRange } from './colour-ramp';
+import { hexCss, NO_LABEL, rampColour, rampCss, robustRange } from './colour-ramp';
+import { GROUPED_COLOUR, labelColours, MAX_DISTINCT_LABELS } from './label-palette';
+import { createPointMaterial, EMPHASIS_DIMMED, EMPHASIS_HIDDEN, EMPHASIS_HIGHLIGHT, EMPHASIS_NORMAL } from './point-material';
 
 export interface ScatterInput {
   /** count x 3 positions. */
@@ -22,15 +24,25 @@ export interface ScatterInput {
 
 export type ColourBy = 'label' | 'reconError' | 'kl';
 
+/** A legend entry: `key` is the label index (split index without labels), -1 for images without a label. */
+export interface LegendItem {
+  name: string;
+  colour: string;
+  count: number;
+  key: number;
+}
+
 export type Legend =
-  | { kind: 'categories'; title: string; items: { name: string; colour: string }[] }
+  | { kind: 'categories'; title: string; items: LegendItem[]; /** Labels beyond the palette share a grey: the legend says so. */ note: string | null }
   | { kind: 'ramp'; title: string; min: number; max: number; gradient: string };
 
 export class LatentPoints {
   readonly object: THREE.Points;
   readonly colours: Float32Array;
   private readonly geometry = new THREE.BufferGeometry();
-  private readonly material = new THREE.PointsMaterial({ size: 5, sizeAttenuation: false, vertexColors: true, transparent: true, opacity: 0.9, depthWrite: false });
+  private readonly material = createPointMaterial(7 * Math.min(window.devicePixelRatio || 1, 2));
+  /** Per point: hidden, normal, dimmed or highlighted (point-material.ts). */
+  private readonly emphasis: Float32Array;
   private input: ScatterInput;
   private morph: { from: Float32Array; to: Float32Array; start: number; ms: number } | null = null;
 
@@ -38,12 +50,18 @@ export class LatentPoints {
     this.input = input;
     const count = input.points.length / 3;
     this.colours = new Float32Array(count * 3);
+    this.emphasis = new Float32Array(count).fill(EMPHASIS_NORMAL);
     this.geometry.setAttribute('position', new THREE.Float32BufferAttribute(Float32Array.from(input.points), 3));
     this.geometry.setAttribute('color', new THREE.BufferAttribute(this.colours, 3)); // shares the array: recolouring writes into it
+    this.geometry.setAttribute('emphasis', new THREE.BufferAttribute(this.emphasis, 1));
     this.geometry.computeBoundingSphere();
     this.object = new THREE.Points(this.geometry, this.material);
     this.object.name = 'latent-points';
     this.object.frustumCulled = false;
+    // Dimmed points fade towards the background, whichever theme is on.
+    this.object.onBeforeRender = (_r, scene) => {
+      if (scene.background instanceof THREE.Color) (this.material.uniforms.background.value as THREE.Color).copy(scene.background);
+    };
     this.setColourBy('label');
   }
 
@@ -74,20 +92,56 @@ export class LatentPoints {
       legend = { kind: 'ramp', title: mode === 'kl' ? 'KL (nats)' : 'Reconstruction error (MSE)', min: lo, max: hi, gradient: rampCss() };
     } else {
       const byLabel = labels.length > 0;
+      const names = byLabel ? labels : ['train', 'validation'];
+      const counts = new Array<number>(names.length).fill(0);
+      let unlabelled = 0;
       for (let i = 0; i < n; i++) {
-        const key = byLabel ? labelIndex[i] : split[i];
-        colour.setHex(key < 0 ? NO_LABEL : PALETTE[key % PALETTE.length]);
+        const key = this.keyOf(i);
+        if (key < 0) unlabelled++;
+        else counts[key]++;
+      }
+      const { colours, grouped } = labelColours(counts);
+      for (let i = 0; i < n; i++) {
+        const key = this.keyOf(i);
+        colour.setHex(key < 0 ? NO_LABEL : colours[key]);
         this.colours[i * 3] = colour.r;
         this.colours[i * 3 + 1] = colour.g;
         this.colours[i * 3 + 2] = colour.b;
       }
-      const names = byLabel ? labels : ['train', 'validation'];
-      const items = names.slice(0, 24).map((name, k) => ({ name, colour: hexCss(PALETTE[k % PALETTE.length]) }));
-      if (byLabel && labelIndex.some((k) => k < 0)) items.push({ name: '(no label)', colour: hexCss(NO_LABEL) });
-      legend = { kind: 'categories', title: byLabel ? 'Label' : 'Split', items };
+      // Largest first, as the palette gives them its most distinct colours.
+      const items: LegendItem[] = names.map((name, k) => ({ name, colour: hexCss(colours[k]), count: counts[k], key: k })).sort((a, b) => b.count - a.count || a.key - b.key);
+      if (unlabelled > 0) items.push({ name: '(no label)', colour: hexCss(NO_LABEL), count: unlabelled, key: -1 });
+      const note = grouped.length ? `${names.length} labels: the ${grouped.length} smallest share grey (${hexCss(GROUPED_COLOUR)}); the ${MAX_DISTINCT_LABELS - 1} largest have their own colours. Click a label to show only it.` : null;
+      legend = { kind: 'categories', title: byLabel ? 'Label' : 'Split', items, note };
     }
     this.geometry.getAttribute('color').needsUpdate = true;
     return legend;
+  }
+
+  /** The legend key of image i: its label index (split without labels), -1 for none. */
+  keyOf(i: number): number {
+    return this.input.labels.length > 0 ? this.input.labelIndex[i] : this.input.split[i];
+  }
+
+  /**
+   * Hide the images whose legend key is in `hidden`; with a `highlight` set, draw those images
+   * large and dim every other one. Returns the per-point emphasis (sprites follow it).
+   */
+  setEmphasis(hidden: ReadonlySet<number>, highlight: ReadonlySet<number> | null): Float32Array {
+    const e = this.emphasis;
+    const some = highlight !== null && highlight.size > 0;
+    for (let i = 0; i < e.length; i++) {
+      if (hidden.size > 0 && hidden.has(this.keyOf(i))) e[i] = EMPHASIS_HIDDEN;
+      else if (some) e[i] = highlight.has(i) ? EMPHASIS_HIGHLIGHT : EMPHASIS_DIMMED;
+      else e[i] = EMPHASIS_NORMAL;
+    }
+    this.geometry.getAttribute('emphasis').needsUpdate = true;
+    return e;
+  }
+
+  /** Per-point emphasis as last set (0 = hidden). */
+  get emphasisValues(): Float32Array {
+    return this.emphasis;
   }
 
   /** Move to a new encoding of the same images over `ms`; call step() every frame until it returns false. */

@@ -7,13 +7,14 @@ import * as THREE from 'three';
 
 const v = new THREE.Vector3();
 
-/** Index of the point nearest to (x, y) (canvas CSS pixels) within maxPx, nearest the camera on ties; -1 if none. */
-export function pickPoint(positions: Float32Array, camera: THREE.Camera, width: number, height: number, x: number, y: number, maxPx = 8): number {
+/** Index of the point nearest to (x, y) (canvas CSS pixels) within maxPx, nearest the camera on ties; -1 if none. Points whose `pickable` entry is 0 (hidden) are skipped. */
+export function pickPoint(positions: Float32Array, camera: THREE.Camera, width: number, height: number, x: number, y: number, maxPx = 8, pickable?: ArrayLike<number>): number {
   const m = new THREE.Matrix4().multiplyMatrices(camera.projectionMatrix, camera.matrixWorldInverse).elements;
   let best = -1;
   let bestD = maxPx * maxPx;
   let bestZ = Infinity;
   for (let i = 0, n = positions.length / 3; i < n; i++) {
+    if (pickable && pickable[i] === 0) continue;
     const px = positions[i * 3], py = positions[i * 3 + 1], pz = positions[i * 3 + 2];
     const w = m[3] * px + m[7] * py + m[11] * pz + m[15];
     if (w <= 0) continue;

@@ -51,15 +51,25 @@ export async function buildSpriteAtlases(source: ThumbnailSource, count: number,
   return atlases;
 }
 
+// size = pixels at unit distance: a sprite keeps its world size, so zooming in enlarges it.
+// emphasis as in point-material.ts: 0 hidden, below 1 dimmed, above 1 highlighted.
 const vertexShader = /* glsl */ `
   attribute vec2 cell;
+  attribute float emphasis;
   uniform float size;
   varying vec2 vCell;
+  varying float vEmphasis;
   void main() {
     vCell = cell;
+    vEmphasis = emphasis;
+    if (emphasis < 0.01) {
+      gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
+      gl_PointSize = 0.0;
+      return;
+    }
     vec4 mv = modelViewMatrix * vec4(position, 1.0);
     gl_Position = projectionMatrix * mv;
-    gl_PointSize = clamp(size / -mv.z, 6.0, 128.0);
+    gl_PointSize = clamp(size / -mv.z * (emphasis > 1.5 ? 1.4 : 1.0), 6.0, 256.0);
   }
 `;
 
@@ -67,9 +77,11 @@ const fragmentShader = /* glsl */ `
   uniform sampler2D atlas;
   uniform vec2 cellSize;
   varying vec2 vCell;
+  varying float vEmphasis;
   void main() {
     vec4 c = texture2D(atlas, (vCell + gl_PointCoord) * cellSize);
     if (c.a < 0.1) discard;
+    if (vEmphasis < 0.99) c.a *= 0.18;
     gl_FragColor = c;
   }
 `;
@@ -89,6 +101,7 @@ export class ImageSprites {
       }
       geometry.setAttribute('position', new THREE.Float32BufferAttribute(positions.slice(atlas.first * 3, (atlas.first + atlas.count) * 3), 3));
       geometry.setAttribute('cell', new THREE.Float32BufferAttribute(cells, 2));
+      geometry.setAttribute('emphasis', new THREE.Float32BufferAttribute(new Float32Array(atlas.count).fill(1), 1));
       const texture = new THREE.CanvasTexture(atlas.canvas);
       texture.flipY = false;
       texture.magFilter = THREE.NearestFilter;
@@ -127,6 +140,20 @@ export class ImageSprites {
 
   setVisible(visible: boolean): void {
     this.group.visible = visible;
+  }
+
+  /** Pixels a sprite spans at unit distance from the camera (it shrinks and grows with distance). */
+  setPixelSize(size: number): void {
+    for (const { material } of this.parts) material.uniforms.size.value = size;
+  }
+
+  /** Follow the scatter's per-point emphasis (hidden labels, dimmed non-matches). */
+  setEmphasis(emphasis: Float32Array): void {
+    for (const { geometry, atlas } of this.parts) {
+      const attr = geometry.getAttribute('emphasis') as THREE.BufferAttribute;
+      (attr.array as Float32Array).set(emphasis.subarray(atlas.first, atlas.first + atlas.count));
+      attr.needsUpdate = true;
+    }
   }
 
   dispose(): void {
