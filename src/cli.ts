@@ -9,6 +9,7 @@ import { serve } from './cli/serve';
 import { launch } from './cli/launch';
 import { importFlags, importHelp, importUsage, runImport } from './cli/import';
 import { evalFlags, evalUsage, runEval, runTrain, trainFlags, trainUsage } from './cli/train';
+import { labelPathFlags, labelPathUsage, relabelFlags, relabelUsage, runLabelPath, runRelabel } from './cli/conditional';
 import { encodeFlags, encodeUsage, interpolateFlags, interpolateUsage, runEncode, runInterpolate, runSample, runTraverse, sampleFlags, sampleUsage, traverseFlags, traverseUsage } from './cli/latent';
 import { exportCommandFlags, exportCommandUsage, runExport } from './cli/export';
 import { pixelArtArgv } from './cli/pixel-art';
@@ -95,6 +96,18 @@ const commands: Record<string, Command> = {
     usage: traverseUsage,
     options: traverseFlags,
     run: (values, positionals) => runTraverse(values, positionals),
+  },
+  relabel: {
+    summary: 'A conditional model: draw images as every other label at their own z (one row per label); --out writes the grid.',
+    usage: relabelUsage,
+    options: relabelFlags,
+    run: (values, positionals) => runRelabel(values, positionals),
+  },
+  'label-path': {
+    summary: 'A conditional model: one z decoded from one label to another; --out writes the frames.',
+    usage: labelPathUsage,
+    options: labelPathFlags,
+    run: (values, positionals) => runLabelPath(values, positionals),
   },
   export: {
     summary: 'Export PNG frames, a sprite sheet with JSON atlas, GIF or WebP from a spec or latent vectors.',

@@ -6,6 +6,7 @@
 import { DEFAULT_SAMPLE_DETAIL, PIXEL_ART_COLORS, type LatentGenerated, type LatentTraversal, type PixelArtFinishIn, type SampleSpecIn, type TraverseSpecIn } from '../../src/contract';
 import type { TrainedRun } from './app-state.svelte';
 import type { Bridge } from './bridge';
+import { createConditional } from './conditional.svelte';
 import { describeError, isCancelled, type ShownError } from './errors';
 import { stripUrl, type ShownStrip } from './explore-strip';
 import type { Tasks } from './tasks.svelte';
@@ -52,6 +53,11 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     /** Pixel-art finishing of samples and traversals (off by default) and its palette size. */
     pixelArt: false,
     pixelColors: PIXEL_ART_COLORS.default as number,
+    /**
+     * Conditional model: the label samples, traversals and clicked points are drawn as (null until
+     * the panel picks the first of the model's labels).
+     */
+    label: null as string | null,
     busy: null as 'sample' | 'traverse' | 'decode' | null,
     error: null as ShownError | null,
   });
@@ -75,8 +81,13 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     }
   }
 
+  /** The chosen label, for a conditional model only (an unconditional one refuses labels). */
+  const labelSpec = (): { label?: string } => (s.label ? { label: s.label } : {});
+
   return {
     state: s,
+    /** A conditional model's tools: the selected image as every label, a path between two labels. */
+    conditional: createConditional(bridge, tasks, run),
     get samples() {
       return samples;
     },
@@ -89,8 +100,8 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     async sample() {
       const r = run();
       if (!r) return;
-      const spec: SampleSpecIn = { runDir: r.runDir, dataset: r.dataset, count: s.count, temperature: s.temperature, detail: s.detail, prior: s.prior, seed: s.seed, pixelNoise: s.pixelNoise, memorisation: true, ...finishSpec(s.pixelArt, s.pixelColors) };
-      const result = await call('sample', 'Sampling from the prior', (signal) => bridge.call('latent.sample', spec, { signal }));
+      const spec: SampleSpecIn = { runDir: r.runDir, dataset: r.dataset, count: s.count, temperature: s.temperature, detail: s.detail, prior: s.prior, seed: s.seed, pixelNoise: s.pixelNoise, memorisation: true, ...finishSpec(s.pixelArt, s.pixelColors), ...labelSpec() };
+      const result = await call('sample', s.label ? `Sampling "${s.label}"` : 'Sampling from the prior', (signal) => bridge.call('latent.sample', spec, { signal }));
       if (!result) return;
       revokeShown(samples);
       samples = { ...shownOf(result), spec };
@@ -102,7 +113,7 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     async traverse(base: number | null) {
       const r = run();
       if (!r) return;
-      const spec: TraverseSpecIn = { runDir: r.runDir, dataset: r.dataset, dims: [s.dim], steps: s.steps, base: base === null ? null : { index: base }, memorisation: true, ...finishSpec(s.pixelArt, s.pixelColors) };
+      const spec: TraverseSpecIn = { runDir: r.runDir, dataset: r.dataset, dims: [s.dim], steps: s.steps, base: base === null ? null : { index: base }, memorisation: true, ...finishSpec(s.pixelArt, s.pixelColors), ...labelSpec() };
       const result = await call('traverse', `Traversing dimension ${s.dim}`, (signal) => bridge.call('latent.traverse', spec, { signal }));
       if (!result) return;
       revokeShown(traversal);
@@ -111,7 +122,7 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     async decodeAt(point: [number, number, number]) {
       const r = run();
       if (!r) return;
-      const result = await call('decode', 'Decoding the clicked point', (signal) => bridge.call('latent.decode', { runDir: r.runDir, dataset: r.dataset, points: [point] }, { signal }));
+      const result = await call('decode', 'Decoding the clicked point', (signal) => bridge.call('latent.decode', { runDir: r.runDir, dataset: r.dataset, points: [point], ...labelSpec() }, { signal }));
       if (!result) return;
       if (decoded) URL.revokeObjectURL(decoded.strip.url);
       decoded = { strip: stripUrl(result.strip), point, z: result.z[0] };

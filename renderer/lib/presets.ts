@@ -12,6 +12,8 @@ export type { PresetId };
 export interface TrainForm extends PresetSettings {
   /** Seconds to train for; 0 trains `epochs` epochs instead. */
   timeBudgetSec: number;
+  /** Conditional on the images' labels (generate by label); off unless ticked, kept across presets. */
+  conditional?: boolean;
 }
 
 export interface Preset {

@@ -21,23 +21,23 @@ const bool = { type: 'boolean', default: false } as const;
 
 const common = { run: str, dataset: str, json: bool, backend: str, axes: str } as const;
 export const exportFlags = { out: str, format: str, scale: str, name: str, 'sheet-name': str, delay: str, 'ping-pong': bool, loop: str, columns: str, overwrite: bool, ...pixelArtFlags, ...sheetFlags } as const;
-const exportUsage = `[--out DIR [--format png,sheet,gif,webp] [--scale 1-8] [--name frame-{i}] [--sheet-name sheet] [--delay MS] [--ping-pong] [--loop N] [--columns N] ${sheetUsage} [--overwrite] ${pixelArtUsage}]`;
+export const exportUsage = `[--out DIR [--format png,sheet,gif,webp] [--scale 1-8] [--name frame-{i}] [--sheet-name sheet] [--delay MS] [--ping-pong] [--loop N] [--columns N] ${sheetUsage} [--overwrite] ${pixelArtUsage}]`;
 
 export const encodeFlags = { dataset: str, 'batch-size': str, force: bool, json: bool, backend: str, ...layoutFlags } as const;
 export const encodeUsage = `latent-atlas encode <run-dir> --dataset <dataset-dir> [--batch-size 256] [--force] ${layoutUsage} [--json]`;
-export const interpolateFlags = { ...common, ...exportFlags, method: str, frames: str, iterations: str, 'learning-rate': str, detail: str } as const;
-export const interpolateUsage = `latent-atlas interpolate <A> <B> [more waypoints] --run <run-dir> --dataset <dataset-dir> [--method linear|slerp|geodesic] [--frames 16] [--iterations 200] [--detail endpoints|prior] ${exportUsage} [--json]   (a waypoint is an image index, an imported file name such as cat.png, or a comma-separated latent vector)`;
-export const sampleFlags = { ...common, ...exportFlags, count: str, temperature: str, detail: str, prior: str, seed: str, around: str, 'pixel-noise': bool, 'no-memorisation': bool } as const;
-export const sampleUsage = `latent-atlas sample --run <run-dir> --dataset <dataset-dir> [--count 16] [--temperature 1] [--detail 0.8] [--prior fitted|standard] [--seed 0] [--around INDEX] [--pixel-noise] ${exportUsage} [--json]`;
-export const traverseFlags = { ...common, ...exportFlags, base: str, dims: str, steps: str, range: str, 'pixel-noise': bool, seed: str, memorisation: bool } as const;
-export const traverseUsage = `latent-atlas traverse --run <run-dir> --dataset <dataset-dir> [--base INDEX|vector] [--dims 0,1,2] [--steps 7] [--range 3] [--memorisation] ${exportUsage} [--json]`;
+export const interpolateFlags = { ...common, ...exportFlags, method: str, frames: str, iterations: str, 'learning-rate': str, detail: str, label: str } as const;
+export const interpolateUsage = `latent-atlas interpolate <A> <B> [more waypoints] --run <run-dir> --dataset <dataset-dir> [--method linear|slerp|geodesic] [--frames 16] [--iterations 200] [--detail endpoints|prior] [--label NAME] ${exportUsage} [--json]   (--label: a conditional model's label for the whole path; default the images' own, blended) (a waypoint is an image index, an imported file name such as cat.png, or a comma-separated latent vector)`;
+export const sampleFlags = { ...common, ...exportFlags, count: str, temperature: str, detail: str, prior: str, seed: str, around: str, 'pixel-noise': bool, 'no-memorisation': bool, label: str } as const;
+export const sampleUsage = `latent-atlas sample --run <run-dir> --dataset <dataset-dir> [--count 16] [--temperature 1] [--detail 0.8] [--prior fitted|standard] [--seed 0] [--around INDEX] [--label NAME] [--pixel-noise] ${exportUsage} [--json]   (--label: the label to generate, for a model trained with --conditional)`;
+export const traverseFlags = { ...common, ...exportFlags, base: str, dims: str, steps: str, range: str, 'pixel-noise': bool, seed: str, memorisation: bool, label: str } as const;
+export const traverseUsage = `latent-atlas traverse --run <run-dir> --dataset <dataset-dir> [--base INDEX|vector] [--dims 0,1,2] [--steps 7] [--range 3] [--label NAME] [--memorisation] ${exportUsage} [--json]`;
 
 type Values = Record<string, unknown>;
 
 const num = (v: unknown) => (v === undefined ? undefined : Number(v));
 const list = (v: unknown) => (v === undefined ? undefined : String(v).split(',').map((s) => Number(s.trim())));
 
-function need(values: Values, name: string, usage: string): string {
+export function need(values: Values, name: string, usage: string): string {
   const v = values[name];
   if (typeof v !== 'string' || v === '') throw new CliUsageError(`needs --${name}; usage: ${usage}`);
   return v;
@@ -121,7 +121,7 @@ function exportOptionsFromFlags(values: Values, usage: string) {
 }
 
 /** With --out, write the frames (refusing to overwrite unless --overwrite); returns the files written. */
-async function maybeExport(values: Values, images: DecodedImages, usage: string, finished: FinishedImages | undefined, rows: TraversalRows | null = null): Promise<string[]> {
+export async function maybeExport(values: Values, images: DecodedImages, usage: string, finished: FinishedImages | undefined, rows: TraversalRows | null = null): Promise<string[]> {
   if (values.out === undefined) return [];
   const o = exportOptionsFromFlags(values, usage);
   const extra = { ...(finished ? { palette: finished.palette } : {}), ...(rows ? { rows } : {}) };
@@ -171,6 +171,7 @@ export async function runInterpolate(values: Values, positionals: string[]) {
       method: values.method,
       frames: num(values.frames),
       lower: values.detail,
+      label: values.label,
       geodesic: { ...(values.iterations !== undefined ? { iterations: num(values.iterations) } : {}), ...(values['learning-rate'] !== undefined ? { learningRate: num(values['learning-rate']) } : {}) },
       axes: axesOf(values),
       finish: finishWithIndexed(values, interpolateUsage),
@@ -217,6 +218,7 @@ export async function runSample(values: Values, positionals: string[]) {
       prior: values.prior,
       seed: num(values.seed),
       around: values.around === undefined ? undefined : { index: num(values.around) },
+      label: values.label,
       pixelNoise: values['pixel-noise'] || undefined,
       memorisation: values['no-memorisation'] ? false : undefined,
       axes: axesOf(values),
@@ -251,6 +253,7 @@ export async function runTraverse(values: Values, positionals: string[]) {
       pixelNoise: values['pixel-noise'] || undefined,
       seed: num(values.seed),
       memorisation: values.memorisation || undefined,
+      label: values.label,
       axes: axesOf(values),
       finish: finishWithIndexed(values, traverseUsage),
     },

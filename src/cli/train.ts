@@ -24,12 +24,12 @@ const num = (v: unknown) => (v === undefined ? undefined : Number(v));
 export const trainUsage =
   'latent-atlas train <image-folder|dataset-dir> --run <run-dir> [--epochs 10] [--batch-size 64] [--latent-dim 16] [--architecture hvae|conv|mlp] ' +
   '[--likelihood bernoulli|gaussian-fixed|gaussian-calibrated|gaussian-learned] [--beta 1] [--warmup-steps N] [--free-bits NATS] [--iwae-k 1] ' +
-  '[--learning-rate 0.001] [--seed 1] [--val-iwae-k 0] [--workers auto|1|2] [--preset quick|balanced|quality] [--time-budget SECONDS] [--size 32] [--resume | --new] [--backend tensorflow|wasm|cpu] [--json]';
+  '[--learning-rate 0.001] [--seed 1] [--val-iwae-k 0] [--workers auto|1|2] [--preset quick|balanced|quality] [--time-budget SECONDS] [--conditional] [--size 32] [--resume | --new] [--backend tensorflow|wasm|cpu] [--json]';
 
 export const trainFlags = {
   run: str, epochs: str, 'batch-size': str, 'latent-dim': str, architecture: str, likelihood: str, beta: str, 'warmup-steps': str, 'free-bits': str,
   'iwae-k': str, 'learning-rate': str, seed: str, 'val-iwae-k': str, workers: str, size: str, resume: bool, new: bool, backend: str, json: bool,
-  preset: str, 'time-budget': str,
+  preset: str, 'time-budget': str, conditional: bool,
 } as const;
 
 export const evalUsage = 'latent-atlas eval <run-dir> --dataset <dataset-dir> [--split val|train] [--iwae-k 1000] [--batch-size 64] [--backend tensorflow|wasm|cpu] [--json]';
@@ -69,6 +69,8 @@ function settingsFromOwnFlags(values: Values): TrainSettingsIn {
       seed: num(values.seed),
       valIwaeK: num(values['val-iwae-k']),
       workers: values.workers === undefined || values.workers === 'auto' ? values.workers : Number(values.workers),
+      // Conditional on the images' labels (subfolders): generate by label afterwards (sample --label).
+      conditional: values.conditional ? true : undefined,
     },
     trainUsage,
   );
