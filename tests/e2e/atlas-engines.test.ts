@@ -10,7 +10,7 @@ import { spawnNodeEngine } from '../../src/host/spawn-node';
 import { requireBuilt } from '../helpers/built';
 import { launchChromium } from '../helpers/browser';
 import { matchShare, openEnginePage, overBackground, readFrames, type EngineResult, type ExportedFrames } from '../helpers/engine-page';
-import { loadWithPhaser, loadWithPixi } from '../helpers/engines';
+import { loadWithExcalibur, loadWithKaplay, loadWithMelon, loadWithPhaser, loadWithPixi } from '../helpers/engines';
 import { writePngs } from '../helpers/images';
 
 /**
@@ -135,6 +135,58 @@ describe('Aseprite JSON', () => {
       expect(errors).toEqual([]);
       await page.close();
     });
+});
+
+describe('Aseprite JSON in Kaplay, Excalibur and melonJS', () => {
+  it('loads in Kaplay (loadAseprite) and plays the tag', { timeout: 120_000 }, async () => {
+    const { page, errors } = await openEnginePage(browser, dirs.aseprite);
+    const r = await loadWithKaplay(page, 'sheet.json', 'aseprite');
+    versions['Kaplay (loadAseprite)'] = r.version;
+    expectShown(r, byNumber);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+  it('loads in Excalibur with @excaliburjs/plugin-aseprite (getSpriteSheet, getAnimation) with the frame durations', { timeout: 120_000 }, async () => {
+    const { page, errors } = await openEnginePage(browser, dirs.aseprite);
+    const r = await loadWithExcalibur(page, 'sheet.json');
+    versions['Excalibur + plugin-aseprite'] = r.version;
+    expectShown(r, byNumber);
+    expect(r.extra?.durations).toEqual([50, 50, 50, 50, 50]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+  it('loads in melonJS (TextureAtlas, animation from the frame tags)', { timeout: 120_000 }, async () => {
+    const { page, errors } = await openEnginePage(browser, dirs.aseprite);
+    const r = await loadWithMelon(page, 'sheet.json');
+    versions['melonJS (aseprite)'] = r.version;
+    expectShown(r, byNumber);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('TexturePacker JSON Array in melonJS', () => {
+  it('loads in melonJS (TextureAtlas, createAnimationFromName) with the pivot as the anchor point', { timeout: 120_000 }, async () => {
+    const { page, errors } = await openEnginePage(browser, dirs['texturepacker-array']);
+    const r = await loadWithMelon(page, 'sheet.json');
+    versions['melonJS (array)'] = r.version;
+    expectShown(r, byFileName);
+    expect(r.extra?.anchor).toEqual({ x: 0.5, y: 1 });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('Kaplay atlas', () => {
+  it('loads in Kaplay (loadSpriteAtlas) and plays its animation', { timeout: 120_000 }, async () => {
+    const { page, errors } = await openEnginePage(browser, dirs.kaplay);
+    const r = await loadWithKaplay(page, 'sheet.kaplay.json', 'atlas');
+    versions['Kaplay (loadSpriteAtlas)'] = r.version;
+    expectShown(r, byNumber);
+    expect(r.extra?.speed).toBe(20); // 1000 ms / 50 ms per frame
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
 
 afterAll(() => {

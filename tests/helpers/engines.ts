@@ -147,3 +147,198 @@ export async function loadWithPhaser(page: Page, major: 3 | 4, atlas: string, ki
     { base: EXPORT_URL, atlas, kind, size: CANVAS },
   );
 }
+
+/** Resolves after the browser has drawn `n` more frames (engines that render in their own requestAnimationFrame loop). */
+const FRAMES_JS = 'window.afterFrames = (n) => new Promise((done) => { const step = () => (--n <= 0 ? done() : requestAnimationFrame(step)); requestAnimationFrame(step); });';
+
+/**
+ * Kaplay: loadSpriteAtlas(image, atlas.json) (its own atlas format) or loadAseprite(name,
+ * image, json); each frame as a sprite object, then the tag's animation played by Kaplay's loop.
+ */
+export async function loadWithKaplay(page: Page, atlas: string, kind: 'atlas' | 'aseprite'): Promise<EngineResult> {
+  await addEngineScript(page, 'kaplay/dist/kaplay.js');
+  await page.addScriptTag({ content: FRAMES_JS });
+  return page.evaluate(
+    ({ base, atlas, kind, size }) =>
+      new Promise<EngineResult>((resolve, reject) => {
+        const g = globalThis as Loose;
+        const read = g.readRegion;
+        const canvas = g.document.createElement('canvas');
+        g.document.body.appendChild(canvas);
+        const k = g.kaplay({ canvas, width: size, height: size, global: false, crisp: true, pixelDensity: 1, letterbox: false, background: [0, 0, 0], debug: false });
+        k.onLoadError((name: string) => reject(new Error(`Kaplay could not load ${name}`)));
+        if (kind === 'atlas') k.loadSpriteAtlas(base + 'sheet.png', base + atlas);
+        else k.loadAseprite('sheet', base + 'sheet.png', base + atlas);
+        k.onLoad(async () => {
+          try {
+            const data = k.getSprite('sheet').data;
+            const frames = [];
+            for (let i = 0; i < data.frames.length; i++) {
+              const obj = k.add([k.sprite('sheet', { frame: i }), k.pos(0, 0)]);
+              await g.afterFrames(3);
+              frames.push({ name: String(i), w: obj.width, h: obj.height, pixels: read(canvas, 0, 0, obj.width, obj.height) });
+              obj.destroy();
+            }
+            await g.afterFrames(2);
+            const background = read(canvas, size - 1, size - 1, 1, 1);
+            const name = Object.keys(data.anims)[0];
+            const obj = k.add([k.sprite('sheet'), k.pos(0, 0)]);
+            obj.play(name);
+            const anim = data.anims[name];
+            const length = anim.to - anim.from + 1;
+            const shown: number[] = [];
+            const pixels: number[][] = [];
+            for (let n = 0; n < 400 && new Set(shown).size < length; n++) {
+              await g.afterFrames(1);
+              shown.push(obj.frame);
+              pixels.push(read(canvas, 0, 0, obj.width, obj.height));
+            }
+            resolve({ version: k.VERSION, frames, background, animation: { name, length, shown, pixels }, extra: { speed: anim.speed } });
+          } catch (err) {
+            reject(err);
+          }
+        });
+      }),
+    { base: EXPORT_URL, atlas, kind, size: CANVAS },
+  );
+}
+
+/**
+ * Excalibur with @excaliburjs/plugin-aseprite: an AsepriteResource through ex.Loader, its
+ * SpriteSheet's sprites on an Actor one by one, then getAnimation(tag) playing; read back with
+ * Engine.screenshot().
+ */
+export async function loadWithExcalibur(page: Page, atlas: string): Promise<EngineResult> {
+  await addEngineScript(page, 'excalibur/build/dist/excalibur.min.js');
+  await addEngineScript(page, '@excaliburjs/plugin-aseprite/build/umd/excalibur-aseprite.min.js');
+  await page.addScriptTag({ content: FRAMES_JS });
+  return page.evaluate(
+    async ({ url, size }) => {
+      const g = globalThis as Loose;
+      const ex = g.ex;
+      const read = g.readRegion;
+      const canvas = g.document.createElement('canvas');
+      g.document.body.appendChild(canvas);
+      const game = new ex.Engine({ canvasElement: canvas, width: size, height: size, displayMode: ex.DisplayMode.Fixed, suppressHiDPIScaling: true, pixelRatio: 1, antialiasing: false, backgroundColor: ex.Color.Black, suppressConsoleBootMessage: true });
+      const resource = new ex.Plugin.Aseprite.AsepriteResource(url);
+      const loader = new ex.Loader([resource]);
+      loader.suppressPlayButton = true;
+      await game.start(loader);
+      const shot = async (w: number, h: number) => read(await game.screenshot(), 0, 0, w, h);
+      const sheet = resource.getSpriteSheet();
+      const actor = new ex.Actor({ pos: ex.vec(0, 0), anchor: ex.vec(0, 0) });
+      game.add(actor);
+      const frames = [];
+      for (let i = 0; i < sheet.sprites.length; i++) {
+        const sprite = sheet.sprites[i];
+        actor.graphics.use(sprite);
+        await g.afterFrames(3);
+        frames.push({ name: String(i), w: sprite.width, h: sprite.height, pixels: await shot(sprite.width, sprite.height) });
+      }
+      actor.graphics.hide();
+      await g.afterFrames(3);
+      const background = read(await game.screenshot(), size - 1, size - 1, 1, 1);
+      const name: string = [...resource.data.animations.keys()][0];
+      const anim = resource.getAnimation(name);
+      actor.graphics.use(anim);
+      anim.play();
+      const shown: number[] = [];
+      const pixels: number[][] = [];
+      const { width: w, height: h } = sheet.sprites[0];
+      for (let n = 0; n < 400 && new Set(shown).size < anim.frames.length; n++) {
+        await g.afterFrames(1);
+        const index = anim.currentFrameIndex;
+        const px = await shot(w, h);
+        // Keep the read only if the frame did not change while the screenshot was taken.
+        if (anim.currentFrameIndex !== index) continue;
+        shown.push(index);
+        pixels.push(px);
+      }
+      const durations = anim.frames.map((f: Loose) => f.duration);
+      game.stop();
+      return { version: ex.EX_VERSION, frames, background, animation: { name, length: anim.frames.length, shown, pixels }, extra: { durations } };
+    },
+    { url: `${EXPORT_URL}${atlas}`, size: CANVAS },
+  );
+}
+
+/**
+ * melonJS: the atlas and image through me.loader.preload, a me.TextureAtlas (it reads
+ * TexturePacker JSON Array and Aseprite JSON, picked by meta.app), each region drawn as a
+ * Sprite, then an animated Sprite (the Aseprite tags, or the listed frames) advanced by update().
+ */
+export async function loadWithMelon(page: Page, atlas: string): Promise<EngineResult> {
+  await page.addScriptTag({ type: 'module', content: `import * as me from '${new URL('/node_modules/melonjs/build/index.js', EXPORT_URL)}'; window.me = me;` });
+  await page.waitForFunction(() => (globalThis as Loose).me !== undefined);
+  return page.evaluate(
+    ({ base, atlas, size }) =>
+      new Promise<EngineResult>(async (resolve, reject) => {
+        const g = globalThis as Loose;
+        const me = g.me;
+        const read = g.readRegion;
+        const parent = g.document.createElement('div');
+        parent.id = 'screen';
+        g.document.body.appendChild(parent);
+        const app = new me.Application(size, size, { parent: 'screen', renderer: me.video.CANVAS, scale: 1, antiAlias: false });
+        await app.init();
+        me.loader.preload(
+          [
+            { name: 'sheet', type: 'json', src: base + atlas },
+            { name: 'sheet', type: 'image', src: base + 'sheet.png' },
+          ],
+          () => {
+            try {
+              const json = me.loader.getJSON('sheet');
+              const texture = new me.TextureAtlas(json, me.loader.getImage('sheet'));
+              const renderer = app.renderer;
+              const canvas = renderer.getCanvas();
+              const draw = (sprite: Loose, w: number, h: number) => {
+                renderer.clearColor('#000000');
+                sprite.preDraw(renderer);
+                sprite.draw(renderer);
+                sprite.postDraw(renderer);
+                return read(canvas, 0, 0, w, h);
+              };
+              // Region names: TexturePacker's file names; Aseprite frames by their number (melonJS walks the array's keys).
+              const names: string[] = json.frames.map((f: Loose, i: number) => f.filename ?? String(i));
+              if (json.meta.frameTags) names.forEach((_, i) => (names[i] = String(i)));
+              const frames = names.map((name) => {
+                const region = texture.getRegion(name);
+                const sprite = texture.createSpriteFromName(name);
+                sprite.anchorPoint.set(0, 0);
+                sprite.pos.set(0, 0);
+                return { name, w: region.width, h: region.height, pixels: draw(sprite, region.width, region.height) };
+              });
+              renderer.clearColor('#000000');
+              const background = read(canvas, size - 1, size - 1, 1, 1);
+              const animated = texture.createAnimationFromName(names);
+              // A TexturePacker pivot becomes each region's anchor point in melonJS: place the sprite where the
+              // pivot falls so the frame's corner is at (0, 0). Aseprite frames carry none: anchor at the corner.
+              const pivot = json.frames[0].pivot as { x: number; y: number } | undefined;
+              if (pivot) animated.pos.set(pivot.x * frames[0].w, pivot.y * frames[0].h);
+              else {
+                animated.anchorPoint.set(0, 0);
+                animated.pos.set(0, 0);
+              }
+              const tags = json.meta.frameTags as { name: string }[] | undefined;
+              const name = tags?.[0]?.name ?? 'walk';
+              if (!tags) animated.addAnimation(name, names.map((_, i) => i), json.frames[0].duration ?? 50);
+              animated.setCurrentAnimation(name);
+              const length = names.length;
+              const shown: number[] = [];
+              const pixels: number[][] = [];
+              for (let n = 0; n < length + 2; n++) {
+                shown.push(animated.getCurrentAnimationFrame());
+                pixels.push(draw(animated, frames[0].w, frames[0].h));
+                animated.update(50); // one frame delay (ms) of game time
+              }
+              resolve({ version: me.version, frames, background, animation: { name, length, shown, pixels }, extra: { anchor: { x: animated.anchorPoint.x, y: animated.anchorPoint.y } } });
+            } catch (err) {
+              reject(err);
+            }
+          },
+        );
+      }),
+    { base: EXPORT_URL, atlas, size: CANVAS },
+  );
+}
