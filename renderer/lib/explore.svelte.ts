@@ -124,6 +124,8 @@ export function createExplorer(bridge: Bridge, app: AppState, tasks: Tasks, view
     },
     /** A click (not a drag) in the 3D view, at canvas CSS pixels. */
     async clickAt(x: number, y: number) {
+      // A lasso that closes where it began is a gesture, not a click on the image there.
+      if (selection.gestureActive) return;
       const scene = view.scene;
       // Only PCA (the map latent.decode inverts, z = m + P^T y) sends a click on empty space back to latent space.
       if (app.panel === 'generate' && generation.state.decodeOnClick && scene && view.layout === 'pca') {

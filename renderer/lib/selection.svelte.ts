@@ -87,6 +87,11 @@ export function createSelectionTools(bridge: Bridge, app: AppState, tasks: Tasks
   return {
     state: s,
     layer,
+    /**
+     * True while a lasso or box is being dragged (set by the overlay): the pointer-up that ends
+     * it must not also count as a click on the image under it.
+     */
+    gestureActive: false,
     get current() {
       return current;
     },
