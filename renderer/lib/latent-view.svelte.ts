@@ -633,6 +633,14 @@ export function latentTestHooks(view: LatentView, scene: () => LatentScene | und
       view.paths.setPath('linear', points);
       need().invalidate();
     },
+    /** Image i's current 3D position (mid-animation: where it is now). */
+    position(i: number) {
+      return view.position(i);
+    },
+    /** Whether the prior sphere (and the axes) are drawn: only under linear layouts. */
+    priorVisible() {
+      return need().scene.getObjectByName('prior-sphere')?.visible ?? false;
+    },
     /** The label index of image i (-1 = none). */
     labelOf(i: number) {
       return view.data?.labelIndex[i] ?? -1;

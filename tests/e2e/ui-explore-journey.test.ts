@@ -105,6 +105,8 @@ describe('explorer journey', () => {
     await expect.poll(() => page.getByTestId('hover-tooltip').count()).toBe(0);
     const before = (await hooks(page, (h) => h.renderInfo())).calls;
     await page.getByTestId('ellipsoids-2').click();
+    // By default only the hovered and selected images' ellipsoids are drawn; ask for all of them.
+    await page.getByTestId('ellipsoid-scope-all').click();
     expect((await hooks(page, (h) => h.renderInfo())).calls).toBe(before + 1);
     expect(await page.getByTestId('ellipsoid-note').textContent()).toContain('95%');
     await page.getByTestId('colour-kl').check();
