@@ -5,7 +5,7 @@
  */
 import type { BackendLabel, EpochReport, OpenedProject, RunRecord, TrainRunReport, TrainSettingsIn } from '../../src/contract';
 import type { AppState } from './app-state.svelte';
-import { BridgeError, type Bridge } from './bridge';
+import type { Bridge } from './bridge';
 import type { ImportTarget } from './dataset-import.svelte';
 import type { EngineStatus } from './engine-status.svelte';
 import { describeError, type ShownError } from './errors';
@@ -26,11 +26,9 @@ export interface ProjectSession {
   /** Record the current dataset and settings in a project that was just created. */
   adoptCurrent(settings: TrainSettingsIn): void;
   runOf(id: string): RunRecord | null;
-  /** A run this page re-attached to (after a reload) ended: record how, if it is the project's. */
-  attachedRunEnded(runDir: string, end: { status: 'completed' | 'stopped'; epochs: EpochReport[] }): void;
+  /** A run this page re-attached to (after a reload) ended: read back how the engine recorded it. */
+  attachedRunEnded(runDir: string): void;
 }
-
-const now = () => new Date().toISOString();
 
 /** The engine writes each run's history as EpochReports (the schema only pins epoch and step). */
 const historyOf = (run: RunRecord) => run.history as unknown as EpochReport[];
@@ -50,48 +48,20 @@ export function createProjectSession(deps: {
     return { dir: relativePath(project.dir!, dir), sourceFolder: source, importOptions: options, datasetHash: hash, count: summaryCount };
   }
 
-  function hooksFor(runId: string, settings: TrainSettingsIn): RunHooks {
-    let release: () => void = () => {};
-    let began = false;
+  /** The engine records the run in project.json as it goes; the page reads the records back. */
+  function hooksFor(runId: string): RunHooks {
     return {
-      async beforeRun() {
-        // The engine reads project.json to add its run record: no save of ours may cross it.
-        await project.flush();
-        project.holdSaves(new Promise<void>((resolve) => (release = resolve)));
-      },
+      // The engine reads project.json to add its run record: the user's changes go in first.
+      beforeRun: () => project.flush(),
       began() {
-        began = true;
-        project.mirrorRun(runId, (run, runs) => {
-          if (run) run.status = 'running';
-          else runs.push({ id: runId, dir: `runs/${runId}`, startedAt: now(), updatedAt: now(), status: 'running', settings, epoch: 0, step: 0, backend: engine.info?.backend ?? null, history: [] });
-        });
         project.dropResumable(runId);
-        release();
+        void project.reloadRuns();
       },
-      epoch(e) {
-        project.mirrorRun(runId, (run) => {
-          if (!run) return;
-          Object.assign(run, { epoch: e.epoch, step: e.step, updatedAt: now() });
-          run.history = [...run.history.filter((h) => h.epoch < e.epoch), { ...e }];
-        });
-      },
-      ended({ report, status, error }) {
-        release();
-        if (!began) return;
-        const died = error instanceof BridgeError && error.code === 'engine_died';
-        let resumable = false;
-        project.markChanged((p) => {
-          const run = p.runs.find((r) => r.id === runId);
-          if (!run) return;
-          if (report) Object.assign(run, { status: report.status, step: report.step, epoch: report.epoch });
-          // The engine recorded the run's selection; this copy of the project must keep it too.
-          if (report?.selection) run.selection = report.selection;
-          else run.status = died ? 'interrupted' : status === 'cancelled' ? 'stopped' : 'failed';
-          run.updatedAt = now();
-          resumable = died && run.epoch > 0;
-        });
-        if (resumable) project.addResumable(runId);
-      },
+      // The engine wrote the epoch's record before it reported the epoch.
+      epoch: () => void project.reloadRuns(),
+      // Finished, stopped or failed, the engine recorded how; an engine that died left the
+      // run "running", which the fresh engine reports as interrupted (and resumable).
+      ended: () => void project.reloadRuns(),
     };
   }
 
@@ -108,10 +78,10 @@ export function createProjectSession(deps: {
         });
       },
     },
-    newRun(settings) {
+    newRun() {
       if (!project.dir) return {};
       const runId = timestampedName('run');
-      return { runDir: project.resolve(`runs/${runId}`), project: { dir: project.dir, runId }, hooks: hooksFor(runId, settings) };
+      return { runDir: project.resolve(`runs/${runId}`), project: { dir: project.dir, runId }, hooks: hooksFor(runId) };
     },
     async resume(runId) {
       const run = project.file?.runs.find((r) => r.id === runId);
@@ -123,7 +93,7 @@ export function createProjectSession(deps: {
         project: { dir: project.dir, runId },
         resume: true,
         history: historyOf(run),
-        hooks: hooksFor(runId, run.settings),
+        hooks: hooksFor(runId),
       });
     },
     async restore(opened) {
@@ -173,21 +143,15 @@ export function createProjectSession(deps: {
     runOf(id) {
       return project.file?.runs.find((r) => r.id === id) ?? null;
     },
-    attachedRunEnded(runDir, end) {
+    attachedRunEnded(runDir) {
       if (!project.dir || !project.file) return;
       const norm = (p: string) => p.replace(/[\\/]+/g, '/').replace(/\/$/, '');
       const run = project.file.runs.find((r) => norm(project.resolve(r.dir)) === norm(runDir));
       if (!run) return;
-      const last = end.epochs.at(-1);
       // Opening the project while the engine trained marked this run interrupted: it was not.
       project.dropResumable(run.id);
-      project.markChanged((p) => {
-        const record = p.runs.find((r) => r.id === run.id)!;
-        // The engine reports the epochs of its current train.run only: a resumed run's older ones stay.
-        const first = end.epochs[0]?.epoch ?? Infinity;
-        const history = [...record.history.filter((h) => h.epoch < first), ...end.epochs.map((e) => ({ ...e }))];
-        Object.assign(record, { status: end.status, updatedAt: now() }, last ? { epoch: last.epoch, step: last.step, history } : {});
-      });
+      // The engine recorded how the run ended: read it back.
+      void project.reloadRuns();
     },
   };
 }

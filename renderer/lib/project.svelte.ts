@@ -1,11 +1,12 @@
 /**
  * The open project: its folder, its project.json as the renderer knows it, whether there are
  * unsaved changes, and the engine calls that create, open, save and restore it. Panels change
- * the project through `markChanged`, which autosaves; the engine writes the run records during
- * training, so the renderer mirrors them (`mirrorRun`) instead of marking them as changes.
+ * the project through `markChanged`, which autosaves the user's part of it. Run records are
+ * the engine's alone (it writes them as a run goes, from the run's checkpoint): a save never
+ * carries them, and `reloadRuns` reads them back.
  */
 import { getContext, setContext } from 'svelte';
-import type { OpenedProject, ProjectFile, RunRecord } from '../../src/contract';
+import type { OpenedProject, ProjectFile } from '../../src/contract';
 import { BridgeError, type Bridge } from './bridge';
 import { describeError } from './errors';
 import { joinPath } from './paths';
@@ -53,17 +54,14 @@ export interface Project {
   saveAs(to: string): Promise<OpenedProject | null>;
   restoreBackup(backup: number): Promise<OpenedProject | null>;
   save(): Promise<boolean>;
-  /** Change the project (import finished, settings, a run, selections, paths) and autosave. */
-  markChanged(mutator: (file: ProjectFile) => void, options?: ChangeOptions): void;
-  /** Keep a run record current without marking a change: the engine has saved it already. */
-  mirrorRun(id: string, change: (run: RunRecord | undefined, runs: RunRecord[]) => void): void;
+  /** Change the user's part of the project (import finished, settings, selections, paths) and autosave. */
+  markChanged(mutator: (file: Omit<ProjectFile, 'runs'>) => void, options?: ChangeOptions): void;
+  /** Read the run records (and which runs can resume) back from the engine, their only writer. */
+  reloadRuns(): Promise<void>;
   /** Save now if a change is waiting, and wait for any save in flight. */
   flush(): Promise<void>;
-  /** Hold autosaves until `until` settles (while the engine creates a run record). */
-  holdSaves(until: Promise<unknown>): void;
   dismissNotice(index: number): void;
   dropResumable(id: string): void;
-  addResumable(id: string): void;
   clearOpenError(): void;
   refreshRecent(): Promise<void>;
 }
@@ -113,7 +111,8 @@ export function createProject(bridge: Bridge): Project {
   let version = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let inFlight: Promise<boolean> | null = null;
-  let hold: Promise<unknown> = Promise.resolve();
+  // Run reloads answer in any order: only the newest one asked for is applied.
+  let runsAsked = 0;
 
   function adopt(opened: OpenedProject) {
     if (timer) clearTimeout(timer);
@@ -151,13 +150,13 @@ export function createProject(bridge: Bridge): Project {
   }
 
   async function saveNow(): Promise<boolean> {
-    await hold;
     if (!s.dir || !s.file) return false;
     const started = version;
     const dir = s.dir;
     s.saving = true;
     try {
-      const { savedAt } = await bridge.call('project.save', { dir, project: $state.snapshot(s.file) as ProjectFile });
+      const { runs: _engineOwned, ...mine } = $state.snapshot(s.file) as ProjectFile;
+      const { savedAt } = await bridge.call('project.save', { dir, project: mine });
       if (s.dir !== dir) return true;
       s.savedAt = savedAt;
       s.file.updatedAt = savedAt;
@@ -260,27 +259,31 @@ export function createProject(bridge: Bridge): Project {
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => void save(), options.debounceMs ?? 0);
     },
-    mirrorRun(id, change) {
-      if (!s.file) return;
-      change(
-        s.file.runs.find((r) => r.id === id),
-        s.file.runs,
-      );
+    async reloadRuns() {
+      const dir = s.dir;
+      if (!dir) return;
+      const asked = ++runsAsked;
+      let opened: OpenedProject;
+      try {
+        opened = await bridge.call('project.open', { dir });
+      } catch {
+        // The records stay as last read; the next reload (epoch, end of a run, reopen) brings them.
+        return;
+      }
+      if (asked !== runsAsked || s.dir !== dir || !s.file) return;
+      s.file.runs = opened.project.runs;
+      s.resumable = opened.resumable;
+      // The notices about runs are the engine's too; the others stay as the user left them.
+      const aboutRun = (n: string) => /^Training run \S+ /.test(n);
+      s.notices = [...s.notices.filter((n) => !aboutRun(n)), ...opened.notices.filter(aboutRun)];
     },
     flush,
-    holdSaves(until) {
-      const previous = hold;
-      hold = Promise.all([previous, until.catch(() => {})]);
-    },
     dismissNotice(index) {
       s.notices.splice(index, 1);
     },
     dropResumable(id) {
       s.resumable = s.resumable.filter((r) => r !== id);
       s.notices = s.notices.filter((n) => !n.startsWith(`Training run ${id} `));
-    },
-    addResumable(id) {
-      if (!s.resumable.includes(id)) s.resumable.push(id);
     },
     clearOpenError() {
       s.openError = null;

@@ -90,44 +90,38 @@ export async function openProject(dir: string, options: { isRunActive?: (runId: 
   return { dir: root, project, notices, resumable };
 }
 
-/** Make a run record's position and loss history those of its newest checkpoint. */
+/**
+ * The one derivation of a run record from its checkpoint, the truth for where a run is: its
+ * epoch, step and loss history become those of the newest checkpoint. Used after every epoch,
+ * at the end of a run, on resume and when opening a project with a run that was cut off.
+ */
 export function syncRunWithCheckpoint(run: RunRecord, state: CheckpointState): void {
   run.epoch = state.epoch;
   run.step = state.step;
   run.history = state.history.map((h) => ({ ...epochReport(h) }));
 }
 
+/** What the UI saves: everything in project.json but the run records, which are the engine's. */
+export type UserProjectFields = Omit<ProjectFile, 'runs'>;
+
 /**
- * Save the user's version of the project. Run records are the engine's to keep current
- * (it writes one after every epoch), so for each run the newer record of the two wins and
- * runs the UI has not seen yet are kept.
+ * Save the user's part of the project (name, dataset reference, settings, paths, selections).
+ * Run records are written by the engine alone (each epoch, at the end of a run, when a cut-off
+ * run is found): whatever runs a caller passes are ignored and the file's own are kept.
  */
-export async function saveProject(dir: string, project: ProjectFile): Promise<{ savedAt: string }> {
+export async function saveProject(dir: string, project: UserProjectFields): Promise<{ savedAt: string }> {
   const root = path.resolve(dir);
   if (!existsSync(root)) throw new AtlasError('not_found', `The project folder ${root} does not exist any more; use Save As to save elsewhere.`);
   const savedAt = new Date().toISOString();
+  const file = path.join(root, PROJECT_FILE);
   await withProjectLock(root, async () => {
-    const onDisk = await readProjectFile(path.join(root, PROJECT_FILE)).catch(() => null);
-    await writeProjectFileLocked(root, { ...project, runs: mergeRuns(project.runs, onDisk?.runs ?? []), updatedAt: savedAt });
+    const onDisk = await readProjectFile(file).catch((err: unknown) => {
+      throw new AtlasError('invalid_input', `Could not save: ${file} can no longer be read (${(err as Error).message}), so its run records would be lost. Open the project again to restore a backup; your unsaved changes stay in the window.`, { file });
+    });
+    const { runs: _ignored, ...fields } = project as ProjectFile;
+    await writeProjectFileLocked(root, { ...fields, runs: onDisk.runs, updatedAt: savedAt });
   });
   return { savedAt };
-}
-
-function mergeRuns(fromUser: RunRecord[], onDisk: RunRecord[]): RunRecord[] {
-  const disk = new Map(onDisk.map((r) => [r.id, r]));
-  const merged = fromUser.map((r) => {
-    const d = disk.get(r.id);
-    if (!d) return r;
-    const newer = d.updatedAt > r.updatedAt ? d : r;
-    // The loss history is the engine's: an epoch it recorded that the page never heard of
-    // (it resumed from a checkpoint the page's copy predates) stays, up to the run's epoch.
-    const byEpoch = new Map(r.history.map((h) => [h.epoch, h]));
-    for (const h of d.history) byEpoch.set(h.epoch, h);
-    const history = [...byEpoch.values()].filter((h) => h.epoch <= newer.epoch).sort((a, b) => a.epoch - b.epoch);
-    return { ...newer, history };
-  });
-  const seen = new Set(fromUser.map((r) => r.id));
-  return [...merged, ...onDisk.filter((r) => !seen.has(r.id))];
 }
 
 /** Change one project under the write lock, e.g. the run record after each training epoch. */

@@ -147,14 +147,23 @@ async function projectRunRecorder(project: ProjectRef, runDir: string, settings:
       p.runs.push({ id: project.runId, dir, startedAt: now(), updatedAt: now(), status: 'running', settings, epoch: 0, step: 0, backend, history: [], ...(selection ? { selection } : {}) });
     }
   });
+  // The record follows the checkpoint, which train() writes before it reports an epoch or
+  // returns; the reported numbers stand in only where no checkpoint could be read.
+  const follow = async (run: { epoch: number; step: number; history?: EpochReport }, status?: RunRecord['status']) => {
+    const state = await readCheckpointState(runDir);
+    return markRun(project, (record) => {
+      if (state) syncRunWithCheckpoint(record, state);
+      else {
+        Object.assign(record, { epoch: run.epoch, step: run.step });
+        if (run.history) record.history = [...record.history.filter((h) => h.epoch < run.epoch), { ...epochReport(run.history) }];
+      }
+      Object.assign(record, { updatedAt: now() }, status ? { status } : {});
+    });
+  };
   return {
     earlier,
-    epoch: (e: EpochReport) =>
-      markRun(project, (run) => {
-        Object.assign(run, { epoch: e.epoch, step: e.step, updatedAt: now() });
-        run.history = [...run.history.filter((h) => h.epoch < e.epoch), { ...epochReport(e) }];
-      }),
-    finish: (status: 'completed' | 'stopped', step: number, epoch: number) => markRun(project, (run) => Object.assign(run, { status, step, epoch, updatedAt: now() })),
+    epoch: (e: EpochReport) => follow({ epoch: e.epoch, step: e.step, history: e }),
+    finish: (status: 'completed' | 'stopped', step: number, epoch: number) => follow({ epoch, step }, status),
   };
 }
 

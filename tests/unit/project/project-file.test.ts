@@ -24,6 +24,8 @@ describe('project files', () => {
       selections: [{ id: 's', name: 'blue ones', indices: [4, 8, 15, 16, 23, 42] }],
       runs: [{ id: 'r1', dir: 'runs/r1', startedAt: 't0', updatedAt: 't1', status: 'completed', settings: { epochs: 7 }, epoch: 7, step: 70, backend: 'wasm', history: [{ epoch: 1, step: 10, train: { loss: 1.5 } }] }],
     };
+    // The run record is the engine's to write; the rest is what the UI saves.
+    await updateProject(dir, (p) => void (p.runs = edited.runs));
     const { savedAt } = await saveProject(dir, edited);
     const reopened = await openProject(dir);
     expect(reopened.project).toEqual({ ...edited, updatedAt: savedAt });
@@ -136,26 +138,35 @@ describe('project files', () => {
     }
   });
 
-  it("keeps every epoch the engine recorded when the page saves a newer record with a gap in its history", async () => {
+  it('ignores run records in a save: the engine is their only writer', async () => {
     const dir = path.join(fresh(), 'p');
-    const { project } = await createProject(dir, 'gap');
+    const { project } = await createProject(dir, 'mine');
     const entry = (epoch: number) => ({ epoch, step: epoch * 10 });
-    const base = { id: 'r1', dir: 'runs/r1', startedAt: 'a', status: 'running' as const, settings: {}, backend: 'wasm' };
-    await updateProject(dir, (p) => void p.runs.push({ ...base, updatedAt: '2026-01-01T00:01:00Z', epoch: 4, step: 40, history: [1, 2, 3, 4].map(entry) }));
-    // The page resumed from an older copy (epochs 1-2), heard of epoch 4, then stopped the run.
-    const page = { ...base, status: 'stopped' as const, updatedAt: '2026-01-01T00:02:00Z', epoch: 4, step: 40, history: [1, 2, 4].map(entry) };
-    await saveProject(dir, { ...project, runs: [page] });
-    const run = (await openProject(dir)).project.runs[0];
-    expect(run.status).toBe('stopped'); // the newer record wins...
-    expect(run.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]); // ...but no recorded epoch is lost
+    const base = { id: 'r1', dir: 'runs/r1', startedAt: 'a', settings: {}, backend: 'wasm' };
+    await updateProject(dir, (p) => void p.runs.push({ ...base, status: 'running', updatedAt: '2026-01-01T00:01:00Z', epoch: 4, step: 40, history: [1, 2, 3, 4].map(entry) }));
+    // A caller that still sends runs (an older page): a newer-looking record, a gap, a run the engine never had.
+    const stale = { ...base, status: 'stopped' as const, updatedAt: '2026-01-01T00:09:00Z', epoch: 2, step: 20, history: [1, 2].map(entry) };
+    await saveProject(dir, { ...project, name: 'renamed', runs: [stale, { ...stale, id: 'ghost', dir: 'runs/ghost' }] } as typeof project);
+    const after = (await openProject(dir, { isRunActive: () => true })).project;
+    expect(after.name).toBe('renamed');
+    expect(after.runs.map((r) => [r.id, r.status, r.epoch, r.history.length])).toEqual([['r1', 'running', 4, 4]]);
+  });
+
+  it('refuses to save over a project.json it cannot read, naming it, and leaves it as it is', async () => {
+    const dir = path.join(fresh(), 'p');
+    const { project } = await createProject(dir, 'mine');
+    writeFileSync(path.join(dir, PROJECT_FILE), '{"schemaVersion": 1, "na');
+    await expect(saveProject(dir, { ...project, name: 'x' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining(path.join(dir, PROJECT_FILE)) });
+    expect(readFileSync(path.join(dir, PROJECT_FILE), 'utf8')).toBe('{"schemaVersion": 1, "na');
   });
 
   it("keeps the engine's newer run records when the UI saves an older copy of the project", async () => {
     const dir = path.join(fresh(), 'p');
     const { project: uiCopy } = await createProject(dir, 'mine');
     const record = { id: 'r1', dir: 'runs/r1', startedAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', status: 'running' as const, settings: {}, epoch: 0, step: 0, backend: 'wasm', history: [] };
+    // The engine records the run (it is the only writer of run records); the UI's copy has it too.
+    await updateProject(dir, (p) => void p.runs.push({ ...record }));
     const ui = { ...uiCopy, runs: [record] };
-    await saveProject(dir, ui);
     // The engine records two epochs and starts a second run the UI has not seen.
     await updateProject(dir, (p) => {
       Object.assign(p.runs[0], { epoch: 2, step: 20, updatedAt: '2026-01-01T00:05:00Z', history: [{ epoch: 1, step: 10 }, { epoch: 2, step: 20 }] });
