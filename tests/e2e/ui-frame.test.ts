@@ -24,7 +24,7 @@ describe('the app frame', () => {
     await page.locator('body').press('2');
     await page.getByTestId('panel-train').waitFor();
     await page.locator('body').press('3');
-    expect(await page.getByTestId('coming-note').textContent()).toContain('Train a model first');
+    expect(await page.getByTestId('needs-model-note').textContent()).toContain('Train a model first');
     await page.locator('body').press('1');
     await page.getByTestId('panel-dataset').waitFor();
 
