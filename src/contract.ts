@@ -1344,9 +1344,10 @@ export const engineRequests = {
     result: result<SelectionCsvReport>(),
   },
   /**
-   * Decode a path, samples, a traversal or given vectors and write PNG frames, a sprite sheet
-   * with a TexturePacker JSON-hash atlas, an animated GIF and/or WebP into outDir. Refuses to
-   * replace existing files (naming them) unless overwrite is true; every file is written atomically.
+   * Decode a path, samples, a traversal or given vectors and write PNG frames (optionally
+   * indexed), a sprite sheet with its atlas in the chosen layout (see SHEET_LAYOUTS), an animated
+   * GIF and/or WebP into outDir. Refuses to replace existing files (naming them) unless overwrite
+   * is true; every file is written atomically.
    */
   'export.frames': {
     payload: exportOptionsSchema,
