@@ -155,20 +155,22 @@ function profile(sheet: SheetPixels, b: SheetRect, axis: 'x' | 'y', threshold: n
 }
 
 /**
- * Cut positions (offsets into the box) for `length` split into parts of at most `limit`: the
- * emptiest line within a quarter part of each even cut, the nearer one on a tie.
+ * Cut positions (offsets into the box) so that no part is longer than `limit`. Walking from the
+ * start, each cut goes a whole part further on, unless a line between half and a whole part
+ * further on holds at most half as many opaque pixels: there two packed sprites most likely
+ * meet, and the cut goes at the emptiest such line. A sheet of touching opaque tiles is thus cut
+ * on its own grid, and packed sprites of different widths at their seams.
  */
 function cuts(counts: Int32Array, limit: number): number[] {
-  const length = counts.length;
-  const parts = Math.ceil(length / limit);
   const out: number[] = [];
-  const reach = Math.floor(limit / 4);
-  for (let i = 1; i < parts; i++) {
-    const even = Math.round((i * length) / parts);
-    let best = even;
-    for (let d = 1; d <= reach; d++)
-      for (const c of [even - d, even + d]) if (c > (out.at(-1) ?? 0) && c < length && counts[c] < counts[best]) best = c;
+  let start = 0;
+  while (counts.length - start > limit) {
+    const full = start + limit;
+    let best = full;
+    for (let c = full - 1; c > start + Math.floor(limit / 2); c--) if (counts[c] < counts[best]) best = c;
+    if (2 * counts[best] > counts[full]) best = full;
     out.push(best);
+    start = best;
   }
   return out;
 }

@@ -83,22 +83,8 @@ export function isBlankTile(rgba: Uint8Array, tolerance = 2): boolean {
   return maxAlpha === 0 || hi.every((h, c) => h - lo[c] <= tolerance);
 }
 
-/**
- * Dungeon Crawl Stone Soup tiles as a folder of 32x32 RGBA PNGs, one subfolder per sheet
- * (main, player, feat, floor, wall): `apt-get download crawl-tiles-data` (Debian's mirror),
- * `dpkg-deb -x`, each sheet cut on the 32-pixel grid with sharp, fully transparent and
- * single-colour cells dropped. The sheets pack most tiles on that grid but not all, so a few
- * cells hold parts of two tiles. Everything is cached under os.tmpdir(), so only the first run
- * downloads; `onLog` hears what happens.
- */
-export async function fetchDcssTiles(onLog: (line: string) => void = () => {}): Promise<{ folder: string; tiles: number; version: string }> {
-  const cache = await benchCacheDir(DCSS_PACKAGE);
-  const tilesDir = path.join(cache, 'tiles-32');
-  const done = path.join(tilesDir, 'complete.json');
-  if (await exists(done)) {
-    const info = JSON.parse(await fs.readFile(done, 'utf8')) as { tiles: number; version: string };
-    return { folder: tilesDir, ...info };
-  }
+/** The crawl-tiles-data .deb in `cache` (`apt-get download` it the first time) and its version. */
+async function dcssDeb(cache: string, onLog: (line: string) => void): Promise<{ deb: string; version: string }> {
   let deb = (await fs.readdir(cache)).find((f) => f.endsWith('.deb'));
   if (!deb) {
     onLog(`apt-get download ${DCSS_PACKAGE}`);
@@ -116,10 +102,52 @@ export async function fetchDcssTiles(onLog: (line: string) => void = () => {}): 
     deb = (await fs.readdir(cache)).find((f) => f.endsWith('.deb'));
     if (!deb) throw new Error(`apt-get download ${DCSS_PACKAGE} left no .deb in ${cache}`);
   }
-  const version = decodeURIComponent(deb).replace(/^[^_]+_/, '').replace(/_[^_]+\.deb$/, '');
+  return { deb: path.join(cache, deb), version: decodeURIComponent(deb).replace(/^[^_]+_/, '').replace(/_[^_]+\.deb$/, '') };
+}
+
+/**
+ * One whole sheet of crawl-tiles-data (e.g. floor.png), as the package ships it, kept in the
+ * bench cache (fetched at test or bench time, never committed).
+ */
+export async function fetchDcssSheet(name: (typeof DCSS_SHEETS)[number], onLog: (line: string) => void = () => {}): Promise<{ file: string; version: string }> {
+  const cache = await benchCacheDir(DCSS_PACKAGE);
+  const { deb, version } = await dcssDeb(cache, onLog);
+  const file = path.join(cache, 'sheets', version.replace(/[^\w.-]+/g, '_'), name);
+  if (await exists(file)) return { file, version };
+  const tmp = await fs.mkdtemp(path.join(cache, 'x-'));
+  try {
+    execFileSync('dpkg-deb', ['-x', deb, tmp]);
+    const found = await findFile(tmp, name);
+    if (!found) throw new Error(`${DCSS_PACKAGE} ${version} has no ${name}`);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.copyFile(found, `${file}.part`);
+    await fs.rename(`${file}.part`, file);
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+  return { file, version };
+}
+
+/**
+ * Dungeon Crawl Stone Soup tiles as a folder of 32x32 RGBA PNGs, one subfolder per sheet
+ * (main, player, feat, floor, wall): `apt-get download crawl-tiles-data` (Debian's mirror),
+ * `dpkg-deb -x`, each sheet cut on the 32-pixel grid with sharp, fully transparent and
+ * single-colour cells dropped. The sheets pack most tiles on that grid but not all, so a few
+ * cells hold parts of two tiles. Everything is cached under os.tmpdir(), so only the first run
+ * downloads; `onLog` hears what happens.
+ */
+export async function fetchDcssTiles(onLog: (line: string) => void = () => {}): Promise<{ folder: string; tiles: number; version: string }> {
+  const cache = await benchCacheDir(DCSS_PACKAGE);
+  const tilesDir = path.join(cache, 'tiles-32');
+  const done = path.join(tilesDir, 'complete.json');
+  if (await exists(done)) {
+    const info = JSON.parse(await fs.readFile(done, 'utf8')) as { tiles: number; version: string };
+    return { folder: tilesDir, ...info };
+  }
+  const { deb, version } = await dcssDeb(cache, onLog);
   const extracted = path.join(cache, 'extracted');
   await fs.rm(extracted, { recursive: true, force: true });
-  execFileSync('dpkg-deb', ['-x', path.join(cache, deb), extracted]);
+  execFileSync('dpkg-deb', ['-x', deb, extracted]);
   await fs.rm(tilesDir, { recursive: true, force: true });
   let tiles = 0;
   for (const name of DCSS_SHEETS) {
