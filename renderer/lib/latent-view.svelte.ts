@@ -365,6 +365,8 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
         layoutController?.abort();
         s.layout = method;
         await this.show(run, target);
+        // Frame the map the points are moving to (layouts differ in scale).
+        if (points && before.layout !== method) target.frameRadius(points.radius(0.95));
         await replacePaths();
         return;
       }

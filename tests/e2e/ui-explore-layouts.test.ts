@@ -86,6 +86,18 @@ describe('layouts in the explorer', () => {
     await page.getByTestId('layout-pca').click();
     await page.getByTestId('explore-explained').waitFor({ timeout: 60_000 });
     await screenshot(page, 'ui-explore-layouts-02-back-to-pca');
+
+    // Images as sprites: legible at the default framing, and the size slider scales them.
+    await page.getByTestId('show-sprites').click();
+    await expect.poll(() => page.getByTestId('sprite-atlases').textContent(), { timeout: 30_000 }).toContain('40 images in 1 texture atlas');
+    const slider = page.getByTestId('sprite-size');
+    expect(Number(await slider.inputValue())).toBe(32);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'ui-explore-layouts-03-sprites-32px');
+    await slider.fill('64');
+    await expect.poll(() => page.getByTestId('panel-explore').textContent()).toContain('64 px');
+    await page.waitForTimeout(300);
+    await screenshot(page, 'ui-explore-layouts-04-sprites-64px');
     expect(errors).toEqual([]);
     await page.close();
   });
