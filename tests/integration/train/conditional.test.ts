@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/backend';
-import { importImages } from '../../../src/data';
+import { importImages } from '../../../src/data/import';
 import { openDataset, type Dataset } from '../../../src/data/store';
 import { relabel, labelPath } from '../../../src/latent/conditional-operations';
 import { sample, traverse } from '../../../src/latent/operations';
