@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { sheetOptionsSchema } from '../../src/contract';
+import { spriteSheet } from '../../src/export/sprite-sheet';
 import { screenshot } from '../helpers/browser';
 import { openApp, startUiSession, type UiSession } from '../helpers/ui-app';
 
@@ -124,6 +126,47 @@ describe('sprite-sheet import in the Dataset panel', () => {
     expect(await preview.count()).toBe(0);
     await report.scrollIntoViewIfNeeded();
     await screenshot(page, 'ui-sheet-03-imported-report');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('uploads a sheet with its Aseprite JSON (web mode), slices it by the atlas and labels frames by its tags', async () => {
+    // A sheet as the app's export writes it: 6 frames of 24x24, two tags.
+    const count = 6;
+    const size = 24;
+    const data = new Uint8Array(count * size * size * 4);
+    for (let f = 0; f < count; f++)
+      for (let y = 3; y < size - 3; y++)
+        for (let x = 3 + f; x < size - 3; x++) data.set([40 * f, 255 - 30 * f, (x * 9 + y * 5) % 256, 255], ((f * size + y) * size + x) * 4);
+    const sheet = await spriteSheet(
+      { count, width: size, height: size, data },
+      { sheetName: 'walker', columns: 3, names: [...Array(count).keys()].map((i) => `walker-${i}`), tags: [{ name: 'walk', from: 0, to: 3 }, { name: 'jump', from: 4, to: 5 }], pingPong: false, delayMs: 100, loop: 0, options: sheetOptionsSchema.parse({ layout: 'aseprite' }) },
+    );
+    const dir = path.join(session.tmp, 'upload-sheet');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'walker.png'), sheet.png);
+    writeFileSync(path.join(dir, sheet.atlas.name), sheet.atlas.data);
+
+    const { page, errors } = await openApp(session);
+    await page.getByTestId('rail-dataset').click();
+    await page.getByTestId('import-kind-sheet').check();
+    await page.getByTestId('sheet-mode-atlas').check();
+    await page.getByTestId('sheet-upload').setInputFiles([path.join(dir, 'walker.png'), path.join(dir, sheet.atlas.name)]);
+    const preview = page.getByTestId('sheet-preview');
+    await preview.waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('sheet-frame-count').textContent()).toBe(String(count));
+    expect(await preview.textContent()).toContain('aseprite-array');
+    expect(await page.getByTestId('sheet-sizes').textContent()).toContain(`${size}×${size} (${count})`);
+    await page.getByTestId('sheet-import-button').click();
+    await page.locator('[data-testid="import-report"], [data-testid="import-error"]').first().waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('import-error').count(), (await page.getByTestId('import-error').allTextContents()).join()).toBe(0);
+    await expect.poll(() => page.getByTestId('import-imported').textContent(), { timeout: 60_000 }).toBe(String(count));
+    const rows = page.getByTestId('sheet-report').getByTestId('sheet-frame');
+    expect(await rows.count()).toBe(count);
+    expect(await rows.nth(0).textContent()).toContain('walker.png#0');
+    expect(await rows.nth(0).textContent()).toContain('walk');
+    expect(await rows.nth(5).textContent()).toContain('jump');
+    expect(await page.getByTestId('import-report').textContent()).toContain('2 labels');
     expect(errors).toEqual([]);
     await page.close();
   });
