@@ -151,7 +151,8 @@ const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve)
  * GEODESIC_BLOCK_FRAMES frames so that memory stays bounded and a cancel gets in between blocks.
  */
 async function evaluatePath(model: LoadedModel, z: Float32Array, F: number, J: number, fixed: Set<number>, signal?: AbortSignal, labels?: Float32Array): Promise<Evaluation> {
-  const C = model.config.labels.length;
+  // Label weights per frame (conditional model), sliced with the frames of each block.
+  const C = labels ? labels.length / F : 0;
   const grad = new Float32Array(F * J);
   const squares = new Float64Array(F - 1);
   for (let from = 0; from < F - 1; from += GEODESIC_BLOCK_FRAMES - 1) {
@@ -162,7 +163,7 @@ async function evaluatePath(model: LoadedModel, z: Float32Array, F: number, J: n
     let seg: tf.Tensor1D | null = null;
     const g = tf.tidy(() =>
       tf.grad((x: tf.Tensor) => {
-        const s = segmentSquares(model, x as tf.Tensor2D, labels && C > 0 ? labels.subarray(from * C, (to + 1) * C) : undefined);
+        const s = segmentSquares(model, x as tf.Tensor2D, labels ? labels.subarray(from * C, (to + 1) * C) : undefined);
         seg = tf.keep(s);
         return tf.sum(s);
       })(zb),
