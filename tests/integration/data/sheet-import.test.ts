@@ -146,6 +146,31 @@ describe('sheet import through the pipeline', () => {
     expect(Buffer.from(ds.image(5)).equals(Buffer.from(frameOf(frames, 6)))).toBe(true);
   });
 
+  it('reads GIF and WebP sheets too (the first frame of an animated one)', async () => {
+    // Four 8x8 cells of flat colours with binary alpha: exact in a lossless WebP and in a GIF palette.
+    const colours = [[200, 30, 30], [30, 200, 30], [30, 30, 200], [220, 220, 20]];
+    const rgba = new Uint8Array(16 * 16 * 4);
+    for (let y = 0; y < 16; y++)
+      for (let x = 0; x < 16; x++) if ((x % 8) > 1 && (y % 8) > 1) rgba.set([...colours[(y >> 3) * 2 + (x >> 3)], 255], (y * 16 + x) * 4);
+    await fs.mkdir(path.join(tmp, 'in'), { recursive: true });
+    const files = {
+      webp: await sharp(rgba, { raw: { width: 16, height: 16, channels: 4 } }).webp({ lossless: true }).toBuffer(),
+      // An animation of two pages: the sheet is the first, the second is blank.
+      gif: await sharp(Buffer.concat([rgba, new Uint8Array(rgba.length)]), { raw: { width: 16, height: 32, channels: 4, pageHeight: 16 } }).gif({ loop: 0, delay: [100, 100] }).toBuffer(),
+    };
+    for (const [ext, bytes] of Object.entries(files)) await fs.writeFile(path.join(tmp, 'in', `tiles.${ext}`), bytes);
+    for (const ext of ['webp', 'gif']) {
+      const out = path.join(tmp, `ds-${ext}`);
+      const result = await importSheets({ sheets: [path.join(tmp, 'in', `tiles.${ext}`)], slicing: { mode: 'grid', cellWidth: 8, cellHeight: 8, margin: 0, spacing: 0, skipEmpty: true }, output: out, cacheDir: null, options: { size: 16, channels: 'rgba', resampling: 'nearest', valFraction: 0 } });
+      expect(result.imported, ext).toBe(4);
+      expect([result.sheets?.[0].width, result.sheets?.[0].height], ext).toEqual([16, 16]);
+      const ds = await openDataset(out);
+      // Cell r1c2 (green), enlarged 2x by nearest: its centre pixel is the cell's colour.
+      const px = ds.image(1).subarray((8 * 16 + 8) * 4, (8 * 16 + 8) * 4 + 4);
+      expect([...px], ext).toEqual([30, 200, 30, 255]);
+    }
+  });
+
   it('resamples frames to the training size like files (32x32 cells into a 16x16 dataset)', async () => {
     const file = path.join(tmp, 'in', 'big.png');
     await gridSheet(file, 4, 32, []);
