@@ -31,6 +31,14 @@ export interface LayoutOptions {
   onProgress?: (p: LayoutProgress) => void;
 }
 
+/**
+ * Up to this many images UMAP gets the exact kNN graph (batched matmuls, cancellable between
+ * blocks); above it, exact search grows as N^2 (about 25 min at 100k here), so umap-js builds
+ * its own approximate graph (random-projection trees + NN-descent, seeded like the rest),
+ * as the reference UMAP does.
+ */
+export const EXACT_KNN_MAX = 20_000;
+
 /** Rows of queries per block for the kNN graph: the distance block stays near 8M floats. */
 const QUERY_BLOCK = 2048;
 
@@ -77,17 +85,26 @@ export async function umapLayout(data: Float32Array, count: number, dim: number,
   checkCount('umap', count);
   // UMAP's neighbourhoods count the point itself (as in the reference implementation).
   const k = Math.min(UMAP_DEFAULTS.neighbours, count - 1);
-  const knn = await knnGraph(data, count, dim, k - 1, opts);
   const rng = new Rng(opts.seed);
   const umap = new UMAP({ nComponents: 3, nNeighbors: k, minDist: UMAP_DEFAULTS.minDist, random: () => rng.uniform() });
-  // umap-js wants the graph as arrays of rows; X is only read for its length here.
-  const row = <T extends Int32Array | Float32Array>(a: T, i: number, self: number) => [self, ...Array.from(a.subarray(i * (k - 1), (i + 1) * (k - 1)))];
-  umap.setPrecomputedKNN(
-    Array.from({ length: count }, (_, i) => row(knn.indices, i, i)),
-    Array.from({ length: count }, (_, i) => row(knn.distances, i, 0)),
-  );
+  if (count <= EXACT_KNN_MAX) {
+    const knn = await knnGraph(data, count, dim, k - 1, opts);
+    // umap-js wants the graph as arrays of rows; X is then only read for its length.
+    const row = <T extends Int32Array | Float32Array>(a: T, i: number, self: number) => [self, ...Array.from(a.subarray(i * (k - 1), (i + 1) * (k - 1)))];
+    umap.setPrecomputedKNN(
+      Array.from({ length: count }, (_, i) => row(knn.indices, i, i)),
+      Array.from({ length: count }, (_, i) => row(knn.distances, i, 0)),
+    );
+  } else {
+    opts.onProgress?.({ stage: 'neighbours', done: 0, total: count });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    throwIfCancelled(opts.signal);
+  }
   const X = Array.from({ length: count }, (_, i) => Array.from(data.subarray(i * dim, (i + 1) * dim)));
+  // Above EXACT_KNN_MAX this runs umap-js's approximate neighbour search (synchronous: a
+  // cancel takes effect when it ends).
   const epochs = umap.initializeFit(X);
+  if (count > EXACT_KNN_MAX) opts.onProgress?.({ stage: 'neighbours', done: count, total: count });
   for (let e = 0; e < epochs; e++) {
     umap.step();
     if (e % 5 === 4 || e === epochs - 1) {
