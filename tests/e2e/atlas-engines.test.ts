@@ -189,6 +189,18 @@ describe('Kaplay atlas', () => {
   });
 });
 
+describe('grid description', () => {
+  for (const major of [3, 4] as const)
+    it(`slices the sheet in Phaser ${major} (load.spritesheet with its cell size, margin and spacing)`, { timeout: 120_000 }, async () => {
+      const { page, errors } = await openEnginePage(browser, dirs.grid);
+      const r = await loadWithPhaser(page, major, 'sheet.grid.json', 'grid');
+      versions[`Phaser ${major} (grid)`] = r.version;
+      expectShown(r, byNumber);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+});
+
 afterAll(() => {
   process.stderr.write(`engine versions: ${JSON.stringify(versions)}\n`);
 });

@@ -71,18 +71,20 @@ export async function loadWithPixi(page: Page, major: 7 | 8, atlas: string): Pro
 }
 
 /**
- * Phaser 3 or 4: load.atlas (TexturePacker Hash or Array) or load.aseprite; each frame as an
- * Image, then a Sprite playing an animation (from the atlas' list, or createFromAseprite),
- * read back with renderer.snapshotArea after the engine's own render.
+ * Phaser 3 or 4: load.atlas (TexturePacker Hash or Array), load.aseprite, or load.spritesheet
+ * with the grid description's cell size, margin and spacing; each frame as an Image, then a
+ * Sprite playing an animation (from the atlas' list, createFromAseprite, or the grid's frame
+ * numbers), read back with renderer.snapshotArea after the engine's own render.
  */
-export async function loadWithPhaser(page: Page, major: 3 | 4, atlas: string, kind: 'atlas' | 'aseprite'): Promise<EngineResult> {
+export async function loadWithPhaser(page: Page, major: 3 | 4, atlas: string, kind: 'atlas' | 'aseprite' | 'grid'): Promise<EngineResult> {
   await addEngineScript(page, major === 3 ? 'phaser3/dist/phaser.min.js' : 'phaser/dist/phaser.min.js');
   return page.evaluate(
-    ({ base, atlas, kind, size }) =>
-      new Promise<EngineResult>((resolve, reject) => {
+    async ({ base, atlas, kind, size }) => {
+      const grid: Loose = kind === 'grid' ? await (await fetch(base + atlas)).json() : null;
+      return new Promise<EngineResult>((resolve, reject) => {
         const Phaser = (globalThis as Loose).Phaser;
         const read = (globalThis as Loose).readRegion;
-        const image = atlas.replace(/\.json$/, '.png');
+        const image = grid ? grid.image : atlas.replace(/\.json$/, '.png');
         const game = new Phaser.Game({
           type: Phaser.WEBGL,
           width: size,
@@ -94,7 +96,8 @@ export async function loadWithPhaser(page: Page, major: 3 | 4, atlas: string, ki
           scene: {
             preload(this: Loose) {
               this.load.on('loaderror', (file: Loose) => reject(new Error(`Phaser could not load ${file.key}`)));
-              if (kind === 'aseprite') this.load.aseprite('sheet', base + image, base + atlas);
+              if (grid) this.load.spritesheet('sheet', base + image, { frameWidth: grid.cellSize.w, frameHeight: grid.cellSize.h, margin: grid.margin.x, spacing: grid.spacing.x, endFrame: grid.frameCount - 1 });
+              else if (kind === 'aseprite') this.load.aseprite('sheet', base + image, base + atlas);
               else this.load.atlas('sheet', base + image, base + atlas);
               this.load.json('atlasJson', base + atlas);
             },
@@ -114,7 +117,10 @@ export async function loadWithPhaser(page: Page, major: 3 | 4, atlas: string, ki
                 const json = this.cache.json.get('atlasJson');
                 let key: string;
                 if (kind === 'aseprite') key = this.anims.createFromAseprite('sheet')[0].key;
-                else {
+                else if (grid) {
+                  key = grid.animations[0].name;
+                  this.anims.create({ key, frames: this.anims.generateFrameNumbers('sheet', { start: grid.animations[0].from, end: grid.animations[0].to }), frameRate: 1000 / grid.frameDurationMs, repeat: -1 });
+                } else {
                   const [name, list] = Object.entries(json.animations)[0] as [string, string[]];
                   this.anims.create({ key: name, frames: list.map((frame) => ({ key: 'sheet', frame })), frameRate: 30, repeat: -1 });
                   key = name;
@@ -143,7 +149,8 @@ export async function loadWithPhaser(page: Page, major: 3 | 4, atlas: string, ki
             },
           },
         });
-      }),
+      });
+    },
     { base: EXPORT_URL, atlas, kind, size: CANVAS },
   );
 }
