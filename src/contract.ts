@@ -438,7 +438,8 @@ export type TrainProgress =
   | ({ type: 'plan'; step: number; epoch: number } & RunEstimate)
   | { type: 'paused' | 'resumed' | 'stopped'; step: number; epoch: number };
 
-export interface TrainStatus {
+/** What train.status says about the engine's run (the renderer's own view of a run is its TrainingPhase). */
+export interface TrainStatusReport {
   running: boolean;
   paused: boolean;
   dataset: string | null;
@@ -1179,7 +1180,7 @@ export const engineRequests = {
    */
   'train.status': {
     payload: z.object({}).strict(),
-    result: result<TrainStatus>(),
+    result: result<TrainStatusReport>(),
   },
   /**
    * How long training with these settings would take on this dataset here, measured with a short

@@ -11,7 +11,8 @@ import { baseName, joinPath, timestampedName } from './paths';
 import type { Tasks } from './tasks.svelte';
 import { newStagingId, stageUploads, type UploadFile } from './upload';
 
-export interface ImportProgress {
+/** The import progress as the Dataset panel shows it (the library's own is src/data/import's ImportProgress). */
+export interface ShownImportProgress {
   phase: string;
   done: number;
   total: number | null;
@@ -24,7 +25,7 @@ export interface ImportProgress {
 
 export interface Importer {
   readonly running: boolean;
-  readonly progress: ImportProgress | null;
+  readonly progress: ShownImportProgress | null;
   readonly report: DatasetImportReport | null;
   /** Uploaded files the browser could not send (over the message limit). */
   readonly notSent: string[];
@@ -47,7 +48,7 @@ export interface ImportTarget {
 export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks, target?: ImportTarget): Importer {
   const s = $state({
     running: false,
-    progress: null as ImportProgress | null,
+    progress: null as ShownImportProgress | null,
     report: null as DatasetImportReport | null,
     notSent: [] as string[],
     error: null as ShownError | null,

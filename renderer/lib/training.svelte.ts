@@ -2,14 +2,15 @@
  * One training run as the Train panel sees it: status, the newest step numbers, chart series
  * for train and validation, per-dimension KL and the reconstruction previews per epoch.
  */
-import type { BackendLabel, EpochReport, TrainProgress, TrainRunReport, TrainSettingsIn, TrainStatus as EngineTrainStatus } from '../../src/contract';
+import type { BackendLabel, EpochReport, TrainProgress, TrainRunReport, TrainSettingsIn, TrainStatusReport } from '../../src/contract';
 import type { AppState } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
 import { baseName, formatDuration, joinPath, timestampedName } from './paths';
 import type { Tasks } from './tasks.svelte';
 
-export type TrainStatus = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'completed' | 'stopped' | 'cancelled' | 'failed';
+/** Where the UI's training is (the engine's own report is the contract's TrainStatusReport). */
+export type TrainingPhase = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'completed' | 'stopped' | 'cancelled' | 'failed';
 
 type StepEvent = Extract<TrainProgress, { type: 'step' }>;
 
@@ -42,7 +43,7 @@ export interface RunHooks {
   beforeRun?(): Promise<void>;
   began?(): void;
   epoch?(e: EpochReport): void;
-  ended?(outcome: { report: TrainRunReport | null; status: TrainStatus; error: unknown }): void;
+  ended?(outcome: { report: TrainRunReport | null; status: TrainingPhase; error: unknown }): void;
 }
 
 export interface StartOptions {
@@ -66,7 +67,7 @@ export interface SavedRun {
 }
 
 export interface Training {
-  readonly status: TrainStatus;
+  readonly status: TrainingPhase;
   readonly runDir: string | null;
   readonly last: StepEvent | null;
   readonly epochs: EpochReport[];
@@ -83,7 +84,7 @@ export interface Training {
   /** Show a saved run (charts from its history), or nothing (null). */
   restore(run: SavedRun | null): void;
   /** Show a run the engine is training for an earlier page, polling train.status until it ends. */
-  attach(status: EngineTrainStatus, backend: BackendLabel | null, onend?: (end: { status: 'completed' | 'stopped'; epochs: EpochReport[] }) => void): void;
+  attach(status: TrainStatusReport, backend: BackendLabel | null, onend?: (end: { status: 'completed' | 'stopped'; epochs: EpochReport[] }) => void): void;
   pause(): Promise<void>;
   resume(): Promise<void>;
   togglePause(): Promise<void>;
@@ -93,7 +94,7 @@ export interface Training {
 
 export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Training {
   const s = $state({
-    status: 'idle' as TrainStatus,
+    status: 'idle' as TrainingPhase,
     runDir: null as string | null,
     last: null as StepEvent | null,
     epochs: [] as EpochReport[],
@@ -320,7 +321,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
       const task = tasks.start('Training', () => void stop());
       // Its progress events went to the page that started it: poll instead, once a second.
       const poll = async () => {
-        let now: EngineTrainStatus;
+        let now: TrainStatusReport;
         try {
           now = await bridge.call('train.status', {});
         } catch {
