@@ -1,6 +1,6 @@
 /**
- * Import rules that hold for the code as it is: `npx depcruise src electron renderer tests/bench`
- * checks them, and tests/unit/tooling/import-rules.test.ts fails on any violation.
+ * Import rules that hold for the code as it is: `npx depcruise src electron renderer`
+ * checks them, and tests/integration/tooling/import-rules.test.ts fails on any violation.
  * Each rule says why it exists; a rule that no longer matches the layout is changed here, not
  * silenced in the code.
  */
