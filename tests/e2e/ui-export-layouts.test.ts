@@ -70,6 +70,7 @@ describe('Export panel: atlas layouts, sheet options, indexed PNG, Embedding Pro
     await screenshot(page, 'ui-export-layouts-01-options-dark');
     await page.getByTestId('export-run').click();
     await page.getByTestId('export-summary').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('export-sheet-report').textContent()).toMatch(/^Sheet \d+×\d+ px, atlas sheet\.json \(Aseprite JSON\)\.$/);
     const atlas = JSON.parse(readFileSync(path.join(out, 'sheet.json'), 'utf8'));
     expect(atlas.frames).toHaveLength(6);
     expect(atlas.meta.frameTags).toHaveLength(1);
