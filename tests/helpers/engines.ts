@@ -131,7 +131,7 @@ export async function loadWithPhaser(page: Page, major: 3 | 4, atlas: string, ki
                 // so the frame's corner is at (0, 0). Aseprite frames carry no pivot: origin at the corner.
                 const pivot = first.customPivot ? { x: first.pivotX, y: first.pivotY } : null;
                 const sprite = pivot ? this.add.sprite(pivot.x * first.width, pivot.y * first.height, 'sheet') : this.add.sprite(0, 0, 'sheet').setOrigin(0, 0);
-                sprite.play(key);
+                sprite.play({ key, repeat: -1 }); // looped: reads keep coming until every frame was seen, however slow the machine
                 const shown: number[] = [];
                 const pixels: number[][] = [];
                 // Played by Phaser's own clock: read until every frame has been shown (or give up after many reads).
@@ -190,7 +190,7 @@ export async function loadWithKaplay(page: Page, atlas: string, kind: 'atlas' | 
             const background = read(canvas, size - 1, size - 1, 1, 1);
             const name = Object.keys(data.anims)[0];
             const obj = k.add([k.sprite('sheet'), k.pos(0, 0)]);
-            obj.play(name);
+            obj.play(name, { loop: true }); // looped: reads keep coming until every frame was seen, however slow the machine
             const anim = data.anims[name];
             const length = anim.to - anim.from + 1;
             const shown: number[] = [];
@@ -248,6 +248,7 @@ export async function loadWithExcalibur(page: Page, atlas: string): Promise<Engi
       const name: string = [...resource.data.animations.keys()][0];
       const anim = resource.getAnimation(name);
       actor.graphics.use(anim);
+      anim.strategy = ex.AnimationStrategy.Loop; // looped: reads keep coming until every frame was seen, however slow the machine
       anim.play();
       const shown: number[] = [];
       const pixels: number[][] = [];
