@@ -190,6 +190,7 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
         paths.removePath(method);
       }
     }
+    s.version++; // markers on paths (the current frame) follow
     scene?.invalidate();
   };
 

@@ -122,6 +122,12 @@ export class PathLayer {
     this.paths.set(method, { outline, core, dots, endA, endB, geometry, dotGeometry, materials: [outlineMaterial, coreMaterial, dotMaterial, endA.material as THREE.Material, endB.material as THREE.Material], z });
   }
 
+  /** The 3D points a method's path is drawn through now (after any re-placing), or null. */
+  pointsOf(method: PathMethod): Float32Array | null {
+    const p = this.paths.get(method);
+    return p ? ((p.dots.geometry.getAttribute('position') as THREE.BufferAttribute).array as Float32Array) : null;
+  }
+
   /** The latent vectors of every drawn path that has them (to place again under a new layout). */
   pathVectors(): { method: PathMethod; z: number[][] }[] {
     return [...this.paths].flatMap(([method, p]) => (p.z ? [{ method, z: p.z }] : []));

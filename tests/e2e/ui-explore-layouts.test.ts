@@ -87,6 +87,15 @@ describe('layouts in the explorer', () => {
     await page.getByTestId('explore-explained').waitFor({ timeout: 60_000 });
     await screenshot(page, 'ui-explore-layouts-02-back-to-pca');
 
+    // Chosen dimensions: a linear layout too (ellipsoids stay); the axes can be changed.
+    await page.getByTestId('layout-dims').click();
+    await expect.poll(() => page.getByTestId('explore-explained').textContent(), { timeout: 60_000 }).toMatch(/Axes are latent dimensions z0, z1, z2/);
+    await page.getByTestId('layout-dim-x').selectOption('3');
+    await expect.poll(() => page.getByTestId('explore-explained').textContent(), { timeout: 60_000 }).toMatch(/Axes are latent dimensions z3, z1, z2/);
+    await page.getByTestId('ellipsoids-0').waitFor();
+    await page.getByTestId('layout-pca').click();
+    await expect.poll(() => page.getByTestId('explore-explained').textContent(), { timeout: 60_000 }).toMatch(/^PCA of 4 latent dimensions/);
+
     // Images as sprites: legible at the default framing, and the size slider scales them.
     await page.getByTestId('show-sprites').click();
     await expect.poll(() => page.getByTestId('sprite-atlases').textContent(), { timeout: 30_000 }).toContain('40 images in 1 texture atlas');
