@@ -28,6 +28,7 @@ let work: string;
 let browser: Browser;
 const dirs = {} as Record<SheetLayout, string>;
 let expected: ExportedFrames;
+let trimmedDir: string;
 
 beforeAll(async () => {
   engine = new EngineClient(spawnNodeEngine({ entry: requireBuilt('src/engine.js') }));
@@ -48,6 +49,8 @@ beforeAll(async () => {
     dirs[layout] = path.join(work, layout);
     await engine.request('export.frames', { ...base, outDir: dirs[layout], sheet: { layout } });
   }
+  trimmedDir = path.join(work, 'trimmed');
+  await engine.request('export.frames', { ...base, outDir: trimmedDir, sheet: { layout: 'texturepacker-hash', trim: true, extrude: 2, padding: 1 } });
   expected = await readFrames(dirs['texturepacker-hash'], FRAMES);
   browser = await launchChromium();
 }, 300_000);
@@ -110,6 +113,27 @@ describe('TexturePacker JSON Hash', () => {
       expect(errors).toEqual([]);
       await page.close();
     });
+});
+
+describe('TexturePacker JSON Hash, trimmed', () => {
+  it('has trimmed frames, and PixiJS 7 and 8 and Phaser 3 and 4 draw them back at full size where they were', { timeout: 240_000 }, async () => {
+    const atlas = JSON.parse(readFileSync(path.join(trimmedDir, 'sheet.json'), 'utf8'));
+    const trimmed = Object.values(atlas.frames as Record<string, { trimmed: boolean; frame: { w: number; h: number } }>).filter((f) => f.trimmed);
+    expect(trimmed.length).toBeGreaterThan(0);
+    expect(trimmed.every((f) => f.frame.w * f.frame.h < SIZE * SIZE)).toBe(true);
+    for (const major of [7, 8] as const) {
+      const { page, errors } = await openEnginePage(browser, trimmedDir);
+      expectShown(await loadWithPixi(page, major, 'sheet.json'), byFileName);
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+    for (const major of [3, 4] as const) {
+      const { page, errors } = await openEnginePage(browser, trimmedDir);
+      expectShown(await loadWithPhaser(page, major, 'sheet.json', 'atlas'), byFileName);
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  });
 });
 
 describe('TexturePacker JSON Array', () => {

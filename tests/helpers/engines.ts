@@ -110,7 +110,8 @@ export async function loadWithPhaser(page: Page, major: 3 | 4, atlas: string, ki
                 for (const name of names) {
                   const frame = texture.get(name);
                   const img = this.add.image(0, 0, 'sheet', name).setOrigin(0, 0);
-                  frames.push({ name, w: frame.width, h: frame.height, pixels: await snap(frame.width, frame.height) });
+                  // realWidth/realHeight: the frame's size before trimming (sourceSize), which Phaser draws it at.
+                  frames.push({ name, w: frame.realWidth, h: frame.realHeight, pixels: await snap(frame.realWidth, frame.realHeight) });
                   img.destroy();
                 }
                 const background = await new Promise<number[]>((done) => this.renderer.snapshotArea(size - 1, size - 1, 1, 1, (img: Loose) => done(read(img, 0, 0, 1, 1))));
@@ -130,13 +131,13 @@ export async function loadWithPhaser(page: Page, major: 3 | 4, atlas: string, ki
                 // A TexturePacker pivot becomes each frame's origin in Phaser: the sprite is placed where the pivot falls,
                 // so the frame's corner is at (0, 0). Aseprite frames carry no pivot: origin at the corner.
                 const pivot = first.customPivot ? { x: first.pivotX, y: first.pivotY } : null;
-                const sprite = pivot ? this.add.sprite(pivot.x * first.width, pivot.y * first.height, 'sheet') : this.add.sprite(0, 0, 'sheet').setOrigin(0, 0);
+                const sprite = pivot ? this.add.sprite(pivot.x * first.realWidth, pivot.y * first.realHeight, 'sheet') : this.add.sprite(0, 0, 'sheet').setOrigin(0, 0);
                 sprite.play({ key, repeat: -1 }); // looped: reads keep coming until every frame was seen, however slow the machine
                 const shown: number[] = [];
                 const pixels: number[][] = [];
                 // Played by Phaser's own clock: read until every frame has been shown (or give up after many reads).
                 for (let k = 0; k < 400 && new Set(shown).size < anim.frames.length; k++) {
-                  const px = await snap(first.width, first.height);
+                  const px = await snap(first.realWidth, first.realHeight);
                   shown.push(sprite.anims.currentFrame.index - 1);
                   pixels.push(px);
                 }
