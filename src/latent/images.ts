@@ -37,6 +37,9 @@ export interface DecodeImagesOptions {
 export async function decodeImages(model: LoadedModel, z: number[][], opts: DecodeImagesOptions = {}): Promise<DecodedImages> {
   checkLatentLength(model, z);
   const { height: size, channels } = model.config;
+  const vocabulary = model.config.labels ?? [];
+  if (vocabulary.length > 0 && !opts.labels)
+    throw new AtlasError('invalid_input', `This model is conditional on labels, so every image it draws needs one: choose one of ${vocabulary.map((l) => `"${l}"`).join(', ')}.`, { known: [...vocabulary] });
   const stride = size * size * channels;
   const pixels = new Float32Array(z.length * stride);
   const batch = 256;
@@ -45,7 +48,7 @@ export async function decodeImages(model: LoadedModel, z: number[][], opts: Deco
     // Each batch gets its own noise seed so a long list does not repeat the same noise.
     const L = model.vae.lowerDim;
     const lowerOffsets = opts.lowerOffsets && L > 0 ? opts.lowerOffsets.subarray(s * L, (s + part.length) * L) : undefined;
-    const C = model.config.labels.length;
+    const C = vocabulary.length;
     const labels = opts.labels && C > 0 ? opts.labels.subarray(s * C, (s + part.length) * C) : undefined;
     const out = tf.tidy(() =>
       model.decode(tf.tensor2d(part, [part.length, model.config.latentDim]), { sampleNoise: opts.pixelNoise, seed: (opts.seed ?? 0) + s, lowerTemperature: opts.lowerTemperature, lowerOffsets, labels }),

@@ -36,6 +36,7 @@ describe('conditional generation in the UI', () => {
     await page.getByTestId('set-latent').fill('8');
     await page.getByTestId('set-warmup').fill('50');
     await page.getByTestId('set-lr').fill('0.002');
+    await advanced.screenshot({ path: path.join(artifactsDir, 'ui-conditional-00-advanced.png') });
     await page.getByTestId('train-start').click();
     await page.getByTestId('scatter-count').waitFor({ timeout: 480_000 });
     // Where the map is shown, one sentence says what it shows for a conditional model.
