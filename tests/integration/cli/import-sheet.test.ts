@@ -86,5 +86,6 @@ describe('latent-atlas import --sheet', () => {
     const wrongMode = cli(['import', sheet, '--sheet', 'auto', '--cell', '16', '--out', out]);
     expect(wrongMode.stderr).toContain('--cell belongs to --sheet grid, not --sheet auto');
     expect(existsSync(out)).toBe(false);
-  });
+    // Four CLI starts (each loads the engine's libraries): on a loaded two-core machine that is minutes, not seconds.
+  }, 300_000);
 });
