@@ -4,7 +4,7 @@
  * progress on stderr and, with --json, prints exactly one JSON object on stdout.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CliExit, CliInterrupted, CliUsageError, failureLine } from './cli/output';
+import { CliExit, CliInterrupted, CliUsageError, failureLine, isOverwriteRefusal } from './cli/output';
 import { serve } from './cli/serve';
 import { launch } from './cli/launch';
 import { importFlags, importHelp, importUsage, runImport } from './cli/import';
@@ -162,6 +162,6 @@ main(process.argv.slice(2)).then(
   },
   (err) => {
     process.stderr.write(failureLine(err) + '\n');
-    process.exitCode = err instanceof CliUsageError ? 2 : err instanceof CliInterrupted ? 130 : 1;
+    process.exitCode = err instanceof CliUsageError || isOverwriteRefusal(err) ? 2 : err instanceof CliInterrupted ? 130 : 1;
   },
 );

@@ -77,8 +77,18 @@ export function formatSeconds(s: number): string {
 }
 
 /** The one-line message printed on failure (the paths it names cannot break the line). */
+/**
+ * A refusal to replace existing files (export, selection CSV): the engine says "allow
+ * overwriting" for the UI's checkbox; on the command line that is the --overwrite flag, and the
+ * refusal is a usage error (exit 2), not a failure.
+ */
+export function isOverwriteRefusal(err: unknown): boolean {
+  return err instanceof AtlasError && Array.isArray((err.detail as { existing?: unknown } | undefined)?.existing);
+}
+
 export function failureLine(err: unknown): string {
   if (err instanceof CliUsageError) return `latent-atlas: ${shown(err.message)} (see "latent-atlas help")`;
+  if (isOverwriteRefusal(err)) return `latent-atlas: ${shown((err as AtlasError).message)} Pass --overwrite to replace them.`;
   if (err instanceof AtlasError) return `latent-atlas: ${shown(err.message)}`;
   if (err instanceof Error) return `latent-atlas: ${shown(err.message)}`;
   return `latent-atlas: ${shown(String(err))}`;
