@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { ExportOptionsIn, SheetLayout } from '../../src/contract';
 import { EngineClient } from '../../src/host/client';
 import { spawnNodeEngine } from '../../src/host/spawn-node';
@@ -29,6 +29,7 @@ let browser: Browser;
 const dirs = {} as Record<SheetLayout, string>;
 let expected: ExportedFrames;
 let trimmedDir: string;
+let indexedDir: string;
 
 beforeAll(async () => {
   engine = new EngineClient(spawnNodeEngine({ entry: requireBuilt('src/engine.js') }));
@@ -49,6 +50,8 @@ beforeAll(async () => {
     dirs[layout] = path.join(work, layout);
     await engine.request('export.frames', { ...base, outDir: dirs[layout], sheet: { layout } });
   }
+  indexedDir = path.join(work, 'indexed');
+  await engine.request('export.frames', { ...base, outDir: indexedDir, sheet: { layout: 'aseprite' }, indexed: true });
   trimmedDir = path.join(work, 'trimmed');
   await engine.request('export.frames', { ...base, outDir: trimmedDir, sheet: { layout: 'texturepacker-hash', trim: true, extrude: 2, padding: 1 } });
   expected = await readFrames(dirs['texturepacker-hash'], FRAMES);
@@ -130,6 +133,19 @@ describe('TexturePacker JSON Hash, trimmed', () => {
     for (const major of [3, 4] as const) {
       const { page, errors } = await openEnginePage(browser, trimmedDir);
       expectShown(await loadWithPhaser(page, major, 'sheet.json', 'atlas'), byFileName);
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  });
+});
+
+describe('indexed PNG', () => {
+  it('an Aseprite sheet written as a palette PNG loads in Phaser 3 and Excalibur with the same pixels', { timeout: 240_000 }, async () => {
+    expect(readFileSync(path.join(indexedDir, 'sheet.png'))[25]).toBe(3); // colour type 3
+    expect((await readFrames(indexedDir, FRAMES)).rgba).toEqual(expected.rgba);
+    for (const load of [(p: Page) => loadWithPhaser(p, 3, 'sheet.json', 'aseprite'), (p: Page) => loadWithExcalibur(p, 'sheet.json')]) {
+      const { page, errors } = await openEnginePage(browser, indexedDir);
+      expectShown(await load(page), byNumber);
       expect(errors).toEqual([]);
       await page.close();
     }
