@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -60,6 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   engine?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 /** The frames the exports hold are the same in every layout, and not all alike (so an animation shows change). */
