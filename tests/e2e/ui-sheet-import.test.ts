@@ -68,8 +68,11 @@ describe('sprite-sheet import in the Dataset panel', () => {
     const { page, errors } = await openApp(session);
     await page.getByTestId('rail-dataset').click();
     await page.getByTestId('import-kind-sheet').check();
-    await page.getByTestId('sheet-path').fill(sheet);
-    await page.getByTestId('sheet-path').press('Enter');
+    // Ctrl+O (the app's import shortcut) goes to the sheet's path in sheet mode; Enter previews.
+    await page.locator('body').press('Control+o');
+    await expect.poll(() => page.getByTestId('sheet-path').evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement)).toBe(true);
+    await page.keyboard.type(sheet);
+    await page.keyboard.press('Enter');
 
     // The preview: one box per sprite, drawn over the sheet, with the count and the sizes.
     const preview = page.getByTestId('sheet-preview');
