@@ -1,6 +1,7 @@
 import { AtlasError } from '../errors';
 import { MAX_IWAE_K } from './evaluate';
 import { resolveModelConfig, type ModelConfig } from '../model/config';
+import { forwardMacsPerImage } from '../model/flops';
 
 /** Optimisation and objective settings; the model part is ModelConfig minus the image shape. */
 export interface TrainSettings {
@@ -82,5 +83,25 @@ export function resolveTrainConfig(config: Partial<TrainConfig>, shape: { height
   if (!(settings.beta >= 0)) bad(`beta must be 0 or more; got ${settings.beta}.`);
   if (!(settings.freeBits >= 0)) bad(`Free bits must be 0 or more nats; got ${settings.freeBits}.`);
   const model = resolveModelConfig({ ...(modelPart as Partial<ModelConfig>), height: shape.height, width: shape.width, channels: shape.channels });
+  checkModelSize(model);
   return { ...settings, model };
+}
+
+/**
+ * The largest model a run may build: 300 million multiply-adds per image for one forward pass,
+ * four times the largest default (the 64-px hierarchical model, 76 million). Every weight is
+ * used at least once per pass, so this also bounds the weights: at most 300 million, 1.2 GB,
+ * about 4.8 GB with gradients and Adam's two moments. Checked before anything is allocated:
+ * 8 dense layers of 8,192 units (1,007 million) once grew past 9 GB.
+ */
+export const MAX_FORWARD_MACS = 300e6;
+
+export function checkModelSize(model: ModelConfig): void {
+  const macs = forwardMacsPerImage(model);
+  if (macs > MAX_FORWARD_MACS)
+    throw new AtlasError(
+      'invalid_input',
+      `This model needs ${Math.round(macs / 1e6)} million multiply-adds per image and could hold as many weights (up to ${((macs * 16) / 1e9).toFixed(1)} GB while training), over the limit of ${MAX_FORWARD_MACS / 1e6} million: use fewer or smaller layers (hiddenUnits, convFilters, denseUnits).`,
+      { macs, limit: MAX_FORWARD_MACS },
+    );
 }
