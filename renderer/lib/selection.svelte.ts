@@ -4,6 +4,7 @@
  * selection can do: be written as a CSV file list, filter a training run, or give with a
  * second selection an attribute vector applied to an image.
  */
+import { MOUSE } from 'three';
 import type { AttributeSpecIn, LatentAttributeResult, SelectionCsvReport } from '../../src/contract';
 import type { AppState } from './app-state.svelte';
 import type { Bridge } from './bridge';
@@ -11,7 +12,7 @@ import { describeError, isCancelled, type ShownError } from './errors';
 import { base64ToF32, stripUrl, type ShownStrip } from './explore-strip';
 import type { LatentView } from './latent-view.svelte';
 import type { Tasks } from './tasks.svelte';
-import { combineSelection, type SelectMode } from '../scene/screen-select';
+import { combineSelection, uniqueSorted, type SelectMode } from '../scene/screen-select';
 import { SelectionLayer } from '../scene/selection-layer';
 
 /** What a drag in the 3D view does. */
@@ -72,15 +73,26 @@ export function createSelectionTools(bridge: Bridge, app: AppState, tasks: Tasks
       scene.scene.add(layer.group);
       attached = scene;
     }
+    const count = view.count;
     layer.setSelected(
-      current.filter((i) => i < view.count),
+      current.filter((i) => i < count),
       (i) => view.position(i),
     );
     scene.invalidate();
   }
 
+  /**
+   * Selection tools take the left button from the orbit controls (they would rotate, or pan
+   * with shift, under the lasso); zoom and right-drag pan stay. Set at once, not in an effect,
+   * so a drag that follows the key press in the same task already draws.
+   */
+  function applyTool() {
+    const controls = view.scene?.controls;
+    if (controls) controls.mouseButtons.LEFT = s.tool === 'orbit' ? MOUSE.ROTATE : null;
+  }
+
   function setCurrent(indices: number[]) {
-    current = [...new Set(indices)].sort((a, b) => a - b);
+    current = uniqueSorted(indices);
     redraw();
   }
 
@@ -117,11 +129,14 @@ export function createSelectionTools(bridge: Bridge, app: AppState, tasks: Tasks
     },
     setTool(tool: SelectTool) {
       s.tool = tool;
+      applyTool();
     },
     /** L / B: switch to that tool, or back to orbiting when it is on already. */
     toggleTool(tool: Exclude<SelectTool, 'orbit'>) {
       s.tool = s.tool === tool ? 'orbit' : tool;
+      applyTool();
     },
+    applyTool,
     /** Write a selection's file list (file, label, index) to s.csvPath. */
     async exportCsv(selection: NamedSelection) {
       const dataset = app.trainedRun?.dataset ?? app.dataset?.dir;

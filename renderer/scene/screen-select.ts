@@ -77,14 +77,24 @@ export function indicesInRect(screen: Float32Array, ax: number, ay: number, bx: 
   return found;
 }
 
-/** The selection after a gesture: replace by the hits, add them (union) or remove them (difference). Sorted, no repeats. */
+/**
+ * The selection after a gesture: replace by the hits, add them (union) or remove them
+ * (difference). Sorted, no repeats. A membership mask instead of sets and a sort: linear in
+ * the number of images, so 100k of them take a few milliseconds.
+ */
 export function combineSelection(current: readonly number[], hits: readonly number[], mode: SelectMode): number[] {
-  let out: Set<number>;
-  if (mode === 'replace') out = new Set(hits);
-  else if (mode === 'add') out = new Set([...current, ...hits]);
-  else {
-    const drop = new Set(hits);
-    out = new Set(current.filter((i) => !drop.has(i)));
-  }
-  return [...out].sort((a, b) => a - b);
+  let size = 0;
+  for (const i of current) size = Math.max(size, i + 1);
+  for (const i of hits) size = Math.max(size, i + 1);
+  const member = new Uint8Array(size);
+  if (mode !== 'replace') for (const i of current) member[i] = 1;
+  for (const i of hits) member[i] = mode === 'remove' ? 0 : 1;
+  const out: number[] = [];
+  for (let i = 0; i < size; i++) if (member[i]) out.push(i);
+  return out;
+}
+
+/** Indices sorted ascending without repeats (a saved selection may come in any order). */
+export function uniqueSorted(indices: readonly number[]): number[] {
+  return combineSelection([], indices, 'replace');
 }

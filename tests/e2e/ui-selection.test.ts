@@ -201,4 +201,45 @@ describe('selections that act', () => {
     expect(JSON.parse(readFileSync(path.join(dir, run.dir, 'selection.json'), 'utf8')).indices).toEqual(expectedIn);
     expect(errors).toEqual([]);
   });
+
+  it('lassos 50,000 points: the selection is exact and the gesture blocks the page only briefly (printed, not asserted)', { timeout: 180_000 }, async () => {
+    const { page, errors } = await openApp(session);
+    const result = await page.evaluate(() => {
+      const { window, document, performance } = globalThis as unknown as PageGlobals & { performance: { now(): number } };
+      const h = window.__latentAtlas as { setData(n: number, seed: number): number; screenPosition(i: number): { x: number; y: number } | null };
+      const n = h.setData(50_000, 3);
+      const canvas = document.querySelector('[data-testid="latent-canvas"]') as unknown as { getBoundingClientRect(): { left: number; top: number; width: number; height: number }; dispatchEvent(e: unknown): boolean };
+      const r = canvas.getBoundingClientRect();
+      // A loop around the middle of the view, drawn as pointer events on the canvas.
+      const cx = r.width / 2, cy = r.height / 2, rad = Math.min(r.width, r.height) / 4;
+      const loop = Array.from({ length: 64 }, (_, k) => [cx + rad * Math.cos((k / 64) * 2 * Math.PI), cy + rad * Math.sin((k / 64) * 2 * Math.PI)]);
+      const inside = (x: number, y: number) => Math.hypot(x - cx, y - cy) < rad * 0.98;
+      const outside = (x: number, y: number) => Math.hypot(x - cx, y - cy) > rad * 1.02;
+      let surelyIn = 0, maybe = 0;
+      for (let i = 0; i < n; i++) {
+        const q = h.screenPosition(i);
+        if (!q) continue;
+        if (inside(q.x, q.y)) surelyIn++;
+        else if (!outside(q.x, q.y)) maybe++;
+      }
+      const PointerEventCtor = (window as unknown as { PointerEvent: new (t: string, o: object) => unknown }).PointerEvent;
+      const at = (type: string, x: number, y: number) => new PointerEventCtor(type, { bubbles: true, clientX: r.left + x, clientY: r.top + y, button: 0, buttons: type === 'pointerup' ? 0 : 1, pointerId: 1, pointerType: 'mouse' });
+      (window as unknown as { dispatchEvent(e: unknown): void }).dispatchEvent(new (window as unknown as { KeyboardEvent: new (t: string, o: object) => unknown }).KeyboardEvent('keydown', { key: 'l', bubbles: true }));
+      canvas.dispatchEvent(at('pointerdown', loop[0][0], loop[0][1]));
+      for (const [x, y] of [...loop.slice(1), loop[0]]) canvas.dispatchEvent(at('pointermove', x, y));
+      const t0 = performance.now();
+      canvas.dispatchEvent(at('pointerup', loop[0][0], loop[0][1]));
+      const ms = performance.now() - t0;
+      return { n, surelyIn, maybe, ms };
+    });
+    expect(result.n).toBe(50_000);
+    expect(result.surelyIn).toBeGreaterThan(1000);
+    const count = Number(await page.getByTestId('selection-count').getAttribute('data-count'));
+    // Every point well inside the loop, none well outside (the 64-gon differs from the circle at its edge).
+    expect(count).toBeGreaterThanOrEqual(result.surelyIn);
+    expect(count).toBeLessThanOrEqual(result.surelyIn + result.maybe);
+    await screenshot(page, 'ui-selection-05-50k-lasso');
+    console.log(JSON.stringify({ bench: 'selection', metric: 'lasso_50k_ms', value: Math.round(result.ms * 10) / 10, unit: 'ms', selected: count }));
+    expect(errors).toEqual([]);
+  });
 });

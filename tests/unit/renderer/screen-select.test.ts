@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as THREE from 'three';
-import { combineSelection, indicesInPolygon, indicesInRect, pointInPolygon, projectToScreen, selectModeOf } from '../../../renderer/scene/screen-select';
+import { combineSelection, indicesInPolygon, indicesInRect, pointInPolygon, projectToScreen, selectModeOf, uniqueSorted } from '../../../renderer/scene/screen-select';
 
 describe('screen-space lasso and box selection', () => {
   it('tells inside from outside for a concave polygon (even-odd rule)', () => {
@@ -55,6 +55,8 @@ describe('screen-space lasso and box selection', () => {
     expect(combineSelection(current, [8, 2, 3], 'add')).toEqual([1, 2, 3, 5, 7, 8]);
     expect(combineSelection(current, [3, 4, 7], 'remove')).toEqual([1, 5]);
     expect(combineSelection([], [4], 'remove')).toEqual([]);
+    expect(combineSelection([9, 2], [], 'add')).toEqual([2, 9]);
+    expect(uniqueSorted([5, 1, 5, 0, 1])).toEqual([0, 1, 5]);
   });
 
   it('agrees with a distance test on 100k points inside a circular lasso', () => {
