@@ -1244,7 +1244,15 @@ export const engineRequests = {
    * runDir/latents.bin; encodes again only when the weights or the dataset changed). Progress.
    */
   'latent.encode': {
-    payload: z.object({ ...runAndDataset, batchSize: z.number().int().min(1).max(4096).default(256), force: z.boolean().default(false) }).strict(),
+    payload: z
+      .object({
+        ...runAndDataset,
+        batchSize: z.number().int().min(1).max(4096).default(256),
+        force: z.boolean().default(false),
+        /** Encode a dataset the model was not trained on, deliberately; without this such a dataset is refused. */
+        otherDataset: z.boolean().default(false),
+      })
+      .strict(),
     result: result<LatentEncodeReport>(),
   },
   /** The 3D view of the latent space: points, colouring data, posterior ellipsoids, the prior. */

@@ -23,8 +23,8 @@ const common = { run: str, dataset: str, json: bool, backend: str, axes: str } a
 export const exportFlags = { out: str, format: str, scale: str, name: str, 'sheet-name': str, delay: str, 'ping-pong': bool, loop: str, columns: str, overwrite: bool, ...pixelArtFlags, ...sheetFlags } as const;
 export const exportUsage = `[--out DIR [--format png,sheet,gif,webp] [--scale 1-8] [--name frame-{i}] [--sheet-name sheet] [--delay MS] [--ping-pong] [--loop N] [--columns N] ${sheetUsage} [--overwrite] ${pixelArtUsage}]`;
 
-export const encodeFlags = { dataset: str, 'batch-size': str, force: bool, json: bool, backend: str, ...layoutFlags } as const;
-export const encodeUsage = `latent-atlas encode <run-dir> --dataset <dataset-dir> [--batch-size 256] [--force] ${layoutUsage} [--json]`;
+export const encodeFlags = { dataset: str, 'batch-size': str, force: bool, 'other-dataset': bool, json: bool, backend: str, ...layoutFlags } as const;
+export const encodeUsage = `latent-atlas encode <run-dir> --dataset <dataset-dir> [--batch-size 256] [--force] [--other-dataset] ${layoutUsage} [--json]`;
 export const interpolateFlags = { ...common, ...exportFlags, method: str, frames: str, iterations: str, 'learning-rate': str, detail: str, label: str } as const;
 export const interpolateUsage = `latent-atlas interpolate <A> <B> [more waypoints] --run <run-dir> --dataset <dataset-dir> [--method linear|slerp|geodesic] [--frames 16] [--iterations 200] [--detail endpoints|prior] [--label NAME] ${exportUsage} [--json]   (--label: a conditional model's label for the whole path; default the images' own, blended) (a waypoint is an image index, an imported file name such as cat.png, or a comma-separated latent vector)`;
 export const sampleFlags = { ...common, ...exportFlags, count: str, temperature: str, detail: str, prior: str, seed: str, around: str, 'pixel-noise': bool, 'no-memorisation': bool, label: str } as const;
@@ -141,7 +141,7 @@ export async function runEncode(values: Values, positionals: string[]): Promise<
   await cliBackend(values);
   const session = cliSession();
   try {
-    const s = await latentSession(positionals[0], dataset, { ...session, batchSize, force: Boolean(values.force) });
+    const s = await latentSession(positionals[0], dataset, { ...session, batchSize, force: Boolean(values.force), acceptOtherDataset: Boolean(values['other-dataset']) });
     let kl = 0;
     let err = 0;
     for (let i = 0; i < s.latents.count; i++) {

@@ -8,6 +8,7 @@ import { trainSettingsSchema, type RunEstimate, type TrainSettingsIn } from '../
 import { openDataset, inspectDatasetTarget, markDatasetInUse } from '../data/store';
 import { importImages } from '../data/import';
 import { loadModel } from '../model/load';
+import { checkTrainedOn } from '../latent/encode';
 import { evaluate } from '../train/evaluate';
 import { train } from '../train/train';
 import { TrainControl } from '../train/control';
@@ -32,8 +33,8 @@ export const trainFlags = {
   preset: str, 'time-budget': str, conditional: bool,
 } as const;
 
-export const evalUsage = 'latent-atlas eval <run-dir> --dataset <dataset-dir> [--split val|train] [--iwae-k 1000] [--batch-size 64] [--backend tensorflow|wasm|cpu] [--json]';
-export const evalFlags = { dataset: str, split: str, 'iwae-k': str, 'batch-size': str, backend: str, json: bool } as const;
+export const evalUsage = 'latent-atlas eval <run-dir> --dataset <dataset-dir> [--split val|train] [--iwae-k 1000] [--batch-size 64] [--other-dataset] [--backend tensorflow|wasm|cpu] [--json]';
+export const evalFlags = { dataset: str, split: str, 'iwae-k': str, 'batch-size': str, 'other-dataset': bool, backend: str, json: bool } as const;
 
 /**
  * --preset starts from the preset's settings and its time budget (flags given next to it win);
@@ -200,6 +201,7 @@ export async function runEval(values: Values, positionals: string[]) {
   const model = await loadModel(path.resolve(positionals[0]));
   try {
     const dataset = await openDataset(path.resolve(values.dataset));
+    if (!values['other-dataset']) checkTrainedOn(model, positionals[0], dataset, 'evaluate on it deliberately with --other-dataset');
     const printProgress = createProgressPrinter();
     const result = await evaluate(model, dataset, {
       split,

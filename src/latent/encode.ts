@@ -37,6 +37,21 @@ export function checkCompatible(model: LoadedModel, dataset: Pick<Dataset, 'inde
     throw new AtlasError('invalid_input', `The model was trained on ${c.width}x${c.height}x${c.channels} images but the dataset at ${dataset.dir} holds ${size}x${size}x${channels}; pick the dataset the run was trained on.`);
 }
 
+/**
+ * Refuse a dataset other than the one the model was trained on (the checkpoint records its
+ * identity: a hash of the pixels, file names, size and channels), naming both; `orElse` says
+ * how to go on deliberately. Checkpoints older than the record pass.
+ */
+export function checkTrainedOn(model: LoadedModel, runDir: string, dataset: Pick<Dataset, 'index' | 'dir'>, orElse: string): void {
+  const trainedOn = model.metadata.datasetHash;
+  if (!trainedOn || trainedOn === dataset.index.datasetHash) return;
+  throw new AtlasError(
+    'invalid_input',
+    `The model in ${runDir} was trained on another dataset (identity ${trainedOn.slice(0, 12)}) than ${dataset.dir} (identity ${dataset.index.datasetHash.slice(0, 12)}, ${dataset.index.count} images). Use the dataset it was trained on, or ${orElse}.`,
+    { trainedOn, dataset: dataset.index.datasetHash },
+  );
+}
+
 export async function encodeDataset(model: LoadedModel, dataset: Pick<Dataset, 'index' | 'pixels' | 'dir'>, opts: EncodeOptions = {}): Promise<Latents> {
   checkCompatible(model, dataset);
   const { size, channels, count } = dataset.index;

@@ -75,8 +75,8 @@ async function finishedResult(f: FinishedImages | undefined, columns?: number): 
   return { finished: { strip: await imageStrip(f.images, columns), palette: paletteHex(f.palette), colors: f.palette.colors, alphaThreshold: f.alphaThreshold } };
 }
 
-export const encodeLatents: EngineHandler<'latent.encode'> = async ({ runDir, dataset, batchSize, force }, ctx) => {
-  const s = await latentSession(runDir, dataset, sessionOptions(ctx, { batchSize, force }));
+export const encodeLatents: EngineHandler<'latent.encode'> = async ({ runDir, dataset, batchSize, force, otherDataset }, ctx) => {
+  const s = await latentSession(runDir, dataset, { ...sessionOptions(ctx, { batchSize, force }), acceptOtherDataset: otherDataset });
   warnIfOtherData(s, ctx);
   return encodeReport(s);
 };

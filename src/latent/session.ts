@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { openDatasetCached } from '../data/engine-api';
 import type { Dataset } from '../data/store';
-import { encodeDataset, checkCompatible, type Latents } from './encode';
+import { encodeDataset, checkCompatible, checkTrainedOn, type Latents } from './encode';
 import { readLatents, writeLatents, type LatentsKey } from './latents-file';
 import { axesProjection, pcaProjection, type Projection } from './projection';
 import { runModel, type RunModel } from './run-model';
@@ -26,6 +26,12 @@ export interface SessionOptions {
   force?: boolean;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Encode a dataset other than the one the model was trained on, deliberately (latent.encode
+   * with otherDataset, CLI encode --other-dataset). Afterwards that encoding is the run's cache
+   * and the other channels use it; without one they refuse such a dataset.
+   */
+  acceptOtherDataset?: boolean;
 }
 
 export async function latentSession(runDir: string, datasetDir: string, opts: SessionOptions = {}): Promise<LatentSession> {
@@ -38,6 +44,8 @@ export async function latentSession(runDir: string, datasetDir: string, opts: Se
   let latents: Latents | null = null;
   let cached = true;
   if (!opts.force) latents = memory?.key === memoryKey ? memory.latents : await readLatents(runDir, key);
+  // A deliberate encoding of another dataset (a cache for it exists) is kept using it.
+  if (!latents && !opts.acceptOtherDataset) checkTrainedOn(run.model, runDir, dataset, 'encode this one deliberately first (latent-atlas encode --other-dataset; in the app, import into a new project)');
   if (!latents) {
     cached = false;
     latents = await encodeDataset(run.model, dataset, { batchSize: opts.batchSize, signal: opts.signal, onProgress: opts.onProgress });
