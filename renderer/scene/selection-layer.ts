@@ -53,6 +53,11 @@ export class SelectionLayer {
     this.ringGeometry.setAttribute('position', new THREE.Float32BufferAttribute(at, 3));
     this.ringGeometry.computeBoundingSphere();
     this.rings.visible = indices.length > 0;
+    // Thousands of rings would bury the points' colours: smaller and fainter as they grow
+    // (the dimming of everything else still shows which images are in).
+    const n = indices.length;
+    this.ringMaterial.size = n <= 500 ? 12 : n <= 5000 ? 8 : 5;
+    this.ringMaterial.opacity = n <= 5000 ? 1 : 0.55;
   }
 
   get selectedCount(): number {

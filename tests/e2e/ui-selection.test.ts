@@ -204,6 +204,7 @@ describe('selections that act', () => {
 
   it('lassos 50,000 points: the selection is exact and the gesture blocks the page only briefly (printed, not asserted)', { timeout: 180_000 }, async () => {
     const { page, errors } = await openApp(session);
+    await page.getByTestId('first-run-dismiss').click();
     const result = await page.evaluate(() => {
       const { window, document, performance } = globalThis as unknown as PageGlobals & { performance: { now(): number } };
       const h = window.__latentAtlas as { setData(n: number, seed: number): number; screenPosition(i: number): { x: number; y: number } | null };
