@@ -6,13 +6,14 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/backend';
 import { importImages } from '../../../src/data/import';
 import { openDataset, type Dataset } from '../../../src/data/store';
 import { relabel, labelPath } from '../../../src/latent/conditional-operations';
-import { sample, traverse } from '../../../src/latent/operations';
-import { releaseRunModel } from '../../../src/latent/run-model';
+import { interpolate, sample, traverse } from '../../../src/latent/operations';
+import { releaseRunModel, runModel } from '../../../src/latent/run-model';
 import { estimateRun } from '../../../src/train/plan';
 import { train, type TrainResult } from '../../../src/train/train';
 import { SPRITE_CLASSES, writeLabelledSprites, type SpriteClass } from '../../fixtures/labelled-sprites';
@@ -118,6 +119,27 @@ describe('a conditional model trained on labelled sprites', () => {
     const end = path8.images.pixels.subarray(4 * D, 5 * D);
     const gemRow = row(SPRITE_CLASSES.findIndex((c) => c.label === 'gem'));
     expect(Math.max(...Array.from(end, (v, j) => Math.abs(v - gemRow[j])))).toBeLessThan(1e-5);
+  }, 120_000);
+
+  it('interpolates between two classes with their labels blended along the path (linear and geodesic), ending on their reconstructions', async () => {
+    const apple = ds.indicesOf('train').find((i) => ds.index.items[i].label === 'apple')!;
+    const gem = ds.indicesOf('train').find((i) => ds.index.items[i].label === 'gem')!;
+    const spec = { runDir: runDir(), dataset: ds.dir, waypoints: [{ index: apple }, { index: gem }], frames: 5, axes: null, geodesic: { iterations: 3, learningRate: 0.05, tolerance: 1e-3 } };
+    const linear = await interpolate({ ...spec, method: 'linear' });
+    expect(linear.images.count).toBe(5);
+    const geodesic = await interpolate({ ...spec, method: 'geodesic' });
+    expect(geodesic.geodesic!.iterations).toBeGreaterThan(0);
+    // The path's first frame is image A's reconstruction: its z, its detail, its own label.
+    const model = (await runModel(runDir())).model;
+    const D = 16 * 16 * 4;
+    const x = new Float32Array(D);
+    ds.image(apple).forEach((v, k) => (x[k] = v / 255));
+    const recon = tf.tidy(() => model.reconstruct(tf.tensor4d(x, [1, 16, 16, 4]), tf.tensor2d([[1, 0, 0, 0, 0, 0]])).dataSync());
+    expect(Math.max(...Array.from(linear.images.pixels.subarray(0, D), (v, k) => Math.abs(v - recon[k])))).toBeLessThan(1e-4);
+    // A path of latent vectors has no labels: it needs one.
+    await expect(interpolate({ ...spec, method: 'linear', waypoints: [{ z: new Array(8).fill(0) }, { index: gem }] })).rejects.toThrow(/Waypoint 1 is a latent vector, which has no label/);
+    const fixed = await interpolate({ ...spec, method: 'linear', waypoints: [{ z: new Array(8).fill(0) }, { index: gem }], label: 'herb' });
+    expect(fixed.images.count).toBe(5);
   }, 120_000);
 
   it('an unknown label is an error naming it and listing the known ones; a traversal needs a label from the origin', async () => {
