@@ -70,4 +70,21 @@ describe('conditional generation in the UI', () => {
     await screenshot(page, 'ui-conditional-04-panel-light');
     expect(errors).toEqual([]);
   });
+
+  it('refuses a label with fewer than 8 images when training starts, naming the label and its count', { timeout: 300_000 }, async () => {
+    const folder = path.join(session.tmp, 'few');
+    await writeLabelledSprites(folder, { classes: [{ ...SPRITE_CLASSES[0], count: 12 }, { ...SPRITE_CLASSES[1], count: 12 }, { ...SPRITE_CLASSES[2], count: 4 }] });
+    const { page } = await openApp(session);
+    await importSmall(page, folder);
+    await page.getByTestId('rail-train').click();
+    const advanced = page.getByTestId('train-advanced');
+    if (!(await advanced.evaluate((el) => (el as unknown as { open: boolean }).open))) await advanced.locator('summary').click();
+    await page.getByTestId('set-conditional').check();
+    await page.getByTestId('set-epochs').fill('1');
+    await page.getByTestId('train-start').click();
+    const error = page.getByTestId('train-error');
+    await error.waitFor({ timeout: 120_000 });
+    expect(await error.textContent()).toMatch(/at least 8 training images per label: "gem" has [1-4]\./);
+    await screenshot(page, 'ui-conditional-05-refused');
+  });
 });
