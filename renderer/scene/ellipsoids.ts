@@ -10,11 +10,13 @@ import { mergeVertices } from 'three/addons/utils/BufferGeometryUtils.js';
 export const COARSE_ELLIPSOIDS_ABOVE = 2000;
 
 /**
- * Opacity for n overlapping translucent ellipsoids: a few read as solid shapes, thousands as
- * a light haze instead of an opaque fog (the summed alpha of a stack grows with n).
+ * Opacity for n overlapping translucent ellipsoids scaled by k: a few read as solid shapes,
+ * thousands as a light haze instead of an opaque fog (the summed alpha of a stack grows with
+ * n, and with k, since a k-times larger shape overlaps about k times as many others per axis).
  */
-export function ellipsoidOpacity(n: number): number {
-  return Math.min(0.4, Math.max(0.025, 1.2 / Math.sqrt(Math.max(n, 1))));
+export function ellipsoidOpacity(n: number, k = 1): number {
+  // Never below 0.02: the haze of 'all' at 50k images must still show where the mass is.
+  return Math.min(0.4, Math.max(0.02, 1.2 / Math.sqrt(Math.max(n, 1)) / Math.max(1, k)));
 }
 
 export class PosteriorEllipsoids {
@@ -37,8 +39,9 @@ export class PosteriorEllipsoids {
     // thousands of overlapping translucent shapes the finer mesh adds nothing visible.
     const coarse = count > COARSE_ELLIPSOIDS_ABOVE;
     const detail = coarse ? 0 : 1;
-    // Back faces double the work; with thousands of shapes the front shell reads the same.
-    if (coarse) this.material.side = THREE.FrontSide;
+    // Front faces only: back faces double the work and the layers of fog, and a camera that
+    // has moved inside a large ellipsoid should see through it, not into a wall of its inside.
+    this.material.side = THREE.FrontSide;
     this.geometry = mergeVertices(new THREE.IcosahedronGeometry(1, detail).deleteAttribute('normal').deleteAttribute('uv'));
     this.object = new THREE.InstancedMesh(this.geometry, this.material, Math.max(1, count));
     this.object.count = count;
@@ -47,7 +50,7 @@ export class PosteriorEllipsoids {
     this.object.instanceMatrix.setUsage(THREE.DynamicDrawUsage);
     this.object.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(Math.max(1, count) * 3), 3);
     this.colours = colours;
-    this.material.opacity = ellipsoidOpacity(count);
+    this.material.opacity = ellipsoidOpacity(count, this.k);
     this.setColours(colours);
     this.update(positions);
   }
@@ -59,6 +62,7 @@ export class PosteriorEllipsoids {
   /** Scale every axis by k (1, 2 or 2.796 for 19.9%, 73.8%, 95% of the mass in 3D). */
   setK(k: number, positions: Float32Array): void {
     this.k = k;
+    this.material.opacity = ellipsoidOpacity(this.object.count, k);
     this.update(positions);
   }
 
@@ -70,7 +74,7 @@ export class PosteriorEllipsoids {
     const total = positions.length / 3;
     this.subset = indices ? Int32Array.from(indices.filter((i) => i >= 0 && i < total)) : null;
     this.object.count = this.subset ? this.subset.length : total;
-    this.material.opacity = ellipsoidOpacity(this.object.count);
+    this.material.opacity = ellipsoidOpacity(this.object.count, this.k);
     this.setColours(this.colours);
     this.update(positions);
   }

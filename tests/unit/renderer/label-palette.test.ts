@@ -61,6 +61,8 @@ describe('ellipsoid opacity', () => {
       expect(ellipsoidOpacity(n)).toBeLessThanOrEqual(previous);
       previous = ellipsoidOpacity(n);
     }
+    // The 95% shapes (k = 2.796) are larger and overlap more: fainter than 1 sigma.
+    expect(ellipsoidOpacity(48, 2.796)).toBeCloseTo(ellipsoidOpacity(48) / 2.796, 9);
   });
 });
 
