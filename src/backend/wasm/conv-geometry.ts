@@ -53,8 +53,3 @@ export function convGeometry(
     padLeft: info.padInfo.left,
   };
 }
-
-/** Multiply-adds of the conv (each gradient kernel does the same amount). */
-export function convMacs(g: ConvGeometry): number {
-  return g.batch * g.outH * g.outW * g.outC * g.kH * g.kW * g.inC;
-}
