@@ -40,6 +40,7 @@ const LABELS = [
 type Hooks = {
   setData(n: number, seed?: number, labelNames?: string[]): number;
   setFocusEllipsoids(level: 'off' | 0 | 1 | 2, indices: number[]): number;
+  setEllipsoids(level: 'off' | 0 | 1 | 2): void;
   setHighlight(indices: number[] | null): void;
   drawPath(a: number, b: number, frames?: number): void;
   pathCount(): number;
@@ -140,6 +141,14 @@ describe('the 3D view stays readable at 5,000 points and 21 labels', () => {
       expect(new Set(pickedLabels)).toEqual(new Set([smallest.key]));
       await items.last().click();
       await expect.poll(() => page.getByTestId('legend-shown').textContent()).toBe('5,000 of 5,000 shown');
+
+      // All 5,000 ellipsoids on request (2 sigma): a haze that shows the mass, not an opaque fog.
+      const before = await hooks(page, (h) => h.renderInfo());
+      await hooks(page, (h) => h.setEllipsoids(1));
+      const after = await hooks(page, (h) => h.renderInfo());
+      expect(after.triangles - before.triangles).toBe(5000 * 20 - 9 * 20);
+      await page.waitForTimeout(300);
+      await screenshot(page, `ui-explore-readable-${theme}-04-all-ellipsoids`);
       expect(errors).toEqual([]);
       await page.close();
     });
