@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { attributeSpecSchema } from '../contract';
 import { finishWithDatasetPalette, type FinishedImages } from '../export/pixel-art';
 import { applyAttribute, attributeVector, strengthSteps, type AttributeVector } from './attribute';
+import { labelWeights } from './conditional';
 import { decodeImages } from './images';
 import type { Vector } from './interpolate';
 import { pathLowerOffsets, resolvePoint, type Generated } from './operations';
@@ -29,7 +30,9 @@ export async function applyAttributeVector(spec: AttributeSpec, opts: SessionOpt
   // Hierarchy: every frame keeps the image's own detail (its z2 offset from the prior), so
   // strength 0 is exactly its reconstruction and only the global z moves.
   const lowerOffsets = await pathLowerOffsets(s, [spec.base, spec.base], spec.frames);
-  const images = await decodeImages(s.run.model, z, { lowerOffsets });
+  // Conditional model: the strip keeps the base image's own label (a vector base has none: refused with the labels to choose from).
+  const labels = labelWeights(s.run.model, z.length, undefined, 'index' in spec.base ? { dataset: s.dataset, index: spec.base.index } : undefined);
+  const images = await decodeImages(s.run.model, z, { lowerOffsets, labels });
   const finished: { finished?: FinishedImages } = spec.finish ? { finished: await finishWithDatasetPalette(s.dataset, images, spec.finish) } : {};
   return {
     ...made,

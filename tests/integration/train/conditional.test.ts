@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/backend';
 import { importImages } from '../../../src/data/import';
 import { openDataset, type Dataset } from '../../../src/data/store';
+import { applyAttributeVector } from '../../../src/latent/attribute-operation';
 import { relabel, labelPath } from '../../../src/latent/conditional-operations';
 import { interpolate, sample, traverse } from '../../../src/latent/operations';
 import { releaseRunModel, runModel } from '../../../src/latent/run-model';
@@ -140,6 +141,12 @@ describe('a conditional model trained on labelled sprites', () => {
     await expect(interpolate({ ...spec, method: 'linear', waypoints: [{ z: new Array(8).fill(0) }, { index: gem }] })).rejects.toThrow(/Waypoint 1 is a latent vector, which has no label/);
     const fixed = await interpolate({ ...spec, method: 'linear', waypoints: [{ z: new Array(8).fill(0) }, { index: gem }], label: 'herb' });
     expect(fixed.images.count).toBe(5);
+    // An attribute vector (selections' mean posteriors) applied to the apple keeps its label: strength 0 is its reconstruction.
+    const rings = ds.indicesOf('train').filter((i) => ds.index.items[i].label === 'ring');
+    const wands = ds.indicesOf('train').filter((i) => ds.index.items[i].label === 'wand');
+    const attr = await applyAttributeVector({ runDir: runDir(), dataset: ds.dir, positive: rings, negative: wands, base: { index: apple }, strength: 1, frames: 3, axes: null });
+    expect(attr.images.count).toBe(3);
+    expect(Math.max(...Array.from(attr.images.pixels.subarray(0, D), (v, k) => Math.abs(v - recon[k])))).toBeLessThan(1e-4);
   }, 120_000);
 
   it('an unknown label is an error naming it and listing the known ones; a traversal needs a label from the origin', async () => {
