@@ -1,23 +1,14 @@
 /**
- * Every IPC handler goes through `registerContractHandlers`: it checks the sender frame,
- * validates the payload against the contract, and returns an Envelope (never a throw, so
- * the renderer gets {code, message, detail} intact).
+ * Every IPC handler goes through `registerContractHandlers`: it checks the sender frame, then
+ * the shared router (src/host/router.ts, also web mode's) validates the payload against the
+ * contract and returns an Envelope (never a throw, so the renderer gets {code, message, detail}
+ * intact).
  */
 import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents } from 'electron';
-import {
-  engineChannels,
-  ipcChannel,
-  parsePayload,
-  shellChannels,
-  type EngineChannel,
-  type Envelope,
-  type EventName,
-  type Events,
-  type ShellChannel,
-} from '../src/contract';
-import { toErrorData } from '../src/errors';
+import { ipcChannel, requestChannels, type EngineChannel, type Envelope, type EventName, type Events } from '../src/contract';
 import type { EngineClient } from '../src/host/client';
 import type { ShellHandlers } from '../src/host/handler';
+import { routeRequest } from '../src/host/router';
 import { isTrustedSender, isValidRequestId } from './sender-check';
 
 function senderFacts(event: IpcMainEvent | IpcMainInvokeEvent) {
@@ -43,33 +34,13 @@ export function registerContractHandlers(options: {
   // Request ids are namespaced per window so two windows cannot cancel each other's work.
   const scoped = (event: IpcMainInvokeEvent | IpcMainEvent, id: string) => `w${event.sender.id}:${id}`;
 
-  for (const channel of engineChannels) {
-    options.ipcMain.handle(ipcChannel.request(channel), async (event, payload: unknown, requestId: unknown): Promise<Envelope<unknown>> => {
+  for (const channel of requestChannels) {
+    ipcMain.handle(ipcChannel.request(channel), async (event, payload: unknown, requestId: unknown): Promise<Envelope<unknown>> => {
       if (!isTrustedSender(senderFacts(event), options.appWindowIds())) return refused(channel);
-      if (!isValidRequestId(requestId)) return { ok: false, error: { code: 'bad_request', message: 'A request id must be a short string of letters, digits and :._-' } };
-      const parsed = parsePayload(channel, payload);
-      if (!parsed.ok) return parsed;
-      try {
-        const result = await engine.request(channel, parsed.value as never, { requestId: scoped(event, requestId) });
-        options.onEngineResult?.(channel);
-        return { ok: true, result };
-      } catch (err) {
-        return { ok: false, error: toErrorData(err) };
-      }
-    });
-  }
-
-  for (const channel of shellChannels) {
-    ipcMain.handle(ipcChannel.request(channel), async (event, payload: unknown): Promise<Envelope<unknown>> => {
-      if (!isTrustedSender(senderFacts(event), options.appWindowIds())) return refused(channel);
-      const parsed = parsePayload(channel, payload);
-      if (!parsed.ok) return parsed;
-      try {
-        const handler = options.shell(event.sender)[channel as ShellChannel] as (p: unknown) => Promise<unknown>;
-        return { ok: true, result: await handler(parsed.value) };
-      } catch (err) {
-        return { ok: false, error: toErrorData(err) };
-      }
+      // Shell requests need no id (nothing to cancel); engine requests do.
+      const id = requestId === undefined ? 'shell' : requestId;
+      if (!isValidRequestId(id)) return { ok: false, error: { code: 'bad_request', message: 'A request id must be a short string of letters, digits and :._-' } };
+      return routeRequest(channel, payload, { engine, shell: options.shell(event.sender), requestId: scoped(event, id), onEngineResult: options.onEngineResult });
     });
   }
 

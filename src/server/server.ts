@@ -7,17 +7,9 @@ import http from 'node:http';
 import { promises as fs } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import {
-  MAX_MESSAGE_BYTES,
-  isEngineChannel,
-  isRequestChannel,
-  parsePayload,
-  requests,
-  type EventName,
-  type Events,
-  type ShellChannel,
-} from '../contract';
-import { toErrorData, type AtlasErrorData } from '../errors';
+import { MAX_MESSAGE_BYTES, requests, type EventName, type Events } from '../contract';
+import type { AtlasErrorData } from '../errors';
+import { routeRequest, shownError } from '../host/router';
 import type { EngineClient } from '../host/client';
 import type { ShellHandlers } from '../host/handler';
 import { appPaths } from '../util/app-paths';
@@ -189,26 +181,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return sendError(ws, unknown.id, { code: 'bad_request', message: `Unknown message type ${JSON.stringify(unknown.type)}.` });
     }
     const { id, channel, payload } = message;
-    if (!isRequestChannel(channel)) {
-      return sendError(ws, id, { code: 'unknown_channel', message: `There is no channel named ${JSON.stringify(channel)}.` });
-    }
-    const parsed = parsePayload(channel, payload);
-    if (!parsed.ok) return sendError(ws, id, parsed.error);
-    try {
+    const reply = await routeRequest(channel, payload, {
+      engine: options.engine,
+      shell,
+      requestId: prefix + id,
       // Every path in the payload made absolute and confined (src/server/confine.ts).
-      const value = mapFsPaths(requests[channel].payload, parsed.value, (p, access) => confinePath(p, access, roots));
-      const result = isEngineChannel(channel)
-        ? await options.engine.request(channel, value as never, { requestId: prefix + id })
-        : await (shell[channel as ShellChannel] as (p: unknown) => Promise<unknown>)(value);
-      send(ws, { type: 'result', id, ok: true, result });
-    } catch (err) {
-      sendError(ws, id, toErrorData(err));
-    }
+      adjust: (c, value) => mapFsPaths(requests[c].payload, value, (p, access) => confinePath(p, access, roots)),
+    });
+    send(ws, reply.ok ? { type: 'result', id, ok: true, result: reply.result } : { type: 'result', id, ok: false, error: reply.error });
   }
 
   function sendError(ws: WebSocket, id: string | undefined, error: AtlasErrorData): void {
-    // An internal error (a bug) may carry a stack trace in its detail: the page gets its code and message only.
-    const shown: AtlasErrorData = error.code === 'internal' ? { code: error.code, message: error.message } : error;
+    const shown = shownError(error);
     send(ws, id === undefined ? { type: 'error', error: shown } : { type: 'result', id, ok: false, error: shown });
   }
 
