@@ -6,7 +6,8 @@ import { exportProjector } from './projector';
 
 export const exportFramesHandler: EngineHandler<'export.frames'> = async (payload, ctx) => {
   ctx.progress({ phase: 'decoding', done: 0, total: null });
-  return exportFrames(payload, sessionOptions(ctx));
+  // The signal reaches the decoding, the per-frame encoding and the staging of each file.
+  return exportFrames(payload, sessionOptions(ctx), (phase, done, total) => ctx.progress({ phase, done, total }));
 };
 
 export const exportProjectorHandler: EngineHandler<'export.projector'> = async (payload, ctx) => {

@@ -11,7 +11,7 @@ import { applyAttributeVector } from '../latent/attribute-operation';
 import { runModel } from '../latent/run-model';
 import type { SessionOptions } from '../latent/session';
 import { openDatasetCached } from '../data/engine-api';
-import { AtlasError } from '../errors';
+import { AtlasError, throwIfCancelled } from '../errors';
 import { animatedGif, animatedWebp } from './animation';
 import { animationTags } from './atlas-input';
 import { indexedPng } from './indexed-png';
@@ -21,6 +21,7 @@ import { frameNames, playOrder } from './names';
 import { frameRgba, toRgbaFrames } from './pixels';
 import { spriteSheet, type SpriteSheet } from './sprite-sheet';
 import { writeExportFiles } from './write';
+import { prepareExportFolder } from './folder';
 import path from 'node:path';
 import sharp from 'sharp';
 
@@ -59,12 +60,19 @@ export type ExportFile = { name: string; data: Uint8Array | string };
 /** Sheet options and `indexed` default as in the contract when left out. */
 export type EncodeOptions = Omit<ExportOptions, 'source' | 'outDir' | 'overwrite' | 'finish' | 'sheet' | 'indexed'> & { sheet?: ExportOptions['sheet']; indexed?: boolean };
 
+/** Cancellation and progress for the encoding and writing of an export. */
+export interface ExportProgress {
+  signal?: AbortSignal;
+  /** Frames encoded (phase 'encoding'), then files staged (phase 'writing'). */
+  onProgress?: (phase: 'encoding' | 'writing', done: number, total: number) => void;
+}
+
 /**
  * Encode the files an export writes, in memory (nothing touches the disk). `palette` (the
  * dataset palette the frames were finished with) is needed for indexed PNGs; `rows` gives a
  * traversal one animation per row.
  */
-export async function encodeExport(images: DecodedImages, o: EncodeOptions, extra: { palette?: Palette; rows?: TraversalRows } = {}): Promise<{ files: ExportFile[]; sheet?: SpriteSheet }> {
+export async function encodeExport(images: DecodedImages, o: EncodeOptions, extra: { palette?: Palette; rows?: TraversalRows } = {}, progress: ExportProgress = {}): Promise<{ files: ExportFile[]; sheet?: SpriteSheet }> {
   if (o.indexed && !extra.palette) throw new AtlasError('invalid_input', 'Indexed PNGs use the dataset palette, so they need pixel-art finishing with the dataset (turn on pixel-art finishing).');
   const palette = o.indexed ? extra.palette : undefined;
   const frames = toRgbaFrames(imageBytes(images), images.count, images.size, images.channels, o.scale);
@@ -74,18 +82,23 @@ export async function encodeExport(images: DecodedImages, o: EncodeOptions, extr
   const formats = new Set(o.formats);
   if (formats.has('png'))
     for (let i = 0; i < frames.count; i++) {
+      throwIfCancelled(progress.signal);
+      progress.onProgress?.('encoding', i, frames.count);
       const rgba = frameRgba(frames, i);
       const png = palette ? await indexedPng(rgba, frames.width, frames.height, palette) : new Uint8Array(await sharp(rgba, { raw: { width: frames.width, height: frames.height, channels: 4 } }).png().toBuffer());
       files.push({ name: names[i], data: png });
     }
   let sheet: SpriteSheet | undefined;
+  throwIfCancelled(progress.signal);
   if (formats.has('sheet')) {
     const tags = animationTags(frames.count, o.sheetName, extra.rows ?? null);
     sheet = await spriteSheet(frames, { sheetName: o.sheetName, columns: o.columns, names, tags, pingPong: o.pingPong, delayMs: o.delayMs, loop: o.loop, options: o.sheet ?? sheetOptionsSchema.parse({}), ...(palette ? { palette } : {}) });
     files.push({ name: `${o.sheetName}.png`, data: sheet.png }, { name: sheet.atlas.name, data: sheet.atlas.data });
   }
   const anim = { order, delayMs: o.delayMs, loop: o.loop };
+  throwIfCancelled(progress.signal);
   if (formats.has('gif')) files.push({ name: `${o.sheetName}.gif`, data: await animatedGif(frames, anim) });
+  throwIfCancelled(progress.signal);
   if (formats.has('webp')) files.push({ name: `${o.sheetName}.webp`, data: await animatedWebp(frames, anim) });
   return { files, ...(sheet ? { sheet } : {}) };
 }
@@ -106,12 +119,16 @@ export function sheetReport(outDir: string, sheet: SpriteSheet | undefined, layo
   return sheet ? { sheet: { layout, width: sheet.packed.width, height: sheet.packed.height, atlas: path.join(path.resolve(outDir), sheet.atlas.name) } } : {};
 }
 
-export async function exportFrames(options: ExportOptions, opts: SessionOptions = {}): Promise<ExportReport> {
+export async function exportFrames(options: ExportOptions, opts: SessionOptions = {}, onProgress?: ExportProgress['onProgress']): Promise<ExportReport> {
   const finish = finishFor(options);
   const o = finish ? { ...options, finish } : options;
+  // An unwritable folder fails now, not after the decoding and encoding.
+  await prepareExportFolder(o.outDir);
   const { images, columns, finished, rows } = await framesOf(o, opts);
-  const encoded = await encodeExport(images, { ...o, columns: o.columns ?? columns }, { ...(finished ? { palette: finished.palette } : {}), ...(rows ? { rows } : {}) });
-  const files = await writeExportFiles(o.outDir, encoded.files, o.overwrite);
+  throwIfCancelled(opts.signal);
+  const progress = { signal: opts.signal, onProgress };
+  const encoded = await encodeExport(images, { ...o, columns: o.columns ?? columns }, { ...(finished ? { palette: finished.palette } : {}), ...(rows ? { rows } : {}) }, progress);
+  const files = await writeExportFiles(o.outDir, encoded.files, o.overwrite, { signal: opts.signal, onProgress: (done, total) => onProgress?.('writing', done, total) });
   const pixelArt = finished ? { pixelArt: { palette: paletteHex(finished.palette), colors: finished.palette.colors, alphaThreshold: finished.alphaThreshold } } : {};
   return { outDir: path.resolve(o.outDir), frames: images.count, files, width: images.size * o.scale, height: images.size * o.scale, ...pixelArt, ...sheetReport(o.outDir, encoded.sheet, o.sheet.layout) };
 }

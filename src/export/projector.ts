@@ -10,12 +10,13 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { ProjectorExportReport, projectorExportSchema } from '../contract';
 import type { Dataset } from '../data/store';
-import { AtlasError } from '../errors';
+import { AtlasError, throwIfCancelled } from '../errors';
 import type { Latents } from '../latent/encode';
 import { latentSession, type SessionOptions } from '../latent/session';
 import type { z } from 'zod';
 import { APP_NAME } from './atlas-input';
 import { writeExportFiles } from './write';
+import { prepareExportFolder } from './folder';
 
 export type ProjectorExportOptions = z.output<typeof projectorExportSchema>;
 
@@ -80,12 +81,13 @@ export function thumbnailSize(count: number, imageSize: number, asked: number | 
   return Math.min(asked ?? imageSize, fit);
 }
 
-export async function spriteImage(dataset: Dataset, t: number): Promise<{ png: Uint8Array; grid: number }> {
+export async function spriteImage(dataset: Dataset, t: number, signal?: AbortSignal): Promise<{ png: Uint8Array; grid: number }> {
   const count = dataset.index.count;
   const grid = spriteGridSize(count);
   const side = grid * t;
   const rgba = new Uint8Array(side * side * 4);
   for (let i = 0; i < count; i++) {
+    if (i % 256 === 0) throwIfCancelled(signal);
     const thumb = t === dataset.index.size && dataset.index.channels === 4 ? dataset.image(i) : thumbnailRgba(dataset, i, t);
     const x0 = (i % grid) * t;
     const y0 = Math.floor(i / grid) * t;
@@ -107,10 +109,13 @@ export function projectorConfig(runDir: string, count: number, latentDim: number
 }
 
 export async function exportProjector(o: ProjectorExportOptions, opts: SessionOptions = {}): Promise<ProjectorExportReport> {
+  // An unwritable folder fails now, not after encoding the dataset.
+  await prepareExportFolder(o.outDir);
   const s = await latentSession(o.runDir, o.dataset, opts);
   const { latents, dataset } = s;
   const t = thumbnailSize(latents.count, dataset.index.size, o.thumbnail);
-  const sprite = await spriteImage(dataset, t);
+  const sprite = await spriteImage(dataset, t, opts.signal);
+  throwIfCancelled(opts.signal);
   const files = await writeExportFiles(
     o.outDir,
     [
@@ -120,6 +125,7 @@ export async function exportProjector(o: ProjectorExportOptions, opts: SessionOp
       { name: 'projector_config.json', data: projectorConfig(o.runDir, latents.count, latents.latentDim, t) },
     ],
     o.overwrite,
+    { signal: opts.signal },
   );
   return { outDir: path.resolve(o.outDir), files, count: latents.count, latentDim: latents.latentDim, singleImageDim: [t, t], spriteGrid: sprite.grid };
 }
