@@ -49,9 +49,11 @@ describe('latent-atlas encode, interpolate, sample, traverse, export', () => {
     expect(await sharp(path.join(out, 'frame-3.png')).metadata()).toMatchObject({ width: 32, height: 32, hasAlpha: true });
     expect((await sharp(path.join(out, 'sheet.gif'), { animated: true }).metadata()).pages).toBe(6);
     const again = cli(['interpolate', '0', '5', '--run', run, '--dataset', dataset, '--frames', '6', '--out', out]);
-    expect(again.code).toBe(1);
+    // A refusal to replace files is a usage error on the command line: exit 2, naming --overwrite.
+    expect(again.code).toBe(2);
     expect(again.stderr.trim().split('\n')).toHaveLength(1);
     expect(again.stderr).toContain('already exist');
+    expect(again.stderr).toContain('--overwrite');
   });
 
   it('takes waypoints by file name and names a file it cannot find', () => {
