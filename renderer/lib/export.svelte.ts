@@ -45,12 +45,16 @@ export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => st
     first: 1,
     last: 1,
     running: false,
+    /** What the running export is doing: decoding, encoding frames, writing files. */
+    progress: null as { phase: string; done: number; total: number | null } | null,
     dialog: 'unknown' as 'unknown' | 'native' | 'unsupported',
     error: null as ShownError | null,
   });
   let source = $state.raw<ExportSource | null>(null);
   let report = $state.raw<ExportReport | null>(null);
   const projector = $state({ outDir: '', running: false, error: null as ShownError | null, report: null as ProjectorExportReport | null });
+  /** Aborts the running frame export (the Cancel button and Esc, through the task). */
+  let cancelRun: (() => void) | null = null;
 
   const defaultDir = (label: string) => {
     const ws = workspace();
@@ -121,16 +125,30 @@ export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => st
       const controller = new AbortController();
       s.running = true;
       s.error = null;
+      s.progress = { phase: 'decoding', done: 0, total: null };
       report = null;
-      const task = tasks.start('Exporting frames', () => controller.abort());
+      cancelRun = () => controller.abort();
+      const task = tasks.start('Exporting frames', cancelRun);
       try {
-        report = await bridge.call('export.frames', options, { signal: controller.signal, onProgress: (p) => task.update(p.total ? p.done / p.total : null) });
+        report = await bridge.call('export.frames', options, {
+          signal: controller.signal,
+          onProgress: (p) => {
+            s.progress = { phase: p.phase, done: p.done, total: p.total };
+            task.update(p.total ? p.done / p.total : null, phaseWords(p.phase));
+          },
+        });
       } catch (err) {
         if (!isCancelled(err)) s.error = describeError(err);
       } finally {
         task.end();
+        cancelRun = null;
         s.running = false;
+        s.progress = null;
       }
+    },
+    /** Stop the running export: the engine stops within a frame and the folder keeps its old files. */
+    cancel() {
+      cancelRun?.();
     },
     /** The run's latent map for the Embedding Projector (vectors, metadata, sprite, config). */
     async exportProjector(run: { runDir: string; dataset: string }) {
@@ -157,3 +175,8 @@ export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => st
 }
 
 export type Exporter = ReturnType<typeof createExporter>;
+
+/** The engine's export phases as the progress line shows them. */
+export function phaseWords(phase: string): string {
+  return phase === 'decoding' ? 'Decoding frames' : phase === 'encoding' ? 'Encoding frames' : phase === 'writing' ? 'Writing files' : phase;
+}
