@@ -11,6 +11,7 @@ import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
 import { base64ToF32, stripUrl, type ShownStrip } from './explore-strip';
 import type { LatentView } from './latent-view.svelte';
+import { isLinearLayout, projectLinear } from './layout-map';
 import type { Tasks } from './tasks.svelte';
 import { combineSelection, uniqueSorted, type SelectMode } from '../scene/screen-select';
 import { SelectionLayer } from '../scene/selection-layer';
@@ -89,6 +90,18 @@ export function createSelectionTools(bridge: Bridge, app: AppState, tasks: Tasks
   function applyTool() {
     const controls = view.scene?.controls;
     if (controls) controls.mouseButtons.LEFT = s.tool === 'orbit' ? MOUSE.ROTATE : null;
+  }
+
+  /**
+   * The attribute path's frames in the current layout: the engine's PCA points, the linear map
+   * of another linear layout, or latent.place among their nearest images under UMAP / t-SNE.
+   */
+  async function placed(z: number[][], pca: Float32Array): Promise<Float32Array> {
+    const run = app.trainedRun;
+    if (isLinearLayout(view.layout)) return view.projection ? projectLinear(view.projection.projection, z) : pca;
+    if (!run) return pca;
+    const r = await bridge.call('latent.place', { runDir: run.runDir, dataset: run.dataset, method: view.layout, seed: view.layoutSeed, z });
+    return base64ToF32(r.points);
   }
 
   function setCurrent(indices: number[]) {
@@ -173,8 +186,9 @@ export function createSelectionTools(bridge: Bridge, app: AppState, tasks: Tasks
       try {
         const result = await bridge.call('latent.attribute', spec, { signal: ours.signal });
         if (ours.signal.aborted) return;
+        const points = await placed(result.z, base64ToF32(result.points));
+        if (ours.signal.aborted) return;
         if (attribute) URL.revokeObjectURL(attribute.strip.url);
-        const points = base64ToF32(result.points);
         attribute = { result, strip: stripUrl(result.strip), points, spec, label: `${withSel.name} − ${withoutSel.name}` };
         layer.setPath(points);
         view.scene?.invalidate();
@@ -185,6 +199,20 @@ export function createSelectionTools(bridge: Bridge, app: AppState, tasks: Tasks
         s.attributeRunning = false;
         if (controller === ours) controller = null;
       }
+    },
+    /** The layout changed: move the attribute path with it (dropped if it cannot be placed). */
+    async replaceAttribute() {
+      const shown = attribute;
+      if (!shown) return;
+      try {
+        const points = await placed(shown.result.z, base64ToF32(shown.result.points));
+        if (attribute !== shown) return;
+        attribute = { ...shown, points };
+        layer.setPath(points);
+      } catch {
+        layer.setPath(null);
+      }
+      view.scene?.invalidate();
     },
     clearAttribute() {
       if (attribute) URL.revokeObjectURL(attribute.strip.url);

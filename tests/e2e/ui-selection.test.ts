@@ -167,6 +167,29 @@ describe('selections that act', () => {
     await screenshot(page, 'ui-selection-03b-attribute-light');
     await page.emulateMedia({ colorScheme: 'dark' });
 
+    // Under UMAP the path moves with the points: its first frame (the image itself) sits on the image.
+    const pathStartToImage = () =>
+      hooks(page, (h, base) => {
+        type M = { elements: number[] };
+        const sc = h.scene as unknown as { camera: { projectionMatrix: M; matrixWorldInverse: M; updateMatrixWorld(): void }; renderer: { domElement: { clientWidth: number; clientHeight: number } }; scene: { getObjectByName(n: string): { geometry: { attributes: { position: { array: ArrayLike<number> } } } } | undefined } };
+        const line = sc.scene.getObjectByName('attribute-path');
+        const q = h.screenPosition(base);
+        if (!line || !q) return Infinity;
+        const a = line.geometry.attributes.position.array;
+        sc.camera.updateMatrixWorld();
+        const v = sc.camera.matrixWorldInverse.elements, p = sc.camera.projectionMatrix.elements;
+        const mul = (m: number[], x: number[]) => [0, 1, 2, 3].map((r) => m[r] * x[0] + m[4 + r] * x[1] + m[8 + r] * x[2] + m[12 + r] * x[3]);
+        const c = mul(p, mul(v, [a[0], a[1], a[2], 1]));
+        const { clientWidth: w, clientHeight: hh } = sc.renderer.domElement;
+        return Math.hypot(((c[0] / c[3] + 1) / 2) * w - q.x, ((1 - c[1] / c[3]) / 2) * hh - q.y);
+      }, plainImage);
+    expect(await pathStartToImage()).toBeLessThan(3);
+    await page.getByTestId('layout-umap').click();
+    await page.getByTestId('layout-info').waitFor({ timeout: 120_000 });
+    await expect.poll(pathStartToImage, { timeout: 30_000 }).toBeLessThan(3);
+    await page.getByTestId('layout-pca').click();
+    await expect.poll(pathStartToImage, { timeout: 30_000 }).toBeLessThan(3);
+
     // Exported like an interpolation.
     await page.getByTestId('attribute-export').click();
     expect(await page.getByTestId('export-source').textContent()).toContain('8 frames, attribute');
