@@ -88,19 +88,41 @@ export async function encodeExport(images: DecodedImages, o: EncodeOptions, extr
       const png = palette ? await indexedPng(rgba, frames.width, frames.height, palette) : new Uint8Array(await sharp(rgba, { raw: { width: frames.width, height: frames.height, channels: 4 } }).png().toBuffer());
       files.push({ name: names[i], data: png });
     }
+  // All frames done; the sheet and animations come next (one libvips call each).
+  progress.onProgress?.('encoding', frames.count, frames.count);
   let sheet: SpriteSheet | undefined;
   throwIfCancelled(progress.signal);
   if (formats.has('sheet')) {
     const tags = animationTags(frames.count, o.sheetName, extra.rows ?? null);
-    sheet = await spriteSheet(frames, { sheetName: o.sheetName, columns: o.columns, names, tags, pingPong: o.pingPong, delayMs: o.delayMs, loop: o.loop, options: o.sheet ?? sheetOptionsSchema.parse({}), ...(palette ? { palette } : {}) });
+    sheet = await cancellable(spriteSheet(frames, { sheetName: o.sheetName, columns: o.columns, names, tags, pingPong: o.pingPong, delayMs: o.delayMs, loop: o.loop, options: o.sheet ?? sheetOptionsSchema.parse({}), ...(palette ? { palette } : {}) }), progress.signal);
     files.push({ name: `${o.sheetName}.png`, data: sheet.png }, { name: sheet.atlas.name, data: sheet.atlas.data });
   }
   const anim = { order, delayMs: o.delayMs, loop: o.loop };
   throwIfCancelled(progress.signal);
-  if (formats.has('gif')) files.push({ name: `${o.sheetName}.gif`, data: await animatedGif(frames, anim) });
+  if (formats.has('gif')) files.push({ name: `${o.sheetName}.gif`, data: await cancellable(animatedGif(frames, anim), progress.signal) });
   throwIfCancelled(progress.signal);
-  if (formats.has('webp')) files.push({ name: `${o.sheetName}.webp`, data: await animatedWebp(frames, anim) });
+  if (formats.has('webp')) files.push({ name: `${o.sheetName}.webp`, data: await cancellable(animatedWebp(frames, anim), progress.signal) });
   return { files, ...(sheet ? { sheet } : {}) };
+}
+
+/**
+ * libvips cannot be stopped mid-encode (a 256-frame WebP takes seconds): on Cancel stop
+ * waiting for it, so the export ends at once; its result is dropped and nothing is written.
+ */
+async function cancellable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  work.catch(() => {}); // a failure after Cancel has nobody to report to
+  throwIfCancelled(signal);
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new AtlasError('cancelled', 'Cancelled.'));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 export async function exportFiles(images: DecodedImages, o: EncodeOptions, extra: { palette?: Palette; rows?: TraversalRows } = {}): Promise<ExportFile[]> {

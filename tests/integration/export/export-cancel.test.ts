@@ -67,6 +67,17 @@ describe('export through the engine: cancel, unwritable folders', () => {
     expect(readdirSync(outDir)).toHaveLength(260);
   });
 
+  it('Cancel while the sheet, GIF and WebP are encoded (after the last frame) also leaves nothing', async () => {
+    const outDir = path.join(work, 'cancel-animations');
+    const controller = new AbortController();
+    const off = engine.on('progress', (p) => p.requestId === 'x-anim' && p.phase === 'encoding' && p.done === 256 && controller.abort());
+    await expect(engine.request('export.frames', { source: path256(1, 8), outDir, formats: ['png', 'sheet', 'gif', 'webp'], scale: 8 }, { requestId: 'x-anim', signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled' });
+    off();
+    expect(framesDone('x-anim', 'encoding')).toBe(256);
+    expect(framesDone('x-anim', 'writing')).toBe(0);
+    expect(readdirSync(outDir)).toEqual([]);
+  });
+
   it('Cancel while the files are written keeps the earlier set byte for byte and removes the staged files', async () => {
     const outDir = path.join(work, 'cancel-writing');
     await engine.request('export.frames', { source: path256(0, 9), outDir, formats: ['png', 'sheet'] });
