@@ -27,7 +27,7 @@ const vertexShader = /* glsl */ `
       return;
     }
     gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0);
-    gl_PointSize = size * (emphasis > 1.5 ? 1.7 : emphasis < 0.99 ? 0.75 : 1.0);
+    gl_PointSize = size * (emphasis > 1.5 ? 1.9 : emphasis < 0.99 ? 0.7 : 1.0);
   }
 `;
 
@@ -41,11 +41,17 @@ const fragmentShader = /* glsl */ `
     if (r2 > 1.0) discard;
     float light = dot(background, vec3(0.2126, 0.7152, 0.0722));
     vec3 rim = light > 0.5 ? vColour * 0.35 : background;
-    vec3 c = mix(vColour, rim, smoothstep(0.5, 0.8, r2));
+    float band = smoothstep(0.5, 0.8, r2);
+    if (vEmphasis > 1.5) {
+      // Highlighted: a thick rim in the theme's contrast colour (white on dark, black on light).
+      rim = light > 0.5 ? vec3(0.0) : vec3(1.0);
+      band = smoothstep(0.35, 0.55, r2);
+    }
+    vec3 c = mix(vColour, rim, band);
     float alpha = 0.95;
     if (vEmphasis < 0.99) {
-      c = mix(c, background, 0.72);
-      alpha = 0.55;
+      c = mix(c, background, 0.78);
+      alpha = 0.5;
     }
     gl_FragColor = vec4(c, alpha);
     #include <colorspace_fragment>
