@@ -144,6 +144,9 @@ async function projectRunRecorder(project: ProjectRef, runDir: string, settings:
     } else {
       if (existing) throw new AtlasError('invalid_input', `The project already has a run named ${project.runId}; resume it or pick another name.`);
       const dir = path.relative(project.dir, path.resolve(runDir)) || '.';
+      // A project's runs live inside its folder (project.json holds them relative, never "..").
+      if (dir === '.' || dir.split(/[\\/]/).includes('..') || path.isAbsolute(dir))
+        throw new AtlasError('invalid_input', `The run folder ${runDir} is not inside the project ${project.dir}: a project's runs live in its own folder (for example ${path.join(project.dir, 'runs', project.runId)}).`);
       p.runs.push({ id: project.runId, dir, startedAt: now(), updatedAt: now(), status: 'running', settings, epoch: 0, step: 0, backend, history: [], ...(selection ? { selection } : {}) });
     }
   });

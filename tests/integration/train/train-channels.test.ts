@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, existsSync, readdirSync, renameSync } from 'node:fs';
+import { mkdtempSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -85,9 +85,18 @@ describe('training through the engine process', () => {
     expect((await first).status).toBe('stopped');
   });
 
+  it('refuses a project run whose folder is outside the project', async () => {
+    const project = path.join(work, 'outside-run-project');
+    await engine.request('project.create', { dir: project, name: 'p' });
+    await expect(
+      engine.request('train.run', { dataset, runDir: path.join(work, 'run-outside'), settings: { epochs: 1, batchSize: 16, latentDim: 4 }, project: { dir: project, runId: 'r1' } }),
+    ).rejects.toMatchObject({ message: expect.stringContaining('not inside the project') });
+  });
+
   it('keeps training and reporting every epoch when the project can no longer record the run', async () => {
-    // The user moved the project folder away mid-run: the run record cannot be written, the
-    // run (checkpointed in its own folder) goes on, and the log says why the project missed it.
+    // The project file became unwritable mid-run (here: a folder now stands where project.json
+    // was, so every write fails): the run (checkpointed in its own folder) goes on, and the log
+    // says why the project missed it.
     const project = path.join(work, 'moved-project');
     await engine.request('project.create', { dir: project, name: 'moved' });
     const events = collect('t-moved');
@@ -95,11 +104,12 @@ describe('training through the engine process', () => {
     engine.on('log', (l) => l.level === 'warn' && logs.push(l.message));
     const running = engine.request(
       'train.run',
-      { dataset, runDir: path.join(work, 'run-moved'), settings: { epochs: 4, batchSize: 16, latentDim: 4, progressEverySteps: 1 }, project: { dir: project, runId: 'r1' } },
+      { dataset, runDir: path.join(project, 'runs', 'r1'), settings: { epochs: 4, batchSize: 16, latentDim: 4, progressEverySteps: 1 }, project: { dir: project, runId: 'r1' } },
       { requestId: 't-moved' },
     );
     await expect.poll(() => events.filter((e) => e.type === 'step').length, { timeout: 60_000 }).toBeGreaterThan(0);
-    renameSync(project, `${project}-elsewhere`);
+    rmSync(path.join(project, 'project.json'));
+    mkdirSync(path.join(project, 'project.json'));
     const report = await running;
     expect(report.status).toBe('completed');
     expect(events.filter((e) => e.type === 'epoch').map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
