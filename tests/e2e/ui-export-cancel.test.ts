@@ -71,7 +71,6 @@ describe('Export panel: progress, Cancel and Esc, unwritable folder', () => {
     mkdirSync(ro);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', ro]);
     try {
-      await page.emulateMedia({ colorScheme: 'light' });
       await page.getByTestId('export-dir').fill(path.join(ro, 'frames'));
       await page.getByTestId('export-run').click();
       const shown = page.getByTestId('export-error');
@@ -79,7 +78,7 @@ describe('Export panel: progress, Cancel and Esc, unwritable folder', () => {
       expect(await shown.textContent()).toContain(`Cannot write to the export folder ${path.join(ro, 'frames')}: the disk is read-only (EROFS)`);
       expect(await page.getByTestId('export-run').textContent()).toBe('Export');
       await shown.scrollIntoViewIfNeeded();
-      await screenshot(page, 'ui-export-cancel-02-read-only-light');
+      await screenshot(page, 'ui-export-cancel-02-read-only-dark');
     } finally {
       execFileSync('umount', [ro]);
     }
