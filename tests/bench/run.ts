@@ -11,6 +11,7 @@ type FlaggedBench = { run(ctx?: { argv?: string[]; print?: (line: BenchLine) => 
 
 const benches: Record<string, () => Promise<BenchModule>> = {
   engine: () => import('./engine'),
+  faults: () => import('./faults'),
   import: () => import('./import'),
   kernels: () => import('./kernels'),
   latent: () => import('./latent'),
@@ -21,7 +22,7 @@ const benches: Record<string, () => Promise<BenchModule>> = {
 };
 
 /** Benchmarks `all` skips (they take long; run them by name). */
-const notInAll = new Set(['quality', 'layouts']);
+const notInAll = new Set(['quality', 'layouts', 'faults']);
 /** Benchmarks that take flags (FlaggedBench). */
 const takesFlags = new Set(['quality']);
 
