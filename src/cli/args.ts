@@ -4,13 +4,13 @@ import { initBackend, type BackendInfo } from '../backend/choose';
 import { CliUsageError } from './output';
 
 /** Validate against a contract schema; name the offending flag on failure. */
-export function checked<S extends z.ZodType>(schema: S, raw: Record<string, unknown>, usage: string): z.output<S> {
+export function checked<S extends z.ZodType>(schema: S, raw: Record<string, unknown>): z.output<S> {
   const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
   const parsed = schema.safeParse(defined);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const flag = String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    throw new CliUsageError(`--${flag}: ${issue.message}; usage: ${usage}`);
+    throw new CliUsageError(`--${flag}: ${issue.message}`);
   }
   return parsed.data;
 }

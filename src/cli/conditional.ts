@@ -7,21 +7,46 @@ import { labelPathSpecSchema, relabelSpecSchema } from '../contract';
 import { labelPath, relabel } from '../latent/conditional-operations';
 import { checked, cliBackend } from './args';
 import { CliUsageError } from './output';
-import { cliSession, exportFlags, exportUsage, latentPoint, maybeExport, need, resolveWaypoints } from './latent';
+import { cliSession, exportFlags, latentPoint, maybeExport, need, resolveWaypoints } from './latent';
+import { decimal, flag, text, whole, type FlagTable } from './flag-table';
 
-const str = { type: 'string' } as const;
-const bool = { type: 'boolean', default: false } as const;
 type Values = Record<string, unknown>;
 const num = (v: unknown) => (v === undefined ? undefined : Number(v));
 
-export const relabelFlags = { run: str, dataset: str, json: bool, backend: str, labels: str, detail: str, seed: str, ...exportFlags } as const;
-export const relabelUsage = `latent-atlas relabel <image> [more images] --run <run-dir> --dataset <dataset-dir> [--labels a,b,c] [--detail 0] ${exportUsage} [--json]   (a model trained with --conditional; an image is an index or an imported file name)`;
-export const labelPathFlags = { run: str, dataset: str, json: bool, backend: str, from: str, to: str, frames: str, detail: str, seed: str, ...exportFlags } as const;
-export const labelPathUsage = `latent-atlas label-path <image|vector> --from LABEL --to LABEL --run <run-dir> --dataset <dataset-dir> [--frames 8] [--detail 0] ${exportUsage} [--json]`;
+const run = text('DIR', 'The training run of a model trained with --conditional (required).');
+const dataset = text('DIR', 'The dataset the run was trained on (required).');
+const backend = text('tensorflow|wasm|cpu', 'The TensorFlow.js backend (default: the fastest present).');
+const json = flag('Print the result as one JSON object on stdout.');
+const detail = decimal(0, 2, 'A hierarchical model\'s lower-latent temperature; 0 uses their means (default 0).');
+const seed = whole(0, Infinity, 'The seed of the lower latents\' draws (default 0).');
+
+export const relabelFlags = {
+  run,
+  dataset,
+  json,
+  backend,
+  labels: text('A,B,...', 'The labels to draw the images as, comma-separated (default: every label).'),
+  detail,
+  seed,
+  ...exportFlags,
+} satisfies FlagTable;
+
+export const labelPathFlags = {
+  run,
+  dataset,
+  json,
+  backend,
+  from: text('LABEL', 'The label the path starts at (required).'),
+  to: text('LABEL', 'The label the path ends at (required).'),
+  frames: whole(2, 64, 'Images along the path, ends included (default 8).'),
+  detail,
+  seed,
+  ...exportFlags,
+} satisfies FlagTable;
 
 export async function runRelabel(values: Values, positionals: string[]) {
-  if (positionals.length < 1) throw new CliUsageError(`relabel needs one or more images; usage: ${relabelUsage}`);
-  const datasetDir = need(values, 'dataset', relabelUsage);
+  if (positionals.length < 1) throw new CliUsageError('relabel needs one or more images');
+  const datasetDir = need(values, 'dataset');
   const points = await resolveWaypoints(datasetDir, positionals);
   const images = points.map((p, i) => {
     if (!('index' in p)) throw new CliUsageError(`"${positionals[i]}" is a latent vector; relabel takes images (it infers z with each image's own label)`);
@@ -29,8 +54,7 @@ export async function runRelabel(values: Values, positionals: string[]) {
   });
   const spec = checked(
     relabelSpecSchema,
-    { runDir: need(values, 'run', relabelUsage), dataset: datasetDir, images, labels: values.labels === undefined ? undefined : String(values.labels).split(','), detail: num(values.detail), seed: num(values.seed) },
-    relabelUsage,
+    { runDir: need(values, 'run'), dataset: datasetDir, images, labels: values.labels === undefined ? undefined : String(values.labels).split(','), detail: num(values.detail), seed: num(values.seed) },
   );
   await cliBackend(values);
   const session = cliSession();
@@ -38,7 +62,7 @@ export async function runRelabel(values: Values, positionals: string[]) {
     const r = await relabel(spec, session);
     session.done();
     if (!values.json) process.stderr.write(`${r.z.length} image${r.z.length === 1 ? '' : 's'} (labels ${r.ownLabels.join(', ')}) redrawn as ${r.labels.join(', ')}: one row per label.\n`);
-    const files = await maybeExport(values, r.images, relabelUsage, undefined, { dims: r.labels.map((_, i) => i), columns: r.z.length });
+    const files = await maybeExport(values, r.images, undefined, { dims: r.labels.map((_, i) => i), columns: r.z.length });
     return { labels: r.labels, ownLabels: r.ownLabels, z: r.z, files };
   } finally {
     session.done();
@@ -46,13 +70,12 @@ export async function runRelabel(values: Values, positionals: string[]) {
 }
 
 export async function runLabelPath(values: Values, positionals: string[]) {
-  if (positionals.length !== 1) throw new CliUsageError(`label-path takes one image or latent vector; usage: ${labelPathUsage}`);
-  const datasetDir = need(values, 'dataset', labelPathUsage);
+  if (positionals.length !== 1) throw new CliUsageError(`label-path takes one image or latent vector, got ${positionals.length}`);
+  const datasetDir = need(values, 'dataset');
   const at = /^\d+$/.test(positionals[0]) || positionals[0].includes(',') ? latentPoint(positionals[0]) : (await resolveWaypoints(datasetDir, positionals))[0];
   const spec = checked(
     labelPathSpecSchema,
-    { runDir: need(values, 'run', labelPathUsage), dataset: datasetDir, at, from: need(values, 'from', labelPathUsage), to: need(values, 'to', labelPathUsage), frames: num(values.frames), detail: num(values.detail), seed: num(values.seed) },
-    labelPathUsage,
+    { runDir: need(values, 'run'), dataset: datasetDir, at, from: need(values, 'from'), to: need(values, 'to'), frames: num(values.frames), detail: num(values.detail), seed: num(values.seed) },
   );
   await cliBackend(values);
   const session = cliSession();
@@ -60,7 +83,7 @@ export async function runLabelPath(values: Values, positionals: string[]) {
     const r = await labelPath(spec, session);
     session.done();
     if (!values.json) process.stderr.write(`${r.t.length} frames from "${spec.from}" to "${spec.to}" at one z.\n`);
-    return { from: spec.from, to: spec.to, t: r.t, z: r.z, files: await maybeExport(values, r.images, labelPathUsage, undefined) };
+    return { from: spec.from, to: spec.to, t: r.t, z: r.z, files: await maybeExport(values, r.images, undefined) };
   } finally {
     session.done();
   }

@@ -10,14 +10,21 @@ import { exportProjector } from '../export/projector';
 import { CliUsageError, shown } from './output';
 import { cliSession, exportFlags } from './latent';
 import { checked, cliBackend } from './args';
-import { finishFromFlags, pixelArtUsage } from './pixel-art';
-import { sheetFromFlags, sheetUsage } from './sheet-flags';
+import { finishFromFlags } from './pixel-art';
+import { sheetFromFlags } from './sheet-flags';
+import { flag, text, whole, type FlagTable } from './flag-table';
 
-export const exportCommandFlags = { ...exportFlags, spec: { type: 'string' }, latents: { type: 'string' }, run: { type: 'string' }, dataset: { type: 'string' }, projector: { type: 'boolean', default: false }, thumbnail: { type: 'string' }, json: { type: 'boolean', default: false }, backend: { type: 'string' } } as const;
-export const exportCommandUsage =
-  `latent-atlas export (--spec export.json | --latents z.json --run <run-dir> [--dataset <dataset-dir>, for --pixel-art]) --out DIR [--format png,sheet,gif,webp] [--scale 1-8] [--name frame-{i}] [--sheet-name sheet] [--delay MS] [--ping-pong] [--loop N] [--columns N] ${sheetUsage} [--overwrite] ${pixelArtUsage} [--json]   ` +
-  '(export.json: {"source": {"interpolate"|"sample"|"traverse": spec} , ...options}; z.json: [[z1...], [z2...]])   ' +
-  '| latent-atlas export --projector --run <run-dir> --dataset <dataset-dir> --out DIR [--thumbnail PX] [--overwrite] [--json]   (vectors.tsv, metadata.tsv, sprite.png, projector_config.json for projector.tensorflow.org)';
+export const exportCommandFlags = {
+  spec: text('FILE', 'A JSON export spec: {"source": {"interpolate"|"sample"|"traverse": spec}, ...options}.'),
+  latents: text('FILE', 'A JSON file of latent vectors, [[z1...], [z2...]], to decode with --run.'),
+  run: text('DIR', 'The training run whose newest checkpoint decodes --latents, or whose latent map --projector writes.'),
+  dataset: text('DIR', 'The run\'s dataset (needed by --projector, and by --pixel-art for its palette).'),
+  projector: flag('Write the dataset\'s latent map for projector.tensorflow.org (vectors.tsv, metadata.tsv, sprite.png).'),
+  thumbnail: whole(4, 128, 'With --projector: the thumbnails\' edge in pixels (default: the training size, smaller if needed).', 'PX'),
+  ...exportFlags,
+  json: flag('Print the export report as one JSON object on stdout.'),
+  backend: text('tensorflow|wasm|cpu', 'The TensorFlow.js backend (default: the fastest present).'),
+} satisfies FlagTable;
 
 async function readJson(file: string, what: string): Promise<unknown> {
   try {
@@ -29,8 +36,8 @@ async function readJson(file: string, what: string): Promise<unknown> {
 
 async function runProjectorExport(values: Record<string, unknown>): Promise<ProjectorExportReport> {
   for (const flag of ['spec', 'latents', 'format', 'layout'] as const)
-    if (values[flag] !== undefined) throw new CliUsageError(`--projector exports the dataset's latent map and takes no --${flag}; usage: ${exportCommandUsage}`);
-  const options = checked(projectorExportSchema, { runDir: values.run, dataset: values.dataset, outDir: values.out, thumbnail: values.thumbnail === undefined ? undefined : Number(values.thumbnail), overwrite: values.overwrite || undefined }, exportCommandUsage);
+    if (values[flag] !== undefined) throw new CliUsageError(`--projector exports the dataset's latent map and takes no --${flag}`);
+  const options = checked(projectorExportSchema, { runDir: values.run, dataset: values.dataset, outDir: values.out, thumbnail: values.thumbnail === undefined ? undefined : Number(values.thumbnail), overwrite: values.overwrite || undefined });
   await cliBackend(values);
   const session = cliSession();
   try {
@@ -45,17 +52,17 @@ async function runProjectorExport(values: Record<string, unknown>): Promise<Proj
 }
 
 export async function runExport(values: Record<string, unknown>, positionals: string[]): Promise<ExportReport | ProjectorExportReport> {
-  if (positionals.length) throw new CliUsageError(`export takes no positional arguments; usage: ${exportCommandUsage}`);
+  if (positionals.length) throw new CliUsageError(`export takes no positional arguments, got "${positionals[0]}"`);
   if (values.projector) return runProjectorExport(values);
-  if (values.thumbnail !== undefined) throw new CliUsageError(`--thumbnail applies to --projector; usage: ${exportCommandUsage}`);
-  if ((values.spec === undefined) === (values.latents === undefined)) throw new CliUsageError(`export needs exactly one of --spec or --latents (or --projector); usage: ${exportCommandUsage}`);
+  if (values.thumbnail !== undefined) throw new CliUsageError('--thumbnail applies to --projector');
+  if ((values.spec === undefined) === (values.latents === undefined)) throw new CliUsageError('export needs exactly one of --spec or --latents (or --projector)');
   let base: Record<string, unknown>;
   if (values.spec !== undefined) {
     const spec = await readJson(String(values.spec), 'the export spec');
     if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new CliUsageError(`${values.spec} must hold a JSON object with a "source"`);
     base = spec as Record<string, unknown>;
   } else {
-    if (values.run === undefined) throw new CliUsageError(`--latents needs --run <run-dir>; usage: ${exportCommandUsage}`);
+    if (values.run === undefined) throw new CliUsageError('--latents needs --run <run-dir>');
     base = { source: { latents: { runDir: values.run, z: await readJson(String(values.latents), 'the latent vectors'), ...(values.dataset === undefined ? {} : { dataset: values.dataset }) } } };
   }
   const flags = {
@@ -69,11 +76,11 @@ export async function runExport(values: Record<string, unknown>, positionals: st
     loop: values.loop === undefined ? undefined : Number(values.loop),
     columns: values.columns === undefined ? undefined : Number(values.columns),
     overwrite: values.overwrite || undefined,
-    finish: finishFromFlags(values, exportCommandUsage),
-    sheet: sheetFromFlags(values, exportCommandUsage, (base.sheet ?? {}) as SheetOptionsIn),
+    finish: finishFromFlags(values),
+    sheet: sheetFromFlags(values, (base.sheet ?? {}) as SheetOptionsIn),
     indexed: values.indexed || undefined,
   };
-  const options = checked(exportOptionsSchema, { ...base, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) }, exportCommandUsage);
+  const options = checked(exportOptionsSchema, { ...base, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) });
   await cliBackend(values);
   const session = cliSession();
   try {

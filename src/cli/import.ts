@@ -6,64 +6,45 @@ import { datasetUsers, inspectDatasetTarget } from '../data/store';
 import { projectsUsingDataset } from '../project/dataset-users';
 import { appPaths } from '../util/app-paths';
 import { CliUsageError, createProgressPrinter, endProgress, shown } from './output';
+import { decimal, flag, text, texts, whole, type FlagTable } from './flag-table';
 
-export const importUsage =
-  'latent-atlas import <folder> --out <dataset-dir> [--size 16|24|32|48|64] [--channels auto|gray|rgb|rgba] [--fit contain|cover|stretch] ' +
-  '[--resampling nearest|lanczos] [--frames first|all] [--labels folder|none] [--include GLOB]... [--exclude GLOB]... [--max-images N] ' +
-  '[--keep-duplicates] [--val-fraction 0.1] [--seed N] [--include-hidden] [--no-cache] [--overwrite] [--json]   ' +
-  'or, for sprite sheets: latent-atlas import <sheet.png>... --sheet grid|auto|atlas --out <dataset-dir> [sheet flags, see import --help] [the options above]';
-
-/** What `latent-atlas import --help` adds to the usage line: the sprite-sheet flags. */
-export const importHelp = `Sprite sheets: with --sheet, each positional is one sheet image (PNG, GIF or WebP) whose frames
-become the dataset's images. Every frame is named <sheet>#<cell> in the dataset and the report;
-its label is the atlas tag that covers it, else the sheet's file name (--labels none: no labels).
-  --sheet grid       cut into cells of --cell WxH (required), as Tiled and Unity's "Grid by cell size":
-                     --margin N    pixels around the whole sheet (default 0)
-                     --spacing N   pixels between cells (default 0)
-                     --keep-empty  import fully transparent cells too (default: skipped, reported empty_cell)
-                     The grid must divide the sheet exactly, or the import stops and names the sizes that fit.
-  --sheet auto       find the sprites as islands of opaque pixels:
-                     --gap N             merge islands fewer than N empty pixels apart (default 1; 0: only overlapping)
-                     --min-area N        drop islands with fewer than N opaque pixels (default 16)
-                     --alpha-threshold N a pixel is opaque when its alpha is above N (default 0)
-                     --split WxH         cut islands larger than WxH along their emptiest lines, for packed
-                                         sheets whose sprites touch (default: never cut)
-  --sheet atlas      cut by the JSON atlas beside the sheet (sheet.png -> sheet.json), or --atlas FILE:
-                     TexturePacker JSON Hash or Array, Aseprite JSON (hash or array, frameTags become labels).
-                     A positional may also be the atlas JSON; its meta.image names the sheet.
-Nothing is written unless every sheet can be read and cut: a sheet over the pixel limit, a grid that
-does not divide it, an atlas naming frames outside it or an atlas whose image is missing stop the import.
-`;
+/** What `latent-atlas import --help` adds after the flags: how sprite sheets become images. */
+export const importNotes = `Sprite sheets: with --sheet, each input is one sheet image (PNG, GIF or WebP) whose frames become
+the dataset's images, named <sheet>#<cell>; a frame's label is the atlas tag that covers it, else the
+sheet's file name. --sheet grid cuts cells of --cell WxH (the grid must divide the sheet exactly);
+--sheet auto finds sprites as islands of opaque pixels; --sheet atlas reads the JSON atlas beside the
+sheet (TexturePacker hash or array, Aseprite; frameTags become labels), and an input may be the atlas
+JSON itself. Nothing is written unless every sheet can be read and cut.`;
 
 export const importFlags = {
-  out: { type: 'string' },
-  size: { type: 'string' },
-  channels: { type: 'string' },
-  fit: { type: 'string' },
-  resampling: { type: 'string' },
-  frames: { type: 'string' },
-  labels: { type: 'string' },
-  include: { type: 'string', multiple: true },
-  exclude: { type: 'string', multiple: true },
-  'max-images': { type: 'string' },
-  'keep-duplicates': { type: 'boolean', default: false },
-  'val-fraction': { type: 'string' },
-  seed: { type: 'string' },
-  'include-hidden': { type: 'boolean', default: false },
-  'no-cache': { type: 'boolean', default: false },
-  overwrite: { type: 'boolean', default: false },
-  json: { type: 'boolean', default: false },
-  sheet: { type: 'string' },
-  cell: { type: 'string' },
-  margin: { type: 'string' },
-  spacing: { type: 'string' },
-  'keep-empty': { type: 'boolean', default: false },
-  gap: { type: 'string' },
-  'min-area': { type: 'string' },
-  'alpha-threshold': { type: 'string' },
-  split: { type: 'string' },
-  atlas: { type: 'string' },
-} as const;
+  out: text('DIR', 'The dataset folder to create (required); an existing dataset needs --overwrite.'),
+  size: text('16|24|32|48|64', 'The side in pixels every image is resized to (default 32).'),
+  channels: text('auto|gray|rgb|rgba', 'The colour channels to keep; auto picks the fewest that lose nothing (default auto).'),
+  fit: text('contain|cover|stretch', 'How an image that is not square fits the square: letterboxed, cropped or stretched (default contain).'),
+  resampling: text('nearest|lanczos', 'The resizing filter: nearest keeps pixel art crisp, lanczos suits photos (default lanczos).'),
+  frames: text('first|all', 'Of an animated GIF or WebP, import the first frame or every frame (default first).'),
+  labels: text('folder|none', 'Label each image by its subfolder, or not at all (default folder).'),
+  include: texts('GLOB', 'Import only files matching this pattern, e.g. "**/*.png" (may be repeated).'),
+  exclude: texts('GLOB', 'Skip files matching this pattern (may be repeated).'),
+  'max-images': whole(1, Infinity, 'Import at most this many images (default: all).'),
+  'keep-duplicates': flag('Keep files whose bytes repeat an earlier file (default: skipped, reported duplicate).'),
+  'val-fraction': decimal(0, 0.5, 'The share of images held out for validation (default 0.1).'),
+  seed: whole(-Infinity, Infinity, 'The seed of the train/validation split, so a re-import splits the same way (default 1).'),
+  'include-hidden': flag('Also import hidden files and folders (names starting with a dot).'),
+  'no-cache': flag('Decode every file again instead of reusing the decode cache.'),
+  overwrite: flag('Replace the dataset already in --out (refused while a run or project uses it).'),
+  json: flag('Print the import report as one JSON object on stdout.'),
+  sheet: text('grid|auto|atlas', 'Treat each input as a sprite sheet and cut it into frames this way.'),
+  cell: text('WxH', 'With --sheet grid: the cell size in pixels, e.g. 32x32 (required).'),
+  margin: whole(0, 16_384, 'With --sheet grid: pixels around the whole sheet (default 0).', 'PX'),
+  spacing: whole(0, 16_384, 'With --sheet grid: pixels between cells (default 0).', 'PX'),
+  'keep-empty': flag('With --sheet grid: import fully transparent cells too (default: skipped).'),
+  gap: whole(0, 256, 'With --sheet auto: merge islands fewer than this many empty pixels apart (default 1).', 'PX'),
+  'min-area': whole(1, 1_000_000, 'With --sheet auto: drop islands with fewer opaque pixels than this (default 16).', 'PX'),
+  'alpha-threshold': whole(0, 254, 'With --sheet auto: a pixel is opaque when its alpha is above this (default 0).'),
+  split: text('WxH', 'With --sheet auto: cut islands larger than this along their emptiest lines (default: never).'),
+  atlas: text('FILE', 'With --sheet atlas: the atlas JSON, when it is not the sheet\'s name with .json.'),
+} satisfies FlagTable;
 
 /** "32x32" (or "32") to [32, 32]; names the flag when it is not a size. */
 function size(flag: string, v: unknown): [number, number] {
@@ -144,9 +125,9 @@ export function importOptionsFromFlags(values: Record<string, unknown>): ImportO
 
 export async function runImport(values: Record<string, unknown>, positionals: string[]): Promise<DatasetImportReport> {
   const slicing = sheetSlicingFromFlags(values);
-  if (slicing && positionals.length === 0) throw new CliUsageError(`import --sheet takes one or more sheet images; usage: ${importUsage}`);
-  if (!slicing && positionals.length !== 1) throw new CliUsageError(`import takes one folder, got ${positionals.length}; usage: ${importUsage}`);
-  if (typeof values.out !== 'string' || values.out === '') throw new CliUsageError(`import needs --out <dataset-dir>; usage: ${importUsage}`);
+  if (slicing && positionals.length === 0) throw new CliUsageError('import --sheet takes one or more sheet images');
+  if (!slicing && positionals.length !== 1) throw new CliUsageError(`import takes one folder, got ${positionals.length}`);
+  if (typeof values.out !== 'string' || values.out === '') throw new CliUsageError('import needs --out <dataset-dir>');
   const out = path.resolve(values.out);
   await checkOutput(out, Boolean(values.overwrite));
   const printProgress = createProgressPrinter();

@@ -5,41 +5,104 @@
 import { exportOptionsSchema, interpolateSpecSchema, sampleSpecSchema, traverseSpecSchema, type LatentEncodeReport, type NearestTraining } from '../contract';
 import { exportFiles, type TraversalRows } from '../export/export';
 import type { FinishedImages } from '../export/pixel-art';
-import { finishWithIndexed, sheetFlags, sheetFromFlags, sheetUsage } from './sheet-flags';
+import { finishWithIndexed, sheetFlags, sheetFromFlags } from './sheet-flags';
 import { writeExportFiles } from '../export/write';
 import type { DecodedImages } from '../latent/images';
 import { interpolate, sample, traverse } from '../latent/operations';
 import { latentSession, type SessionOptions } from '../latent/session';
 import { CliUsageError, createProgressPrinter, endProgress, shown } from './output';
 import { checked, cliBackend } from './args';
-import { pixelArtFlags, pixelArtReport, pixelArtUsage } from './pixel-art';
+import { decimal, flag, text, whole, type FlagTable } from './flag-table';
+import { pixelArtFlags, pixelArtReport } from './pixel-art';
 import { readDatasetIndex } from '../data/store';
-import { encodeLayout, layoutFlags, layoutRequest, layoutUsage, type EncodeLayoutReport } from './layout';
+import { encodeLayout, layoutFlags, layoutRequest, type EncodeLayoutReport } from './layout';
 
-const str = { type: 'string' } as const;
-const bool = { type: 'boolean', default: false } as const;
+const run = text('DIR', 'The training run whose newest checkpoint to use (required).');
+const dataset = text('DIR', 'The dataset the run was trained on (required).');
+const backend = text('tensorflow|wasm|cpu', 'The TensorFlow.js backend (default: the fastest present).');
+const json = flag('Print the result as one JSON object on stdout.');
+const common = {
+  run,
+  dataset,
+  json,
+  backend,
+  axes: text('A,B,C', 'Three latent dimensions as the 3D axes of the points reported, instead of PCA.'),
+} satisfies FlagTable;
+const label = text('NAME', 'A conditional model\'s label to generate as (a model trained with --conditional).');
+const pixelNoise = flag('Add the decoder\'s pixel noise to each image, as the likelihood would draw it.');
 
-const common = { run: str, dataset: str, json: bool, backend: str, axes: str } as const;
-export const exportFlags = { out: str, format: str, scale: str, name: str, 'sheet-name': str, delay: str, 'ping-pong': bool, loop: str, columns: str, overwrite: bool, ...pixelArtFlags, ...sheetFlags } as const;
-export const exportUsage = `[--out DIR [--format png,sheet,gif,webp] [--scale 1-8] [--name frame-{i}] [--sheet-name sheet] [--delay MS] [--ping-pong] [--loop N] [--columns N] ${sheetUsage} [--overwrite] ${pixelArtUsage}]`;
+/** Writing the images: --out and its formats, the sprite sheet and pixel-art finishing. */
+export const exportFlags = {
+  out: text('DIR', 'Write the images into this folder (refused over existing files without --overwrite).'),
+  format: text('png,sheet,gif,webp', 'With --out: which files to write, comma-separated (default png,sheet).'),
+  scale: whole(1, 8, 'With --out: enlarge each pixel this many times, nearest-neighbour (default 1).'),
+  name: text('PATTERN', 'With --out: the frame files\' name, {i} standing for the frame number (default frame-{i}).'),
+  'sheet-name': text('NAME', 'With --out: the sprite sheet\'s file name (default sheet).'),
+  delay: whole(10, 10_000, 'With --out: milliseconds per frame of the GIF or WebP (default 100).', 'MS'),
+  'ping-pong': flag('With --out: play the animation forward then back.'),
+  loop: whole(0, 65_535, 'With --out: how often the animation repeats; 0 forever (default 0).'),
+  columns: whole(1, 256, 'With --out: frames per row of the sheet (default: square-ish).'),
+  overwrite: flag('With --out: replace files already there.'),
+  ...pixelArtFlags,
+  ...sheetFlags,
+} satisfies FlagTable;
 
-export const encodeFlags = { dataset: str, 'batch-size': str, force: bool, 'other-dataset': bool, json: bool, backend: str, ...layoutFlags } as const;
-export const encodeUsage = `latent-atlas encode <run-dir> --dataset <dataset-dir> [--batch-size 256] [--force] [--other-dataset] ${layoutUsage} [--json]`;
-export const interpolateFlags = { ...common, ...exportFlags, method: str, frames: str, iterations: str, 'learning-rate': str, detail: str, label: str } as const;
-export const interpolateUsage = `latent-atlas interpolate <A> <B> [more waypoints] --run <run-dir> --dataset <dataset-dir> [--method linear|slerp|geodesic] [--frames 16] [--iterations 200] [--detail endpoints|prior] [--label NAME] ${exportUsage} [--json]   (--label: a conditional model's label for the whole path; default the images' own, blended) (a waypoint is an image index, an imported file name such as cat.png, or a comma-separated latent vector)`;
-export const sampleFlags = { ...common, ...exportFlags, count: str, temperature: str, detail: str, prior: str, seed: str, around: str, 'pixel-noise': bool, 'no-memorisation': bool, label: str } as const;
-export const sampleUsage = `latent-atlas sample --run <run-dir> --dataset <dataset-dir> [--count 16] [--temperature 1] [--detail 0.8] [--prior fitted|standard] [--seed 0] [--around INDEX] [--label NAME] [--pixel-noise] ${exportUsage} [--json]   (--label: the label to generate, for a model trained with --conditional)`;
-export const traverseFlags = { ...common, ...exportFlags, base: str, dims: str, steps: str, range: str, 'pixel-noise': bool, seed: str, memorisation: bool, label: str } as const;
-export const traverseUsage = `latent-atlas traverse --run <run-dir> --dataset <dataset-dir> [--base INDEX|vector] [--dims 0,1,2] [--steps 7] [--range 3] [--label NAME] [--memorisation] ${exportUsage} [--json]`;
+export const encodeFlags = {
+  dataset,
+  'batch-size': whole(1, 4096, 'Images per encoding step (default 256).'),
+  force: flag('Encode again even when <run>/latents.bin is up to date.'),
+  'other-dataset': flag('Encode a dataset other than the one the model was trained on, deliberately.'),
+  json,
+  backend,
+  ...layoutFlags,
+} satisfies FlagTable;
+
+export const interpolateFlags = {
+  ...common,
+  method: text('linear|slerp|geodesic', 'The path: a straight line, a great circle, or one bent to change the images evenly (default slerp).'),
+  frames: whole(2, 256, 'Images along the path, ends included (default 16).'),
+  iterations: whole(1, 5000, 'With --method geodesic: optimisation steps at most (default 200).'),
+  'learning-rate': decimal(0, 1, 'With --method geodesic: the optimiser\'s step size (default 0.05).', 'X', 'min'),
+  detail: text('endpoints|prior', 'A hierarchical model\'s lower latents: blended from the ends, or drawn from the prior.'),
+  label: text('NAME', 'A conditional model\'s label for the whole path (default: the images\' own, blended).'),
+  ...exportFlags,
+} satisfies FlagTable;
+
+export const sampleFlags = {
+  ...common,
+  count: whole(1, 1024, 'How many images to generate (default 16).'),
+  temperature: decimal(0, 10, 'Scale of the prior\'s spread: below 1 plainer, above 1 stranger images (default 1).'),
+  detail: decimal(0, 2, 'A hierarchical model\'s lower-latent temperature: fine detail (default 0.8).'),
+  prior: text('fitted|standard', 'Draw z from a Gaussian fitted to the encoded images, or from N(0, I) (default fitted).'),
+  seed: whole(0, Infinity, 'The seed of the draws, for repeatable images (default 0).'),
+  around: whole(0, Infinity, 'Draw around this image\'s posterior instead of the prior.', 'INDEX'),
+  'pixel-noise': pixelNoise,
+  'no-memorisation': flag('Skip the check of the nearest training image to each generated one.'),
+  label,
+  ...exportFlags,
+} satisfies FlagTable;
+
+export const traverseFlags = {
+  ...common,
+  base: text('INDEX|VECTOR', 'The point to sweep around: an image index or a comma-separated latent vector (default: the origin, z = 0).'),
+  dims: text('A,B,...', 'The latent dimensions to sweep, comma-separated, one row each (default: all).'),
+  steps: whole(2, 64, 'Images per row (default 7).'),
+  range: decimal(0, 10, 'Sweep each dimension from -range to +range standard deviations (default 3).', 'X', 'min'),
+  'pixel-noise': pixelNoise,
+  seed: whole(0, Infinity, 'The seed of the pixel noise and lower latents (default 0).'),
+  memorisation: flag('Also check the nearest training image to each generated one.'),
+  label,
+  ...exportFlags,
+} satisfies FlagTable;
 
 type Values = Record<string, unknown>;
 
 const num = (v: unknown) => (v === undefined ? undefined : Number(v));
 const list = (v: unknown) => (v === undefined ? undefined : String(v).split(',').map((s) => Number(s.trim())));
 
-export function need(values: Values, name: string, usage: string): string {
+export function need(values: Values, name: string): string {
   const v = values[name];
-  if (typeof v !== 'string' || v === '') throw new CliUsageError(`needs --${name}; usage: ${usage}`);
+  if (typeof v !== 'string' || v === '') throw new CliUsageError(`--${name} is required`);
   return v;
 }
 
@@ -98,7 +161,7 @@ export function cliSession(): SessionOptions & { done(): void } {
   };
 }
 
-function exportOptionsFromFlags(values: Values, usage: string) {
+function exportOptionsFromFlags(values: Values) {
   const parsed = checked(
     exportOptionsSchema.omit({ source: true }),
     {
@@ -112,18 +175,17 @@ function exportOptionsFromFlags(values: Values, usage: string) {
       loop: num(values.loop),
       columns: num(values.columns),
       overwrite: values.overwrite || undefined,
-      sheet: sheetFromFlags(values, usage),
+      sheet: sheetFromFlags(values),
       indexed: values.indexed || undefined,
     },
-    usage,
   );
   return parsed;
 }
 
 /** With --out, write the frames (refusing to overwrite unless --overwrite); returns the files written. */
-export async function maybeExport(values: Values, images: DecodedImages, usage: string, finished: FinishedImages | undefined, rows: TraversalRows | null = null): Promise<string[]> {
+export async function maybeExport(values: Values, images: DecodedImages, finished: FinishedImages | undefined, rows: TraversalRows | null = null): Promise<string[]> {
   if (values.out === undefined) return [];
-  const o = exportOptionsFromFlags(values, usage);
+  const o = exportOptionsFromFlags(values);
   const extra = { ...(finished ? { palette: finished.palette } : {}), ...(rows ? { rows } : {}) };
   const files = await writeExportFiles(o.outDir, await exportFiles(images, { ...o, columns: o.columns ?? rows?.columns ?? null }, extra), o.overwrite);
   if (!values.json) process.stderr.write(`Wrote ${files.length} files to ${shown(o.outDir)}.\n`);
@@ -133,11 +195,11 @@ export async function maybeExport(values: Values, images: DecodedImages, usage: 
 const axesOf = (values: Values) => (values.axes === undefined ? undefined : list(values.axes));
 
 export async function runEncode(values: Values, positionals: string[]): Promise<LatentEncodeReport & { layout?: EncodeLayoutReport }> {
-  if (positionals.length !== 1) throw new CliUsageError(`encode takes one run folder; usage: ${encodeUsage}`);
-  const dataset = need(values, 'dataset', encodeUsage);
+  if (positionals.length !== 1) throw new CliUsageError(`encode takes one run folder, got ${positionals.length}`);
+  const dataset = need(values, 'dataset');
+  // Its range is checked with the flag table (encodeFlags) before the command runs.
   const batchSize = num(values['batch-size']) ?? 256;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 4096) throw new CliUsageError(`--batch-size must be a whole number from 1 to 4096; usage: ${encodeUsage}`);
-  const layout = layoutRequest(values, encodeUsage);
+  const layout = layoutRequest(values);
   await cliBackend(values);
   const session = cliSession();
   try {
@@ -160,12 +222,12 @@ export async function runEncode(values: Values, positionals: string[]): Promise<
 }
 
 export async function runInterpolate(values: Values, positionals: string[]) {
-  if (positionals.length < 2) throw new CliUsageError(`interpolate needs two or more waypoints; usage: ${interpolateUsage}`);
-  const datasetDir = need(values, 'dataset', interpolateUsage);
+  if (positionals.length < 2) throw new CliUsageError('interpolate needs two or more waypoints');
+  const datasetDir = need(values, 'dataset');
   const spec = checked(
     interpolateSpecSchema,
     {
-      runDir: need(values, 'run', interpolateUsage),
+      runDir: need(values, 'run'),
       dataset: datasetDir,
       waypoints: await resolveWaypoints(datasetDir, positionals),
       method: values.method,
@@ -174,17 +236,16 @@ export async function runInterpolate(values: Values, positionals: string[]) {
       label: values.label,
       geodesic: { ...(values.iterations !== undefined ? { iterations: num(values.iterations) } : {}), ...(values['learning-rate'] !== undefined ? { learningRate: num(values['learning-rate']) } : {}) },
       axes: axesOf(values),
-      finish: finishWithIndexed(values, interpolateUsage),
+      finish: finishWithIndexed(values),
     },
-    interpolateUsage,
   );
-  if (values.out !== undefined) exportOptionsFromFlags(values, interpolateUsage);
+  if (values.out !== undefined) exportOptionsFromFlags(values);
   await cliBackend(values);
   const session = cliSession();
   try {
     const r = await interpolate(spec, session);
     session.done();
-    const files = await maybeExport(values, r.finished?.images ?? r.images, interpolateUsage, r.finished);
+    const files = await maybeExport(values, r.finished?.images ?? r.images, r.finished);
     if (!values.json) process.stderr.write(`${spec.method} path of ${r.z.length} frames: image-space length ${r.length.toFixed(3)} (linear ${r.linearLength.toFixed(3)}).\n`);
     const g = r.geodesic;
     if (!values.json && g)
@@ -206,12 +267,12 @@ function reportNearest(nearest: NearestTraining[] | null, json: unknown): void {
 }
 
 export async function runSample(values: Values, positionals: string[]) {
-  if (positionals.length) throw new CliUsageError(`sample takes no positional arguments; usage: ${sampleUsage}`);
+  if (positionals.length) throw new CliUsageError(`sample takes no positional arguments, got "${positionals[0]}"`);
   const spec = checked(
     sampleSpecSchema,
     {
-      runDir: need(values, 'run', sampleUsage),
-      dataset: need(values, 'dataset', sampleUsage),
+      runDir: need(values, 'run'),
+      dataset: need(values, 'dataset'),
       count: num(values.count),
       temperature: num(values.temperature),
       detail: num(values.detail),
@@ -222,30 +283,29 @@ export async function runSample(values: Values, positionals: string[]) {
       pixelNoise: values['pixel-noise'] || undefined,
       memorisation: values['no-memorisation'] ? false : undefined,
       axes: axesOf(values),
-      finish: finishWithIndexed(values, sampleUsage),
+      finish: finishWithIndexed(values),
     },
-    sampleUsage,
   );
-  if (values.out !== undefined) exportOptionsFromFlags(values, sampleUsage);
+  if (values.out !== undefined) exportOptionsFromFlags(values);
   await cliBackend(values);
   const session = cliSession();
   try {
     const r = await sample(spec, session);
     session.done();
     reportNearest(r.nearest, values.json);
-    return { count: r.z.length, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.finished?.images ?? r.images, sampleUsage, r.finished), ...pixelArtReport(r.finished) };
+    return { count: r.z.length, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.finished?.images ?? r.images, r.finished), ...pixelArtReport(r.finished) };
   } finally {
     session.done();
   }
 }
 
 export async function runTraverse(values: Values, positionals: string[]) {
-  if (positionals.length) throw new CliUsageError(`traverse takes no positional arguments; usage: ${traverseUsage}`);
+  if (positionals.length) throw new CliUsageError(`traverse takes no positional arguments, got "${positionals[0]}"`);
   const spec = checked(
     traverseSpecSchema,
     {
-      runDir: need(values, 'run', traverseUsage),
-      dataset: need(values, 'dataset', traverseUsage),
+      runDir: need(values, 'run'),
+      dataset: need(values, 'dataset'),
       base: values.base === undefined ? undefined : latentPoint(String(values.base)),
       dims: list(values.dims),
       steps: num(values.steps),
@@ -255,18 +315,17 @@ export async function runTraverse(values: Values, positionals: string[]) {
       memorisation: values.memorisation || undefined,
       label: values.label,
       axes: axesOf(values),
-      finish: finishWithIndexed(values, traverseUsage),
+      finish: finishWithIndexed(values),
     },
-    traverseUsage,
   );
-  if (values.out !== undefined) exportOptionsFromFlags(values, traverseUsage);
+  if (values.out !== undefined) exportOptionsFromFlags(values);
   await cliBackend(values);
   const session = cliSession();
   try {
     const r = await traverse(spec, session);
     session.done();
     reportNearest(r.nearest, values.json);
-    return { dims: r.dims, values: r.values, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.finished?.images ?? r.images, traverseUsage, r.finished, { dims: r.dims, columns: r.values.length }), ...pixelArtReport(r.finished) };
+    return { dims: r.dims, values: r.values, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.finished?.images ?? r.images, r.finished, { dims: r.dims, columns: r.values.length }), ...pixelArtReport(r.finished) };
   } finally {
     session.done();
   }

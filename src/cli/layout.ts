@@ -9,11 +9,15 @@ import { projectPoints } from '../latent/projection';
 import { sessionLayout } from '../latent/layout-session';
 import type { LayoutMethod } from '../contract';
 import { writeFileAtomic } from '../util/atomic-write';
+import { text, whole, type FlagTable } from './flag-table';
 import { CliUsageError, createProgressPrinter, endProgress, shown } from './output';
 
-const str = { type: 'string' } as const;
-export const layoutFlags = { layout: str, dims: str, seed: str, points: str } as const;
-export const layoutUsage = '[--layout pca|dims|umap|tsne [--dims 0,1,2] [--seed 0] [--points FILE.csv]]';
+export const layoutFlags = {
+  layout: text('pca|dims|umap|tsne', 'After encoding, lay the images out in 3D as the Explore view does (UMAP and t-SNE are cached).'),
+  dims: text('A,B,C', 'With --layout dims: the three latent dimensions to use as axes (default 0,1,2).'),
+  seed: whole(0, 2_147_483_647, 'With --layout umap or tsne: the seed of the layout (default 0).'),
+  points: text('FILE.csv', 'With --layout: write every image\'s 3D position as CSV (index, file, label, x, y, z).'),
+} satisfies FlagTable;
 
 const METHODS: readonly LayoutMethod[] = ['pca', 'dims', 'umap', 'tsne'];
 
@@ -31,16 +35,16 @@ export interface EncodeLayoutReport {
 }
 
 /** The layout flags checked before any work starts (a typo should not cost an encode). */
-export function layoutRequest(values: Record<string, unknown>, usage: string): { method: LayoutMethod; dims: [number, number, number] | null; seed: number; points: string | null } | null {
+export function layoutRequest(values: Record<string, unknown>): { method: LayoutMethod; dims: [number, number, number] | null; seed: number; points: string | null } | null {
   if (values.layout === undefined) {
-    for (const flag of ['dims', 'seed', 'points']) if (values[flag] !== undefined) throw new CliUsageError(`--${flag} needs --layout; usage: ${usage}`);
+    for (const flag of ['dims', 'seed', 'points']) if (values[flag] !== undefined) throw new CliUsageError(`--${flag} needs --layout`);
     return null;
   }
   const method = String(values.layout) as LayoutMethod;
-  if (!METHODS.includes(method)) throw new CliUsageError(`--layout must be one of ${METHODS.join(', ')} (got "${values.layout}"); usage: ${usage}`);
+  if (!METHODS.includes(method)) throw new CliUsageError(`--layout must be one of ${METHODS.join(', ')} (got "${values.layout}")`);
   let dims: [number, number, number] | null = null;
   if (values.dims !== undefined) {
-    if (method !== 'dims') throw new CliUsageError(`--dims goes with --layout dims; usage: ${usage}`);
+    if (method !== 'dims') throw new CliUsageError('--dims goes with --layout dims');
     const list = String(values.dims).split(',').map((v) => Number(v.trim()));
     if (list.length !== 3 || !list.every((v) => Number.isInteger(v) && v >= 0)) throw new CliUsageError(`--dims takes three latent dimensions such as 0,1,2 (got "${values.dims}")`);
     dims = list as [number, number, number];

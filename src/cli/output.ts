@@ -6,7 +6,10 @@
 import { AtlasError } from '../errors';
 import type { ProgressEvent } from '../contract';
 
-export class CliUsageError extends Error {}
+/** A usage error: exit 2 and one line pointing at the command's --help (command set by the parser or main). */
+export class CliUsageError extends Error {
+  command?: string;
+}
 
 const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -87,7 +90,7 @@ export function isOverwriteRefusal(err: unknown): boolean {
 }
 
 export function failureLine(err: unknown): string {
-  if (err instanceof CliUsageError) return `latent-atlas: ${shown(err.message)} (see "latent-atlas help")`;
+  if (err instanceof CliUsageError) return `latent-atlas: ${shown(err.message)} (see latent-atlas ${err.command ? `${err.command} ` : ''}--help)`;
   if (isOverwriteRefusal(err)) return `latent-atlas: ${shown((err as AtlasError).message)} Pass --overwrite to replace them.`;
   if (err instanceof AtlasError) return `latent-atlas: ${shown(err.message)}`;
   if (err instanceof Error) return `latent-atlas: ${shown(err.message)}`;

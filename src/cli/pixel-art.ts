@@ -6,9 +6,18 @@ import { PIXEL_ART_COLORS, pixelArtFinishSchema, type PixelArtFinishSpec } from 
 import type { FinishedImages } from '../export/pixel-art';
 import { paletteHex } from '../export/palette';
 import { CliUsageError } from './output';
+import type { FlagTable } from './flag-table';
 
-export const pixelArtFlags = { 'pixel-art': { type: 'string' }, 'alpha-threshold': { type: 'string' } } as const;
-export const pixelArtUsage = `[--pixel-art [${PIXEL_ART_COLORS.min}-${PIXEL_ART_COLORS.max}, default ${PIXEL_ART_COLORS.default}] [--alpha-threshold 0.5]]`;
+/** No range in the table: finishFromFlags checks both against the contract's finish schema. */
+export const pixelArtFlags = {
+  'pixel-art': {
+    type: 'string',
+    value: 'COLORS',
+    optionalValue: true,
+    help: `Finish as pixel art: snap to a palette of the dataset's colours (${PIXEL_ART_COLORS.min} to ${PIXEL_ART_COLORS.max}, default ${PIXEL_ART_COLORS.default}) and hard alpha.`,
+  },
+  'alpha-threshold': { type: 'string', value: 'X', help: 'With --pixel-art: a pixel is opaque when its alpha is at least this, from 0 to 1 (default 0.5).' },
+} satisfies FlagTable;
 
 /**
  * `--pixel-art` takes an optional value, which parseArgs cannot express: a bare `--pixel-art`
@@ -35,11 +44,11 @@ export function pixelArtArgv(args: string[]): string[] {
 }
 
 /** The finish spec the flags ask for, or undefined without --pixel-art. */
-export function finishFromFlags(values: Record<string, unknown>, usage: string): PixelArtFinishSpec | undefined {
+export function finishFromFlags(values: Record<string, unknown>): PixelArtFinishSpec | undefined {
   const colors = values['pixel-art'];
   const threshold = values['alpha-threshold'];
   if (colors === undefined) {
-    if (threshold !== undefined) throw new CliUsageError(`--alpha-threshold applies to pixel-art finishing: add --pixel-art; usage: ${usage}`);
+    if (threshold !== undefined) throw new CliUsageError('--alpha-threshold applies to pixel-art finishing: add --pixel-art');
     return undefined;
   }
   const raw = { colors: colors === '' ? undefined : Number(colors), alphaThreshold: threshold === undefined ? undefined : Number(threshold) };
@@ -48,7 +57,7 @@ export function finishFromFlags(values: Record<string, unknown>, usage: string):
     const issue = parsed.error.issues[0];
     const flag = issue.path[0] === 'alphaThreshold' ? '--alpha-threshold' : '--pixel-art';
     const given = flag === '--pixel-art' ? colors : threshold;
-    throw new CliUsageError(`${flag} ${flag === '--pixel-art' ? issue.message : `must be a number from 0 to 1`}, got "${given}"; usage: ${usage}`);
+    throw new CliUsageError(`${flag} ${flag === '--pixel-art' ? issue.message : `must be a number from 0 to 1`}, got "${given}"`);
   }
   return parsed.data;
 }

@@ -6,15 +6,21 @@ import { pixelArtFinishSchema, SHEET_LAYOUTS, SHEET_LIMITS, sheetOptionsSchema, 
 import { checked } from './args';
 import { CliUsageError } from './output';
 import { finishFromFlags } from './pixel-art';
+import { flag, text, whole, type FlagTable } from './flag-table';
 
-const str = { type: 'string' } as const;
-const bool = { type: 'boolean', default: false } as const;
-
-export const sheetFlags = { layout: str, padding: str, extrude: str, 'power-of-two': bool, 'max-width': str, trim: bool, pivot: str, indexed: bool } as const;
-export const sheetUsage = `[--layout ${SHEET_LAYOUTS.join('|')}] [--padding ${SHEET_LIMITS.padding.default}] [--extrude ${SHEET_LIMITS.extrude.default}] [--power-of-two] [--max-width PX] [--trim] [--pivot 0.5,1] [--indexed]`;
+export const sheetFlags = {
+  layout: text('FORMAT', `The sprite sheet's atlas format, for the engine that loads it: ${SHEET_LAYOUTS.join(', ')} (default texturepacker-hash).`),
+  padding: whole(SHEET_LIMITS.padding.min, SHEET_LIMITS.padding.max, `Transparent pixels between frames and around the sheet (default ${SHEET_LIMITS.padding.default}).`, 'PX'),
+  extrude: whole(SHEET_LIMITS.extrude.min, SHEET_LIMITS.extrude.max, `Pixels each frame's edge is repeated outward, against bleeding when scaled (default ${SHEET_LIMITS.extrude.default}).`, 'PX'),
+  'power-of-two': flag('Round the sheet\'s width and height up to powers of two.'),
+  'max-width': whole(SHEET_LIMITS.maxWidth.min, SHEET_LIMITS.maxWidth.max, 'The widest the sheet may be in pixels (default: no limit, the columns decide).', 'PX'),
+  trim: flag('Cut each frame to its opaque pixels; the atlas keeps the offsets so engines place it as before.'),
+  pivot: text('X,Y', 'Each frame\'s pivot as shares of its size from the top-left (default 0.5,1: centre-bottom).'),
+  indexed: flag('Write palette (indexed) PNGs; implies --pixel-art\'s default palette.'),
+} satisfies FlagTable;
 
 /** The sheet options the flags set, checked (a bad value names its flag); undefined = all defaults. */
-export function sheetFromFlags(values: Record<string, unknown>, usage: string, base: SheetOptionsIn = {}): SheetOptions | undefined {
+export function sheetFromFlags(values: Record<string, unknown>, base: SheetOptionsIn = {}): SheetOptions | undefined {
   const sheet: SheetOptionsIn = { ...base };
   if (values.layout !== undefined) sheet.layout = String(values.layout) as SheetOptionsIn['layout'];
   if (values.padding !== undefined) sheet.padding = Number(values.padding);
@@ -24,13 +30,13 @@ export function sheetFromFlags(values: Record<string, unknown>, usage: string, b
   if (values.trim) sheet.trim = true;
   if (values.pivot !== undefined) {
     const [x, y, ...rest] = String(values.pivot).split(',').map((s) => Number(s.trim()));
-    if (rest.length || !(x >= 0 && x <= 1 && y >= 0 && y <= 1)) throw new CliUsageError(`--pivot takes two shares of the frame from its top-left, each from 0 to 1 (e.g. 0.5,1 for centre-bottom), got "${values.pivot}"; usage: ${usage}`);
+    if (rest.length || !(x >= 0 && x <= 1 && y >= 0 && y <= 1)) throw new CliUsageError(`--pivot takes two shares of the frame from its top-left, each from 0 to 1 (e.g. 0.5,1 for centre-bottom), got "${values.pivot}"`);
     sheet.pivot = { x, y };
   }
-  return Object.keys(sheet).length ? checked(sheetOptionsSchema, sheet as Record<string, unknown>, usage) : undefined;
+  return Object.keys(sheet).length ? checked(sheetOptionsSchema, sheet as Record<string, unknown>) : undefined;
 }
 
 /** The finish spec: --pixel-art's, or the default one when --indexed asks for palette PNGs without it. */
-export function finishWithIndexed(values: Record<string, unknown>, usage: string): PixelArtFinishSpec | undefined {
-  return finishFromFlags(values, usage) ?? (values.indexed ? pixelArtFinishSchema.parse({}) : undefined);
+export function finishWithIndexed(values: Record<string, unknown>): PixelArtFinishSpec | undefined {
+  return finishFromFlags(values) ?? (values.indexed ? pixelArtFinishSchema.parse({}) : undefined);
 }

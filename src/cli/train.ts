@@ -14,27 +14,47 @@ import { train } from '../train/train';
 import { TrainControl } from '../train/control';
 import { PRESET_IDS, presetSpec, type PresetId } from '../train/presets';
 import { checked, cliBackend } from './args';
+import { decimal, flag, text, whole, type FlagTable } from './flag-table';
 import { hasCheckpoint, readCheckpointState } from '../train/checkpoint';
 import { CliInterrupted, CliUsageError, createProgressPrinter, endProgress, shown, withExitCode } from './output';
 
 type Values = Record<string, unknown>;
-const str = { type: 'string' } as const;
-const bool = { type: 'boolean', default: false } as const;
 const num = (v: unknown) => (v === undefined ? undefined : Number(v));
 
-export const trainUsage =
-  'latent-atlas train <image-folder|dataset-dir> --run <run-dir> [--epochs 10] [--batch-size 64] [--latent-dim 16] [--architecture hvae|conv|mlp] ' +
-  '[--likelihood bernoulli|gaussian-fixed|gaussian-calibrated|gaussian-learned] [--beta 1] [--warmup-steps N] [--free-bits NATS] [--iwae-k 1] ' +
-  '[--learning-rate 0.001] [--seed 1] [--val-iwae-k 0] [--workers auto|1|2] [--preset quick|balanced|quality] [--time-budget SECONDS] [--conditional] [--size 32] [--resume | --new] [--backend tensorflow|wasm|cpu] [--json]';
-
 export const trainFlags = {
-  run: str, epochs: str, 'batch-size': str, 'latent-dim': str, architecture: str, likelihood: str, beta: str, 'warmup-steps': str, 'free-bits': str,
-  'iwae-k': str, 'learning-rate': str, seed: str, 'val-iwae-k': str, workers: str, size: str, resume: bool, new: bool, backend: str, json: bool,
-  preset: str, 'time-budget': str, conditional: bool,
-} as const;
+  run: text('DIR', 'The run folder for checkpoints and history (required).'),
+  epochs: whole(1, 100_000, 'Passes over the training images (default 10; with --preset, trains exactly this many).'),
+  'batch-size': whole(1, 4096, 'Images per training step (default 64).'),
+  'latent-dim': whole(2, 64, 'The size of the latent space z (default 16).'),
+  architecture: text('hvae|conv|mlp', 'The network: a two-level hierarchical VAE, a convolutional or a dense one (default hvae).'),
+  likelihood: text('NAME', 'How the decoder scores pixels: bernoulli, gaussian-fixed, gaussian-calibrated or gaussian-learned (default gaussian-calibrated).'),
+  beta: decimal(0, 1000, 'The weight of the KL term: above 1 trades detail for a tidier latent space (default 1).'),
+  'warmup-steps': whole(0, Infinity, 'Steps over which the KL weight rises from 0 to --beta, against posterior collapse (default 500).'),
+  'free-bits': decimal(0, 100, 'Nats of KL per dimension not penalised, against posterior collapse (default 0).', 'NATS'),
+  'iwae-k': whole(1, 5000, 'Importance samples per image in the training bound; 1 is the plain ELBO (default 1).', 'K'),
+  'learning-rate': decimal(0, 1, 'The Adam step size (default 0.001).', 'X', 'both'),
+  seed: whole(0, Infinity, 'The seed of weights and batches, for a repeatable run (default 1).'),
+  'val-iwae-k': whole(0, 5000, 'Importance samples for the validation log-likelihood each epoch; 0 skips it (default 0).', 'K'),
+  workers: text('auto|1|2', 'Training threads; auto uses 2 on the wasm backend with 2+ cores (default auto).'),
+  size: text('16|24|32|48|64', 'When the input is a folder of images: the side they are imported at (default 32).'),
+  resume: flag('Continue the run already in --run from its last checkpoint.'),
+  new: flag('Start a fresh run beside an existing one (DIR-2, DIR-3, ...).'),
+  backend: text('tensorflow|wasm|cpu', 'The TensorFlow.js backend (default: the fastest present).'),
+  json: flag('Print the run summary as one JSON object on stdout.'),
+  preset: text('quick|balanced|quality', 'Start from a preset: its settings and time budget (flags given beside it win).'),
+  'time-budget': decimal(0, 7 * 24 * 3600, 'Train for about this many seconds, epochs planned from a measured probe (0: off).', 'SECONDS'),
+  conditional: flag('Condition on the images\' labels (subfolders), to generate by label afterwards.'),
+} satisfies FlagTable;
 
-export const evalUsage = 'latent-atlas eval <run-dir> --dataset <dataset-dir> [--split val|train] [--iwae-k 1000] [--batch-size 64] [--other-dataset] [--backend tensorflow|wasm|cpu] [--json]';
-export const evalFlags = { dataset: str, split: str, 'iwae-k': str, 'batch-size': str, 'other-dataset': bool, backend: str, json: bool } as const;
+export const evalFlags = {
+  dataset: text('DIR', 'The dataset the run was trained on (required).'),
+  split: text('val|train', 'Which images to evaluate (default val).'),
+  'iwae-k': whole(0, 5000, 'Importance samples for the IWAE estimate of log p(x); 0 skips it (default 0).', 'K'),
+  'batch-size': whole(1, 4096, 'Images per evaluation step (default 64).'),
+  'other-dataset': flag('Evaluate on a dataset other than the one the model was trained on, deliberately.'),
+  backend: text('tensorflow|wasm|cpu', 'The TensorFlow.js backend (default: the fastest present).'),
+  json: flag('Print the evaluation as one JSON object on stdout.'),
+} satisfies FlagTable;
 
 /**
  * --preset starts from the preset's settings and its time budget (flags given next to it win);
@@ -50,7 +70,7 @@ function settingsFromFlags(values: Values): TrainSettingsIn {
     preset = { ...spec.settings, timeBudgetSec: flags.epochs === undefined ? spec.budgetSec : 0 };
   }
   const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
-  return checked(trainSettingsSchema, { ...preset, ...given, ...(budget === undefined ? {} : { timeBudgetSec: budget }) }, trainUsage);
+  return checked(trainSettingsSchema, { ...preset, ...given, ...(budget === undefined ? {} : { timeBudgetSec: budget }) });
 }
 
 function settingsFromOwnFlags(values: Values): TrainSettingsIn {
@@ -73,7 +93,6 @@ function settingsFromOwnFlags(values: Values): TrainSettingsIn {
       // Conditional on the images' labels (subfolders): generate by label afterwards (sample --label).
       conditional: values.conditional ? true : undefined,
     },
-    trainUsage,
   );
 }
 
@@ -94,8 +113,8 @@ async function datasetFor(source: string, runDir: string, size: unknown): Promis
 }
 
 export async function runTrain(values: Values, positionals: string[]) {
-  if (positionals.length !== 1) throw new CliUsageError(`train takes one image folder or dataset folder; usage: ${trainUsage}`);
-  if (typeof values.run !== 'string' || values.run === '') throw new CliUsageError(`train needs --run <run-dir> (checkpoints go there); usage: ${trainUsage}`);
+  if (positionals.length !== 1) throw new CliUsageError(`train takes one image folder or dataset folder, got ${positionals.length}`);
+  if (typeof values.run !== 'string' || values.run === '') throw new CliUsageError('train needs --run <run-dir> (checkpoints go there)');
   const settings = settingsFromFlags(values);
   const runDir = await runFolder(path.resolve(values.run), Boolean(values.resume), Boolean(values.new));
   const backend = await cliBackend(values);
@@ -191,12 +210,12 @@ async function runFolder(dir: string, resume: boolean, fresh: boolean): Promise<
 }
 
 export async function runEval(values: Values, positionals: string[]) {
-  if (positionals.length !== 1) throw new CliUsageError(`eval takes one run folder; usage: ${evalUsage}`);
-  if (typeof values.dataset !== 'string') throw new CliUsageError(`eval needs --dataset <dataset-dir>; usage: ${evalUsage}`);
+  if (positionals.length !== 1) throw new CliUsageError(`eval takes one run folder, got ${positionals.length}`);
+  if (typeof values.dataset !== 'string') throw new CliUsageError('eval needs --dataset <dataset-dir>');
   const split = (values.split ?? 'val') as string;
   if (split !== 'val' && split !== 'train') throw new CliUsageError(`--split must be val or train, got "${split}"`);
+  // Its range is checked with the flag table (evalFlags) before the command runs.
   const iwaeK = values['iwae-k'] === undefined ? 0 : Number(values['iwae-k']);
-  if (!Number.isInteger(iwaeK) || iwaeK < 0 || iwaeK > 5000) throw new CliUsageError(`--iwae-k must be a whole number from 0 to 5000, got "${values['iwae-k']}"`);
   await cliBackend(values);
   const model = await loadModel(path.resolve(positionals[0]));
   try {

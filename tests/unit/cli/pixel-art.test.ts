@@ -1,13 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from 'node:util';
 import { finishFromFlags, pixelArtArgv, pixelArtFlags } from '../../../src/cli/pixel-art';
 import { CliUsageError } from '../../../src/cli/output';
+import { flag, text } from '../../../src/cli/flag-table';
+import { parseCommandLine, type CliCommand } from '../../../src/cli/program';
 
-const usage = 'latent-atlas sample ...';
+const sample: CliCommand = {
+  summary: 'Generate images.',
+  usage: ['[options]'],
+  flags: { ...pixelArtFlags, out: text('DIR', 'Where.'), json: flag('JSON.') },
+  examples: ['latent-atlas sample --pixel-art'],
+  prepareArgs: pixelArtArgv,
+  run: async () => null,
+};
 /** Parse argv the way src/cli.ts does for a command with the pixel-art flags. */
 function flags(argv: string[]) {
-  const { values, positionals } = parseArgs({ args: pixelArtArgv(argv), options: { ...pixelArtFlags, out: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
-  return { finish: finishFromFlags(values, usage), positionals };
+  const parsed = parseCommandLine(['sample', ...argv], { sample }, 'latent-atlas', '');
+  if (parsed.kind !== 'run') throw new Error(`expected a command to run, got ${parsed.kind}`);
+  return { finish: finishFromFlags(parsed.values), positionals: parsed.positionals };
 }
 
 describe('--pixel-art [colors] and --alpha-threshold', () => {
