@@ -95,7 +95,7 @@ describe('number flags', () => {
 
   it('every number flag of every command has a range the check reads', () => {
     const tables = { importFlags, trainFlags, evalFlags, encodeFlags, interpolateFlags, sampleFlags, traverseFlags, relabelFlags, labelPathFlags, exportCommandFlags };
-    const numbers = Object.values(tables).flatMap((t) => Object.entries(t).filter(([, spec]) => spec.number));
+    const numbers = (Object.values(tables) as FlagTable[]).flatMap((t) => Object.entries(t).filter(([, spec]) => spec.number));
     expect(numbers.length).toBeGreaterThan(30);
     for (const [name, spec] of numbers) {
       expect(spec.number!.min, `--${name}`).toBeLessThan(spec.number!.max);
