@@ -66,7 +66,7 @@ function oneLine(message: string): string {
     .trim();
 }
 
-export function buildProgram(commands: Readonly<Record<string, CliCommand>>, about: string, footer: string): { program: Command; output: () => string } {
+function buildProgram(commands: Readonly<Record<string, CliCommand>>, about: string, footer: string): { program: Command; output: () => string } {
   let written = '';
   const program = new Command(PROGRAM)
     .description(about)
