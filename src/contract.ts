@@ -1356,7 +1356,9 @@ export const engineRequests = {
    * Decode a path, samples, a traversal or given vectors and write PNG frames (optionally
    * indexed), a sprite sheet with its atlas in the chosen layout (see SHEET_LAYOUTS), an animated
    * GIF and/or WebP into outDir. Refuses to replace existing files (naming them) unless overwrite
-   * is true; every file is written atomically.
+   * is true. The files are written as a set (staged in a hidden folder, moved in once complete):
+   * Cancel, a failure or a kill leaves the folder's earlier files; progress phases 'decoding',
+   * 'encoding' (frames) and 'writing' (files). An unwritable folder fails before any decoding.
    */
   'export.frames': {
     payload: exportOptionsSchema,
