@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import sharp from 'sharp';
@@ -242,8 +243,10 @@ export async function createDatasetWriter(dir: string, shape: { size: number; ch
   } catch (err) {
     throw ioError('create the folder', parent, err);
   }
-  await removeStaleTempDirs(parent, path.basename(target));
-  const tempDir = path.join(parent, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  await recoverTempDirs(parent, path.basename(target));
+  // The writer's pid is in the name, so a later import can tell a crashed writer's leftovers
+  // from the folder of an import still running.
+  const tempDir = path.join(parent, `.${path.basename(target)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   let handle: fs.FileHandle | undefined;
   try {
     await fs.mkdir(tempDir);
@@ -357,11 +360,16 @@ export async function createDatasetWriter(dir: string, shape: { size: number; ch
   };
 }
 
-/** Temp folders older than this were left by a crash, not by an import still running. */
+/** Temp folders without a writer pid (older versions) older than this were left by a crash. */
 const STALE_TEMP_MS = 6 * 3600 * 1000;
 
-/** Remove temp folders a crashed import of the same target left behind (they never hold a dataset the app opens). */
-async function removeStaleTempDirs(parent: string, base: string): Promise<void> {
+/**
+ * Put right what a killed import of the same target left: its temp folder (never a dataset the
+ * app opens) is removed; and if the kill fell between moving the old dataset aside
+ * (<temp>.old) and moving the new one in, so the target is missing, the old dataset is moved
+ * back first. Folders of a writer that is still running are left alone.
+ */
+export async function recoverTempDirs(parent: string, base: string): Promise<void> {
   let names: string[];
   try {
     names = await fs.readdir(parent);
@@ -369,11 +377,24 @@ async function removeStaleTempDirs(parent: string, base: string): Promise<void> 
     return;
   }
   const prefix = `.${base}.`;
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !/\.tmp(\.old)?$/.test(name)) continue;
+  const target = path.join(parent, base);
+  const leftovers = names.filter((n) => n.startsWith(prefix) && /\.tmp(\.old)?$/.test(n));
+  // .old first: restoring the old dataset must happen before anything is removed.
+  leftovers.sort((a, b) => Number(b.endsWith('.old')) - Number(a.endsWith('.old')));
+  for (const name of leftovers) {
     const full = path.join(parent, name);
-    const st = await fs.stat(full).catch(() => null);
-    if (st && Date.now() - st.mtimeMs > STALE_TEMP_MS) await fs.rm(full, { recursive: true, force: true }).catch(() => {});
+    const pid = Number(/^\.[^]*\.(\d+)-[0-9a-f]+\.tmp(\.old)?$/.exec(name)?.[1] ?? NaN);
+    if (Number.isInteger(pid)) {
+      if (processAlive(pid)) continue;
+    } else {
+      const st = await fs.stat(full).catch(() => null);
+      if (!st || Date.now() - st.mtimeMs <= STALE_TEMP_MS) continue;
+    }
+    if (name.endsWith('.old') && !existsSync(target)) {
+      await fs.rename(full, target).catch(() => {});
+      continue;
+    }
+    await fs.rm(full, { recursive: true, force: true }).catch(() => {});
   }
 }
 
@@ -470,6 +491,8 @@ export async function readDatasetIndex(dir: string): Promise<DatasetIndex> {
 /** Open a dataset folder: validates the index and that pixels.bin has exactly the expected length. */
 export async function openDataset(dir: string): Promise<Dataset> {
   const root = path.resolve(dir);
+  // An import killed mid-swap may have left the dataset aside: put it back before reading.
+  if (!existsSync(root)) await recoverTempDirs(path.dirname(root), path.basename(root));
   const pixelsPath = path.join(root, PIXELS_FILE);
   const index = await readDatasetIndex(root);
   const stride = index.size * index.size * index.channels;

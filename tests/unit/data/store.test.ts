@@ -1,5 +1,7 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { promises as fs } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -147,5 +149,34 @@ describe('what makes a folder a dataset', () => {
     await expect(writeDataset(site, { size: 1, channels: 1 }, { options: {}, items: [], labels: [] }, new Uint8Array(0))).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('not a Latent Atlas dataset') });
     expect(readFileSync(path.join(site, 'index.json'), 'utf8')).toContain('pages');
     await expect(writeDataset(ds, { size: 1, channels: 1 }, { options: {}, items: [], labels: [] }, new Uint8Array(0), { replace: false })).rejects.toMatchObject({ message: expect.stringContaining('already holds a dataset of 1 images') });
+  });
+});
+
+describe('after an import was killed', () => {
+  const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+
+  it('removes a dead writer\'s temp folder at the next import of that target, and keeps a live one', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'atlas-recover-'));
+    const dead = path.join(tmp, `.ds.${deadPid()}-abc123.tmp`);
+    const live = path.join(tmp, `.ds.${process.pid}-def456.tmp`);
+    mkdirSync(dead);
+    mkdirSync(live);
+    await writeDataset(path.join(tmp, 'ds'), { size: 1, channels: 1 }, { options: {}, items: [item(0)], labels: [] }, new Uint8Array([1]));
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+  });
+
+  it('moves the old dataset back when the kill fell between moving it aside and moving the new one in', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'atlas-recover-swap-'));
+    const dir = path.join(tmp, 'ds');
+    await writeDataset(dir, { size: 1, channels: 1 }, { options: {}, items: [item(0)], labels: [] }, new Uint8Array([9]));
+    // The state a kill leaves at that moment: the old dataset aside, the new one complete in its temp folder.
+    const pid = deadPid();
+    renameSync(dir, path.join(tmp, `.ds.${pid}-aaa111.tmp.old`));
+    mkdirSync(path.join(tmp, `.ds.${pid}-aaa111.tmp`));
+    const ds = await openDataset(dir);
+    expect(Array.from(ds.pixels)).toEqual([9]);
+    // The dead writer's unfinished new dataset is cleared with it.
+    expect(readdirSync(tmp).sort()).toEqual(['ds']);
   });
 });
