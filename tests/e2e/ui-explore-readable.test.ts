@@ -74,9 +74,9 @@ describe('the 3D view stays readable at 5,000 points and 21 labels', () => {
       expect(await items.count()).toBe(21);
       const rows = await items.evaluateAll((els) =>
         els.map((el) => {
-          const label = el.querySelector('.label') as HTMLElement;
-          const swatch = el.querySelector('.swatch') as HTMLElement;
-          return { name: label.textContent, cut: label.scrollWidth > label.clientWidth + 1, count: Number(el.querySelector('.count')!.textContent!.replace(/\D/g, '')), colour: getComputedStyle(swatch).backgroundColor, key: Number(el.getAttribute('data-key')) };
+          const label = el.querySelector('.label')!;
+          const swatch = el.querySelector('.swatch')!;
+          return { name: label.textContent, cut: label.scrollWidth > label.clientWidth + 1, count: Number(el.querySelector('.count')!.textContent!.replace(/\D/g, '')), colour: (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(swatch).backgroundColor, key: Number(el.getAttribute('data-key')) };
         }),
       );
       expect(rows.map((r) => r.name).sort()).toEqual([...LABELS].sort());
