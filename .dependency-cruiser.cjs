@@ -6,8 +6,8 @@
  */
 
 /** What the renderer may import from src/: the contract and the few type-only or data-only
- * modules that travel with it (they move into src/contract/ when it becomes a folder). */
-const RENDERER_MAY_IMPORT = '^src/(contract|errors|server/wire|train/presets)\\.ts$';
+ * modules that travel with it (candidates to move into src/contract/). */
+const RENDERER_MAY_IMPORT = '^src/(contract/[a-z-]+|contract|errors|server/wire|train/presets)\\.ts$';
 
 /** The libraries below the engine's channels, and the npm packages only the engine may load. */
 const ENGINE_LIBRARIES = '^src/(backend|data|model|train|latent|export|project)/';

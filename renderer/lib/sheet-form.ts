@@ -1,6 +1,6 @@
 /**
  * The sprite-sheet slicing the Dataset panel edits (grid, automatic islands, JSON atlas), with
- * the engine's defaults (src/contract.ts sheetSlicingSchema), and its translation to the payload.
+ * the engine's defaults (src/contract/data.ts sheetSlicingSchema), and its translation to the payload.
  */
 import type { SheetSlicingIn } from '../../src/contract';
 

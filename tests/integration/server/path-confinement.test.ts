@@ -145,7 +145,7 @@ describe('web mode path confinement, every channel', () => {
         .map((f) => `${c}: ${f}`)
         .filter((f) => !(f in NOT_PATHS)),
     );
-    expect(undeclared, 'declare these with fsPath() in src/contract.ts').toEqual([]);
+    expect(undeclared, 'declare these with fsPath() in src/contract/').toEqual([]);
   });
 
   it('has an example here for every path field of every channel, and each example is a valid payload', () => {

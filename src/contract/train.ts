@@ -1,0 +1,211 @@
+/** Training (src/model, src/train): settings with their limits and defaults, progress and reports. Part of the contract (src/contract/index.ts re-exports every file). */
+import { z } from 'zod';
+import type { BackendLabel } from './shared';
+
+// ---------------------------------------------------------------------------------------
+// Training (src/model, src/train)
+
+/** Training and model settings; every field optional, defaults from src/train/config.ts. */
+export const trainSettingsSchema = z
+  .object({
+    learningRate: z.number().gt(0).lt(1),
+    batchSize: z.number().int().min(1).max(4096),
+    epochs: z.number().int().min(1).max(100_000),
+    seed: z.number().int().min(0),
+    beta: z.number().min(0).max(1000),
+    warmupSteps: z.number().int().min(0),
+    freeBits: z.number().min(0).max(100),
+    iwaeK: z.number().int().min(1).max(5000),
+    valIwaeK: z.number().int().min(0).max(5000),
+    valMaxImages: z.number().int().min(0),
+    previewCount: z.number().int().min(0).max(64),
+    progressEverySteps: z.number().int().min(1).max(10_000),
+    /** Data-parallel training replicas: 'auto' = 2 on the wasm backend with 2+ cores and batch >= 32. */
+    workers: z.union([z.literal(1), z.literal(2), z.literal('auto')], { error: 'must be 1, 2 or "auto"' }),
+    /**
+     * Train for about this many seconds instead of a fixed number of epochs (0 = off): the
+     * epochs are computed before the first step from a measured probe of the model on this
+     * dataset (the Quick / Balanced / Quality presets are time budgets).
+     */
+    timeBudgetSec: z.number().min(0).max(7 * 24 * 3600),
+    /**
+     * Conditional VAE: q(z|x,y) and p(x|z,y) with y the image's label (its subfolder), so samples
+     * can be asked for by label. Refused unless the training images have 2+ labels with 8+ images each.
+     */
+    conditional: z.boolean(),
+    architecture: z.enum(['hvae', 'conv', 'mlp']),
+    lowerChannels: z.number().int().min(1).max(64),
+    lowerLayers: z.union([z.literal(1), z.literal(2)]),
+    gaussianMean: z.enum(['linear', 'sigmoid']),
+    latentDim: z.number().int().min(2).max(64),
+    likelihood: z.enum(['bernoulli', 'gaussian-fixed', 'gaussian-calibrated', 'gaussian-learned']),
+    gaussianSigma: z.number().gt(0).max(10),
+    hiddenUnits: z.array(z.number().int().min(1).max(8192)).max(8),
+    convFilters: z.array(z.number().int().min(1).max(1024)).max(8),
+    denseUnits: z.number().int().min(0).max(8192),
+  })
+  .partial()
+  .strict();
+
+export type TrainSettingsIn = z.input<typeof trainSettingsSchema>;
+
+/** Per-image numbers in nats (bitsPerDim in bits per pixel value). */
+export interface LossReport {
+  loss: number;
+  recon: number;
+  kl: number;
+  elbo: number;
+  /** -elbo / (D ln 2). */
+  bitsPerDim: number;
+  /** L_k with the training k (equals a one-sample ELBO when k = 1). */
+  iwae: number;
+}
+
+export interface IwaeEstimate {
+  k: number;
+  /** Mean L_k over images: an estimate (lower bound) of log p(x), nats per image. */
+  logLikelihood: number;
+  /** -logLikelihood: the NLL usually quoted, nats per image. */
+  nll: number;
+  bitsPerDim: number;
+  /** Standard error of the mean over images. */
+  stdError: number;
+}
+
+/** Evaluation numbers on held-out images (per image, in nats unless named otherwise). */
+export interface ValidationReport {
+  images: number;
+  /** Mean ELBO, nats per image (higher is better). */
+  elbo: number;
+  /** Mean E_q[-log p(x|z)], nats per image. */
+  recon: number;
+  /** Mean KL(q(z|x) || p(z)), nats per image. */
+  kl: number;
+  /** -ELBO in bits per dimension. */
+  bitsPerDim: number;
+  /** Mean KL per dimension of the global latent (z1 of the hierarchy). */
+  klPerDim: number[];
+  /**
+   * Mean KL per latent layer, top first: [global z] for the flat model, [global z1, spatial z2]
+   * for the hierarchy. A layer near 0 nats has collapsed (the model ignores it).
+   */
+  klLayers: number[];
+  /** Cov_x(E_q[u]) per latent dimension. */
+  latentVariance: number[];
+  /** Dimensions with latentVariance > 0.01 (active units, Burda et al. 2015). */
+  activeUnits: number;
+  /**
+   * PSNR in dB of the posterior-mean reconstructions (RGBA composited over mid-grey 0.5):
+   * 10 log10(1 / MSE) over every displayed value. Absent in records made before it existed.
+   */
+  psnrDb?: number;
+  iwae?: IwaeEstimate;
+}
+
+export interface EpochReport {
+  epoch: number;
+  step: number;
+  train: LossReport;
+  val: ValidationReport | null;
+  seconds: number;
+  /** Problems the engine saw in this epoch's numbers (posterior collapse), each with what to do. */
+  warnings?: string[];
+}
+
+/** What the workers probe at the start of a run measured and chose ("auto" workers). */
+export interface WorkersProbe {
+  oneImagesPerSec: number;
+  /** Null when the second worker could not start. */
+  twoImagesPerSec: number | null;
+  /** twoImagesPerSec / oneImagesPerSec. */
+  speedup: number | null;
+  chosen: 1 | 2;
+  /** One line for people: "2 workers: 1.4x faster than 1 in a probe (520 vs 371 img/s)". */
+  note: string;
+}
+
+/** A run's plan before its first step: epochs, the measured speed and how long it should take. */
+export interface RunEstimate {
+  /** The time budget asked for (seconds), or null for a fixed number of epochs. */
+  budgetSec: number | null;
+  epochs: number;
+  trainImages: number;
+  /** Validation images evaluated per epoch. */
+  valImages: number;
+  /** Training images per second measured on this model, batch and machine. */
+  imagesPerSec: number;
+  valImagesPerSec: number | null;
+  /** Seconds per epoch at that speed (training, validation and overhead). */
+  epochSec: number;
+  /** Seconds the epochs still to train should take. */
+  estimatedSec: number;
+  /** Seconds the speed probe took before training (counted against the budget). */
+  probeSec: number;
+  workers: 1 | 2;
+  /** Present when "auto" workers were decided by measuring 1 and 2. */
+  probe: WorkersProbe | null;
+  /** "about 9 min on 5,713 images (12 epochs at 410 img/s)". */
+  summary: string;
+}
+
+/**
+ * `data` of a dataset.train progress event: a step (every few steps), an epoch summary with
+ * a preview PNG (originals in the top row, reconstructions below), a checkpoint written, or
+ * a change of run state.
+ */
+export type TrainProgress =
+  | ({
+      type: 'step';
+      step: number;
+      epoch: number;
+      epochs: number;
+      totalSteps: number;
+      stepsPerEpoch: number;
+      beta: number;
+      imagesPerSec: number;
+      elapsedSec: number;
+      etaSec: number;
+      /** Training threads in use (2 = data-parallel on both cores). */
+      workers: number;
+    } & LossReport)
+  | ({ type: 'epoch'; epochs: number; workers: number; previewPng: string | null } & EpochReport)
+  | { type: 'checkpoint'; step: number; epoch: number; dir: string }
+  /** Before the first step, when the run measured its speed (time budget or "auto" workers). */
+  | ({ type: 'plan'; step: number; epoch: number } & RunEstimate)
+  | { type: 'paused' | 'resumed' | 'stopped'; step: number; epoch: number };
+
+/** What train.status says about the engine's run (the renderer's own view of a run is its TrainingPhase). */
+export interface TrainStatusReport {
+  running: boolean;
+  paused: boolean;
+  dataset: string | null;
+  runDir: string | null;
+  /** The project run being trained, if train.run was given one (its record has the full history). */
+  project: { dir: string; runId: string } | null;
+  /** The newest step event and every epoch of this train.run so far. */
+  lastStep: Extract<TrainProgress, { type: 'step' }> | null;
+  epochs: EpochReport[];
+}
+
+/** A run restricted to a selection: its name and how many of its images trained and validated. */
+export interface TrainSelectionNote {
+  name: string;
+  /** Images in the selection. */
+  images: number;
+  /** Of those, in the training split (the only images the run trains on). */
+  trainImages: number;
+  /** Of those, in the validation split (the only images it validates on). */
+  valImages: number;
+}
+
+export interface TrainRunReport {
+  status: 'completed' | 'stopped';
+  /** Present when the run trained on a selection only. */
+  selection?: TrainSelectionNote;
+  step: number;
+  epoch: number;
+  history: EpochReport[];
+  /** The newest checkpoint folder, if one was written. */
+  checkpoint: string | null;
+  backend: BackendLabel;
+}
