@@ -2,11 +2,7 @@ import type { Dialog, BrowserWindow, Shell } from 'electron';
 import type { ShellHandlers } from '../src/host/handler';
 
 /** The shell channels in Electron: native dialogs attached to the window that asked, and the file manager. */
-export function createShellHandlers(
-  dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>,
-  shell: Pick<Shell, 'showItemInFolder'>,
-  owner: () => BrowserWindow | undefined,
-): ShellHandlers {
+export function createShellHandlers(dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>, shell: Pick<Shell, 'showItemInFolder'>, owner: () => BrowserWindow | undefined): ShellHandlers {
   return {
     'shell.reveal': async ({ path }) => {
       shell.showItemInFolder(path);

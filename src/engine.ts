@@ -10,7 +10,18 @@ import { measureMatmulSpeed } from './backend/measure-speed';
 import type { EngineHandlers } from './host/handler';
 import { copyDataset, datasetInfo, datasetItem, datasetItems, datasetThumbnails, importDataset, previewDatasetSheet, stageDatasetFiles } from './data/engine-api';
 import { controlTraining, estimateTraining, runTraining, trainingStatus } from './train/engine-api';
-import { attributeLatents, decodeLatents, encodeLatents, interpolateLatents, labelPathLatents, latentNeighbours, projectLatents, relabelLatents, sampleLatents, traverseLatents } from './latent/engine-api';
+import {
+  attributeLatents,
+  decodeLatents,
+  encodeLatents,
+  interpolateLatents,
+  labelPathLatents,
+  latentNeighbours,
+  projectLatents,
+  relabelLatents,
+  sampleLatents,
+  traverseLatents,
+} from './latent/engine-api';
 import { exportFramesHandler, exportProjectorHandler } from './export/engine-api';
 import { layoutLatents, placeLatents } from './latent/layout-api';
 import { exportSelectionCsv } from './data/selection-csv';

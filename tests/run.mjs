@@ -2,7 +2,8 @@
 // `npm test`: build, type-check (tsc for the Node side, svelte-check for the renderer), then
 // unit, integration and e2e tests with vitest. Ends with one plain line:
 //   tests: N passed, N failed
-// Each type-check counts as one test. Extra arguments go to vitest (e.g. a folder to run).
+// Each type-check and the Biome check (format + lint, `npm run lint`) counts as one test. Extra
+// arguments go to vitest (e.g. a folder to run).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -34,6 +35,7 @@ if (!run('build', ['src/tooling/build.mjs'])) {
 }
 check('electron type declarations', run('electron type declarations', ['src/tooling/electron-types.mjs']));
 check('tsc (src, electron, tests)', run('tsc', [bin('typescript', 'bin/tsc'), '-p', 'tsconfig.json', '--noEmit']));
+check('biome (format and lint, whole tree)', run('biome ci', [bin('@biomejs/biome', 'bin/biome'), 'ci', '.']));
 check('svelte-check (renderer)', run('svelte-check', [bin('svelte-check', 'bin/svelte-check'), '--tsconfig', 'renderer/tsconfig.json', '--fail-on-warnings', '--threshold', 'warning']));
 
 const artifacts = path.join(root, 'tests', 'artifacts');
@@ -41,8 +43,13 @@ rmSync(artifacts, { recursive: true, force: true });
 mkdirSync(artifacts, { recursive: true });
 const report = path.join(artifacts, 'vitest.json');
 run('vitest (unit, integration, e2e)', [
-  bin('vitest', 'vitest.mjs'), 'run', '--config', 'tests/vitest.config.ts',
-  '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
+  bin('vitest', 'vitest.mjs'),
+  'run',
+  '--config',
+  'tests/vitest.config.ts',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
   ...process.argv.slice(2),
 ]);
 try {

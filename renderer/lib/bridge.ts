@@ -2,16 +2,7 @@
  * The renderer's one way to reach the engine and the shell: the same typed API over the
  * Electron preload (window.atlas) or, in web mode, a WebSocket to the local server.
  */
-import type {
-  Envelope,
-  EventName,
-  Events,
-  PayloadIn,
-  PreloadApi,
-  ProgressEvent,
-  RequestChannel,
-  Result,
-} from '../../src/contract';
+import type { Envelope, EventName, Events, PayloadIn, PreloadApi, ProgressEvent, RequestChannel, Result } from '../../src/contract';
 import type { AtlasErrorData } from '../../src/errors';
 import type { ClientMessage, ServerMessage } from '../../src/server/wire';
 
@@ -41,11 +32,14 @@ let counter = 0;
 const newRequestId = () => `r${Date.now().toString(36)}${(counter++).toString(36)}`;
 
 /** Shared by both transports: progress routing, cancellation, event fan-out. */
-function createBridge(mode: Bridge['mode'], transport: {
-  send<C extends RequestChannel>(channel: C, payload: PayloadIn<C>, requestId: string): Promise<Envelope<Result<C>>>;
-  cancel(requestId: string): void;
-  subscribe(listener: (name: EventName, data: Events[EventName]) => void): void;
-}): Bridge {
+function createBridge(
+  mode: Bridge['mode'],
+  transport: {
+    send<C extends RequestChannel>(channel: C, payload: PayloadIn<C>, requestId: string): Promise<Envelope<Result<C>>>;
+    cancel(requestId: string): void;
+    subscribe(listener: (name: EventName, data: Events[EventName]) => void): void;
+  },
+): Bridge {
   const listeners = new Map<EventName, Set<(data: never) => void>>();
   const progressListeners = new Map<string, (p: ProgressEvent) => void>();
 

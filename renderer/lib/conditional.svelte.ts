@@ -48,7 +48,9 @@ export function createConditional(bridge: Bridge, tasks: Tasks, run: () => Train
     async relabel(index: number) {
       const r = run();
       if (!r) return;
-      const result = await call('relabel', `Redrawing image ${index + 1} as every label`, (signal) => bridge.call('latent.relabel', { runDir: r.runDir, dataset: r.dataset, images: [{ index }] }, { signal }));
+      const result = await call('relabel', `Redrawing image ${index + 1} as every label`, (signal) =>
+        bridge.call('latent.relabel', { runDir: r.runDir, dataset: r.dataset, images: [{ index }] }, { signal }),
+      );
       if (!result) return;
       if (relabelled) URL.revokeObjectURL(relabelled.strip.url);
       relabelled = { result, strip: stripUrl(result.strip), index };

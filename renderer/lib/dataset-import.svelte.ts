@@ -78,7 +78,12 @@ export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks, targ
     task.update(p.total ? p.done / p.total : null, `${p.done}${p.total ? ` / ${p.total}` : ''} ${unit}`);
   }
 
-  async function run(label: string, source: { folder: string } | { uploaded: string }, options: ImportOptionsIn, body: (signal: AbortSignal, task: ReturnType<Tasks['start']>) => Promise<DatasetImportReport>) {
+  async function run(
+    label: string,
+    source: { folder: string } | { uploaded: string },
+    options: ImportOptionsIn,
+    body: (signal: AbortSignal, task: ReturnType<Tasks['start']>) => Promise<DatasetImportReport>,
+  ) {
     if (s.running) return;
     controller = new AbortController();
     const { signal } = controller;

@@ -4,7 +4,18 @@
  * packing, the output folder (native dialog or a path field) and the summary of what was
  * written; and the latent map export for the TensorFlow Embedding Projector.
  */
-import { PIXEL_ART_COLORS, SHEET_LIMITS, type ProjectorExportReport, type SheetLayout, type AttributeSpecIn, type ExportOptionsIn, type ExportReport, type InterpolateSpecIn, type SampleSpecIn, type TraverseSpecIn } from '../../src/contract';
+import {
+  PIXEL_ART_COLORS,
+  SHEET_LIMITS,
+  type ProjectorExportReport,
+  type SheetLayout,
+  type AttributeSpecIn,
+  type ExportOptionsIn,
+  type ExportReport,
+  type InterpolateSpecIn,
+  type SampleSpecIn,
+  type TraverseSpecIn,
+} from '../../src/contract';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, isUnsupported, type ShownError } from './errors';
 import type { Tasks } from './tasks.svelte';
@@ -94,16 +105,29 @@ export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => st
         ? source.kind === 'attribute'
           ? { attribute: spec as AttributeSpecIn }
           : source.kind === 'interpolate'
-          ? { interpolate: spec as InterpolateSpecIn }
-          : source.kind === 'sample'
-            ? { sample: spec as SampleSpecIn }
-            : { traverse: spec as TraverseSpecIn }
+            ? { interpolate: spec as InterpolateSpecIn }
+            : source.kind === 'sample'
+              ? { sample: spec as SampleSpecIn }
+              : { traverse: spec as TraverseSpecIn }
         : { latents: { runDir, dataset, z: source.z.slice(s.first - 1, s.last) } };
       const finish = s.pixelArt ? { finish: { palette: 'dataset' as const, colors: s.pixelColors } } : {};
       // Grid and Kaplay layouts need full-size frames, so trimming only applies to the others.
       const trim = s.trim && s.layout !== 'grid' && s.layout !== 'kaplay';
       const sheet = { layout: s.layout, padding: s.padding, extrude: s.extrude, powerOfTwo: s.powerOfTwo, maxWidth: s.maxWidth ? s.maxWidth : null, trim, pivot: { x: s.pivotX, y: s.pivotY } };
-      return { source: src, outDir: s.outDir, formats, name: s.name, sheetName: s.sheetName, scale: s.scale, delayMs: s.delayMs, pingPong: s.pingPong, overwrite: s.overwrite, sheet, indexed: s.indexed && s.pixelArt, ...finish };
+      return {
+        source: src,
+        outDir: s.outDir,
+        formats,
+        name: s.name,
+        sheetName: s.sheetName,
+        scale: s.scale,
+        delayMs: s.delayMs,
+        pingPong: s.pingPong,
+        overwrite: s.overwrite,
+        sheet,
+        indexed: s.indexed && s.pixelArt,
+        ...finish,
+      };
     },
     async chooseFolder() {
       try {
@@ -159,7 +183,11 @@ export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => st
       projector.report = null;
       const task = tasks.start('Exporting the latent map', () => controller.abort());
       try {
-        projector.report = await bridge.call('export.projector', { runDir: run.runDir, dataset: run.dataset, outDir: projector.outDir, overwrite: s.overwrite }, { signal: controller.signal, onProgress: (p) => task.update(p.total ? p.done / p.total : null) });
+        projector.report = await bridge.call(
+          'export.projector',
+          { runDir: run.runDir, dataset: run.dataset, outDir: projector.outDir, overwrite: s.overwrite },
+          { signal: controller.signal, onProgress: (p) => task.update(p.total ? p.done / p.total : null) },
+        );
       } catch (err) {
         if (!isCancelled(err)) projector.error = describeError(err);
       } finally {

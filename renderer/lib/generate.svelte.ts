@@ -100,7 +100,19 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     async sample() {
       const r = run();
       if (!r) return;
-      const spec: SampleSpecIn = { runDir: r.runDir, dataset: r.dataset, count: s.count, temperature: s.temperature, detail: s.detail, prior: s.prior, seed: s.seed, pixelNoise: s.pixelNoise, memorisation: true, ...finishSpec(s.pixelArt, s.pixelColors), ...labelSpec() };
+      const spec: SampleSpecIn = {
+        runDir: r.runDir,
+        dataset: r.dataset,
+        count: s.count,
+        temperature: s.temperature,
+        detail: s.detail,
+        prior: s.prior,
+        seed: s.seed,
+        pixelNoise: s.pixelNoise,
+        memorisation: true,
+        ...finishSpec(s.pixelArt, s.pixelColors),
+        ...labelSpec(),
+      };
       const result = await call('sample', s.label ? `Sampling "${s.label}"` : 'Sampling from the prior', (signal) => bridge.call('latent.sample', spec, { signal }));
       if (!result) return;
       revokeShown(samples);
@@ -113,7 +125,16 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     async traverse(base: number | null) {
       const r = run();
       if (!r) return;
-      const spec: TraverseSpecIn = { runDir: r.runDir, dataset: r.dataset, dims: [s.dim], steps: s.steps, base: base === null ? null : { index: base }, memorisation: true, ...finishSpec(s.pixelArt, s.pixelColors), ...labelSpec() };
+      const spec: TraverseSpecIn = {
+        runDir: r.runDir,
+        dataset: r.dataset,
+        dims: [s.dim],
+        steps: s.steps,
+        base: base === null ? null : { index: base },
+        memorisation: true,
+        ...finishSpec(s.pixelArt, s.pixelColors),
+        ...labelSpec(),
+      };
       const result = await call('traverse', `Traversing dimension ${s.dim}`, (signal) => bridge.call('latent.traverse', spec, { signal }));
       if (!result) return;
       revokeShown(traversal);
@@ -122,7 +143,9 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     async decodeAt(point: [number, number, number]) {
       const r = run();
       if (!r) return;
-      const result = await call('decode', 'Decoding the clicked point', (signal) => bridge.call('latent.decode', { runDir: r.runDir, dataset: r.dataset, points: [point], ...labelSpec() }, { signal }));
+      const result = await call('decode', 'Decoding the clicked point', (signal) =>
+        bridge.call('latent.decode', { runDir: r.runDir, dataset: r.dataset, points: [point], ...labelSpec() }, { signal }),
+      );
       if (!result) return;
       if (decoded) URL.revokeObjectURL(decoded.strip.url);
       decoded = { strip: stripUrl(result.strip), point, z: result.z[0] };

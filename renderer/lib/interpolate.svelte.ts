@@ -90,7 +90,15 @@ export function createInterpolation(bridge: Bridge, tasks: Tasks, view: LatentVi
       const ours = (controller = new AbortController());
       s.running = method;
       s.error = null;
-      const spec: InterpolateSpecIn = { runDir: r.runDir, dataset: r.dataset, waypoints: [{ index: s.a }, { index: s.b }], method, frames: s.frames, lower: s.detail, ...finishSpec(s.pixelArt, s.pixelColors) };
+      const spec: InterpolateSpecIn = {
+        runDir: r.runDir,
+        dataset: r.dataset,
+        waypoints: [{ index: s.a }, { index: s.b }],
+        method,
+        frames: s.frames,
+        lower: s.detail,
+        ...finishSpec(s.pixelArt, s.pixelColors),
+      };
       const task = tasks.start(`Interpolating (${method})`, () => ours.abort());
       try {
         const result = await bridge.call('latent.interpolate', spec, {

@@ -201,13 +201,17 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
     s.layoutPending = method;
     const task = tasks.start(`Computing the ${LAYOUT_NAMES[method]} layout`, () => ours.abort());
     try {
-      const result = await bridge.call('latent.layout', { runDir: run.runDir, dataset: run.dataset, method, seed: s.layoutSeed }, {
-        signal: ours.signal,
-        onProgress: (p) => {
-          const stage = (p.data as { stage?: string } | undefined)?.stage === 'neighbours' ? 'finding neighbours' : 'optimising';
-          if (p.phase === 'layout') task.update(p.total ? p.done / p.total : null, `${stage}: ${p.done} / ${p.total}`);
+      const result = await bridge.call(
+        'latent.layout',
+        { runDir: run.runDir, dataset: run.dataset, method, seed: s.layoutSeed },
+        {
+          signal: ours.signal,
+          onProgress: (p) => {
+            const stage = (p.data as { stage?: string } | undefined)?.stage === 'neighbours' ? 'finding neighbours' : 'optimising';
+            if (p.phase === 'layout') task.update(p.total ? p.done / p.total : null, `${stage}: ${p.done} / ${p.total}`);
+          },
         },
-      });
+      );
       return ours.signal.aborted ? null : result;
     } catch (err) {
       if (isCancelled(err) || ours.signal.aborted) return null;
@@ -463,10 +467,14 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
       const task = tasks.start('Encoding images into the latent space', () => ours.abort());
       shownRun = run;
       try {
-        const result = await bridge.call('latent.project', { runDir: run.runDir, dataset: run.dataset, axes: s.layout === 'dims' ? s.layoutDims : null }, {
-          signal: ours.signal,
-          onProgress: (p) => task.update(p.total ? p.done / p.total : null, `${p.done}${p.total ? ` / ${p.total}` : ''} images`),
-        });
+        const result = await bridge.call(
+          'latent.project',
+          { runDir: run.runDir, dataset: run.dataset, axes: s.layout === 'dims' ? s.layoutDims : null },
+          {
+            signal: ours.signal,
+            onProgress: (p) => task.update(p.total ? p.done / p.total : null, `${p.done}${p.total ? ` / ${p.total}` : ''} images`),
+          },
+        );
         if (ours.signal.aborted) return;
         let layoutPoints: Float32Array | null = null;
         if (!isLinearLayout(s.layout)) {
@@ -565,7 +573,7 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
  */
 export function syntheticScatter(n: number, seed = 1, labelNames?: string[]): ScatterData {
   let state = seed >>> 0 || 1;
-  const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rand = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296;
   const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
   const points = new Float32Array(n * 3);
   const labelIndex = new Int32Array(n);

@@ -8,13 +8,24 @@ export function joinPath(...parts: string[]): string {
 }
 
 export function baseName(p: string): string {
-  return p.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || 'images';
+  return (
+    p
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop() || 'images'
+  );
 }
 
 /** A folder-name-safe slug with a timestamp to the millisecond, e.g. "sprites-20260121-153012-042" (two imports in one second get two folders). */
 export function timestampedName(base: string, now = new Date()): string {
   // A base that already ends in a stamp (a run named after a dataset folder) keeps only the new one.
-  const slug = base.toLowerCase().replace(/-\d{8}-\d{6}(-\d{3})?$/, '').replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'images';
+  const slug =
+    base
+      .toLowerCase()
+      .replace(/-\d{8}-\d{6}(-\d{3})?$/, '')
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'images';
   const pad = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
   return `${slug}-${stamp}-${String(now.getMilliseconds()).padStart(3, '0')}`;

@@ -40,8 +40,7 @@ export function presetForm(id: PresetId): TrainForm {
 
 /** The contract's settings, or an error sentence naming the first bad field. */
 export function toTrainSettings(form: TrainForm): { ok: true; settings: TrainSettingsIn } | { ok: false; error: string } {
-  const int = (name: string, v: number, min: number, max: number) =>
-    Number.isInteger(v) && v >= min && v <= max ? null : `${name} must be a whole number from ${min} to ${max}; got ${v}.`;
+  const int = (name: string, v: number, min: number, max: number) => (Number.isInteger(v) && v >= min && v <= max ? null : `${name} must be a whole number from ${min} to ${max}; got ${v}.`);
   const problem =
     int('Latent size', form.latentDim, 2, 64) ??
     int('Epochs', form.epochs, 1, 100_000) ??

@@ -87,7 +87,14 @@ export function useProject(): Project {
 
 /** A folder name from a project name: "My sprites!" -> "my-sprites". */
 export function projectFolderName(name: string): string {
-  return name.trim().toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'project';
+  return (
+    name
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'project'
+  );
 }
 
 export function defaultProjectDir(workspace: string, name: string): string {
@@ -118,7 +125,16 @@ export function createProject(bridge: Bridge): Project {
     if (timer) clearTimeout(timer);
     timer = null;
     version++;
-    Object.assign(s, { dir: opened.dir, file: opened.project, dirty: false, savedAt: opened.project.updatedAt, notices: opened.notices, resumable: opened.resumable, openError: null, saveError: null });
+    Object.assign(s, {
+      dir: opened.dir,
+      file: opened.project,
+      dirty: false,
+      savedAt: opened.project.updatedAt,
+      notices: opened.notices,
+      resumable: opened.resumable,
+      openError: null,
+      saveError: null,
+    });
     void refreshRecent();
   }
 

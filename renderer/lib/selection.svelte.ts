@@ -35,7 +35,12 @@ export interface AttributeShown {
 
 /** A file name from a selection's name: letters, digits, - and _ only. */
 export function safeFileName(name: string): string {
-  return name.replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'selection';
+  return (
+    name
+      .replace(/[^\w-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 80) || 'selection'
+  );
 }
 
 export function createSelectionTools(bridge: Bridge, app: AppState, tasks: Tasks, view: LatentView) {
@@ -181,7 +186,15 @@ export function createSelectionTools(bridge: Bridge, app: AppState, tasks: Tasks
       const ours = (controller = new AbortController());
       s.attributeRunning = true;
       s.attributeError = null;
-      const spec: AttributeSpecIn = { runDir: run.runDir, dataset: run.dataset, positive: withSel.indices, negative: withoutSel.indices, base: { index: base }, strength: s.strength, frames: s.frames };
+      const spec: AttributeSpecIn = {
+        runDir: run.runDir,
+        dataset: run.dataset,
+        positive: withSel.indices,
+        negative: withoutSel.indices,
+        base: { index: base },
+        strength: s.strength,
+        frames: s.frames,
+      };
       const task = tasks.start('Applying the attribute vector', () => ours.abort());
       try {
         const result = await bridge.call('latent.attribute', spec, { signal: ours.signal });

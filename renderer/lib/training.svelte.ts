@@ -264,22 +264,33 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
       let failure: unknown = null;
       try {
         await hooks.beforeRun?.();
-        report = await bridge.call('train.run', { dataset: datasetDir, runDir, settings, resume: options.resume ?? false, ...(options.project ? { project: options.project } : {}), ...(options.selection ? { selection: options.selection } : {}) }, {
-          signal,
-          onProgress: (p) => {
-            const data = p.data as TrainProgress | undefined;
-            if (!data) return;
-            begin();
-            if (data.type === 'epoch') hooks.epoch?.({ epoch: data.epoch, step: data.step, train: data.train, val: data.val, seconds: data.seconds });
-            if (data.type === 'step') {
-              onStep(data);
-              task.update(data.totalSteps ? data.step / data.totalSteps : null, `epoch ${data.epoch}/${data.epochs} · ${data.imagesPerSec.toFixed(0)} img/s · ${formatDuration(data.etaSec)} left`);
-            } else if (data.type === 'epoch') onEpoch(data);
-            else if (data.type === 'plan') s.plan = data;
-            else if (data.type === 'paused') s.status = 'paused';
-            else if (data.type === 'resumed') s.status = 'running';
+        report = await bridge.call(
+          'train.run',
+          {
+            dataset: datasetDir,
+            runDir,
+            settings,
+            resume: options.resume ?? false,
+            ...(options.project ? { project: options.project } : {}),
+            ...(options.selection ? { selection: options.selection } : {}),
           },
-        });
+          {
+            signal,
+            onProgress: (p) => {
+              const data = p.data as TrainProgress | undefined;
+              if (!data) return;
+              begin();
+              if (data.type === 'epoch') hooks.epoch?.({ epoch: data.epoch, step: data.step, train: data.train, val: data.val, seconds: data.seconds });
+              if (data.type === 'step') {
+                onStep(data);
+                task.update(data.totalSteps ? data.step / data.totalSteps : null, `epoch ${data.epoch}/${data.epochs} · ${data.imagesPerSec.toFixed(0)} img/s · ${formatDuration(data.etaSec)} left`);
+              } else if (data.type === 'epoch') onEpoch(data);
+              else if (data.type === 'plan') s.plan = data;
+              else if (data.type === 'paused') s.status = 'paused';
+              else if (data.type === 'resumed') s.status = 'running';
+            },
+          },
+        );
         s.report = report;
         s.status = report.status;
         if (report.checkpoint) app.trainedRun = { runDir, dataset: datasetDir, report };
@@ -316,7 +327,17 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
     attach(status, backend, onend) {
       if (active() || !status.running) return;
       series = seriesFromHistory(status.epochs);
-      Object.assign(s, { status: status.paused ? 'paused' : 'running', runDir: status.runDir, last: null, epochs: [...status.epochs], previews: [], plan: null, report: null, error: null, version: s.version + 1 });
+      Object.assign(s, {
+        status: status.paused ? 'paused' : 'running',
+        runDir: status.runDir,
+        last: null,
+        epochs: [...status.epochs],
+        previews: [],
+        plan: null,
+        report: null,
+        error: null,
+        version: s.version + 1,
+      });
       if (status.lastStep) onStep(status.lastStep);
       const task = tasks.start('Training', () => void stop());
       // Its progress events went to the page that started it: poll instead, once a second.

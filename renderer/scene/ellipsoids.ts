@@ -89,10 +89,22 @@ export class PosteriorEllipsoids {
       const i = subset ? subset[slot] : slot;
       const o = slot * 16;
       const e = i * 9;
-      m[o] = a[e] * k; m[o + 1] = a[e + 1] * k; m[o + 2] = a[e + 2] * k; m[o + 3] = 0;
-      m[o + 4] = a[e + 3] * k; m[o + 5] = a[e + 4] * k; m[o + 6] = a[e + 5] * k; m[o + 7] = 0;
-      m[o + 8] = a[e + 6] * k; m[o + 9] = a[e + 7] * k; m[o + 10] = a[e + 8] * k; m[o + 11] = 0;
-      m[o + 12] = positions[i * 3]; m[o + 13] = positions[i * 3 + 1]; m[o + 14] = positions[i * 3 + 2]; m[o + 15] = 1;
+      m[o] = a[e] * k;
+      m[o + 1] = a[e + 1] * k;
+      m[o + 2] = a[e + 2] * k;
+      m[o + 3] = 0;
+      m[o + 4] = a[e + 3] * k;
+      m[o + 5] = a[e + 4] * k;
+      m[o + 6] = a[e + 5] * k;
+      m[o + 7] = 0;
+      m[o + 8] = a[e + 6] * k;
+      m[o + 9] = a[e + 7] * k;
+      m[o + 10] = a[e + 8] * k;
+      m[o + 11] = 0;
+      m[o + 12] = positions[i * 3];
+      m[o + 13] = positions[i * 3 + 1];
+      m[o + 14] = positions[i * 3 + 2];
+      m[o + 15] = 1;
     }
     this.object.instanceMatrix.needsUpdate = true;
   }

@@ -70,7 +70,11 @@ export function distinctPalette(count: number, avoid: number[] = [0x15171c, 0xf5
   for (const hex of avoid) take(oklab(hex), 0.5);
   // Start from a warm orange, far from the prior sphere's blue.
   const chosen: number[] = [];
-  let next = candidates.reduce((best, c, i) => (Math.hypot(c.lab[0] - 0.75, c.lab[1] - 0.08, c.lab[2] - 0.14) < Math.hypot(candidates[best].lab[0] - 0.75, candidates[best].lab[1] - 0.08, candidates[best].lab[2] - 0.14) ? i : best), 0);
+  let next = candidates.reduce(
+    (best, c, i) =>
+      Math.hypot(c.lab[0] - 0.75, c.lab[1] - 0.08, c.lab[2] - 0.14) < Math.hypot(candidates[best].lab[0] - 0.75, candidates[best].lab[1] - 0.08, candidates[best].lab[2] - 0.14) ? i : best,
+    0,
+  );
   while (chosen.length < count) {
     chosen.push(candidates[next].hex);
     take(candidates[next].lab, 1);

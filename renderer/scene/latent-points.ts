@@ -33,7 +33,7 @@ export interface LegendItem {
 }
 
 export type Legend =
-  | { kind: 'categories'; title: string; items: LegendItem[]; /** Labels beyond the palette share a grey: the legend says so. */ note: string | null }
+  | { kind: 'categories'; title: string; items: LegendItem[] /** Labels beyond the palette share a grey: the legend says so. */; note: string | null }
   | { kind: 'ramp'; title: string; min: number; max: number; gradient: string };
 
 export class LatentPoints {
@@ -76,7 +76,7 @@ export class LatentPoints {
 
   /** Colour every point by `mode`; returns what the legend shows. */
   setColourBy(mode: ColourBy): Legend {
-    const { labelIndex, split, labels } = this.input;
+    const { labels } = this.input;
     const n = this.count;
     const colour = new THREE.Color();
     const values = mode === 'reconError' ? this.input.reconError : mode === 'kl' ? this.input.kl : undefined;
@@ -111,7 +111,9 @@ export class LatentPoints {
       // Largest first, as the palette gives them its most distinct colours.
       const items: LegendItem[] = names.map((name, k) => ({ name, colour: hexCss(colours[k]), count: counts[k], key: k })).sort((a, b) => b.count - a.count || a.key - b.key);
       if (unlabelled > 0) items.push({ name: '(no label)', colour: hexCss(NO_LABEL), count: unlabelled, key: -1 });
-      const note = grouped.length ? `${names.length} labels: the ${grouped.length} smallest share grey (${hexCss(GROUPED_COLOUR)}); the ${MAX_DISTINCT_LABELS - 1} largest have their own colours. Click a label to show only it.` : null;
+      const note = grouped.length
+        ? `${names.length} labels: the ${grouped.length} smallest share grey (${hexCss(GROUPED_COLOUR)}); the ${MAX_DISTINCT_LABELS - 1} largest have their own colours. Click a label to show only it.`
+        : null;
       legend = { kind: 'categories', title: byLabel ? 'Label' : 'Split', items, note };
     }
     this.geometry.getAttribute('color').needsUpdate = true;
@@ -176,7 +178,9 @@ export class LatentPoints {
     const p = this.input.points;
     const n = p.length / 3;
     if (n === 0) return 1;
-    let cx = 0, cy = 0, cz = 0;
+    let cx = 0,
+      cy = 0,
+      cz = 0;
     for (let i = 0; i < n; i++) {
       cx += p[i * 3];
       cy += p[i * 3 + 1];

@@ -20,7 +20,10 @@ export class LatentScene {
   private frame = 0;
   private needsRender = true;
 
-  constructor(private readonly container: HTMLElement, options: LatentSceneOptions) {
+  constructor(
+    private readonly container: HTMLElement,
+    options: LatentSceneOptions,
+  ) {
     this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: false });
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
     this.renderer.domElement.setAttribute('data-testid', 'latent-canvas');

@@ -73,7 +73,6 @@ export class PathLayer {
     this.group.add(this.markers);
   }
 
-
   /** Draw (or replace) the path of one method through these 3D points; `z` lets a new layout place it again. */
   setPath(method: PathMethod, points: Float32Array, z: number[][] | null = null): void {
     this.removePath(method);
@@ -119,7 +118,17 @@ export class PathLayer {
     dots.renderOrder = 10;
     for (const o of [outline, core, dots]) o.frustumCulled = false;
     this.group.add(outline, core, dots, endA, endB);
-    this.paths.set(method, { outline, core, dots, endA, endB, geometry, dotGeometry, materials: [outlineMaterial, coreMaterial, dotMaterial, endA.material as THREE.Material, endB.material as THREE.Material], z });
+    this.paths.set(method, {
+      outline,
+      core,
+      dots,
+      endA,
+      endB,
+      geometry,
+      dotGeometry,
+      materials: [outlineMaterial, coreMaterial, dotMaterial, endA.material as THREE.Material, endB.material as THREE.Material],
+      z,
+    });
   }
 
   /** The 3D points a method's path is drawn through now (after any re-placing), or null. */

@@ -15,7 +15,9 @@ export function pickPoint(positions: Float32Array, camera: THREE.Camera, width: 
   let bestZ = Infinity;
   for (let i = 0, n = positions.length / 3; i < n; i++) {
     if (pickable && pickable[i] === 0) continue;
-    const px = positions[i * 3], py = positions[i * 3 + 1], pz = positions[i * 3 + 2];
+    const px = positions[i * 3],
+      py = positions[i * 3 + 1],
+      pz = positions[i * 3 + 2];
     const w = m[3] * px + m[7] * py + m[11] * pz + m[15];
     if (w <= 0) continue;
     const sx = ((m[0] * px + m[4] * py + m[8] * pz + m[12]) / w + 1) * 0.5 * width;

@@ -22,7 +22,9 @@ export function projectToScreen(positions: ArrayLike<number>, viewProjection: Ar
   const n = Math.floor(positions.length / 3);
   const out = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
-    const px = positions[i * 3], py = positions[i * 3 + 1], pz = positions[i * 3 + 2];
+    const px = positions[i * 3],
+      py = positions[i * 3 + 1],
+      pz = positions[i * 3 + 2];
     const w = m[3] * px + m[7] * py + m[11] * pz + m[15];
     if (w <= 0) {
       out[i * 2] = out[i * 2 + 1] = NaN;
@@ -39,8 +41,10 @@ export function pointInPolygon(x: number, y: number, polygon: ArrayLike<number>)
   let inside = false;
   const n = polygon.length >> 1;
   for (let i = 0, j = n - 1; i < n; j = i++) {
-    const xi = polygon[i * 2], yi = polygon[i * 2 + 1];
-    const xj = polygon[j * 2], yj = polygon[j * 2 + 1];
+    const xi = polygon[i * 2],
+      yi = polygon[i * 2 + 1];
+    const xj = polygon[j * 2],
+      yj = polygon[j * 2 + 1];
     // The edge crosses the horizontal line through y (half-open, so a shared vertex counts once).
     if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
   }
@@ -50,7 +54,10 @@ export function pointInPolygon(x: number, y: number, polygon: ArrayLike<number>)
 /** Indices of the screen points inside the polygon (a bounding-box test first skips most). */
 export function indicesInPolygon(screen: Float32Array, polygon: ArrayLike<number>): number[] {
   if (polygon.length < 6) return [];
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
   for (let k = 0; k < polygon.length; k += 2) {
     x0 = Math.min(x0, polygon[k]);
     x1 = Math.max(x1, polygon[k]);
@@ -59,7 +66,8 @@ export function indicesInPolygon(screen: Float32Array, polygon: ArrayLike<number
   }
   const found: number[] = [];
   for (let i = 0, n = screen.length >> 1; i < n; i++) {
-    const x = screen[i * 2], y = screen[i * 2 + 1];
+    const x = screen[i * 2],
+      y = screen[i * 2 + 1];
     if (!(x >= x0 && x <= x1 && y >= y0 && y <= y1)) continue; // NaN fails too
     if (pointInPolygon(x, y, polygon)) found.push(i);
   }
@@ -68,10 +76,14 @@ export function indicesInPolygon(screen: Float32Array, polygon: ArrayLike<number
 
 /** Indices of the screen points inside the rectangle spanned by two corners (either order). */
 export function indicesInRect(screen: Float32Array, ax: number, ay: number, bx: number, by: number): number[] {
-  const x0 = Math.min(ax, bx), x1 = Math.max(ax, bx), y0 = Math.min(ay, by), y1 = Math.max(ay, by);
+  const x0 = Math.min(ax, bx),
+    x1 = Math.max(ax, bx),
+    y0 = Math.min(ay, by),
+    y1 = Math.max(ay, by);
   const found: number[] = [];
   for (let i = 0, n = screen.length >> 1; i < n; i++) {
-    const x = screen[i * 2], y = screen[i * 2 + 1];
+    const x = screen[i * 2],
+      y = screen[i * 2 + 1];
     if (x >= x0 && x <= x1 && y >= y0 && y <= y1) found.push(i);
   }
   return found;

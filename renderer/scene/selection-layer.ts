@@ -81,7 +81,10 @@ export class SelectionLayer {
     const dots = new THREE.Points(geometry.clone(), new THREE.PointsMaterial({ color: ATTRIBUTE_COLOUR, size: 7, sizeAttenuation: false, depthTest: false, transparent: true }));
     const endGeometry = new THREE.BufferGeometry();
     endGeometry.setAttribute('position', new THREE.Float32BufferAttribute(points.slice(points.length - 3), 3));
-    const end = new THREE.Points(endGeometry, new THREE.PointsMaterial({ color: ATTRIBUTE_COLOUR, size: 16, sizeAttenuation: false, map: this.ringTexture, alphaTest: 0.2, transparent: true, depthTest: false }));
+    const end = new THREE.Points(
+      endGeometry,
+      new THREE.PointsMaterial({ color: ATTRIBUTE_COLOUR, size: 16, sizeAttenuation: false, map: this.ringTexture, alphaTest: 0.2, transparent: true, depthTest: false }),
+    );
     line.name = 'attribute-path';
     for (const o of [line, dots, end]) {
       o.renderOrder = 9;

@@ -44,7 +44,17 @@ export async function buildSpriteAtlases(source: ThumbnailSource, count: number,
         current = { atlas, ctx: canvas.getContext('2d')!, capacity };
       }
       const slot = index - current.atlas.first;
-      current.ctx.drawImage(img, (k % p.columns) * p.cell, Math.floor(k / p.columns) * p.cell, p.cell, p.cell, (slot % current.atlas.columns) * p.cell, Math.floor(slot / current.atlas.columns) * p.cell, p.cell, p.cell);
+      current.ctx.drawImage(
+        img,
+        (k % p.columns) * p.cell,
+        Math.floor(k / p.columns) * p.cell,
+        p.cell,
+        p.cell,
+        (slot % current.atlas.columns) * p.cell,
+        Math.floor(slot / current.atlas.columns) * p.cell,
+        p.cell,
+        p.cell,
+      );
       current.atlas.count = slot + 1;
     }
   }

@@ -95,11 +95,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
     }
     const why = node.ok ? 'tfjs-node failed to initialise' : node.why;
     if (force) {
-      throw new AtlasError(
-        'unsupported',
-        `The tfjs-node backend is not available: ${why}. Install @tensorflow/tfjs-node for this platform, or choose wasm or cpu.`,
-        { backend: 'tensorflow' },
-      );
+      throw new AtlasError('unsupported', `The tfjs-node backend is not available: ${why}. Install @tensorflow/tfjs-node for this platform, or choose wasm or cpu.`, { backend: 'tensorflow' });
     }
     notes.push(why);
   }

@@ -24,7 +24,10 @@ const resizeNearestNeighborGrad: tf.KernelFunc = ({ inputs, backend, attrs }) =>
   const { alignCorners = false, halfPixelCenters = false } = (attrs ?? {}) as { alignCorners?: boolean; halfPixelCenters?: boolean };
   const [B, H, W, C] = images.shape;
   const [, outH, outW] = dy.shape;
-  const cpu = backend as tf.KernelBackend & { readSync(id: tf.DataId): tf.backend_util.BackendValues; makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.backend_util.BackendValues): tf.TensorInfo };
+  const cpu = backend as tf.KernelBackend & {
+    readSync(id: tf.DataId): tf.backend_util.BackendValues;
+    makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.backend_util.BackendValues): tf.TensorInfo;
+  };
   const g = cpu.readSync(dy.dataId) as Float32Array;
   const dx = new Float32Array(B * H * W * C);
   const rows = Array.from({ length: outH }, (_, y) => sourceIndex(y, H, outH, alignCorners, halfPixelCenters));

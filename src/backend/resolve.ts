@@ -30,10 +30,7 @@ export function resolvePackageFile(specifier: string, fromDirs?: string[]): { pa
   return null;
 }
 
-export type OptionalPackage =
-  | { state: 'absent' }
-  | { state: 'broken'; error: string }
-  | { state: 'loaded'; module: unknown };
+export type OptionalPackage = { state: 'absent' } | { state: 'broken'; error: string } | { state: 'loaded'; module: unknown };
 
 /** Absent (cannot resolve), broken (resolves but throws on load), or loaded. `fromDirs` overrides where to look. */
 export function loadOptionalPackage(name: string, fromDirs?: string[]): OptionalPackage {

@@ -17,8 +17,8 @@ const run = text('DIR', 'The training run of a model trained with --conditional 
 const dataset = text('DIR', 'The dataset the run was trained on (required).');
 const backend = text('tensorflow|wasm|cpu', 'The TensorFlow.js backend (default: the fastest present).');
 const json = flag('Print the result as one JSON object on stdout.');
-const detail = decimal(0, 2, 'A hierarchical model\'s lower-latent temperature; 0 uses their means (default 0).');
-const seed = whole(0, Infinity, 'The seed of the lower latents\' draws (default 0).');
+const detail = decimal(0, 2, "A hierarchical model's lower-latent temperature; 0 uses their means (default 0).");
+const seed = whole(0, Infinity, "The seed of the lower latents' draws (default 0).");
 
 export const relabelFlags = {
   run,
@@ -52,10 +52,14 @@ export async function runRelabel(values: Values, positionals: string[]) {
     if (!('index' in p)) throw new CliUsageError(`"${positionals[i]}" is a latent vector; relabel takes images (it infers z with each image's own label)`);
     return p;
   });
-  const spec = checked(
-    relabelSpecSchema,
-    { runDir: need(values, 'run'), dataset: datasetDir, images, labels: values.labels === undefined ? undefined : String(values.labels).split(','), detail: num(values.detail), seed: num(values.seed) },
-  );
+  const spec = checked(relabelSpecSchema, {
+    runDir: need(values, 'run'),
+    dataset: datasetDir,
+    images,
+    labels: values.labels === undefined ? undefined : String(values.labels).split(','),
+    detail: num(values.detail),
+    seed: num(values.seed),
+  });
   await cliBackend(values);
   const session = cliSession();
   try {
@@ -73,10 +77,16 @@ export async function runLabelPath(values: Values, positionals: string[]) {
   if (positionals.length !== 1) throw new CliUsageError(`label-path takes one image or latent vector, got ${positionals.length}`);
   const datasetDir = need(values, 'dataset');
   const at = /^\d+$/.test(positionals[0]) || positionals[0].includes(',') ? latentPoint(positionals[0]) : (await resolveWaypoints(datasetDir, positionals))[0];
-  const spec = checked(
-    labelPathSpecSchema,
-    { runDir: need(values, 'run'), dataset: datasetDir, at, from: need(values, 'from'), to: need(values, 'to'), frames: num(values.frames), detail: num(values.detail), seed: num(values.seed) },
-  );
+  const spec = checked(labelPathSpecSchema, {
+    runDir: need(values, 'run'),
+    dataset: datasetDir,
+    at,
+    from: need(values, 'from'),
+    to: need(values, 'to'),
+    frames: num(values.frames),
+    detail: num(values.detail),
+    seed: num(values.seed),
+  });
   await cliBackend(values);
   const session = cliSession();
   try {

@@ -18,9 +18,9 @@ export const exportCommandFlags = {
   spec: text('FILE', 'A JSON export spec: {"source": {"interpolate"|"sample"|"traverse": spec}, ...options}.'),
   latents: text('FILE', 'A JSON file of latent vectors, [[z1...], [z2...]], to decode with --run.'),
   run: text('DIR', 'The training run whose newest checkpoint decodes --latents, or whose latent map --projector writes.'),
-  dataset: text('DIR', 'The run\'s dataset (needed by --projector, and by --pixel-art for its palette).'),
-  projector: flag('Write the dataset\'s latent map for projector.tensorflow.org (vectors.tsv, metadata.tsv, sprite.png).'),
-  thumbnail: whole(4, 128, 'With --projector: the thumbnails\' edge in pixels (default: the training size, smaller if needed).', 'PX'),
+  dataset: text('DIR', "The run's dataset (needed by --projector, and by --pixel-art for its palette)."),
+  projector: flag("Write the dataset's latent map for projector.tensorflow.org (vectors.tsv, metadata.tsv, sprite.png)."),
+  thumbnail: whole(4, 128, "With --projector: the thumbnails' edge in pixels (default: the training size, smaller if needed).", 'PX'),
   ...exportFlags,
   json: flag('Print the export report as one JSON object on stdout.'),
   backend: text('tensorflow|wasm|cpu', 'The TensorFlow.js backend (default: the fastest present).'),
@@ -35,16 +35,23 @@ async function readJson(file: string, what: string): Promise<unknown> {
 }
 
 async function runProjectorExport(values: Record<string, unknown>): Promise<ProjectorExportReport> {
-  for (const flag of ['spec', 'latents', 'format', 'layout'] as const)
-    if (values[flag] !== undefined) throw new CliUsageError(`--projector exports the dataset's latent map and takes no --${flag}`);
-  const options = checked(projectorExportSchema, { runDir: values.run, dataset: values.dataset, outDir: values.out, thumbnail: values.thumbnail === undefined ? undefined : Number(values.thumbnail), overwrite: values.overwrite || undefined });
+  for (const flag of ['spec', 'latents', 'format', 'layout'] as const) if (values[flag] !== undefined) throw new CliUsageError(`--projector exports the dataset's latent map and takes no --${flag}`);
+  const options = checked(projectorExportSchema, {
+    runDir: values.run,
+    dataset: values.dataset,
+    outDir: values.out,
+    thumbnail: values.thumbnail === undefined ? undefined : Number(values.thumbnail),
+    overwrite: values.overwrite || undefined,
+  });
   await cliBackend(values);
   const session = cliSession();
   try {
     const report = await exportProjector(options, session);
     session.done();
     if (!values.json)
-      process.stderr.write(`Wrote the latent map of ${report.count} images (${report.latentDim} dimensions, ${report.singleImageDim[0]} px thumbnails) for the Embedding Projector in ${shown(report.outDir)}: open projector.tensorflow.org, choose Load and pick vectors.tsv and metadata.tsv.\n`);
+      process.stderr.write(
+        `Wrote the latent map of ${report.count} images (${report.latentDim} dimensions, ${report.singleImageDim[0]} px thumbnails) for the Embedding Projector in ${shown(report.outDir)}: open projector.tensorflow.org, choose Load and pick vectors.tsv and metadata.tsv.\n`,
+      );
     return report;
   } finally {
     session.done();
@@ -86,7 +93,10 @@ export async function runExport(values: Record<string, unknown>, positionals: st
   try {
     const report = await exportFrames(options, session);
     session.done();
-    if (!values.json) process.stderr.write(`Exported ${report.frames} frames (${report.width}x${report.height}) as ${report.files.length} files in ${shown(report.outDir)}${report.sheet ? `; sheet ${report.sheet.width}x${report.sheet.height}, atlas ${shown(report.sheet.atlas)} (${report.sheet.layout})` : ''}.\n`);
+    if (!values.json)
+      process.stderr.write(
+        `Exported ${report.frames} frames (${report.width}x${report.height}) as ${report.files.length} files in ${shown(report.outDir)}${report.sheet ? `; sheet ${report.sheet.width}x${report.sheet.height}, atlas ${shown(report.sheet.atlas)} (${report.sheet.layout})` : ''}.\n`,
+      );
     return report;
   } finally {
     session.done();

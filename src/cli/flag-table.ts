@@ -40,7 +40,12 @@ export const flag = (help: string): FlagSpec => ({ type: 'boolean', help });
 /** A whole number from min to max. */
 export const whole = (min: number, max: number, help: string, value = 'N'): FlagSpec => ({ type: 'string', value, help, number: { min, max, integer: true } });
 /** A number (fractions allowed) from min to max; open: which bounds are themselves refused. */
-export const decimal = (min: number, max: number, help: string, value = 'X', open?: NumberRange['open']): FlagSpec => ({ type: 'string', value, help, number: { min, max, integer: false, ...(open ? { open } : {}) } });
+export const decimal = (min: number, max: number, help: string, value = 'X', open?: NumberRange['open']): FlagSpec => ({
+  type: 'string',
+  value,
+  help,
+  number: { min, max, integer: false, ...(open ? { open } : {}) },
+});
 
 /** "a whole number from 1 to 100000", "a number above 0 and below 1", "a whole number of 0 or more". */
 export function describeRange(r: NumberRange): string {

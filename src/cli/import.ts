@@ -43,7 +43,7 @@ export const importFlags = {
   'min-area': whole(1, 1_000_000, 'With --sheet auto: drop islands with fewer opaque pixels than this (default 16).', 'PX'),
   'alpha-threshold': whole(0, 254, 'With --sheet auto: a pixel is opaque when its alpha is above this (default 0).'),
   split: text('WxH', 'With --sheet auto: cut islands larger than this along their emptiest lines (default: never).'),
-  atlas: text('FILE', 'With --sheet atlas: the atlas JSON, when it is not the sheet\'s name with .json.'),
+  atlas: text('FILE', "With --sheet atlas: the atlas JSON, when it is not the sheet's name with .json."),
 } satisfies FlagTable;
 
 /** "32x32" (or "32") to [32, 32]; names the flag when it is not a size. */
@@ -155,10 +155,14 @@ export async function runImport(values: Record<string, unknown>, positionals: st
     const { options: _resolved, ...report } = slicing ? await importSheets({ ...common, sheets: positionals, slicing }) : await importImages({ ...common, source: { folder: positionals[0] } });
     endProgress();
     if (!values.json) {
-      process.stderr.write(`Imported ${report.imported} images (${report.size}x${report.size}, ${report.channels} channels; ${report.train} train, ${report.val} validation) into ${shown(report.dataset)} in ${(report.durationMs / 1000).toFixed(1)}s.\n`);
+      process.stderr.write(
+        `Imported ${report.imported} images (${report.size}x${report.size}, ${report.channels} channels; ${report.train} train, ${report.val} validation) into ${shown(report.dataset)} in ${(report.durationMs / 1000).toFixed(1)}s.\n`,
+      );
       for (const sheet of report.sheets ?? []) {
         const cut = sheet.frames.length;
-        process.stderr.write(`Sheet ${shown(sheet.sheet)} (${sheet.width}x${sheet.height}, ${sheet.mode}${sheet.atlas ? ` ${shown(sheet.atlas.layout)}` : ''}): ${cut} frames cut${sheet.dust ? `, ${sheet.dust} specks under the minimum area left out` : ''}.\n`);
+        process.stderr.write(
+          `Sheet ${shown(sheet.sheet)} (${sheet.width}x${sheet.height}, ${sheet.mode}${sheet.atlas ? ` ${shown(sheet.atlas.layout)}` : ''}): ${cut} frames cut${sheet.dust ? `, ${sheet.dust} specks under the minimum area left out` : ''}.\n`,
+        );
       }
       for (const s of report.skipped) process.stderr.write(`  skipped ${shown(s.path)}: ${shown(s.reason)}\n`);
     }
@@ -176,14 +180,18 @@ export async function runImport(values: Record<string, unknown>, positionals: st
 async function checkOutput(out: string, overwrite: boolean): Promise<void> {
   const target = await inspectDatasetTarget(out);
   if (target.kind === 'other') {
-    throw new CliUsageError(`--out ${out} is not empty and is not a Latent Atlas dataset (it holds ${target.entries.slice(0, 3).join(', ')}${target.entries.length > 3 ? ', ...' : ''}); nothing was changed. Choose an empty or new folder`);
+    throw new CliUsageError(
+      `--out ${out} is not empty and is not a Latent Atlas dataset (it holds ${target.entries.slice(0, 3).join(', ')}${target.entries.length > 3 ? ', ...' : ''}); nothing was changed. Choose an empty or new folder`,
+    );
   }
   if (target.kind !== 'dataset') return;
   if (!overwrite) {
     throw new CliUsageError(`--out ${out} already holds a dataset of ${target.count} images; nothing was changed. Pass --overwrite to replace it, or choose a new --out folder`);
   }
   if (target.foreign.length) {
-    throw new CliUsageError(`--out ${out} holds a dataset and also files it did not write (${target.foreign.slice(0, 3).join(', ')}); nothing was changed. Move them out, or choose a new --out folder`);
+    throw new CliUsageError(
+      `--out ${out} holds a dataset and also files it did not write (${target.foreign.slice(0, 3).join(', ')}); nothing was changed. Move them out, or choose a new --out folder`,
+    );
   }
   const users = [...(await datasetUsers(out)).map((u) => `training run ${u}`), ...(await projectsUsingDataset(out, appPaths().workspace)).map((p) => `project ${p}`)];
   if (users.length) {

@@ -28,16 +28,16 @@ const common = {
   backend,
   axes: text('A,B,C', 'Three latent dimensions as the 3D axes of the points reported, instead of PCA.'),
 } satisfies FlagTable;
-const label = text('NAME', 'A conditional model\'s label to generate as (a model trained with --conditional).');
-const pixelNoise = flag('Add the decoder\'s pixel noise to each image, as the likelihood would draw it.');
+const label = text('NAME', "A conditional model's label to generate as (a model trained with --conditional).");
+const pixelNoise = flag("Add the decoder's pixel noise to each image, as the likelihood would draw it.");
 
 /** Writing the images: --out and its formats, the sprite sheet and pixel-art finishing. */
 export const exportFlags = {
   out: text('DIR', 'Write the images into this folder (refused over existing files without --overwrite).'),
   format: text('png,sheet,gif,webp', 'With --out: which files to write, comma-separated (default png,sheet).'),
   scale: whole(1, 8, 'With --out: enlarge each pixel this many times, nearest-neighbour (default 1).'),
-  name: text('PATTERN', 'With --out: the frame files\' name, {i} standing for the frame number (default frame-{i}).'),
-  'sheet-name': text('NAME', 'With --out: the sprite sheet\'s file name (default sheet).'),
+  name: text('PATTERN', "With --out: the frame files' name, {i} standing for the frame number (default frame-{i})."),
+  'sheet-name': text('NAME', "With --out: the sprite sheet's file name (default sheet)."),
   delay: whole(10, 10_000, 'With --out: milliseconds per frame of the GIF or WebP (default 100).', 'MS'),
   'ping-pong': flag('With --out: play the animation forward then back.'),
   loop: whole(0, 65_535, 'With --out: how often the animation repeats; 0 forever (default 0).'),
@@ -62,20 +62,20 @@ export const interpolateFlags = {
   method: text('linear|slerp|geodesic', 'The path: a straight line, a great circle, or one bent to change the images evenly (default slerp).'),
   frames: whole(2, 256, 'Images along the path, ends included (default 16).'),
   iterations: whole(1, 5000, 'With --method geodesic: optimisation steps at most (default 200).'),
-  'learning-rate': decimal(0, 1, 'With --method geodesic: the optimiser\'s step size (default 0.05).', 'X', 'min'),
-  detail: text('endpoints|prior', 'A hierarchical model\'s lower latents: blended from the ends, or drawn from the prior.'),
-  label: text('NAME', 'A conditional model\'s label for the whole path (default: the images\' own, blended).'),
+  'learning-rate': decimal(0, 1, "With --method geodesic: the optimiser's step size (default 0.05).", 'X', 'min'),
+  detail: text('endpoints|prior', "A hierarchical model's lower latents: blended from the ends, or drawn from the prior."),
+  label: text('NAME', "A conditional model's label for the whole path (default: the images' own, blended)."),
   ...exportFlags,
 } satisfies FlagTable;
 
 export const sampleFlags = {
   ...common,
   count: whole(1, 1024, 'How many images to generate (default 16).'),
-  temperature: decimal(0, 10, 'Scale of the prior\'s spread: below 1 plainer, above 1 stranger images (default 1).'),
-  detail: decimal(0, 2, 'A hierarchical model\'s lower-latent temperature: fine detail (default 0.8).'),
+  temperature: decimal(0, 10, "Scale of the prior's spread: below 1 plainer, above 1 stranger images (default 1)."),
+  detail: decimal(0, 2, "A hierarchical model's lower-latent temperature: fine detail (default 0.8)."),
   prior: text('fitted|standard', 'Draw z from a Gaussian fitted to the encoded images, or from N(0, I) (default fitted).'),
   seed: whole(0, Infinity, 'The seed of the draws, for repeatable images (default 0).'),
-  around: whole(0, Infinity, 'Draw around this image\'s posterior instead of the prior.', 'INDEX'),
+  around: whole(0, Infinity, "Draw around this image's posterior instead of the prior.", 'INDEX'),
   'pixel-noise': pixelNoise,
   'no-memorisation': flag('Skip the check of the nearest training image to each generated one.'),
   label,
@@ -98,7 +98,12 @@ export const traverseFlags = {
 type Values = Record<string, unknown>;
 
 const num = (v: unknown) => (v === undefined ? undefined : Number(v));
-const list = (v: unknown) => (v === undefined ? undefined : String(v).split(',').map((s) => Number(s.trim())));
+const list = (v: unknown) =>
+  v === undefined
+    ? undefined
+    : String(v)
+        .split(',')
+        .map((s) => Number(s.trim()));
 
 export function need(values: Values, name: string): string {
   const v = values[name];
@@ -141,7 +146,6 @@ export async function resolveWaypoints(datasetDir: string, texts: string[]): Pro
   });
 }
 
-
 export function cliSession(): SessionOptions & { done(): void } {
   const print = createProgressPrinter();
   const controller = new AbortController();
@@ -162,23 +166,20 @@ export function cliSession(): SessionOptions & { done(): void } {
 }
 
 function exportOptionsFromFlags(values: Values) {
-  const parsed = checked(
-    exportOptionsSchema.omit({ source: true }),
-    {
-      outDir: values.out,
-      formats: values.format === undefined ? undefined : String(values.format).split(','),
-      scale: num(values.scale),
-      name: values.name,
-      sheetName: values['sheet-name'],
-      delayMs: num(values.delay),
-      pingPong: values['ping-pong'] || undefined,
-      loop: num(values.loop),
-      columns: num(values.columns),
-      overwrite: values.overwrite || undefined,
-      sheet: sheetFromFlags(values),
-      indexed: values.indexed || undefined,
-    },
-  );
+  const parsed = checked(exportOptionsSchema.omit({ source: true }), {
+    outDir: values.out,
+    formats: values.format === undefined ? undefined : String(values.format).split(','),
+    scale: num(values.scale),
+    name: values.name,
+    sheetName: values['sheet-name'],
+    delayMs: num(values.delay),
+    pingPong: values['ping-pong'] || undefined,
+    loop: num(values.loop),
+    columns: num(values.columns),
+    overwrite: values.overwrite || undefined,
+    sheet: sheetFromFlags(values),
+    indexed: values.indexed || undefined,
+  });
   return parsed;
 }
 
@@ -211,8 +212,23 @@ export async function runEncode(values: Values, positionals: string[]): Promise<
       err += s.latents.reconError[i];
     }
     const n = Math.max(s.latents.count, 1);
-    const report: LatentEncodeReport = { count: s.latents.count, latentDim: s.latents.latentDim, lowerDim: s.run.model.vae.lowerDim, step: s.run.model.metadata.step, checkpoint: s.run.modelDir, datasetHash: s.dataset.index.datasetHash, cached: s.cached, seconds: s.seconds, meanKl: kl / n, meanReconError: err / n, modelLabels: [...s.run.model.config.labels] };
-    if (!values.json) process.stderr.write(`${report.cached ? 'Up to date' : 'Encoded'}: ${report.count} images, latent size ${report.latentDim}, checkpoint step ${report.step}, in ${report.seconds.toFixed(1)}s (mean KL ${report.meanKl.toFixed(2)} nats).\n`);
+    const report: LatentEncodeReport = {
+      count: s.latents.count,
+      latentDim: s.latents.latentDim,
+      lowerDim: s.run.model.vae.lowerDim,
+      step: s.run.model.metadata.step,
+      checkpoint: s.run.modelDir,
+      datasetHash: s.dataset.index.datasetHash,
+      cached: s.cached,
+      seconds: s.seconds,
+      meanKl: kl / n,
+      meanReconError: err / n,
+      modelLabels: [...s.run.model.config.labels],
+    };
+    if (!values.json)
+      process.stderr.write(
+        `${report.cached ? 'Up to date' : 'Encoded'}: ${report.count} images, latent size ${report.latentDim}, checkpoint step ${report.step}, in ${report.seconds.toFixed(1)}s (mean KL ${report.meanKl.toFixed(2)} nats).\n`,
+      );
     if (!layout) return report;
     endProgress();
     return { ...report, layout: await encodeLayout(s, positionals[0], layout, session.signal!, Boolean(values.json)) };
@@ -224,21 +240,18 @@ export async function runEncode(values: Values, positionals: string[]): Promise<
 export async function runInterpolate(values: Values, positionals: string[]) {
   if (positionals.length < 2) throw new CliUsageError('interpolate needs two or more waypoints');
   const datasetDir = need(values, 'dataset');
-  const spec = checked(
-    interpolateSpecSchema,
-    {
-      runDir: need(values, 'run'),
-      dataset: datasetDir,
-      waypoints: await resolveWaypoints(datasetDir, positionals),
-      method: values.method,
-      frames: num(values.frames),
-      lower: values.detail,
-      label: values.label,
-      geodesic: { ...(values.iterations !== undefined ? { iterations: num(values.iterations) } : {}), ...(values['learning-rate'] !== undefined ? { learningRate: num(values['learning-rate']) } : {}) },
-      axes: axesOf(values),
-      finish: finishWithIndexed(values),
-    },
-  );
+  const spec = checked(interpolateSpecSchema, {
+    runDir: need(values, 'run'),
+    dataset: datasetDir,
+    waypoints: await resolveWaypoints(datasetDir, positionals),
+    method: values.method,
+    frames: num(values.frames),
+    lower: values.detail,
+    label: values.label,
+    geodesic: { ...(values.iterations !== undefined ? { iterations: num(values.iterations) } : {}), ...(values['learning-rate'] !== undefined ? { learningRate: num(values['learning-rate']) } : {}) },
+    axes: axesOf(values),
+    finish: finishWithIndexed(values),
+  });
   if (values.out !== undefined) exportOptionsFromFlags(values);
   await cliBackend(values);
   const session = cliSession();
@@ -268,24 +281,21 @@ function reportNearest(nearest: NearestTraining[] | null, json: unknown): void {
 
 export async function runSample(values: Values, positionals: string[]) {
   if (positionals.length) throw new CliUsageError(`sample takes no positional arguments, got "${positionals[0]}"`);
-  const spec = checked(
-    sampleSpecSchema,
-    {
-      runDir: need(values, 'run'),
-      dataset: need(values, 'dataset'),
-      count: num(values.count),
-      temperature: num(values.temperature),
-      detail: num(values.detail),
-      prior: values.prior,
-      seed: num(values.seed),
-      around: values.around === undefined ? undefined : { index: num(values.around) },
-      label: values.label,
-      pixelNoise: values['pixel-noise'] || undefined,
-      memorisation: values['no-memorisation'] ? false : undefined,
-      axes: axesOf(values),
-      finish: finishWithIndexed(values),
-    },
-  );
+  const spec = checked(sampleSpecSchema, {
+    runDir: need(values, 'run'),
+    dataset: need(values, 'dataset'),
+    count: num(values.count),
+    temperature: num(values.temperature),
+    detail: num(values.detail),
+    prior: values.prior,
+    seed: num(values.seed),
+    around: values.around === undefined ? undefined : { index: num(values.around) },
+    label: values.label,
+    pixelNoise: values['pixel-noise'] || undefined,
+    memorisation: values['no-memorisation'] ? false : undefined,
+    axes: axesOf(values),
+    finish: finishWithIndexed(values),
+  });
   if (values.out !== undefined) exportOptionsFromFlags(values);
   await cliBackend(values);
   const session = cliSession();
@@ -301,23 +311,20 @@ export async function runSample(values: Values, positionals: string[]) {
 
 export async function runTraverse(values: Values, positionals: string[]) {
   if (positionals.length) throw new CliUsageError(`traverse takes no positional arguments, got "${positionals[0]}"`);
-  const spec = checked(
-    traverseSpecSchema,
-    {
-      runDir: need(values, 'run'),
-      dataset: need(values, 'dataset'),
-      base: values.base === undefined ? undefined : latentPoint(String(values.base)),
-      dims: list(values.dims),
-      steps: num(values.steps),
-      range: num(values.range),
-      pixelNoise: values['pixel-noise'] || undefined,
-      seed: num(values.seed),
-      memorisation: values.memorisation || undefined,
-      label: values.label,
-      axes: axesOf(values),
-      finish: finishWithIndexed(values),
-    },
-  );
+  const spec = checked(traverseSpecSchema, {
+    runDir: need(values, 'run'),
+    dataset: need(values, 'dataset'),
+    base: values.base === undefined ? undefined : latentPoint(String(values.base)),
+    dims: list(values.dims),
+    steps: num(values.steps),
+    range: num(values.range),
+    pixelNoise: values['pixel-noise'] || undefined,
+    seed: num(values.seed),
+    memorisation: values.memorisation || undefined,
+    label: values.label,
+    axes: axesOf(values),
+    finish: finishWithIndexed(values),
+  });
   if (values.out !== undefined) exportOptionsFromFlags(values);
   await cliBackend(values);
   const session = cliSession();
@@ -325,7 +332,14 @@ export async function runTraverse(values: Values, positionals: string[]) {
     const r = await traverse(spec, session);
     session.done();
     reportNearest(r.nearest, values.json);
-    return { dims: r.dims, values: r.values, z: r.z, nearest: r.nearest, files: await maybeExport(values, r.finished?.images ?? r.images, r.finished, { dims: r.dims, columns: r.values.length }), ...pixelArtReport(r.finished) };
+    return {
+      dims: r.dims,
+      values: r.values,
+      z: r.z,
+      nearest: r.nearest,
+      files: await maybeExport(values, r.finished?.images ?? r.images, r.finished, { dims: r.dims, columns: r.values.length }),
+      ...pixelArtReport(r.finished),
+    };
   } finally {
     session.done();
   }

@@ -16,7 +16,7 @@ export const layoutFlags = {
   layout: text('pca|dims|umap|tsne', 'After encoding, lay the images out in 3D as the Explore view does (UMAP and t-SNE are cached).'),
   dims: text('A,B,C', 'With --layout dims: the three latent dimensions to use as axes (default 0,1,2).'),
   seed: whole(0, 2_147_483_647, 'With --layout umap or tsne: the seed of the layout (default 0).'),
-  points: text('FILE.csv', 'With --layout: write every image\'s 3D position as CSV (index, file, label, x, y, z).'),
+  points: text('FILE.csv', "With --layout: write every image's 3D position as CSV (index, file, label, x, y, z)."),
 } satisfies FlagTable;
 
 const METHODS: readonly LayoutMethod[] = ['pca', 'dims', 'umap', 'tsne'];
@@ -45,7 +45,9 @@ export function layoutRequest(values: Record<string, unknown>): { method: Layout
   let dims: [number, number, number] | null = null;
   if (values.dims !== undefined) {
     if (method !== 'dims') throw new CliUsageError('--dims goes with --layout dims');
-    const list = String(values.dims).split(',').map((v) => Number(v.trim()));
+    const list = String(values.dims)
+      .split(',')
+      .map((v) => Number(v.trim()));
     if (list.length !== 3 || !list.every((v) => Number.isInteger(v) && v >= 0)) throw new CliUsageError(`--dims takes three latent dimensions such as 0,1,2 (got "${values.dims}")`);
     dims = list as [number, number, number];
   } else if (method === 'dims') dims = [0, 1, 2];

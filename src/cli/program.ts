@@ -23,15 +23,17 @@ export interface CliCommand {
   run(values: Record<string, unknown>, positionals: string[]): Promise<unknown>;
 }
 
-export type ParsedCommandLine =
-  | { kind: 'help'; text: string }
-  | { kind: 'version' }
-  | { kind: 'run'; name: string; command: CliCommand; values: Record<string, unknown>; positionals: string[] };
+export type ParsedCommandLine = { kind: 'help'; text: string } | { kind: 'version' } | { kind: 'run'; name: string; command: CliCommand; values: Record<string, unknown>; positionals: string[] };
 
 const PROGRAM = 'latent-atlas';
 
 function commandFor(program: Command, name: string, c: CliCommand): Command {
-  const cmd = program.command(name).summary(c.summary).description(c.summary).argument('[inputs...]').usage(c.usage.join(`\n       ${PROGRAM} ${name} `));
+  const cmd = program
+    .command(name)
+    .summary(c.summary)
+    .description(c.summary)
+    .argument('[inputs...]')
+    .usage(c.usage.join(`\n       ${PROGRAM} ${name} `));
   for (const [flagName, spec] of Object.entries(c.flags)) {
     const value = spec.type === 'boolean' ? '' : spec.optionalValue ? ` [${spec.value ?? 'value'}]` : ` <${spec.value ?? 'value'}>`;
     const option = new Option(`--${flagName}${value}`, helpSentence(spec));
@@ -50,7 +52,8 @@ function flagValues(cmd: Command, table: FlagTable): Record<string, unknown> {
   for (const [flagName, spec] of Object.entries(table)) {
     const option = cmd.options.find((o) => o.long === `--${flagName}`)!;
     const raw = opts[option.attributeName()];
-    if (option.negate) values[flagName] = raw === false; // --no-cache: commander stores cache=false
+    if (option.negate)
+      values[flagName] = raw === false; // --no-cache: commander stores cache=false
     else if (spec.type === 'boolean') values[flagName] = raw === true;
     else values[flagName] = spec.optionalValue && raw === true ? '' : raw;
   }

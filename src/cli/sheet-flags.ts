@@ -12,11 +12,11 @@ export const sheetFlags = {
   layout: text('FORMAT', `The sprite sheet's atlas format, for the engine that loads it: ${SHEET_LAYOUTS.join(', ')} (default texturepacker-hash).`),
   padding: whole(SHEET_LIMITS.padding.min, SHEET_LIMITS.padding.max, `Transparent pixels between frames and around the sheet (default ${SHEET_LIMITS.padding.default}).`, 'PX'),
   extrude: whole(SHEET_LIMITS.extrude.min, SHEET_LIMITS.extrude.max, `Pixels each frame's edge is repeated outward, against bleeding when scaled (default ${SHEET_LIMITS.extrude.default}).`, 'PX'),
-  'power-of-two': flag('Round the sheet\'s width and height up to powers of two.'),
+  'power-of-two': flag("Round the sheet's width and height up to powers of two."),
   'max-width': whole(SHEET_LIMITS.maxWidth.min, SHEET_LIMITS.maxWidth.max, 'The widest the sheet may be in pixels (default: no limit, the columns decide).', 'PX'),
   trim: flag('Cut each frame to its opaque pixels; the atlas keeps the offsets so engines place it as before.'),
-  pivot: text('X,Y', 'Each frame\'s pivot as shares of its size from the top-left (default 0.5,1: centre-bottom).'),
-  indexed: flag('Write palette (indexed) PNGs; implies --pixel-art\'s default palette.'),
+  pivot: text('X,Y', "Each frame's pivot as shares of its size from the top-left (default 0.5,1: centre-bottom)."),
+  indexed: flag("Write palette (indexed) PNGs; implies --pixel-art's default palette."),
 } satisfies FlagTable;
 
 /** The sheet options the flags set, checked (a bad value names its flag); undefined = all defaults. */
@@ -29,8 +29,11 @@ export function sheetFromFlags(values: Record<string, unknown>, base: SheetOptio
   if (values['max-width'] !== undefined) sheet.maxWidth = Number(values['max-width']);
   if (values.trim) sheet.trim = true;
   if (values.pivot !== undefined) {
-    const [x, y, ...rest] = String(values.pivot).split(',').map((s) => Number(s.trim()));
-    if (rest.length || !(x >= 0 && x <= 1 && y >= 0 && y <= 1)) throw new CliUsageError(`--pivot takes two shares of the frame from its top-left, each from 0 to 1 (e.g. 0.5,1 for centre-bottom), got "${values.pivot}"`);
+    const [x, y, ...rest] = String(values.pivot)
+      .split(',')
+      .map((s) => Number(s.trim()));
+    if (rest.length || !(x >= 0 && x <= 1 && y >= 0 && y <= 1))
+      throw new CliUsageError(`--pivot takes two shares of the frame from its top-left, each from 0 to 1 (e.g. 0.5,1 for centre-bottom), got "${values.pivot}"`);
     sheet.pivot = { x, y };
   }
   return Object.keys(sheet).length ? checked(sheetOptionsSchema, sheet as Record<string, unknown>) : undefined;

@@ -43,7 +43,7 @@ export const trainFlags = {
   json: flag('Print the run summary as one JSON object on stdout.'),
   preset: text('quick|balanced|quality', 'Start from a preset: its settings and time budget (flags given beside it win).'),
   'time-budget': decimal(0, 7 * 24 * 3600, 'Train for about this many seconds, epochs planned from a measured probe (0: off).', 'SECONDS'),
-  conditional: flag('Condition on the images\' labels (subfolders), to generate by label afterwards.'),
+  conditional: flag("Condition on the images' labels (subfolders), to generate by label afterwards."),
 } satisfies FlagTable;
 
 export const evalFlags = {
@@ -74,26 +74,23 @@ function settingsFromFlags(values: Values): TrainSettingsIn {
 }
 
 function settingsFromOwnFlags(values: Values): TrainSettingsIn {
-  return checked(
-    trainSettingsSchema,
-    {
-      epochs: num(values.epochs),
-      batchSize: num(values['batch-size']),
-      latentDim: num(values['latent-dim']),
-      architecture: values.architecture,
-      likelihood: values.likelihood,
-      beta: num(values.beta),
-      warmupSteps: num(values['warmup-steps']),
-      freeBits: num(values['free-bits']),
-      iwaeK: num(values['iwae-k']),
-      learningRate: num(values['learning-rate']),
-      seed: num(values.seed),
-      valIwaeK: num(values['val-iwae-k']),
-      workers: values.workers === undefined || values.workers === 'auto' ? values.workers : Number(values.workers),
-      // Conditional on the images' labels (subfolders): generate by label afterwards (sample --label).
-      conditional: values.conditional ? true : undefined,
-    },
-  );
+  return checked(trainSettingsSchema, {
+    epochs: num(values.epochs),
+    batchSize: num(values['batch-size']),
+    latentDim: num(values['latent-dim']),
+    architecture: values.architecture,
+    likelihood: values.likelihood,
+    beta: num(values.beta),
+    warmupSteps: num(values['warmup-steps']),
+    freeBits: num(values['free-bits']),
+    iwaeK: num(values['iwae-k']),
+    learningRate: num(values['learning-rate']),
+    seed: num(values.seed),
+    valIwaeK: num(values['val-iwae-k']),
+    workers: values.workers === undefined || values.workers === 'auto' ? values.workers : Number(values.workers),
+    // Conditional on the images' labels (subfolders): generate by label afterwards (sample --label).
+    conditional: values.conditional ? true : undefined,
+  });
 }
 
 /** A dataset folder is used as it is; a folder of images is imported into <run>/dataset first. */
@@ -144,7 +141,14 @@ export async function runTrain(values: Values, positionals: string[]) {
       signal: abort.signal,
       onProgress: (e) => {
         if (e.type === 'step') {
-          printProgress({ phase: `epoch ${e.epoch}/${e.epochs}${e.workers > 1 ? ` (${e.workers} threads)` : ''}`, done: e.step, total: e.totalSteps, rate: e.imagesPerSec, etaSeconds: e.etaSec, message: `loss ${e.loss.toFixed(1)} kl ${e.kl.toFixed(1)} nats` });
+          printProgress({
+            phase: `epoch ${e.epoch}/${e.epochs}${e.workers > 1 ? ` (${e.workers} threads)` : ''}`,
+            done: e.step,
+            total: e.totalSteps,
+            rate: e.imagesPerSec,
+            etaSeconds: e.etaSec,
+            message: `loss ${e.loss.toFixed(1)} kl ${e.kl.toFixed(1)} nats`,
+          });
         } else if (e.type === 'plan') {
           const { type: _t, step: _s, epoch: _e, ...estimate } = e;
           plan = estimate;
@@ -160,9 +164,21 @@ export async function runTrain(values: Values, positionals: string[]) {
     });
     endProgress();
     const last = result.history.at(-1) ?? null;
-    if (!values.json) process.stderr.write(`${result.status === 'completed' ? 'Finished' : 'Stopped'} after ${result.epoch} epochs (${result.step} steps); checkpoint: ${shown(result.checkpoint ?? 'none')}\n`);
+    if (!values.json)
+      process.stderr.write(`${result.status === 'completed' ? 'Finished' : 'Stopped'} after ${result.epoch} epochs (${result.step} steps); checkpoint: ${shown(result.checkpoint ?? 'none')}\n`);
     // Stopped by Ctrl+C: the checkpoint is saved, but `train && export` must not carry on.
-    return withExitCode(control.stopRequested ? 130 : 0, { status: result.status, epoch: result.epoch, step: result.step, checkpoint: result.checkpoint, run: runDir, dataset: datasetDir, backend: backend.label, final: last, plan, seconds: (performance.now() - started) / 1000 });
+    return withExitCode(control.stopRequested ? 130 : 0, {
+      status: result.status,
+      epoch: result.epoch,
+      step: result.step,
+      checkpoint: result.checkpoint,
+      run: runDir,
+      dataset: datasetDir,
+      backend: backend.label,
+      final: last,
+      plan,
+      seconds: (performance.now() - started) / 1000,
+    });
   } catch (err) {
     if (abort.signal.aborted) throw new CliInterrupted('training aborted by a second Ctrl+C; the last checkpoint is the one of the previous epoch');
     throw err;
@@ -231,10 +247,15 @@ export async function runEval(values: Values, positionals: string[]) {
     endProgress();
     const { perImage, ...numbers } = result;
     // The images the model reconstructs worst: where to look first.
-    const worst = [...perImage.index.keys()].sort((a, b) => perImage.reconError[b] - perImage.reconError[a]).slice(0, 10).map((k) => ({ index: perImage.index[k], reconError: perImage.reconError[k] }));
+    const worst = [...perImage.index.keys()]
+      .sort((a, b) => perImage.reconError[b] - perImage.reconError[a])
+      .slice(0, 10)
+      .map((k) => ({ index: perImage.index[k], reconError: perImage.reconError[k] }));
     if (!values.json) {
       const iw = numbers.iwae ? `; log p(x) >= ${numbers.iwae.logLikelihood.toFixed(2)} (IWAE k=${numbers.iwae.k}, +-${numbers.iwae.stdError.toFixed(2)})` : '';
-      process.stderr.write(`${numbers.images} ${split} images: ELBO ${numbers.elbo.toFixed(2)} nats/image, recon ${numbers.recon.toFixed(2)}, KL ${numbers.kl.toFixed(2)}, ${numbers.activeUnits} active units${iw}\n`);
+      process.stderr.write(
+        `${numbers.images} ${split} images: ELBO ${numbers.elbo.toFixed(2)} nats/image, recon ${numbers.recon.toFixed(2)}, KL ${numbers.kl.toFixed(2)}, ${numbers.activeUnits} active units${iw}\n`,
+      );
     }
     return { split, ...numbers, worst };
   } finally {

@@ -15,7 +15,10 @@ export const latentVector = z.array(z.number()).min(1).max(64);
 /** A dataset image (stands for its posterior mean mu(x)) or an explicit latent vector. */
 export const latentPointSchema = z.union([z.object({ index: z.number().int().min(0) }).strict(), z.object({ z: latentVector }).strict()]);
 /** Three latent dimensions to use as the 3D axes instead of PCA; null = PCA (J > 3). */
-export const latentAxes = z.tuple([z.number().int().min(0).max(63), z.number().int().min(0).max(63), z.number().int().min(0).max(63)]).nullable().default(null);
+export const latentAxes = z
+  .tuple([z.number().int().min(0).max(63), z.number().int().min(0).max(63), z.number().int().min(0).max(63)])
+  .nullable()
+  .default(null);
 /** The model (newest checkpoint of runDir) and the dataset it was trained on. */
 export const runAndDataset = { runDir: latentPath, dataset: datasetPath };
 
@@ -96,7 +99,11 @@ export const sampleSpecSchema = z
     temperature: z.number().min(0).max(10).default(1),
     seed: z.number().int().min(0).default(0),
     /** Sample q(z|x) of this image instead of the prior. */
-    around: z.object({ index: z.number().int().min(0) }).strict().nullable().default(null),
+    around: z
+      .object({ index: z.number().int().min(0) })
+      .strict()
+      .nullable()
+      .default(null),
     /**
      * Where z is drawn from (without `around`): 'fitted', a 10-component Gaussian mixture fitted
      * to the training images' posterior means, i.e. where the data lies (samples land on whole
@@ -172,7 +179,10 @@ export type TraverseSpecIn = z.input<typeof traverseSpecSchema>;
 export const relabelSpecSchema = z
   .object({
     ...runAndDataset,
-    images: z.array(z.object({ index: z.number().int().min(0) }).strict()).min(1).max(16),
+    images: z
+      .array(z.object({ index: z.number().int().min(0) }).strict())
+      .min(1)
+      .max(16),
     /** The labels to draw them as, one row each; default: every label of the model. */
     labels: z.array(conditionalLabel).min(1).max(256).optional(),
     /** Hierarchical model: temperature of the detail layer z2 ~ p(z2|z1,y) (0 = its mean). */
@@ -221,7 +231,10 @@ export const sheetOptionsSchema = z
     /** Cut each frame to its opaque pixels; atlases keep spriteSourceSize/sourceSize so engines place it as before. */
     trim: z.boolean().default(false),
     /** Pivot (anchor) as a share of the frame, from its top-left; default centre-bottom, for characters standing on the ground. */
-    pivot: z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1) }).strict().default({ x: 0.5, y: 1 }),
+    pivot: z
+      .object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1) })
+      .strict()
+      .default({ x: 0.5, y: 1 }),
   })
   .strict();
 export type SheetOptions = z.output<typeof sheetOptionsSchema>;
@@ -239,11 +252,20 @@ export const exportOptionsSchema = z
       z.object({ latents: z.object({ runDir: latentPath, z: z.array(latentVector).min(1).max(4096), dataset: datasetPath.optional() }).strict() }).strict(),
     ]),
     outDir: latentPath,
-    formats: z.array(z.enum(['png', 'sheet', 'gif', 'webp'])).min(1).default(['png', 'sheet']),
+    formats: z
+      .array(z.enum(['png', 'sheet', 'gif', 'webp']))
+      .min(1)
+      .default(['png', 'sheet']),
     /** File name pattern: {i} = frame number (zero-padded), {n} = frame count; no extension. */
-    name: z.string().regex(/^[\w.{}-]{1,100}$/).default('frame-{i}'),
+    name: z
+      .string()
+      .regex(/^[\w.{}-]{1,100}$/)
+      .default('frame-{i}'),
     /** Base name for the sheet, its atlas and the animations. */
-    sheetName: z.string().regex(/^[\w.-]{1,100}$/).default('sheet'),
+    sheetName: z
+      .string()
+      .regex(/^[\w.-]{1,100}$/)
+      .default('sheet'),
     /** Nearest-neighbour upscale factor. */
     scale: z.number().int().min(1).max(8).default(1),
     /** Frame delay of GIF/WebP animations. */

@@ -28,7 +28,10 @@ export const runRecordSchema = z
     /** Per-epoch numbers (EpochReport), kept so charts survive a reopen. */
     history: z.array(z.object({ epoch: z.number().int(), step: z.number().int() }).passthrough()),
     /** Present when the run trained on a saved selection only (train.run `selection`). */
-    selection: z.object({ name: z.string().max(200), images: z.number().int().min(0), trainImages: z.number().int().min(0), valImages: z.number().int().min(0) }).strict().optional(),
+    selection: z
+      .object({ name: z.string().max(200), images: z.number().int().min(0), trainImages: z.number().int().min(0), valImages: z.number().int().min(0) })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -5,7 +5,38 @@ import { fsPath, result, type AppPaths, type EngineInfo, type SpeedResult } from
 import { importOptionsSchema, sheetSlicingSchema, type DatasetImportReport, type DatasetItemInfo, type DatasetSummary, type SheetPreview, type ThumbnailAtlas } from './data';
 import { trainSettingsSchema, type RunEstimate, type TrainRunReport, type TrainStatusReport } from './train';
 import { projectFileSchema, type OpenedProject } from './project';
-import { NONLINEAR_LAYOUTS, attributeSpecSchema, conditionalLabel, datasetPath, exportOptionsSchema, interpolateSpecSchema, labelPathSpecSchema, latentAxes, latentPath, latentPointSchema, latentVector, projectorExportSchema, relabelSpecSchema, runAndDataset, sampleSpecSchema, traverseSpecSchema, type ExportReport, type LatentAttributeResult, type LatentDecodeResult, type LatentEncodeReport, type LatentGenerated, type LatentLabelPathResult, type LatentLayout, type LatentNeighbours, type LatentPathResult, type LatentProjection, type LatentRelabelResult, type LatentTraversal, type ProjectorExportReport, type SelectionCsvReport } from './latent';
+import {
+  NONLINEAR_LAYOUTS,
+  attributeSpecSchema,
+  conditionalLabel,
+  datasetPath,
+  exportOptionsSchema,
+  interpolateSpecSchema,
+  labelPathSpecSchema,
+  latentAxes,
+  latentPath,
+  latentPointSchema,
+  latentVector,
+  projectorExportSchema,
+  relabelSpecSchema,
+  runAndDataset,
+  sampleSpecSchema,
+  traverseSpecSchema,
+  type ExportReport,
+  type LatentAttributeResult,
+  type LatentDecodeResult,
+  type LatentEncodeReport,
+  type LatentGenerated,
+  type LatentLabelPathResult,
+  type LatentLayout,
+  type LatentNeighbours,
+  type LatentPathResult,
+  type LatentProjection,
+  type LatentRelabelResult,
+  type LatentTraversal,
+  type ProjectorExportReport,
+  type SelectionCsvReport,
+} from './latent';
 
 // ---------------------------------------------------------------------------------------
 // Engine requests
@@ -71,7 +102,10 @@ export const engineRequests = {
     payload: z
       .object({
         staged: z.string().regex(/^[\w-]{1,64}$/),
-        files: z.array(z.object({ name: z.string().min(1).max(1024), base64: z.string() }).strict()).min(1).max(10_000),
+        files: z
+          .array(z.object({ name: z.string().min(1).max(1024), base64: z.string() }).strict())
+          .min(1)
+          .max(10_000),
       })
       .strict(),
     result: result<{ staged: string; files: number; bytes: number }>(),
@@ -98,9 +132,7 @@ export const engineRequests = {
   },
   /** One page of thumbnails as a PNG grid. */
   'dataset.thumbnails': {
-    payload: z
-      .object({ path: fsPath('read'), page: z.number().int().min(0), perPage: z.number().int().min(1).max(1024).default(256) })
-      .strict(),
+    payload: z.object({ path: fsPath('read'), page: z.number().int().min(0), perPage: z.number().int().min(1).max(1024).default(256) }).strict(),
     result: result<ThumbnailAtlas>(),
   },
   /**
@@ -117,7 +149,10 @@ export const engineRequests = {
         /** Continue from runDir's newest checkpoint (epochs may be raised). */
         resume: z.boolean().default(false),
         /** The project this run belongs to: its run record is saved after every epoch. */
-        project: z.object({ dir: fsPath(), runId: z.string().regex(/^[\w-]{1,64}$/) }).strict().optional(),
+        project: z
+          .object({ dir: fsPath(), runId: z.string().regex(/^[\w-]{1,64}$/) })
+          .strict()
+          .optional(),
         /**
          * Train on these images only ("train on this selection"): the selection's training-split
          * images train, its validation-split images validate; the rest of the dataset is left out.
@@ -239,7 +274,10 @@ export const engineRequests = {
       z
         .object({
           ...runAndDataset,
-          points: z.array(z.tuple([z.number(), z.number(), z.number()])).min(1).max(1024),
+          points: z
+            .array(z.tuple([z.number(), z.number(), z.number()]))
+            .min(1)
+            .max(1024),
           axes: latentAxes,
           pixelNoise: z.boolean().default(false),
           seed: z.number().int().min(0).default(0),
@@ -342,9 +380,7 @@ export const shellRequests = {
   },
   /** Ask the user where to save (Electron: native dialog). null when they cancel. */
   'shell.saveTo': {
-    payload: z
-      .object({ title: z.string().max(200).optional(), defaultName: z.string().max(255).optional() })
-      .strict(),
+    payload: z.object({ title: z.string().max(200).optional(), defaultName: z.string().max(255).optional() }).strict(),
     result: result<{ path: string | null }>(),
   },
   /** Show a written file or folder in the system file manager (Electron; 'unsupported' in web mode). */
@@ -372,21 +408,18 @@ export type Payload<C extends RequestChannel> = z.output<(typeof requests)[C]['p
 export type Result<C extends RequestChannel> = (typeof requests)[C]['result'];
 
 export function isRequestChannel(name: unknown): name is RequestChannel {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requests, name);
+  return typeof name === 'string' && Object.hasOwn(requests, name);
 }
 
 export function isEngineChannel(name: unknown): name is EngineChannel {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(engineRequests, name);
+  return typeof name === 'string' && Object.hasOwn(engineRequests, name);
 }
 
 /**
  * Validate a payload for a channel. Returns the parsed payload (defaults applied) or an
  * error whose message names the channel and the offending fields.
  */
-export function parsePayload<C extends RequestChannel>(
-  channel: C,
-  payload: unknown,
-): { ok: true; value: Payload<C> } | { ok: false; error: AtlasErrorData } {
+export function parsePayload<C extends RequestChannel>(channel: C, payload: unknown): { ok: true; value: Payload<C> } | { ok: false; error: AtlasErrorData } {
   const schema = requests[channel].payload as z.ZodType;
   const parsed = schema.safeParse(payload ?? {});
   if (parsed.success) return { ok: true, value: parsed.data as Payload<C> };

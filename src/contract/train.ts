@@ -27,7 +27,10 @@ export const trainSettingsSchema = z
      * epochs are computed before the first step from a measured probe of the model on this
      * dataset (the Quick / Balanced / Quality presets are time budgets).
      */
-    timeBudgetSec: z.number().min(0).max(7 * 24 * 3600),
+    timeBudgetSec: z
+      .number()
+      .min(0)
+      .max(7 * 24 * 3600),
     /**
      * Conditional VAE: q(z|x,y) and p(x|z,y) with y the image's label (its subfolder), so samples
      * can be asked for by label. Refused unless the training images have 2+ labels with 8+ images each.

@@ -1,7 +1,6 @@
 /** What a request returns on every transport, and what the Electron preload exposes. Part of the contract (src/contract/index.ts re-exports every file). */
 import type { AtlasErrorData } from '../errors';
-import { result } from './shared';
-import { requests, type PayloadIn, type RequestChannel, type Result } from './requests';
+import type { PayloadIn, RequestChannel, Result } from './requests';
 import type { EventName, Events } from './events';
 
 // ---------------------------------------------------------------------------------------

@@ -23,7 +23,9 @@ export function convertRgba(rgba: Uint8Array, channels: Channels, background: re
   for (let p = 0, o = 0; p < n; p++, o += channels) {
     const i = p << 2;
     const a = rgba[i + 3];
-    let r = rgba[i], g = rgba[i + 1], b = rgba[i + 2];
+    let r = rgba[i],
+      g = rgba[i + 1],
+      b = rgba[i + 2];
     if (a !== 255) {
       r = Math.round((r * a + br * (255 - a)) / 255);
       g = Math.round((g * a + bg * (255 - a)) / 255);

@@ -17,7 +17,10 @@ const openCache = new Map<string, { mtimeMs: number; dataset: Promise<Dataset> }
 
 export async function openDatasetCached(dir: string): Promise<Dataset> {
   const root = path.resolve(dir);
-  const mtimeMs = await fs.stat(path.join(root, INDEX_FILE)).then((s) => s.mtimeMs, () => -1);
+  const mtimeMs = await fs.stat(path.join(root, INDEX_FILE)).then(
+    (s) => s.mtimeMs,
+    () => -1,
+  );
   const hit = openCache.get(root);
   if (hit && hit.mtimeMs === mtimeMs) return hit.dataset;
   const dataset = openDataset(root);

@@ -23,9 +23,7 @@ export type ImportSource =
   | { frames: { count: number; entries: AsyncIterable<FrameEntry> } };
 
 /** A frame cut from a sheet: `rel` names sheet and cell ("walk.png#r1c2"), `label` is final. */
-export type FrameEntry =
-  | { kind: 'frame'; rel: string; label: string | null; rgba: Uint8Array; width: number; height: number }
-  | { kind: 'skip'; rel: string; code: SkipCode; reason: string };
+export type FrameEntry = { kind: 'frame'; rel: string; label: string | null; rgba: Uint8Array; width: number; height: number } | { kind: 'skip'; rel: string; code: SkipCode; reason: string };
 
 export interface ImportProgress {
   phase: 'importing' | 'writing' | 'done';
@@ -70,10 +68,7 @@ export interface ImportResult extends DatasetImportReport {
   options: ResolvedImportOptions;
 }
 
-type Outcome =
-  | { kind: 'skip'; code: SkipCode; reason: string }
-  | { kind: 'image'; hash: string; image: DecodedImage }
-  | { kind: 'duplicate'; hash: string };
+type Outcome = { kind: 'skip'; code: SkipCode; reason: string } | { kind: 'image'; hash: string; image: DecodedImage } | { kind: 'duplicate'; hash: string };
 
 interface Task {
   rel: string;
@@ -115,7 +110,11 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
     entries = walkFolder(req.source.folder, { ...o, skipDirs });
     // The walk above lists files as the decoders take them, so it finishes only near the end.
     // A second walk that only counts gives the total (and so an ETA) within moments.
-    if (o.maxImages === null) void countFiles(walkFolder(req.source.folder, { ...o, skipDirs }), () => finished || !!signal?.aborted).then((n) => (counted = n), () => {});
+    if (o.maxImages === null)
+      void countFiles(walkFolder(req.source.folder, { ...o, skipDirs }), () => finished || !!signal?.aborted).then(
+        (n) => (counted = n),
+        () => {},
+      );
   } else if ('files' in req.source && Array.isArray(req.source.files)) {
     entries = listFiles(req.source.files, o);
   } else if ('frames' in req.source) {
@@ -292,7 +291,9 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
       const where = 'folder' in req.source ? req.source.folder : 'frames' in req.source ? 'the sheet' : 'the files given';
       throw new AtlasError(
         'empty_dataset',
-        `No images could be imported from ${where}` + (skipped.length ? `: ${skipped.length} files were skipped (${summary}).` : ': it holds no image files.') + (stats.hidden ? ` ${stats.hidden} hidden files were passed over.` : ''),
+        `No images could be imported from ${where}` +
+          (skipped.length ? `: ${skipped.length} files were skipped (${summary}).` : ': it holds no image files.') +
+          (stats.hidden ? ` ${stats.hidden} hidden files were passed over.` : ''),
         { skipped, hidden: stats.hidden, excluded: stats.excluded },
       );
     }
@@ -300,7 +301,11 @@ export async function importImages(req: ImportRequest): Promise<ImportResult> {
     progress('writing', true);
     const channels = resolveChannels(o.channels, anyAlpha, allGray);
     if (channels !== writeChannels) final = await reencode(writer, channels, o.background, replace, signal);
-    const splits = assignSplits(items.map((it) => it.hash), o.valFraction, o.seed);
+    const splits = assignSplits(
+      items.map((it) => it.hash),
+      o.valFraction,
+      o.seed,
+    );
     const fullItems: DatasetItem[] = items.map((it, i) => ({ ...it, split: splits[i] }));
     const labels = [...new Set(fullItems.map((it) => it.label).filter((l): l is string => l !== null))].sort();
     throwIfCancelled(signal);

@@ -67,8 +67,12 @@ export interface ResampleResult {
  * narrower or shorter than size), cover crops the centre, stretch ignores the aspect.
  */
 export function resampleRgba(src: Uint8Array, w: number, h: number, size: number, fit: FitOption, kernel: ResamplingOption): ResampleResult {
-  let outW = size, outH = size;
-  let sx = 0, sy = 0, sw = w, sh = h;
+  let outW = size,
+    outH = size;
+  let sx = 0,
+    sy = 0,
+    sw = w,
+    sh = h;
   if (fit === 'contain') {
     const s = Math.min(size / w, size / h);
     outW = Math.max(1, Math.min(size, Math.round(w * s)));
@@ -100,8 +104,13 @@ export function resampleRgba(src: Uint8Array, w: number, h: number, size: number
     const srcRow = y * w * 4;
     const dstRow = (y - rowLo) * outW * 4;
     for (let x = 0; x < outW; x++) {
-      let r = 0, g = 0, b = 0, a = 0;
-      const base = tx.start[x], n = tx.count[x], wo = x * tx.maxTaps;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
+      const base = tx.start[x],
+        n = tx.count[x],
+        wo = x * tx.maxTaps;
       for (let k = 0; k < n; k++) {
         const wt = tx.weights[wo + k];
         const s = srcRow + (base + k) * 4;
@@ -119,9 +128,14 @@ export function resampleRgba(src: Uint8Array, w: number, h: number, size: number
   }
   const out = new Uint8Array(outW * outH * 4);
   for (let y = 0; y < outH; y++) {
-    const base = ty.start[y], n = ty.count[y], wo = y * ty.maxTaps;
+    const base = ty.start[y],
+      n = ty.count[y],
+      wo = y * ty.maxTaps;
     for (let x = 0; x < outW; x++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let k = 0; k < n; k++) {
         const wt = ty.weights[wo + k];
         const s = ((base + k - rowLo) * outW + x) * 4;
@@ -132,7 +146,7 @@ export function resampleRgba(src: Uint8Array, w: number, h: number, size: number
       }
       const d = (y * outW + x) * 4;
       // Lanczos overshoots at edges: clamp, and unpremultiply only where there is coverage.
-      const alpha = a < 0 ? 0 : a > 255 ? 255 : a;
+      const alpha = a < 0 ? 0 : Math.min(a, 255);
       const ab = Math.round(alpha);
       out[d + 3] = ab;
       if (ab === 0) continue;

@@ -31,7 +31,13 @@ export const exportSelectionCsv: EngineHandler<'selection.exportCsv'> = async ({
   const { index } = await openDatasetCached(dataset);
   const text = selectionCsv(index, indices);
   const target = path.resolve(file);
-  if (!overwrite && (await fs.lstat(target).then(() => true, () => false)))
+  if (
+    !overwrite &&
+    (await fs.lstat(target).then(
+      () => true,
+      () => false,
+    ))
+  )
     throw new AtlasError('invalid_input', `${target} already exists; choose another name, or allow replacing it.`, { existing: [target] });
   try {
     await fs.mkdir(path.dirname(target), { recursive: true });

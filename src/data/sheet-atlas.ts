@@ -25,7 +25,11 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function bad(file: string, what: string): AtlasError {
-  return new AtlasError('invalid_input', `${file} is not a sprite atlas the app reads: ${what}. Export it from TexturePacker (JSON Hash or Array) or Aseprite (JSON), or slice the sheet by grid or automatically.`, { file });
+  return new AtlasError(
+    'invalid_input',
+    `${file} is not a sprite atlas the app reads: ${what}. Export it from TexturePacker (JSON Hash or Array) or Aseprite (JSON), or slice the sheet by grid or automatically.`,
+    { file },
+  );
 }
 
 function rect(file: string, name: string, v: unknown, keys: readonly [string, string, string, string]): Record<string, number> {

@@ -23,7 +23,10 @@ function cellsAlong(length: number, cell: number, margin: number, spacing: numbe
 function fittingSizes(length: number, cell: number, margin: number, spacing: number): number[] {
   const out: number[] = [];
   for (let c = 1; c <= length - 2 * margin; c++) if (cellsAlong(length, c, margin, spacing) !== null) out.push(c);
-  return out.sort((a, b) => Math.abs(a - cell) - Math.abs(b - cell) || a - b).slice(0, 3).sort((a, b) => a - b);
+  return out
+    .sort((a, b) => Math.abs(a - cell) - Math.abs(b - cell) || a - b)
+    .slice(0, 3)
+    .sort((a, b) => a - b);
 }
 
 function misfit(file: string, axis: 'wide' | 'high', length: number, cell: number, g: GridSpec): AtlasError {
@@ -43,7 +46,12 @@ function misfit(file: string, axis: 'wide' | 'high', length: number, cell: numbe
 
 /** Every cell of the grid, row by row, named r<row>c<column> counting from 1. Throws when the grid does not divide the sheet. */
 export function gridSlices(file: string, width: number, height: number, g: GridSpec): SheetSlice[] {
-  for (const [name, v, min] of [['cell width', g.cellWidth, 1], ['cell height', g.cellHeight, 1], ['margin', g.margin, 0], ['spacing', g.spacing, 0]] as const) {
+  for (const [name, v, min] of [
+    ['cell width', g.cellWidth, 1],
+    ['cell height', g.cellHeight, 1],
+    ['margin', g.margin, 0],
+    ['spacing', g.spacing, 0],
+  ] as const) {
     if (!Number.isInteger(v) || v < min) throw new AtlasError('invalid_input', `The grid's ${name} must be a whole number of at least ${min}; got ${v}.`);
   }
   const columns = cellsAlong(width, g.cellWidth, g.margin, g.spacing);

@@ -78,8 +78,6 @@ function sheetReports(sheets: LoadedSheet[], result: ImportResult): SheetImportR
     mode: sheet.mode,
     atlas: sheet.atlas,
     dust: sheet.dust,
-    frames: sheet.slices.map(
-      (s): SheetFrameReport => ({ name: s.name, x: s.x, y: s.y, w: s.w, h: s.h, tag: s.tag, status: status(frameSource(sheet.name, s.name)) }),
-    ),
+    frames: sheet.slices.map((s): SheetFrameReport => ({ name: s.name, x: s.x, y: s.y, w: s.w, h: s.h, tag: s.tag, status: status(frameSource(sheet.name, s.name)) })),
   }));
 }

@@ -44,7 +44,11 @@ function findIslands(sheet: SheetPixels, threshold: number): Box[] {
     let top = 0;
     stack[top++] = start;
     seen[start] = 1;
-    let x0 = W, y0 = H, x1 = -1, y1 = -1, pixels = 0;
+    let x0 = W,
+      y0 = H,
+      x1 = -1,
+      y1 = -1,
+      pixels = 0;
     while (top > 0) {
       const p = stack[--top];
       const px = p % W;
@@ -149,8 +153,7 @@ function readingOrder(boxes: Box[]): Box[] {
 /** Opaque pixels of each column (axis 'x') or row ('y') of the box. */
 function profile(sheet: SheetPixels, b: SheetRect, axis: 'x' | 'y', threshold: number): Int32Array {
   const out = new Int32Array(axis === 'x' ? b.w : b.h);
-  for (let y = b.y; y < b.y + b.h; y++)
-    for (let x = b.x; x < b.x + b.w; x++) if (sheet.rgba[(y * sheet.width + x) * 4 + 3] > threshold) out[axis === 'x' ? x - b.x : y - b.y]++;
+  for (let y = b.y; y < b.y + b.h; y++) for (let x = b.x; x < b.x + b.w; x++) if (sheet.rgba[(y * sheet.width + x) * 4 + 3] > threshold) out[axis === 'x' ? x - b.x : y - b.y]++;
   return out;
 }
 
@@ -177,7 +180,11 @@ function cuts(counts: Int32Array, limit: number): number[] {
 
 /** The box shrunk to its opaque pixels, with their count; null when it holds none. */
 function shrinkToContent(sheet: SheetPixels, b: SheetRect, threshold: number): Box | null {
-  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1, pixels = 0;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -1,
+    y1 = -1,
+    pixels = 0;
   for (let y = b.y; y < b.y + b.h; y++)
     for (let x = b.x; x < b.x + b.w; x++)
       if (sheet.rgba[(y * sheet.width + x) * 4 + 3] > threshold) {
@@ -210,10 +217,14 @@ function splitOversized(sheet: SheetPixels, b: Box, spec: IslandSpec): Box[] {
 
 export function islandSlices(sheet: SheetPixels, spec: IslandSpec): IslandResult {
   const { alphaThreshold, gap, minArea, splitWidth, splitHeight } = spec;
-  if (!Number.isInteger(alphaThreshold) || alphaThreshold < 0 || alphaThreshold > 254) throw new AtlasError('invalid_input', `The alpha threshold must be a whole number from 0 to 254; got ${alphaThreshold}.`);
+  if (!Number.isInteger(alphaThreshold) || alphaThreshold < 0 || alphaThreshold > 254)
+    throw new AtlasError('invalid_input', `The alpha threshold must be a whole number from 0 to 254; got ${alphaThreshold}.`);
   if (!Number.isInteger(gap) || gap < 0 || gap > 256) throw new AtlasError('invalid_input', `The merge gap must be a whole number of pixels from 0 to 256; got ${gap}.`);
   if (!Number.isInteger(minArea) || minArea < 1) throw new AtlasError('invalid_input', `The minimum area must be a whole number of pixels, at least 1; got ${minArea}.`);
-  for (const [name, v] of [['split width', splitWidth], ['split height', splitHeight]] as const) {
+  for (const [name, v] of [
+    ['split width', splitWidth],
+    ['split height', splitHeight],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new AtlasError('invalid_input', `The ${name} must be a whole number of pixels (0: never split); got ${v}.`);
   }
   const merged = mergeClose(findIslands(sheet, alphaThreshold), gap).flatMap((b) => splitOversized(sheet, b, spec));

@@ -34,7 +34,10 @@ export interface LoadedSheet {
 const SHEET_FORMATS = ['png', 'gif', 'webp'] as const;
 
 async function exists(p: string): Promise<boolean> {
-  return fs.stat(p).then((s) => s.isFile(), () => false);
+  return fs.stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 /** The atlas beside a sheet: same name with .json (sheet.png -> sheet.json), else the app's grid description (sheet.grid.json), or null. */
@@ -92,7 +95,11 @@ export async function decodeSheet(file: string, maxPixels: number): Promise<Shee
     );
   }
   try {
-    const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, page: 0, pages: 1 }).toColourspace('srgb').ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, page: 0, pages: 1 })
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (err) {
     throw new AtlasError('invalid_input', `The sheet ${file} could not be decoded (${(err as Error).message.split('\n')[0]}); it may be truncated or corrupt. Export it again.`, { file });
@@ -109,15 +116,23 @@ async function locate(input: string, slicing: SheetSlicing): Promise<{ image: st
   const isJson = path.extname(abs).toLowerCase() === '.json';
   const atlasFile = slicing.atlas ? path.resolve(slicing.atlas) : isJson ? abs : await atlasBeside(abs);
   if (!atlasFile) {
-    throw new AtlasError('not_found', `No atlas lies beside ${abs} (looked for ${path.basename(abs, path.extname(abs))}.json and .grid.json). Put the sheet's JSON next to it, name it with --atlas, or slice the sheet by grid or automatically.`, { file: abs });
+    throw new AtlasError(
+      'not_found',
+      `No atlas lies beside ${abs} (looked for ${path.basename(abs, path.extname(abs))}.json and .grid.json). Put the sheet's JSON next to it, name it with --atlas, or slice the sheet by grid or automatically.`,
+      { file: abs },
+    );
   }
   const atlasJson = await readAtlasJson(atlasFile);
   if (!isJson) return { image: abs, atlasFile, atlasJson };
   const named = (atlasJson as { meta?: { image?: unknown } })?.meta?.image;
-  if (typeof named !== 'string' || named === '') throw new AtlasError('invalid_input', `The atlas ${atlasFile} does not name its image (meta.image). Import the sheet image instead, with the atlas beside it.`, { file: atlasFile });
+  if (typeof named !== 'string' || named === '')
+    throw new AtlasError('invalid_input', `The atlas ${atlasFile} does not name its image (meta.image). Import the sheet image instead, with the atlas beside it.`, { file: atlasFile });
   const image = path.resolve(path.dirname(atlasFile), named);
   if (!(await exists(image))) {
-    throw new AtlasError('not_found', `The atlas ${atlasFile} names the image ${named}, which is not at ${image}. Put the sheet image beside its atlas (or fix meta.image), then import again.`, { file: atlasFile, image });
+    throw new AtlasError('not_found', `The atlas ${atlasFile} names the image ${named}, which is not at ${image}. Put the sheet image beside its atlas (or fix meta.image), then import again.`, {
+      file: atlasFile,
+      image,
+    });
   }
   return { image, atlasFile, atlasJson };
 }

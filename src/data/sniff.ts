@@ -33,7 +33,10 @@ function isoBrands(bytes: Uint8Array): string[] | null {
 
 /** SVG is text: optional BOM, XML declaration, comments or doctype, then an <svg element. */
 function looksLikeSvg(bytes: Uint8Array): boolean {
-  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 4096)).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 4096))
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (!head.startsWith('<')) return false;
   return /<svg[\s>]/i.test(head);
 }

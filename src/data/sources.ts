@@ -71,7 +71,10 @@ export async function realOrNull(p: string): Promise<string | null> {
 export async function* listFiles(files: Array<{ name: string; bytes: Uint8Array }>, o: ResolvedImportOptions): AsyncGenerator<SourceEntry> {
   const filter = makeGlobFilter(o);
   for (const f of files) {
-    const parts = f.name.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.' && p !== '..');
+    const parts = f.name
+      .replace(/\\/g, '/')
+      .split('/')
+      .filter((p) => p !== '' && p !== '.' && p !== '..');
     const rel = parts.join('/') || '(unnamed)';
     if (!o.includeHidden && parts.some((p) => p.startsWith('.'))) {
       yield { kind: 'ignored', rel, why: 'hidden' };

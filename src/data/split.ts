@@ -14,9 +14,7 @@ export function assignSplits(groupKeys: string[], valFraction: number, seed: num
   const sizes = new Map<string, number>();
   for (const k of groupKeys) sizes.set(k, (sizes.get(k) ?? 0) + 1);
   if (sizes.size < 2) return splits;
-  const ranked = [...sizes.keys()]
-    .map((key) => ({ key, rank: createHash('sha256').update(`${seed}:${key}`).digest('hex') }))
-    .sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
+  const ranked = [...sizes.keys()].map((key) => ({ key, rank: createHash('sha256').update(`${seed}:${key}`).digest('hex') })).sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
   const target = Math.max(1, Math.round(groupKeys.length * valFraction));
   const val = new Set<string>();
   let count = 0;

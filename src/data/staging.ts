@@ -23,7 +23,10 @@ export function stagingDir(id: string): string {
 
 /** Keep the relative folders of a dropped name (they become labels) but never leave the staging folder. */
 export function safeRelativeName(name: string): string {
-  const parts = name.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.' && p !== '..');
+  const parts = name
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((p) => p !== '' && p !== '.' && p !== '..');
   if (parts.length === 0) throw new AtlasError('invalid_input', `Uploaded file name "${name}" has no usable part.`);
   return parts.join(path.sep);
 }
@@ -45,11 +48,7 @@ export async function stageFiles(id: string, files: Array<{ name: string; base64
   for (const f of files) {
     const data = Buffer.from(f.base64, 'base64');
     if (already + data.length > limit) {
-      throw new AtlasError(
-        'invalid_input',
-        `Upload "${id}" would exceed its limit of ${limit} bytes at ${f.name}: drop fewer or smaller files, or import the folder by its path instead.`,
-        { limit },
-      );
+      throw new AtlasError('invalid_input', `Upload "${id}" would exceed its limit of ${limit} bytes at ${f.name}: drop fewer or smaller files, or import the folder by its path instead.`, { limit });
     }
     const target = path.join(dir, safeRelativeName(f.name));
     await fs.mkdir(path.dirname(target), { recursive: true });
@@ -62,7 +61,8 @@ export async function stageFiles(id: string, files: Array<{ name: string; base64
     try {
       await fs.writeFile(target, data, { flag: 'wx' });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new AtlasError('invalid_input', `Upload "${id}" already holds a file named ${f.name}: give each dropped file a distinct name (or start a new upload).`);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new AtlasError('invalid_input', `Upload "${id}" already holds a file named ${f.name}: give each dropped file a distinct name (or start a new upload).`);
       throw err;
     }
     bytes += data.length;

@@ -102,11 +102,7 @@ function checkShape(size: number, channels: number): void {
 }
 
 /** What an output folder holds: nothing yet, an empty folder, one of our datasets, or anything else. */
-export type DatasetTarget =
-  | { kind: 'absent' }
-  | { kind: 'empty' }
-  | { kind: 'dataset'; count: number; foreign: string[] }
-  | { kind: 'other'; entries: string[] };
+export type DatasetTarget = { kind: 'absent' } | { kind: 'empty' } | { kind: 'dataset'; count: number; foreign: string[] } | { kind: 'other'; entries: string[] };
 
 /**
  * Look at a folder before writing a dataset there. A dataset is recognised by the marker in
@@ -202,17 +198,33 @@ async function checkTargetReplaceable(dir: string, replace: boolean): Promise<vo
   const target = await inspectDatasetTarget(dir);
   if (target.kind === 'absent' || target.kind === 'empty') return;
   if (target.kind === 'other') {
-    throw new AtlasError('invalid_input', `The output folder ${dir} is not empty and is not a Latent Atlas dataset (it holds ${target.entries.slice(0, 3).join(', ')}${target.entries.length > 3 ? ', ...' : ''}); nothing was changed. Choose an empty or new folder.`, { path: dir, reason: 'not_a_dataset' });
+    throw new AtlasError(
+      'invalid_input',
+      `The output folder ${dir} is not empty and is not a Latent Atlas dataset (it holds ${target.entries.slice(0, 3).join(', ')}${target.entries.length > 3 ? ', ...' : ''}); nothing was changed. Choose an empty or new folder.`,
+      { path: dir, reason: 'not_a_dataset' },
+    );
   }
   if (!replace) {
-    throw new AtlasError('invalid_input', `${dir} already holds a dataset of ${target.count} images; it was not replaced. Choose another folder, or ask to replace it.`, { path: dir, reason: 'exists', count: target.count });
+    throw new AtlasError('invalid_input', `${dir} already holds a dataset of ${target.count} images; it was not replaced. Choose another folder, or ask to replace it.`, {
+      path: dir,
+      reason: 'exists',
+      count: target.count,
+    });
   }
   if (target.foreign.length) {
-    throw new AtlasError('invalid_input', `The dataset folder ${dir} also holds files the app did not write (${target.foreign.slice(0, 3).join(', ')}); move them out before replacing the dataset, or choose another folder.`, { path: dir, reason: 'foreign_files', files: target.foreign });
+    throw new AtlasError(
+      'invalid_input',
+      `The dataset folder ${dir} also holds files the app did not write (${target.foreign.slice(0, 3).join(', ')}); move them out before replacing the dataset, or choose another folder.`,
+      { path: dir, reason: 'foreign_files', files: target.foreign },
+    );
   }
   const users = await datasetUsers(dir);
   if (users.length) {
-    throw new AtlasError('invalid_input', `The dataset at ${dir} is in use by ${users.join(', ')}; it was not replaced. Stop that run first, or import into another folder.`, { path: dir, reason: 'in_use', users });
+    throw new AtlasError('invalid_input', `The dataset at ${dir} is in use by ${users.join(', ')}; it was not replaced. Stop that run first, or import into another folder.`, {
+      path: dir,
+      reason: 'in_use',
+      users,
+    });
   }
 }
 
@@ -383,7 +395,7 @@ export async function recoverTempDirs(parent: string, base: string): Promise<voi
   leftovers.sort((a, b) => Number(b.endsWith('.old')) - Number(a.endsWith('.old')));
   for (const name of leftovers) {
     const full = path.join(parent, name);
-    const pid = Number(/^\.[^]*\.(\d+)-[0-9a-f]+\.tmp(\.old)?$/.exec(name)?.[1] ?? NaN);
+    const pid = Number(/^\..*\.(\d+)-[0-9a-f]+\.tmp(\.old)?$/.exec(name)?.[1] ?? NaN);
     if (Number.isInteger(pid)) {
       if (processAlive(pid)) continue;
     } else {
@@ -420,13 +432,7 @@ async function swapIntoPlace(tempDir: string, target: string): Promise<void> {
 }
 
 /** Write a whole dataset held in memory (small sets, tests, the sample builder). */
-export async function writeDataset(
-  dir: string,
-  shape: { size: number; channels: Channels },
-  meta: DatasetMeta,
-  pixels: Uint8Array,
-  options: { replace?: boolean } = {},
-): Promise<DatasetIndex> {
+export async function writeDataset(dir: string, shape: { size: number; channels: Channels }, meta: DatasetMeta, pixels: Uint8Array, options: { replace?: boolean } = {}): Promise<DatasetIndex> {
   const writer = await createDatasetWriter(dir, shape, options);
   try {
     await writer.append(pixels);
@@ -447,7 +453,11 @@ function validateIndex(raw: unknown, file: string): DatasetIndex {
   const version = idx.schemaVersion;
   if (typeof version !== 'number') throw corrupt(file, 'schemaVersion is missing');
   if (version > DATASET_SCHEMA_VERSION) {
-    throw new AtlasError('invalid_input', `${file} was written by a newer version of Latent Atlas (dataset schema ${version}, this version reads ${DATASET_SCHEMA_VERSION}). Update the app or re-import the images.`, { path: file, schemaVersion: version });
+    throw new AtlasError(
+      'invalid_input',
+      `${file} was written by a newer version of Latent Atlas (dataset schema ${version}, this version reads ${DATASET_SCHEMA_VERSION}). Update the app or re-import the images.`,
+      { path: file, schemaVersion: version },
+    );
   }
   if (version !== DATASET_SCHEMA_VERSION) throw corrupt(file, `unknown schemaVersion ${version}`);
   const { size, channels, count, items, labels } = idx;

@@ -26,7 +26,9 @@ export async function imageGridPng(image: (k: number) => Uint8Array, count: numb
       }
     }
   }
-  const png = await sharp(rgba, { raw: { width, height: rows * size, channels: 4 } }).png({ compressionLevel: 6 }).toBuffer();
+  const png = await sharp(rgba, { raw: { width, height: rows * size, channels: 4 } })
+    .png({ compressionLevel: 6 })
+    .toBuffer();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }
 

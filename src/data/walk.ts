@@ -41,7 +41,7 @@ export function makeGlobFilter(opts: Pick<WalkOptions, 'include' | 'exclude' | '
   const inc = opts.include.length ? picomatch(opts.include, { dot: opts.includeHidden }) : null;
   const exc = opts.exclude.length ? picomatch(opts.exclude, { dot: true }) : null;
   return {
-    file: (rel) => (!inc || inc(rel)) && !(exc && exc(rel)),
+    file: (rel) => (!inc || inc(rel)) && !exc?.(rel),
     dir: (rel) => !(exc && (exc(rel) || exc(`${rel}/`))),
   };
 }

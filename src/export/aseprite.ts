@@ -44,7 +44,15 @@ export interface AsepriteJson {
 
 export function asepriteJson(a: AtlasInput): AsepriteJson {
   return {
-    frames: a.sheet.frames.map((f, i) => ({ filename: String(i), frame: f.frame, rotated: false, trimmed: f.trimmed, spriteSourceSize: f.spriteSourceSize, sourceSize: f.sourceSize, duration: a.delayMs })),
+    frames: a.sheet.frames.map((f, i) => ({
+      filename: String(i),
+      frame: f.frame,
+      rotated: false,
+      trimmed: f.trimmed,
+      spriteSourceSize: f.spriteSourceSize,
+      sourceSize: f.sourceSize,
+      duration: a.delayMs,
+    })),
     meta: {
       app: `${APP_URL}#aseprite-json`,
       version: APP_VERSION,

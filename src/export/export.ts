@@ -34,7 +34,11 @@ export type ExportOptions = z.output<typeof exportOptionsSchema>;
  */
 async function framesOf(o: ExportOptions, opts: SessionOptions): Promise<{ images: DecodedImages; columns: number | null; finished?: FinishedImages; rows?: TraversalRows }> {
   const { source } = o;
-  const pick = (r: { images: DecodedImages; finished?: FinishedImages }, columns: number | null) => ({ images: r.finished?.images ?? r.images, columns, ...(r.finished ? { finished: r.finished } : {}) });
+  const pick = (r: { images: DecodedImages; finished?: FinishedImages }, columns: number | null) => ({
+    images: r.finished?.images ?? r.images,
+    columns,
+    ...(r.finished ? { finished: r.finished } : {}),
+  });
   if ('interpolate' in source) return pick(await interpolate({ ...source.interpolate, finish: o.finish ?? source.interpolate.finish }, opts), null);
   if ('sample' in source) return pick(await sample({ ...source.sample, memorisation: false, finish: o.finish ?? source.sample.finish }, opts), null);
   if ('attribute' in source) return pick(await applyAttributeVector({ ...source.attribute, finish: o.finish ?? source.attribute.finish }, opts), null);
@@ -72,7 +76,12 @@ export interface ExportProgress {
  * dataset palette the frames were finished with) is needed for indexed PNGs; `rows` gives a
  * traversal one animation per row.
  */
-export async function encodeExport(images: DecodedImages, o: EncodeOptions, extra: { palette?: Palette; rows?: TraversalRows } = {}, progress: ExportProgress = {}): Promise<{ files: ExportFile[]; sheet?: SpriteSheet }> {
+export async function encodeExport(
+  images: DecodedImages,
+  o: EncodeOptions,
+  extra: { palette?: Palette; rows?: TraversalRows } = {},
+  progress: ExportProgress = {},
+): Promise<{ files: ExportFile[]; sheet?: SpriteSheet }> {
   if (o.indexed && !extra.palette) throw new AtlasError('invalid_input', 'Indexed PNGs use the dataset palette, so they need pixel-art finishing with the dataset (turn on pixel-art finishing).');
   const palette = o.indexed ? extra.palette : undefined;
   const frames = toRgbaFrames(imageBytes(images), images.count, images.size, images.channels, o.scale);
@@ -85,7 +94,13 @@ export async function encodeExport(images: DecodedImages, o: EncodeOptions, extr
       throwIfCancelled(progress.signal);
       progress.onProgress?.('encoding', i, frames.count);
       const rgba = frameRgba(frames, i);
-      const png = palette ? await indexedPng(rgba, frames.width, frames.height, palette) : new Uint8Array(await sharp(rgba, { raw: { width: frames.width, height: frames.height, channels: 4 } }).png().toBuffer());
+      const png = palette
+        ? await indexedPng(rgba, frames.width, frames.height, palette)
+        : new Uint8Array(
+            await sharp(rgba, { raw: { width: frames.width, height: frames.height, channels: 4 } })
+              .png()
+              .toBuffer(),
+          );
       files.push({ name: names[i], data: png });
     }
   // All frames done; the sheet and animations come next (one libvips call each).
@@ -94,7 +109,20 @@ export async function encodeExport(images: DecodedImages, o: EncodeOptions, extr
   throwIfCancelled(progress.signal);
   if (formats.has('sheet')) {
     const tags = animationTags(frames.count, o.sheetName, extra.rows ?? null);
-    sheet = await cancellable(spriteSheet(frames, { sheetName: o.sheetName, columns: o.columns, names, tags, pingPong: o.pingPong, delayMs: o.delayMs, loop: o.loop, options: o.sheet ?? sheetOptionsSchema.parse({}), ...(palette ? { palette } : {}) }), progress.signal);
+    sheet = await cancellable(
+      spriteSheet(frames, {
+        sheetName: o.sheetName,
+        columns: o.columns,
+        names,
+        tags,
+        pingPong: o.pingPong,
+        delayMs: o.delayMs,
+        loop: o.loop,
+        options: o.sheet ?? sheetOptionsSchema.parse({}),
+        ...(palette ? { palette } : {}),
+      }),
+      progress.signal,
+    );
     files.push({ name: `${o.sheetName}.png`, data: sheet.png }, { name: sheet.atlas.name, data: sheet.atlas.data });
   }
   const anim = { order, delayMs: o.delayMs, loop: o.loop };
@@ -152,5 +180,13 @@ export async function exportFrames(options: ExportOptions, opts: SessionOptions 
   const encoded = await encodeExport(images, { ...o, columns: o.columns ?? columns }, { ...(finished ? { palette: finished.palette } : {}), ...(rows ? { rows } : {}) }, progress);
   const files = await writeExportFiles(o.outDir, encoded.files, o.overwrite, { signal: opts.signal, onProgress: (done, total) => onProgress?.('writing', done, total) });
   const pixelArt = finished ? { pixelArt: { palette: paletteHex(finished.palette), colors: finished.palette.colors, alphaThreshold: finished.alphaThreshold } } : {};
-  return { outDir: path.resolve(o.outDir), frames: images.count, files, width: images.size * o.scale, height: images.size * o.scale, ...pixelArt, ...sheetReport(o.outDir, encoded.sheet, o.sheet.layout) };
+  return {
+    outDir: path.resolve(o.outDir),
+    frames: images.count,
+    files,
+    width: images.size * o.scale,
+    height: images.size * o.scale,
+    ...pixelArt,
+    ...sheetReport(o.outDir, encoded.sheet, o.sheet.layout),
+  };
 }

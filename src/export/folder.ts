@@ -128,7 +128,14 @@ async function makeFolder(dir: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     let missing = dir;
-    while (path.dirname(missing) !== missing && !(await fs.lstat(path.dirname(missing)).then(() => true, () => false))) missing = path.dirname(missing);
+    while (
+      path.dirname(missing) !== missing &&
+      !(await fs.lstat(path.dirname(missing)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      missing = path.dirname(missing);
     await fs.mkdir(missing); // throws the OS's own error
     await fs.mkdir(dir, { recursive: true });
   }

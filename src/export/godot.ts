@@ -16,7 +16,12 @@ const godotFloat = (v: number) => (Number.isInteger(v) ? `${v}.0` : String(v));
 export function godotSpriteFrames(a: AtlasInput): string {
   const textureId = '1_sheet';
   const sub = (i: number) => `AtlasTexture_${i}`;
-  const lines: string[] = [`[gd_resource type="SpriteFrames" load_steps=${a.sheet.frames.length + 2} format=3]`, '', `[ext_resource type="Texture2D" path=${godotString(a.image)} id="${textureId}"]`, ''];
+  const lines: string[] = [
+    `[gd_resource type="SpriteFrames" load_steps=${a.sheet.frames.length + 2} format=3]`,
+    '',
+    `[ext_resource type="Texture2D" path=${godotString(a.image)} id="${textureId}"]`,
+    '',
+  ];
   a.sheet.frames.forEach((f, i) => {
     lines.push(`[sub_resource type="AtlasTexture" id="${sub(i)}"]`, `atlas = ExtResource("${textureId}")`, `region = Rect2(${f.frame.x}, ${f.frame.y}, ${f.frame.w}, ${f.frame.h})`);
     if (f.trimmed) lines.push(`margin = Rect2(${f.spriteSourceSize.x}, ${f.spriteSourceSize.y}, ${f.sourceSize.w - f.frame.w}, ${f.sourceSize.h - f.frame.h})`);

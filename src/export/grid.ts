@@ -25,8 +25,26 @@ export interface GridDescription {
   pivot: { x: number; y: number };
   frameDurationMs: number;
   animations: Array<{ name: string; from: number; to: number; direction: 'forward' | 'pingpong' }>;
-  unity: { sliceType: 'Grid By Cell Size'; pixelSize: { x: number; y: number }; offset: { x: number; y: number }; padding: { x: number; y: number }; pivot: 'Custom'; customPivot: { x: number; y: number } };
-  gameMaker: { numberOfFrames: number; framesPerRow: number; frameWidth: number; frameHeight: number; horizontalCellOffset: 0; verticalCellOffset: 0; horizontalPixelOffset: number; verticalPixelOffset: number; horizontalSeparation: number; verticalSeparation: number };
+  unity: {
+    sliceType: 'Grid By Cell Size';
+    pixelSize: { x: number; y: number };
+    offset: { x: number; y: number };
+    padding: { x: number; y: number };
+    pivot: 'Custom';
+    customPivot: { x: number; y: number };
+  };
+  gameMaker: {
+    numberOfFrames: number;
+    framesPerRow: number;
+    frameWidth: number;
+    frameHeight: number;
+    horizontalCellOffset: 0;
+    verticalCellOffset: 0;
+    horizontalPixelOffset: number;
+    verticalPixelOffset: number;
+    horizontalSeparation: number;
+    verticalSeparation: number;
+  };
 }
 
 export function gridDescription(a: AtlasInput): GridDescription {
@@ -48,7 +66,25 @@ export function gridDescription(a: AtlasInput): GridDescription {
     pivot: a.pivot,
     frameDurationMs: a.delayMs,
     animations: a.tags.map((t) => ({ name: t.name, from: t.from, to: t.to, direction: a.pingPong ? 'pingpong' : 'forward' })),
-    unity: { sliceType: 'Grid By Cell Size', pixelSize: { x: cell.w, y: cell.h }, offset: { x: margin, y: margin }, padding: { x: spacing, y: spacing }, pivot: 'Custom', customPivot: { x: a.pivot.x, y: 1 - a.pivot.y } },
-    gameMaker: { numberOfFrames: sheet.frames.length, framesPerRow: columns, frameWidth: cell.w, frameHeight: cell.h, horizontalCellOffset: 0, verticalCellOffset: 0, horizontalPixelOffset: margin, verticalPixelOffset: margin, horizontalSeparation: spacing, verticalSeparation: spacing },
+    unity: {
+      sliceType: 'Grid By Cell Size',
+      pixelSize: { x: cell.w, y: cell.h },
+      offset: { x: margin, y: margin },
+      padding: { x: spacing, y: spacing },
+      pivot: 'Custom',
+      customPivot: { x: a.pivot.x, y: 1 - a.pivot.y },
+    },
+    gameMaker: {
+      numberOfFrames: sheet.frames.length,
+      framesPerRow: columns,
+      frameWidth: cell.w,
+      frameHeight: cell.h,
+      horizontalCellOffset: 0,
+      verticalCellOffset: 0,
+      horizontalPixelOffset: margin,
+      verticalPixelOffset: margin,
+      horizontalSeparation: spacing,
+      verticalSeparation: spacing,
+    },
   };
 }

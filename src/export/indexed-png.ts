@@ -33,7 +33,10 @@ export function paletteIndices(rgba: Uint8Array, palette: Palette): Uint8Array {
     if (rgba[o + 3] === 0 && rgba[o] === 0 && rgba[o + 1] === 0 && rgba[o + 2] === 0) continue;
     const entry = rgba[o + 3] === 255 ? lookup.get((rgba[o] << 16) | (rgba[o + 1] << 8) | rgba[o + 2]) : undefined;
     if (entry === undefined)
-      throw new AtlasError('invalid_input', `Pixel ${p} (rgba ${Array.from(rgba.subarray(o, o + 4)).join(', ')}) is not a colour of the palette, so it cannot be written as an indexed PNG; export with pixel-art finishing.`);
+      throw new AtlasError(
+        'invalid_input',
+        `Pixel ${p} (rgba ${Array.from(rgba.subarray(o, o + 4)).join(', ')}) is not a colour of the palette, so it cannot be written as an indexed PNG; export with pixel-art finishing.`,
+      );
     indices[p] = entry;
   }
   return indices;

@@ -9,8 +9,7 @@ export function frameNames(pattern: string, count: number): string[] {
     throw new AtlasError('invalid_input', `The file name pattern "${pattern}" has no {i}, so ${count} frames would share one name; add {i} (e.g. "frame-{i}").`);
   const width = String(Math.max(count - 1, 0)).length;
   const names = Array.from({ length: count }, (_, i) => pattern.replaceAll('{i}', String(i).padStart(width, '0')).replaceAll('{n}', String(count)));
-  if (names.some((n) => n.includes('{') || n.includes('}')))
-    throw new AtlasError('invalid_input', `The file name pattern "${pattern}" has an unknown {...} field; only {i} and {n} are replaced.`);
+  if (names.some((n) => n.includes('{') || n.includes('}'))) throw new AtlasError('invalid_input', `The file name pattern "${pattern}" has an unknown {...} field; only {i} and {n} are replaced.`);
   return names;
 }
 

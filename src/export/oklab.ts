@@ -28,11 +28,11 @@ const M2_INV = invert(M2);
 
 /** The sRGB transfer curve: an encoded value in [0, 1] to linear light. */
 export function srgbToLinear(v: number): number {
-  return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
 }
 
 export function linearToSrgb(v: number): number {
-  return v <= 0.0031308 ? v * 12.92 : 1.055 * Math.pow(v, 1 / 2.4) - 0.055;
+  return v <= 0.0031308 ? v * 12.92 : 1.055 * v ** (1 / 2.4) - 0.055;
 }
 
 /** Linear light of each 8-bit sRGB value (a lookup table: bytes are the common input). */
@@ -61,7 +61,7 @@ export function bytesToOklab(r: number, g: number, b: number, out: Float64Array 
 
 /** Float sRGB in [0, 1] (clamped) to OKLab, written into out[at..at+2]. */
 export function floatsToOklab(r: number, g: number, b: number, out: Float64Array | Float32Array, at = 0): void {
-  const c = (v: number) => srgbToLinear(v <= 0 ? 0 : v >= 1 ? 1 : v);
+  const c = (v: number) => srgbToLinear(v <= 0 ? 0 : Math.min(v, 1));
   linearToOklab(c(r), c(g), c(b), out, at);
 }
 

@@ -29,8 +29,7 @@ const OPAQUE_ALPHA = 128;
 /** Refuse a colour count outside 16-64 with a message that says what is allowed. */
 export function checkPaletteColors(colors: number): void {
   const { min, max } = PIXEL_ART_COLORS;
-  if (!Number.isInteger(colors) || colors < min || colors > max)
-    throw new AtlasError('invalid_input', `The palette size must be a whole number of colours from ${min} to ${max}, got ${colors}.`);
+  if (!Number.isInteger(colors) || colors < min || colors > max) throw new AtlasError('invalid_input', `The palette size must be a whole number of colours from ${min} to ${max}, got ${colors}.`);
 }
 
 export interface KMeansResult {
@@ -222,8 +221,7 @@ export function paletteFromImages(images: Iterable<Uint8Array>, channels: 1 | 3 
   return { rgba, count: keyed.length, pixels: taken, distinctColours: u, iterations };
 }
 
-export const paletteHex = (p: Palette): string[] =>
-  Array.from({ length: p.count }, (_, i) => '#' + Array.from(p.rgba.subarray(i * 4, i * 4 + 3), (v) => v.toString(16).padStart(2, '0')).join(''));
+export const paletteHex = (p: Palette): string[] => Array.from({ length: p.count }, (_, i) => '#' + Array.from(p.rgba.subarray(i * 4, i * 4 + 3), (v) => v.toString(16).padStart(2, '0')).join(''));
 
 function paletteFromHex(hex: string[]): Palette {
   const rgba = new Uint8Array(hex.length * 4);
@@ -305,7 +303,16 @@ export async function datasetPalette(dataset: Dataset, opts: PaletteOptions): Pr
   const palette: Palette = { rgba: report.rgba, count: report.count };
   memory.set(memoryKey, palette);
   const next: PaletteFile = { schemaVersion: 1, datasetHash: hash, palettes: { ...(stored?.palettes ?? {}) } };
-  next.palettes[key] = { colors: opts.colors, seed, maxPixels, palette: paletteHex(palette), pixels: report.pixels, distinctColours: report.distinctColours, iterations: report.iterations, createdAt: new Date().toISOString() };
+  next.palettes[key] = {
+    colors: opts.colors,
+    seed,
+    maxPixels,
+    palette: paletteHex(palette),
+    pixels: report.pixels,
+    distinctColours: report.distinctColours,
+    iterations: report.iterations,
+    createdAt: new Date().toISOString(),
+  };
   const shipped = sampleDatasetDir();
   if (shipped && path.resolve(shipped) === path.resolve(dataset.dir)) return { ...palette, ...base, source: 'computed', file: null };
   let written: string | null = file;

@@ -93,7 +93,9 @@ export async function spriteImage(dataset: Dataset, t: number, signal?: AbortSig
     const y0 = Math.floor(i / grid) * t;
     for (let y = 0; y < t; y++) rgba.set(thumb.subarray(y * t * 4, (y + 1) * t * 4), ((y0 + y) * side + x0) * 4);
   }
-  const png = await sharp(rgba, { raw: { width: side, height: side, channels: 4 } }).png({ compressionLevel: 6 }).toBuffer();
+  const png = await sharp(rgba, { raw: { width: side, height: side, channels: 4 } })
+    .png({ compressionLevel: 6 })
+    .toBuffer();
   return { png: new Uint8Array(png.buffer, png.byteOffset, png.byteLength), grid };
 }
 

@@ -90,7 +90,10 @@ export function packSheet(frames: RgbaFrames, opts: SheetPackOptions): PackedShe
   const footprint = (r: Rect) => r.w + 2 * e;
   const widest = Math.max(...source.map(footprint));
   if (widest + 2 * p > limit)
-    throw new AtlasError('invalid_input', `A frame needs ${widest + 2 * p} px of sheet width (${widest - 2 * e} px, ${e} px extrusion and ${p} px padding each side), more than the maximum sheet width of ${limit} px; raise the maximum width or lower the scale.`);
+    throw new AtlasError(
+      'invalid_input',
+      `A frame needs ${widest + 2 * p} px of sheet width (${widest - 2 * e} px, ${e} px extrusion and ${p} px padding each side), more than the maximum sheet width of ${limit} px; raise the maximum width or lower the scale.`,
+    );
 
   // Greedy rows: a new row when the column count is reached or the next frame would pass the width limit.
   const placed: PlacedFrame[] = [];
@@ -123,7 +126,10 @@ export function packSheet(frames: RgbaFrames, opts: SheetPackOptions): PackedShe
     height = nextPowerOfTwo(height);
   }
   if (opts.maxWidth !== null && width > opts.maxWidth)
-    throw new AtlasError('invalid_input', `The sheet rounded up to a power of two is ${width} px wide, more than the maximum width of ${opts.maxWidth} px; raise the maximum width or turn off power-of-two sizes.`);
+    throw new AtlasError(
+      'invalid_input',
+      `The sheet rounded up to a power of two is ${width} px wide, more than the maximum width of ${opts.maxWidth} px; raise the maximum width or turn off power-of-two sizes.`,
+    );
 
   const rgba = new Uint8Array(width * height * 4);
   placed.forEach((pf, i) => blitExtruded(rgba, width, frameRgba(frames, i), fw, pf.spriteSourceSize, pf.frame.x, pf.frame.y, e));

@@ -19,7 +19,14 @@ import { texturePackerArray, texturePackerHash } from './texturepacker';
 
 /** The atlas file's name for each layout (the sheet image is `<sheet>.png`). */
 export const atlasFileName = (sheetName: string, layout: SheetLayout): string =>
-  ({ 'texturepacker-hash': `${sheetName}.json`, 'texturepacker-array': `${sheetName}.json`, aseprite: `${sheetName}.json`, godot: `${sheetName}.tres`, kaplay: `${sheetName}.kaplay.json`, grid: `${sheetName}.grid.json` })[layout];
+  ({
+    'texturepacker-hash': `${sheetName}.json`,
+    'texturepacker-array': `${sheetName}.json`,
+    aseprite: `${sheetName}.json`,
+    godot: `${sheetName}.tres`,
+    kaplay: `${sheetName}.kaplay.json`,
+    grid: `${sheetName}.grid.json`,
+  })[layout];
 
 export interface SpriteSheetRequest {
   sheetName: string;
@@ -63,12 +70,19 @@ export function atlasText(layout: SheetLayout, input: AtlasInput, sheetName: str
 export async function spriteSheet(frames: RgbaFrames, req: SpriteSheetRequest): Promise<SpriteSheet> {
   const { layout, trim } = req.options;
   if (trim && (layout === 'grid' || layout === 'kaplay'))
-    throw new AtlasError('invalid_input', `The ${layout === 'grid' ? 'grid description' : 'Kaplay atlas'} layout needs every frame at its full size (${layout === 'grid' ? 'a grid has one cell size' : 'Kaplay cannot offset a trimmed frame'}); turn trimming off or choose another layout.`);
+    throw new AtlasError(
+      'invalid_input',
+      `The ${layout === 'grid' ? 'grid description' : 'Kaplay atlas'} layout needs every frame at its full size (${layout === 'grid' ? 'a grid has one cell size' : 'Kaplay cannot offset a trimmed frame'}); turn trimming off or choose another layout.`,
+    );
   const packed = packSheet(frames, { columns: req.columns, padding: req.options.padding, extrude: req.options.extrude, trim, powerOfTwo: req.options.powerOfTwo, maxWidth: req.options.maxWidth });
   const image = `${req.sheetName}.png`;
   const input: AtlasInput = { sheet: packed, image, names: req.names, tags: req.tags, pingPong: req.pingPong, delayMs: req.delayMs, loop: req.loop, pivot: req.options.pivot };
   const png = req.palette
     ? await indexedPng(packed.rgba, packed.width, packed.height, req.palette)
-    : new Uint8Array(await sharp(packed.rgba, { raw: { width: packed.width, height: packed.height, channels: 4 } }).png({ compressionLevel: 6 }).toBuffer());
+    : new Uint8Array(
+        await sharp(packed.rgba, { raw: { width: packed.width, height: packed.height, channels: 4 } })
+          .png({ compressionLevel: 6 })
+          .toBuffer(),
+      );
   return { png, packed, atlas: { name: atlasFileName(req.sheetName, layout), data: atlasText(layout, input, req.sheetName) } };
 }

@@ -22,11 +22,21 @@ export async function writeExportFiles(outDir: string, files: { name: string; da
   const targets = files.map((f) => path.join(dir, f.name));
   if (!overwrite) {
     const existing: string[] = [];
-    for (const t of targets) if (await fs.lstat(t).then(() => true, () => false)) existing.push(t);
+    for (const t of targets)
+      if (
+        await fs.lstat(t).then(
+          () => true,
+          () => false,
+        )
+      )
+        existing.push(t);
     if (existing.length)
       throw new AtlasError(
         'invalid_input',
-        `${existing.length} file${existing.length > 1 ? 's' : ''} already exist${existing.length > 1 ? '' : 's'} in ${dir} (${existing.slice(0, 3).map((e) => path.basename(e)).join(', ')}${existing.length > 3 ? ', ...' : ''}); choose another folder or name, or allow overwriting.`,
+        `${existing.length} file${existing.length > 1 ? 's' : ''} already exist${existing.length > 1 ? '' : 's'} in ${dir} (${existing
+          .slice(0, 3)
+          .map((e) => path.basename(e))
+          .join(', ')}${existing.length > 3 ? ', ...' : ''}); choose another folder or name, or allow overwriting.`,
         { existing },
       );
   }
@@ -51,9 +61,16 @@ export async function writeExportFiles(outDir: string, files: { name: string; da
     throw err instanceof AtlasError ? err : folderError(err, dir);
   }
   try {
-    await moveIn(partial, dir, files.map((f) => f.name));
+    await moveIn(
+      partial,
+      dir,
+      files.map((f) => f.name),
+    );
     await fs.rm(partial, { recursive: true, force: true });
-    await removeStaleFileTemps(dir, files.map((f) => f.name));
+    await removeStaleFileTemps(
+      dir,
+      files.map((f) => f.name),
+    );
   } catch (err) {
     throw folderError(err, dir, 'finish moving the exported files into');
   }

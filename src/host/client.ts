@@ -4,15 +4,7 @@
  * 'engine_died', listeners hear an error event, and a fresh engine is started).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  parsePayload,
-  type EngineChannel,
-  type EngineInfo,
-  type EventName,
-  type Events,
-  type PayloadIn,
-  type Result,
-} from '../contract';
+import { parsePayload, type EngineChannel, type EngineInfo, type EventName, type Events, type PayloadIn, type Result } from '../contract';
 import { AtlasError, type AtlasErrorData } from '../errors';
 import type { EngineProcess, FromEngine, SpawnEngine } from './protocol';
 

@@ -40,11 +40,7 @@ export function parentTransport(): Transport | undefined {
   return undefined;
 }
 
-export async function runEngineLoop(
-  handlers: EngineHandlers,
-  transport: Transport,
-  startup: () => Promise<EngineInfo>,
-): Promise<void> {
+export async function runEngineLoop(handlers: EngineHandlers, transport: Transport, startup: () => Promise<EngineInfo>): Promise<void> {
   const running = new Map<string, AbortController>();
 
   transport.onMessage((message) => {

@@ -6,9 +6,7 @@
 import type { AtlasErrorData } from '../errors';
 import type { EngineChannel, EngineInfo, EventName, Events } from '../contract';
 
-export type ToEngine =
-  | { type: 'request'; id: string; channel: EngineChannel; payload: unknown }
-  | { type: 'cancel'; id: string };
+export type ToEngine = { type: 'request'; id: string; channel: EngineChannel; payload: unknown } | { type: 'cancel'; id: string };
 
 export type FromEngine =
   | { type: 'ready'; info: EngineInfo }

@@ -11,7 +11,8 @@ export function meanOfMeans(mu: Float32Array, J: number, count: number, indices:
   if (indices.length === 0) throw new AtlasError('invalid_input', `${what} is empty: select at least one image.`);
   const sum = new Float64Array(J);
   for (const i of indices) {
-    if (!Number.isInteger(i) || i < 0 || i >= count) throw new AtlasError('invalid_input', `${what} names image ${i}, but the dataset has ${count} images (0 to ${count - 1}). Select the images again.`);
+    if (!Number.isInteger(i) || i < 0 || i >= count)
+      throw new AtlasError('invalid_input', `${what} names image ${i}, but the dataset has ${count} images (0 to ${count - 1}). Select the images again.`);
     for (let j = 0; j < J; j++) sum[j] += mu[i * J + j];
   }
   for (let j = 0; j < J; j++) sum[j] /= indices.length;
@@ -43,6 +44,7 @@ export function strengthSteps(strength: number, frames: number): number[] {
 
 /** z(s) = base + s v for each strength s. */
 export function applyAttribute(base: readonly number[], vector: readonly number[], strengths: readonly number[]): number[][] {
-  if (base.length !== vector.length) throw new AtlasError('invalid_input', `The attribute vector has ${vector.length} values but the latent point has ${base.length}: make the vector again with this model.`);
+  if (base.length !== vector.length)
+    throw new AtlasError('invalid_input', `The attribute vector has ${vector.length} values but the latent point has ${base.length}: make the vector again with this model.`);
   return strengths.map((s) => base.map((b, j) => b + s * vector[j]));
 }

@@ -51,6 +51,10 @@ export async function labelPath(spec: LabelPathSpec, opts: SessionOptions = {}):
   const model = s.run.model;
   const { weights, t } = labelBlendWeights(model, spec.from, spec.to, spec.frames);
   const z = resolvePoint(s, spec.at);
-  const images = await decodeImages(model, t.map(() => z), { labels: weights, lowerTemperature: spec.detail, seed: spec.seed });
+  const images = await decodeImages(
+    model,
+    t.map(() => z),
+    { labels: weights, lowerTemperature: spec.detail, seed: spec.seed },
+  );
   return { z, t, images };
 }

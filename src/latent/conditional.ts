@@ -37,14 +37,23 @@ export function labelWeights(model: LoadedModel, count: number, label: string | 
  * every frame when given; else each image waypoint's own label, blended linearly within each
  * segment (a path between two classes changes class on the way). Undefined when unconditional.
  */
-export function pathLabelWeights(model: LoadedModel, dataset: Pick<Dataset, 'index'>, waypoints: ({ index: number } | { z: number[] })[], frames: number, label: string | undefined): Float32Array | undefined {
+export function pathLabelWeights(
+  model: LoadedModel,
+  dataset: Pick<Dataset, 'index'>,
+  waypoints: ({ index: number } | { z: number[] })[],
+  frames: number,
+  label: string | undefined,
+): Float32Array | undefined {
   const count = (waypoints.length - 1) * (frames - 1) + 1;
   const C = model.config.labels.length;
   if (C === 0 || label !== undefined) return labelWeights(model, count, label);
   const rows = datasetLabelRows(model, dataset)!;
   const own = waypoints.map((p, w) => {
     if ('index' in p) return rows[p.index];
-    throw new AtlasError('invalid_input', `Waypoint ${w + 1} is a latent vector, which has no label; choose the label to decode the path with (one of ${model.config.labels.map((l) => `"${l}"`).join(', ')}).`);
+    throw new AtlasError(
+      'invalid_input',
+      `Waypoint ${w + 1} is a latent vector, which has no label; choose the label to decode the path with (one of ${model.config.labels.map((l) => `"${l}"`).join(', ')}).`,
+    );
   });
   const out = new Float32Array(count * C);
   for (let f = 0; f < count; f++) {
@@ -58,8 +67,7 @@ export function pathLabelWeights(model: LoadedModel, dataset: Pick<Dataset, 'ind
 /** Labels to draw an image as ("same z, other label"): the given ones (checked) or the whole vocabulary. */
 export function relabelTargets(model: LoadedModel, labels: string[] | undefined): number[] {
   const vocabulary = model.config.labels;
-  if (vocabulary.length === 0)
-    throw new AtlasError('invalid_input', 'This model was trained without labels, so it cannot redraw an image as another label. Train with the conditional option first.');
+  if (vocabulary.length === 0) throw new AtlasError('invalid_input', 'This model was trained without labels, so it cannot redraw an image as another label. Train with the conditional option first.');
   return labels ? labels.map((l) => labelIndex(vocabulary, l)) : vocabulary.map((_, i) => i);
 }
 

@@ -34,7 +34,10 @@ export function checkCompatible(model: LoadedModel, dataset: Pick<Dataset, 'inde
   const { size, channels } = dataset.index;
   const c = model.config;
   if (c.height !== size || c.width !== size || c.channels !== channels)
-    throw new AtlasError('invalid_input', `The model was trained on ${c.width}x${c.height}x${c.channels} images but the dataset at ${dataset.dir} holds ${size}x${size}x${channels}; pick the dataset the run was trained on.`);
+    throw new AtlasError(
+      'invalid_input',
+      `The model was trained on ${c.width}x${c.height}x${c.channels} images but the dataset at ${dataset.dir} holds ${size}x${size}x${channels}; pick the dataset the run was trained on.`,
+    );
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The latent channels of the contract (latent.*), as engine handlers over src/latent.
  */
+import type { LoadedModel } from '../model/load';
 import type { LatentAttributeResult, LatentEncodeReport, LatentLabelPathResult, LatentRelabelResult, LatentPathResult, LatentProjection, LatentProjectionMap, PixelArtFinished } from '../contract';
 import { paletteHex } from '../export/palette';
 import type { FinishedImages } from '../export/pixel-art';
@@ -105,7 +106,7 @@ export const projectLatents: EngineHandler<'latent.project'> = async ({ runDir, 
 
 export const decodeLatents: EngineHandler<'latent.decode'> = async (payload, ctx) => {
   let z: number[][];
-  let model;
+  let model: LoadedModel;
   if ('points' in payload) {
     const s = await latentSession(payload.runDir, payload.dataset, sessionOptions(ctx));
     const p = projectionOf(s, payload.axes);
@@ -163,7 +164,15 @@ export const sampleLatents: EngineHandler<'latent.sample'> = async (spec, ctx) =
 
 export const traverseLatents: EngineHandler<'latent.traverse'> = async (spec, ctx) => {
   const r = await traverse(spec, sessionOptions(ctx));
-  return { z: r.z, points: float32Base64(r.points), strip: await imageStrip(r.images, r.values.length), nearest: r.nearest, dims: r.dims, values: r.values, ...(await finishedResult(r.finished, r.values.length)) };
+  return {
+    z: r.z,
+    points: float32Base64(r.points),
+    strip: await imageStrip(r.images, r.values.length),
+    nearest: r.nearest,
+    dims: r.dims,
+    values: r.values,
+    ...(await finishedResult(r.finished, r.values.length)),
+  };
 };
 
 export const attributeLatents: EngineHandler<'latent.attribute'> = async (spec, ctx): Promise<LatentAttributeResult> => {

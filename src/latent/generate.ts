@@ -28,8 +28,7 @@ export function sweepValues(steps: number, range: number): number[] {
 
 /** One row per dimension in `dims`: the base vector with that dimension set to each value. */
 export function traversal(base: ArrayLike<number>, dims: number[], values: number[]): Vector[] {
-  for (const d of dims)
-    if (d >= base.length) throw new AtlasError('invalid_input', `Dimension ${d} does not exist: the model's latent dimensions are 0 to ${base.length - 1}.`);
+  for (const d of dims) if (d >= base.length) throw new AtlasError('invalid_input', `Dimension ${d} does not exist: the model's latent dimensions are 0 to ${base.length - 1}.`);
   const out: Vector[] = [];
   for (const d of dims)
     for (const v of values) {

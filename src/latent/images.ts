@@ -39,7 +39,9 @@ export async function decodeImages(model: LoadedModel, z: number[][], opts: Deco
   const { height: size, channels } = model.config;
   const vocabulary = model.config.labels ?? [];
   if (vocabulary.length > 0 && !opts.labels)
-    throw new AtlasError('invalid_input', `This model is conditional on labels, so every image it draws needs one: choose one of ${vocabulary.map((l) => `"${l}"`).join(', ')}.`, { known: [...vocabulary] });
+    throw new AtlasError('invalid_input', `This model is conditional on labels, so every image it draws needs one: choose one of ${vocabulary.map((l) => `"${l}"`).join(', ')}.`, {
+      known: [...vocabulary],
+    });
   const stride = size * size * channels;
   const pixels = new Float32Array(z.length * stride);
   const batch = 256;
@@ -51,7 +53,13 @@ export async function decodeImages(model: LoadedModel, z: number[][], opts: Deco
     const C = vocabulary.length;
     const labels = opts.labels && C > 0 ? opts.labels.subarray(s * C, (s + part.length) * C) : undefined;
     const out = tf.tidy(() =>
-      model.decode(tf.tensor2d(part, [part.length, model.config.latentDim]), { sampleNoise: opts.pixelNoise, seed: (opts.seed ?? 0) + s, lowerTemperature: opts.lowerTemperature, lowerOffsets, labels }),
+      model.decode(tf.tensor2d(part, [part.length, model.config.latentDim]), {
+        sampleNoise: opts.pixelNoise,
+        seed: (opts.seed ?? 0) + s,
+        lowerTemperature: opts.lowerTemperature,
+        lowerOffsets,
+        labels,
+      }),
     );
     pixels.set((await out.data()) as Float32Array, s * stride);
     out.dispose();

@@ -47,8 +47,7 @@ export function slerp(a: ArrayLike<number>, b: ArrayLike<number>, t: number): Ve
 export function pathThrough(waypoints: Vector[], frames: number, method: 'linear' | 'slerp'): Vector[] {
   const step = method === 'slerp' ? slerp : lerp;
   const out: Vector[] = [waypoints[0].slice()];
-  for (let w = 0; w + 1 < waypoints.length; w++)
-    for (let f = 1; f < frames; f++) out.push(f === frames - 1 ? waypoints[w + 1].slice() : step(waypoints[w], waypoints[w + 1], f / (frames - 1)));
+  for (let w = 0; w + 1 < waypoints.length; w++) for (let f = 1; f < frames; f++) out.push(f === frames - 1 ? waypoints[w + 1].slice() : step(waypoints[w], waypoints[w + 1], f / (frames - 1)));
   return out;
 }
 
@@ -256,7 +255,10 @@ export async function geodesicPath(model: LoadedModel, start: Vector[], fixed: S
   const F = start.length;
   const J = start[0].length;
   if (F > MAX_GEODESIC_FRAMES + 1)
-    throw new AtlasError('invalid_input', `A geodesic path of ${F} frames is over the limit of ${MAX_GEODESIC_FRAMES} frames (segments x frames); use fewer frames or waypoints.`, { frames: F, limit: MAX_GEODESIC_FRAMES });
+    throw new AtlasError('invalid_input', `A geodesic path of ${F} frames is over the limit of ${MAX_GEODESIC_FRAMES} frames (segments x frames); use fewer frames or waypoints.`, {
+      frames: F,
+      limit: MAX_GEODESIC_FRAMES,
+    });
   throwIfCancelled(opts.signal);
   let z = Float32Array.from(start.flat());
   let cur = await evaluatePath(model, z, F, J, fixed, opts.signal, opts.labels);

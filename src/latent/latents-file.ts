@@ -32,7 +32,10 @@ interface LatentsMeta extends LatentsKey {
   layout: string;
 }
 
-const keyHash = (key: LatentsKey) => createHash('sha256').update(JSON.stringify([key.modelKey, key.datasetHash, key.count, key.latentDim])).digest();
+const keyHash = (key: LatentsKey) =>
+  createHash('sha256')
+    .update(JSON.stringify([key.modelKey, key.datasetHash, key.count, key.latentDim]))
+    .digest();
 
 /** Read cached latents if they were computed by exactly this model on exactly this dataset; else null. */
 export async function readLatents(runDir: string, key: LatentsKey): Promise<Latents | null> {

@@ -109,7 +109,11 @@ export function fitMixture(points: ArrayLike<number>, count: number, dim: number
     let pick = count - 1;
     if (total > 0) {
       let u = rng.uniform() * total;
-      for (let i = 0; i < count; i++) if ((u -= near[i]) <= 0) { pick = i; break; }
+      for (let i = 0; i < count; i++)
+        if ((u -= near[i]) <= 0) {
+          pick = i;
+          break;
+        }
     } else pick = Math.floor(rng.uniform() * count);
     const c = Float64Array.from(row(pick));
     centres.push(c);

@@ -105,7 +105,12 @@ export async function pathLowerOffsets(s: LatentSession, waypoints: LatentPoint[
   // A conditional model infers each image's z2 with its own label (a vector waypoint's row is unused).
   const rows = datasetLabelRows(model, s.dataset);
   const C = model.config.labels.length;
-  const y = rows ? oneHotRows(waypoints.map((p) => ('index' in p ? rows[p.index] : 0)), C) : null;
+  const y = rows
+    ? oneHotRows(
+        waypoints.map((p) => ('index' in p ? rows[p.index] : 0)),
+        C,
+      )
+    : null;
   const offsets = tf.tidy(() => model.vae.lowerOffsets(tf.tensor4d(x, [waypoints.length, size, size, channels]), y ? tf.tensor2d(y, [waypoints.length, C]) : undefined)!);
   const at = (await offsets.data()) as Float32Array;
   offsets.dispose();

@@ -3,6 +3,7 @@
  * it), or a model folder itself. The engine keeps the last one loaded, so a string of UI
  * requests (project, decode, interpolate) loads weights once.
  */
+import type { Stats } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AtlasError } from '../errors';
@@ -22,7 +23,7 @@ let retired: RunModel | null = null;
 export async function modelKeyOf(runDir: string): Promise<{ modelDir: string; modelKey: string }> {
   const modelDir = await resolveModelDir(path.resolve(runDir));
   const weights = path.join(modelDir, 'weights.bin');
-  let stat;
+  let stat: Stats;
   try {
     stat = await fs.stat(weights);
   } catch {

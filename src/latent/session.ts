@@ -45,7 +45,8 @@ export async function latentSession(runDir: string, datasetDir: string, opts: Se
   let cached = true;
   if (!opts.force) latents = memory?.key === memoryKey ? memory.latents : await readLatents(runDir, key);
   // A deliberate encoding of another dataset (a cache for it exists) is kept using it.
-  if (!latents && !opts.acceptOtherDataset) checkTrainedOn(run.model, runDir, dataset, 'encode this one deliberately first (latent-atlas encode --other-dataset; in the app, import into a new project)');
+  if (!latents && !opts.acceptOtherDataset)
+    checkTrainedOn(run.model, runDir, dataset, 'encode this one deliberately first (latent-atlas encode --other-dataset; in the app, import into a new project)');
   if (!latents) {
     cached = false;
     latents = await encodeDataset(run.model, dataset, { batchSize: opts.batchSize, signal: opts.signal, onProgress: opts.onProgress });

@@ -110,28 +110,21 @@ export function validateModelConfig(cfg: ModelConfig): void {
   if (cfg.architecture === 'conv' || cfg.architecture === 'hvae') {
     if (!(IMAGE_SIZES as readonly number[]).includes(cfg.height) || cfg.width !== cfg.height)
       bad(`The conv model needs square images of size ${IMAGE_SIZES.join('/')}; got ${cfg.width}x${cfg.height}. Re-import at a supported size or use the MLP model.`);
-    if (!(CHANNEL_COUNTS as readonly number[]).includes(cfg.channels))
-      bad(`The conv model takes 1, 3 or 4 channels; got ${cfg.channels}.`);
-    if (cfg.convFilters.length !== convDepth(cfg.height))
-      bad(`Size ${cfg.height} needs ${convDepth(cfg.height)} conv layers; convFilters has ${cfg.convFilters.length}.`);
-    if (cfg.architecture === 'hvae' && cfg.convFilters.length < 2)
-      bad(`The hierarchical model needs at least 2 conv layers; convFilters has ${cfg.convFilters.length}.`);
+    if (!(CHANNEL_COUNTS as readonly number[]).includes(cfg.channels)) bad(`The conv model takes 1, 3 or 4 channels; got ${cfg.channels}.`);
+    if (cfg.convFilters.length !== convDepth(cfg.height)) bad(`Size ${cfg.height} needs ${convDepth(cfg.height)} conv layers; convFilters has ${cfg.convFilters.length}.`);
+    if (cfg.architecture === 'hvae' && cfg.convFilters.length < 2) bad(`The hierarchical model needs at least 2 conv layers; convFilters has ${cfg.convFilters.length}.`);
     if (cfg.architecture === 'hvae' && (!Number.isInteger(cfg.lowerChannels) || cfg.lowerChannels < 1 || cfg.lowerChannels > 64))
       bad(`lowerChannels (channels of the spatial latent) must be a whole number from 1 to 64; got ${cfg.lowerChannels}.`);
-    if (cfg.architecture === 'hvae' && cfg.lowerLayers !== 1 && cfg.lowerLayers !== 2)
-      bad(`lowerLayers (spatial latent maps) must be 1 or 2; got ${String(cfg.lowerLayers)}.`);
+    if (cfg.architecture === 'hvae' && cfg.lowerLayers !== 1 && cfg.lowerLayers !== 2) bad(`lowerLayers (spatial latent maps) must be 1 or 2; got ${String(cfg.lowerLayers)}.`);
   } else if (cfg.architecture !== 'mlp') {
     bad(`Unknown architecture "${String(cfg.architecture)}"; use ${ARCHITECTURES.map((a) => `"${a}"`).join(', ')}.`);
   }
-  if (!['bernoulli', 'gaussian-fixed', 'gaussian-calibrated', 'gaussian-learned'].includes(cfg.likelihood))
-    bad(`Unknown likelihood "${cfg.likelihood}".`);
+  if (!['bernoulli', 'gaussian-fixed', 'gaussian-calibrated', 'gaussian-learned'].includes(cfg.likelihood)) bad(`Unknown likelihood "${cfg.likelihood}".`);
   if (!(cfg.gaussianSigma > 0)) bad(`Gaussian sigma must be positive; got ${cfg.gaussianSigma}.`);
   if (!(cfg.minSigma > 0)) bad(`minSigma must be positive; got ${cfg.minSigma}.`);
-  if (!Array.isArray(cfg.labels) || cfg.labels.some((l) => typeof l !== 'string' || l.length === 0))
-    bad('The model\'s label vocabulary must be a list of non-empty names.', { labels: cfg.labels });
+  if (!Array.isArray(cfg.labels) || cfg.labels.some((l) => typeof l !== 'string' || l.length === 0)) bad("The model's label vocabulary must be a list of non-empty names.", { labels: cfg.labels });
   if (new Set(cfg.labels).size !== cfg.labels.length) bad(`The model's label vocabulary lists a name twice: ${cfg.labels.join(', ')}.`);
-  for (const u of [...cfg.hiddenUnits, ...cfg.convFilters])
-    if (!Number.isInteger(u) || u < 1) bad(`Layer sizes must be positive whole numbers; got ${u}.`);
+  for (const u of [...cfg.hiddenUnits, ...cfg.convFilters]) if (!Number.isInteger(u) || u < 1) bad(`Layer sizes must be positive whole numbers; got ${u}.`);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -141,11 +141,25 @@ export function hierarchyNet(opts: { config: ModelConfig; store: ParamStore; rng
   const toMap = dense(store, rng.fork(), 'decoder/dense1', c.denseUnits > 0 ? c.denseUnits : J, s0 * s0 * fTop);
   const coarse =
     levels.length === 2
-      ? latentLayer(store, rng, { prior: 'decoder/coarse/prior', features: 'encoder/coarse/features', state: 'encoder/coarse/state', projection: 'decoder/coarse/projection' }, fTop, channelsAt(depth), lc)
+      ? latentLayer(
+          store,
+          rng,
+          { prior: 'decoder/coarse/prior', features: 'encoder/coarse/features', state: 'encoder/coarse/state', projection: 'decoder/coarse/projection' },
+          fTop,
+          channelsAt(depth),
+          lc,
+        )
       : null;
   const stateC = channelsAt(depth - 1);
   const toState = upBlock(store, rng.fork(), 'decoder/up0', fTop, stateC, sizes[depth - 1]);
-  const fine = latentLayer(store, rng, { prior: 'decoder/prior', features: 'encoder/lower/features', state: 'encoder/lower/state', projection: 'decoder/lowerProjection' }, stateC, channelsAt(depth - 1), lc);
+  const fine = latentLayer(
+    store,
+    rng,
+    { prior: 'decoder/prior', features: 'encoder/lower/features', state: 'encoder/lower/state', projection: 'decoder/lowerProjection' },
+    stateC,
+    channelsAt(depth - 1),
+    lc,
+  );
   const ups: ((x: tf.Tensor4D) => tf.Tensor4D)[] = [];
   let upC = stateC;
   for (let i = depth - 2; i >= 1; i--) {

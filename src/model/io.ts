@@ -39,9 +39,13 @@ export function fileWeightsHandler(dir: string, names: { json: string; bin: stri
         bin = await fs.readFile(binPath);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        throw new AtlasError(code === 'ENOENT' ? 'not_found' : 'io_error', `Could not read the saved model in ${dir} (${code ?? (err as Error).message}). Choose a folder that holds ${names.json} and ${names.bin}.`, { path: dir });
+        throw new AtlasError(
+          code === 'ENOENT' ? 'not_found' : 'io_error',
+          `Could not read the saved model in ${dir} (${code ?? (err as Error).message}). Choose a folder that holds ${names.json} and ${names.bin}.`,
+          { path: dir },
+        );
       }
-      let json: { format?: string; generatedBy?: string; modelTopology?: {} | null; weightsManifest?: tf.io.WeightsManifestConfig; userDefinedMetadata?: Record<string, unknown> };
+      let json: { format?: string; generatedBy?: string; modelTopology?: object | null; weightsManifest?: tf.io.WeightsManifestConfig; userDefinedMetadata?: Record<string, unknown> };
       try {
         json = JSON.parse(text);
       } catch {
@@ -61,6 +65,7 @@ export function fileWeightsHandler(dir: string, names: { json: string; bin: stri
         modelTopology: json.modelTopology ?? undefined,
         weightSpecs,
         weightData,
+        // biome-ignore lint/complexity/noBannedTypes: tfjs declares userDefinedMetadata as {[key: string]: {}}
         userDefinedMetadata: (json.userDefinedMetadata ?? {}) as Record<string, {}>,
       };
     },
@@ -70,6 +75,7 @@ export function fileWeightsHandler(dir: string, names: { json: string; bin: stri
 /** Save named tensors (float32) through a handler with our metadata. */
 export async function saveNamedTensors(handler: tf.io.IOHandler, tensors: tf.NamedTensorMap, metadata: Record<string, unknown>, format: string): Promise<void> {
   const { data, specs } = await tf.io.encodeWeights(tensors);
+  // biome-ignore lint/complexity/noBannedTypes: tfjs declares userDefinedMetadata as {[key: string]: {}}
   await handler.save!({ format, weightSpecs: specs, weightData: data, userDefinedMetadata: metadata as Record<string, {}> });
 }
 

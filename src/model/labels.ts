@@ -32,8 +32,7 @@ export function labelIndex(vocabulary: readonly string[], name: string): number 
   if (vocabulary.length === 0)
     throw new AtlasError('invalid_input', `This model was trained without labels, so it cannot generate the label "${name}". Train with the conditional option to generate by label.`, { label: name });
   const i = vocabulary.indexOf(name);
-  if (i < 0)
-    throw new AtlasError('invalid_input', `Unknown label "${name}": the model knows ${vocabulary.map((l) => `"${l}"`).join(', ')}.`, { label: name, known: [...vocabulary] });
+  if (i < 0) throw new AtlasError('invalid_input', `Unknown label "${name}": the model knows ${vocabulary.map((l) => `"${l}"`).join(', ')}.`, { label: name, known: [...vocabulary] });
   return i;
 }
 

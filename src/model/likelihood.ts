@@ -67,8 +67,7 @@ export const CALIBRATION_MOMENTUM = 0.9;
 
 export function likelihood(opts: { config: ModelConfig; store: ParamStore }): Likelihood {
   const { config: c, store } = opts;
-  const meanOf = (out: tf.Tensor4D): tf.Tensor4D =>
-    c.likelihood === 'bernoulli' || c.gaussianMean === 'sigmoid' ? tf.sigmoid(out) : out;
+  const meanOf = (out: tf.Tensor4D): tf.Tensor4D => (c.likelihood === 'bernoulli' || c.gaussianMean === 'sigmoid' ? tf.sigmoid(out) : out);
 
   switch (c.likelihood) {
     case 'bernoulli':
@@ -95,8 +94,7 @@ export function likelihood(opts: { config: ModelConfig; store: ParamStore }): Li
       // Stored s^2; negative means "not calibrated yet" (fall back to gaussianSigma^2).
       const stored = store.add(CALIBRATED_VAR, [], new Float32Array([-1]), false);
       const minVar = c.minSigma * c.minSigma;
-      const storedSigma = (): tf.Scalar =>
-        tf.tidy(() => tf.sqrt(tf.where(tf.less(stored, 0), tf.scalar(c.gaussianSigma ** 2), tf.maximum(stored, minVar))) as tf.Scalar);
+      const storedSigma = (): tf.Scalar => tf.tidy(() => tf.sqrt(tf.where(tf.less(stored, 0), tf.scalar(c.gaussianSigma ** 2), tf.maximum(stored, minVar))) as tf.Scalar);
       return {
         kind: c.likelihood,
         noiseKind: 'normal',

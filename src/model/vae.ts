@@ -71,7 +71,10 @@ export class Vae {
   /** Conditional model: e = y Emb; null when unconditional. */
   private readonly embedLabels: ((y: tf.Tensor2D) => tf.Tensor2D) | null;
 
-  constructor(readonly config: ModelConfig, seed: number) {
+  constructor(
+    readonly config: ModelConfig,
+    seed: number,
+  ) {
     const rng = new Rng(seed);
     if (config.architecture === 'hvae') {
       this.hierarchy = hierarchyNet({ config, store: this.store, rng: rng.fork() });
@@ -245,15 +248,20 @@ export class Vae {
       return k === 1 ? f : (tf.reshape(tf.tile(tf.reshape(f, [1, B, fh * fw * fc]), [k, 1, 1]), [k * B, fh, fw, fc]) as tf.Tensor4D);
     });
     const klLower: tf.Tensor1D[] = [];
-    const out = h.topDown(z, tiled, (l, p, q) => {
-      const e = this.layerPart(lowerEps, l, p.mean);
-      const zl = tf.add(q!.mean, tf.mul(tf.exp(tf.mul(q!.logvar, 0.5)), e)) as tf.Tensor4D;
-      // log q(z_l|x, z_<l) written in eps (exact; no division by a small sigma).
-      const logQ = tf.mul(-0.5, tf.sum(tf.reshape(tf.add(tf.add(q!.logvar, tf.square(e)), Math.log(2 * Math.PI)), [k * B, -1]), 1));
-      logPQ = tf.add(logPQ, tf.sub(logGaussianMap(zl, p), logQ)) as tf.Tensor1D;
-      klLower.push(gaussianKlMaps(q!, p));
-      return zl;
-    }, ek);
+    const out = h.topDown(
+      z,
+      tiled,
+      (l, p, q) => {
+        const e = this.layerPart(lowerEps, l, p.mean);
+        const zl = tf.add(q!.mean, tf.mul(tf.exp(tf.mul(q!.logvar, 0.5)), e)) as tf.Tensor4D;
+        // log q(z_l|x, z_<l) written in eps (exact; no division by a small sigma).
+        const logQ = tf.mul(-0.5, tf.sum(tf.reshape(tf.add(tf.add(q!.logvar, tf.square(e)), Math.log(2 * Math.PI)), [k * B, -1]), 1));
+        logPQ = tf.add(logPQ, tf.sub(logGaussianMap(zl, p), logQ)) as tf.Tensor1D;
+        klLower.push(gaussianKlMaps(q!, p));
+        return zl;
+      },
+      ek,
+    );
     return { mu, logvar, out, logPQ, klLower };
   }
 

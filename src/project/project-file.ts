@@ -25,7 +25,10 @@ const queues = new Map<string, Promise<unknown>>();
 export function withProjectLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
   const key = path.resolve(dir);
   const next = (queues.get(key) ?? Promise.resolve()).then(work, work);
-  queues.set(key, next.catch(() => {}));
+  queues.set(
+    key,
+    next.catch(() => {}),
+  );
   return next;
 }
 
@@ -122,7 +125,11 @@ export function parseProjectText(text: string, file: string): ProjectFile {
     throw new AtlasError('invalid_input', `${file} is damaged (it has no schemaVersion).`, { file });
   }
   if (version > PROJECT_SCHEMA_VERSION) {
-    throw new AtlasError('unsupported', `${file} was saved by a newer Latent Atlas (project format ${version}; this app reads up to ${PROJECT_SCHEMA_VERSION}). Update the app to open it; the file was not changed.`, { file, version });
+    throw new AtlasError(
+      'unsupported',
+      `${file} was saved by a newer Latent Atlas (project format ${version}; this app reads up to ${PROJECT_SCHEMA_VERSION}). Update the app to open it; the file was not changed.`,
+      { file, version },
+    );
   }
   const migrated = migrateProject(raw as { schemaVersion: number }, file);
   const parsed = projectFileSchema.safeParse(migrated);

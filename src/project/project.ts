@@ -116,7 +116,11 @@ export async function saveProject(dir: string, project: UserProjectFields): Prom
   const file = path.join(root, PROJECT_FILE);
   await withProjectLock(root, async () => {
     const onDisk = await readProjectFile(file).catch((err: unknown) => {
-      throw new AtlasError('invalid_input', `Could not save: ${file} can no longer be read (${(err as Error).message}), so its run records would be lost. Open the project again to restore a backup; your unsaved changes stay in the window.`, { file });
+      throw new AtlasError(
+        'invalid_input',
+        `Could not save: ${file} can no longer be read (${(err as Error).message}), so its run records would be lost. Open the project again to restore a backup; your unsaved changes stay in the window.`,
+        { file },
+      );
     });
     const { runs: _ignored, ...fields } = project as ProjectFile;
     await writeProjectFileLocked(root, { ...fields, runs: onDisk.runs, updatedAt: savedAt });
@@ -149,7 +153,11 @@ export async function saveProjectAs(dir: string, to: string): Promise<OpenedProj
     throw new AtlasError('invalid_input', `${target} exists but is not a folder that can be read (${err.code ?? err.message}); choose an empty or new folder.`, { path: target });
   });
   if (existing && existing.length > 0) {
-    throw new AtlasError('invalid_input', `${target} is not empty (it holds ${existing.length} ${existing.length === 1 ? 'entry' : 'entries'}, for example ${existing.slice(0, 3).join(', ')}) and is not a project; Save As never writes over other files. Choose an empty or new folder, for example ${path.join(target, path.basename(from))}.`, { path: target, entries: existing.length });
+    throw new AtlasError(
+      'invalid_input',
+      `${target} is not empty (it holds ${existing.length} ${existing.length === 1 ? 'entry' : 'entries'}, for example ${existing.slice(0, 3).join(', ')}) and is not a project; Save As never writes over other files. Choose an empty or new folder, for example ${path.join(target, path.basename(from))}.`,
+      { path: target, entries: existing.length },
+    );
   }
   await fs.mkdir(path.dirname(target), { recursive: true });
   // Copy into a temp folder beside the target and rename it in: no half-copied project.

@@ -16,18 +16,7 @@ import { appPaths } from '../util/app-paths';
 import { confinePath, mapFsPaths, type PathRoots } from './confine';
 import { resolveStatic } from './static-files';
 import { webShellHandlers } from './shell-web';
-import {
-  CONTENT_SECURITY_POLICY,
-  allowedHosts,
-  hostAllowed,
-  MalformedHeaderError,
-  newToken,
-  originAllowed,
-  parseRequestUrl,
-  readCookie,
-  tokenCookieName,
-  tokenMatches,
-} from './security';
+import { CONTENT_SECURITY_POLICY, allowedHosts, hostAllowed, MalformedHeaderError, newToken, originAllowed, parseRequestUrl, readCookie, tokenCookieName, tokenMatches } from './security';
 import type { ClientMessage, ServerMessage } from './wire';
 
 export interface ServerOptions {
@@ -125,9 +114,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const connections = new Set<WebSocket>();
 
   // Engine events reach every page; progress only the page that asked (ids are prefixed per page).
-  const unsubscribe = (['progress', 'log', 'error', 'engine.state'] as EventName[]).map((name) =>
-    options.engine.on(name, (data) => broadcast(name, data)),
-  );
+  const unsubscribe = (['progress', 'log', 'error', 'engine.state'] as EventName[]).map((name) => options.engine.on(name, (data) => broadcast(name, data)));
 
   function broadcast<E extends EventName>(name: E, data: Events[E]): void {
     for (const ws of connections) {

@@ -5,9 +5,7 @@
 import type { AtlasErrorData } from '../errors';
 import type { EventName, Events } from '../contract';
 
-export type ClientMessage =
-  | { type: 'request'; id: string; channel: string; payload: unknown }
-  | { type: 'cancel'; id: string };
+export type ClientMessage = { type: 'request'; id: string; channel: string; payload: unknown } | { type: 'cancel'; id: string };
 
 export type ServerMessage =
   | { type: 'result'; id: string; ok: true; result: unknown }

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { AtlasError } from '../errors';
 import { fsyncDir, writeFileAtomic } from '../util/atomic-write';
 import { fileWeightsHandler, loadNamedTensors, saveNamedTensors } from '../model/io';
@@ -59,7 +59,12 @@ export async function saveCheckpoint(dir: string, vae: Vae, adam: Adam, state: O
   await fs.rm(target, { recursive: true, force: true });
   await fs.mkdir(target);
   await saveModel(vae, target, { step: state.step, epoch: state.epoch, datasetHash: state.datasetHash });
-  await saveNamedTensors(fileWeightsHandler(target, OPTIMIZER_FILES), adam.state(), { iterations: adam.iterations, learningRate: adam.learningRate, beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon }, 'latent-atlas-adam');
+  await saveNamedTensors(
+    fileWeightsHandler(target, OPTIMIZER_FILES),
+    adam.state(),
+    { iterations: adam.iterations, learningRate: adam.learningRate, beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon },
+    'latent-atlas-adam',
+  );
   const full: CheckpointState = { ...state, schemaVersion: CHECKPOINT_SCHEMA_VERSION, savedAt: new Date().toISOString(), adamIterations: adam.iterations };
   await writeFileAtomic(path.join(target, STATE_FILE), JSON.stringify(full, null, 1));
   await fsyncDir(target);
@@ -109,8 +114,7 @@ export async function readCheckpointState(dir: string): Promise<CheckpointState 
 }
 
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  if (!(await hasCheckpoint(dir)))
-    throw new AtlasError('not_found', `No checkpoint to resume from in ${dir} (no ${LATEST_FILE}). Start a new training run instead.`, { path: dir });
+  if (!(await hasCheckpoint(dir))) throw new AtlasError('not_found', `No checkpoint to resume from in ${dir} (no ${LATEST_FILE}). Start a new training run instead.`, { path: dir });
   const ckptDir = await resolveModelDir(dir);
   let state: CheckpointState;
   try {

@@ -37,11 +37,7 @@ interface ActiveRun {
 
 let active: ActiveRun | null = null;
 
-export async function runTraining(
-  { dataset: datasetDir, runDir, settings, resume, project, selection }: Payload<'train.run'>,
-  ctx: HandlerContext,
-  backend: BackendLabel,
-): Promise<TrainRunReport> {
+export async function runTraining({ dataset: datasetDir, runDir, settings, resume, project, selection }: Payload<'train.run'>, ctx: HandlerContext, backend: BackendLabel): Promise<TrainRunReport> {
   if (active) throw new AtlasError('invalid_input', 'A training run is already in progress: stop it before starting another.');
   const control = new TrainControl();
   const run: ActiveRun = { control, dataset: datasetDir, runDir, project: project ? { dir: path.resolve(project.dir), runId: project.runId } : null, lastStep: null, epochs: [] };
@@ -66,27 +62,30 @@ export async function runTraining(
       checkpointDir: runDir,
       resume,
       onProgress: (event) => {
-        emitted = emitted.then(() => toProgress(event)).then(async (data) => {
-          if (data.type === 'plan') ctx.log('info', `Training plan: ${data.summary}${data.probe ? `; ${data.probe.note}` : ''}.`);
-          if (data.type === 'step') {
-            totalSteps = data.totalSteps;
-            run.lastStep = data;
-          }
-          if (data.type === 'epoch') {
-            run.epochs = [...run.epochs.filter((h) => h.epoch < data.epoch), epochReport(data)];
-            // A failed write of the project's run record must not stop the run or its events:
-            // the next epoch writes the whole history again, and the checkpoint is on disk.
-            await record?.epoch(data).catch((err: unknown) => ctx.log('warn', `Could not record epoch ${data.epoch} in the project: ${(err as Error).message}`));
-          }
-          ctx.progress({
-            phase: data.type === 'step' || data.type === 'epoch' ? 'training' : data.type,
-            done: data.step,
-            total: totalSteps,
-            rate: data.type === 'step' ? data.imagesPerSec : undefined,
-            etaSeconds: data.type === 'step' ? data.etaSec : undefined,
-            data: data as unknown as Record<string, unknown>,
-          });
-        }).catch((err: unknown) => ctx.log('warn', `Could not report training progress: ${(err as Error).message}`));
+        emitted = emitted
+          .then(() => toProgress(event))
+          .then(async (data) => {
+            if (data.type === 'plan') ctx.log('info', `Training plan: ${data.summary}${data.probe ? `; ${data.probe.note}` : ''}.`);
+            if (data.type === 'step') {
+              totalSteps = data.totalSteps;
+              run.lastStep = data;
+            }
+            if (data.type === 'epoch') {
+              run.epochs = [...run.epochs.filter((h) => h.epoch < data.epoch), epochReport(data)];
+              // A failed write of the project's run record must not stop the run or its events:
+              // the next epoch writes the whole history again, and the checkpoint is on disk.
+              await record?.epoch(data).catch((err: unknown) => ctx.log('warn', `Could not record epoch ${data.epoch} in the project: ${(err as Error).message}`));
+            }
+            ctx.progress({
+              phase: data.type === 'step' || data.type === 'epoch' ? 'training' : data.type,
+              done: data.step,
+              total: totalSteps,
+              rate: data.type === 'step' ? data.imagesPerSec : undefined,
+              etaSeconds: data.type === 'step' ? data.etaSec : undefined,
+              data: data as unknown as Record<string, unknown>,
+            });
+          })
+          .catch((err: unknown) => ctx.log('warn', `Could not report training progress: ${(err as Error).message}`));
         // (One lost event must not break the chain: every later event still goes out.)
       },
     });
@@ -146,7 +145,10 @@ async function projectRunRecorder(project: ProjectRef, runDir: string, settings:
       const dir = path.relative(project.dir, path.resolve(runDir)) || '.';
       // A project's runs live inside its folder (project.json holds them relative, never "..").
       if (dir === '.' || dir.split(/[\\/]/).includes('..') || path.isAbsolute(dir))
-        throw new AtlasError('invalid_input', `The run folder ${runDir} is not inside the project ${project.dir}: a project's runs live in its own folder (for example ${path.join(project.dir, 'runs', project.runId)}).`);
+        throw new AtlasError(
+          'invalid_input',
+          `The run folder ${runDir} is not inside the project ${project.dir}: a project's runs live in its own folder (for example ${path.join(project.dir, 'runs', project.runId)}).`,
+        );
       p.runs.push({ id: project.runId, dir, startedAt: now(), updatedAt: now(), status: 'running', settings, epoch: 0, step: 0, backend, history: [], ...(selection ? { selection } : {}) });
     }
   });

@@ -58,13 +58,15 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
   const source = 'fill' in data ? data : fromDataset(data);
   const { height, width, channels } = source;
   if (height !== vae.config.height || width !== vae.config.width || channels !== vae.config.channels)
-    throw new AtlasError('invalid_input', `The model takes ${vae.config.width}x${vae.config.height}x${vae.config.channels} images but the dataset holds ${width}x${height}x${channels}. Evaluate on a dataset imported at the model's size.`);
+    throw new AtlasError(
+      'invalid_input',
+      `The model takes ${vae.config.width}x${vae.config.height}x${vae.config.channels} images but the dataset holds ${width}x${height}x${channels}. Evaluate on a dataset imported at the model's size.`,
+    );
   const indices = opts.indices ?? source.indicesOf(opts.split ?? 'val');
   if (indices.length === 0)
     throw new AtlasError('empty_dataset', `There are no ${opts.split ?? 'val'} images to evaluate on. Re-import with a validation share above 0, or evaluate on the training split.`);
   const iwaeK = opts.iwaeK ?? 0;
-  if (!Number.isInteger(iwaeK) || iwaeK < 0 || iwaeK > MAX_IWAE_K)
-    throw new AtlasError('invalid_input', `IWAE samples must be a whole number from 0 to ${MAX_IWAE_K}; got ${iwaeK}.`);
+  if (!Number.isInteger(iwaeK) || iwaeK < 0 || iwaeK > MAX_IWAE_K) throw new AtlasError('invalid_input', `IWAE samples must be a whole number from 0 to ${MAX_IWAE_K}; got ${iwaeK}.`);
   const batchSize = Math.min(opts.batchSize ?? 64, indices.length);
   const elboSamples = opts.elboSamples ?? 1;
   const maxRows = opts.maxRowsPerChunk ?? 4096;

@@ -57,8 +57,7 @@ export function modelLabelRows(source: Pick<ImageSource, 'count' | 'labelOf'>, v
   const seen = new Map<string, number>();
   for (let i = 0; i < source.count; i++) {
     const l = source.labelOf?.(i) ?? null;
-    if (l === null)
-      throw new AtlasError('invalid_input', `Image ${i} has no label, but the model is conditional on labels (${vocabulary.join(', ')}); use a labelled dataset.`, { index: i });
+    if (l === null) throw new AtlasError('invalid_input', `Image ${i} has no label, but the model is conditional on labels (${vocabulary.join(', ')}); use a labelled dataset.`, { index: i });
     let r = seen.get(l);
     if (r === undefined) {
       r = labelIndex(vocabulary, l);

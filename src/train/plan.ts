@@ -68,7 +68,7 @@ interface Speed {
  * estimate when anything was measured.
  */
 export async function planRun(input: PlanInput): Promise<RunPlan> {
-  const { cfg, source, batch: B, signal } = input;
+  const { cfg, batch: B, signal } = input;
   const planStarted = performance.now();
   const budget = input.timeBudgetSec && input.timeBudgetSec > 0 ? input.timeBudgetSec : 0;
   if (input.timeBudgetSec !== undefined && !(input.timeBudgetSec >= 0)) throw new AtlasError('invalid_input', `The time budget must be 0 (off) or more seconds; got ${input.timeBudgetSec}.`);
@@ -256,7 +256,19 @@ export async function estimateRun(
   const valIdx = source.indicesOf('val');
   // The same refusal a run would give, before anything is measured.
   if (cfg.conditional) cfg = { ...cfg, model: { ...cfg.model, labels: conditionalVocabulary(source, trainIdx) } };
-  const input: PlanInput = { workersSetting, timeBudgetSec, cfg, source, trainIdx, valIdx, batch: Math.min(cfg.batchSize, trainIdx.length), fromEpoch: 0, fromStep: 0, signal: opts.signal, parallel: opts.parallel };
+  const input: PlanInput = {
+    workersSetting,
+    timeBudgetSec,
+    cfg,
+    source,
+    trainIdx,
+    valIdx,
+    batch: Math.min(cfg.batchSize, trainIdx.length),
+    fromEpoch: 0,
+    fromStep: 0,
+    signal: opts.signal,
+    parallel: opts.parallel,
+  };
   const plan = await planRun(input);
   if (plan.estimate) return plan.estimate;
   const speed = await measureSpeed(plan.workers, input);

@@ -19,7 +19,7 @@ const overGrey = (c: number, a: number) => c * a + 0.5 * (1 - a);
  * Reconstructions are clamped to [0, 1] like the display clamps them.
  */
 export function displayedSquaredError(x: ArrayLike<number>, recon: ArrayLike<number>, rows: number, pixelsPerImage: number, channels: number): { sum: number; values: number } {
-  const clamp = (v: number) => (v <= 0 ? 0 : v >= 1 ? 1 : v);
+  const clamp = (v: number) => (v <= 0 ? 0 : Math.min(v, 1));
   let sum = 0;
   const n = rows * pixelsPerImage;
   if (channels === 4) {

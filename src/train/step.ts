@@ -40,13 +40,16 @@ export function batchGradients(vae: Vae, pixels: Float32Array, shape: [number, n
   const y = C > 0 && opts.labels ? tf.tensor2d(oneHotRows(opts.labels.subarray(0, shape[0]), C), [shape[0], C]) : undefined;
   let kept: tf.Tensor[] = [];
   let sigma2: tf.Scalar | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const t = vae.objective(x, eps, { beta, freeBits, mode: 'train', lowerLayer, labels: y });
-    kept = [t.recon, t.kl, t.elbo, t.iwae].map((v) => tf.keep(v));
-    tf.dispose([t.klPerDim, ...t.klLayers.filter((l) => l !== t.kl)]);
-    if (t.sigma2) sigma2 = tf.keep(t.sigma2);
-    return t.loss;
-  }, params.map((p) => p.variable));
+  const { value, grads } = tf.variableGrads(
+    () => {
+      const t = vae.objective(x, eps, { beta, freeBits, mode: 'train', lowerLayer, labels: y });
+      kept = [t.recon, t.kl, t.elbo, t.iwae].map((v) => tf.keep(v));
+      tf.dispose([t.klPerDim, ...t.klLayers.filter((l) => l !== t.kl)]);
+      if (t.sigma2) sigma2 = tf.keep(t.sigma2);
+      return t.loss;
+    },
+    params.map((p) => p.variable),
+  );
   const named: tf.NamedTensorMap = {};
   for (const [vname, g] of Object.entries(grads)) named[nameOf.get(vname)!] = g;
   // A parameter the loss did not touch this step (the hierarchy's posterior while z2 waits for
@@ -63,14 +66,7 @@ export function batchGradients(vae: Vae, pixels: Float32Array, shape: [number, n
  * One optimiser step on a batch: x [B, H, W, C] in [0, 1], noise = k * B * J standard normals.
  * Returns the batch's numbers (nats per image); everything it allocates is freed.
  */
-export function trainStep(
-  vae: Vae,
-  adam: Adam,
-  pixels: Float32Array,
-  shape: [number, number, number, number],
-  noise: Float32Array,
-  opts: StepOptions,
-): StepNumbers {
+export function trainStep(vae: Vae, adam: Adam, pixels: Float32Array, shape: [number, number, number, number], noise: Float32Array, opts: StepOptions): StepNumbers {
   const { grads, numbers, sigma2 } = batchGradients(vae, pixels, shape, noise, opts);
   adam.apply(vae.store.trainable(), grads);
   if (sigma2) {

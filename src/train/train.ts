@@ -54,7 +54,11 @@ type LossSums = { [K in keyof LossNumbers]: number };
  * seeded noise. One seed makes a run repeatable on one backend; a resumed run continues exactly
  * where the checkpoint left off (weights, Adam moments and count, step, shuffle position, RNG).
  */
-export async function train(config: Partial<TrainConfig> & { workers?: WorkersSetting; timeBudgetSec?: number }, data: ImageSource | Pick<Dataset, 'index' | 'pixels' | 'indicesOf'>, opts: TrainOptions = {}): Promise<TrainResult> {
+export async function train(
+  config: Partial<TrainConfig> & { workers?: WorkersSetting; timeBudgetSec?: number },
+  data: ImageSource | Pick<Dataset, 'index' | 'pixels' | 'indicesOf'>,
+  opts: TrainOptions = {},
+): Promise<TrainResult> {
   const source = 'fill' in data ? data : fromDataset(data);
   const { signal, control, checkpointDir } = opts;
   const emit = (e: TrainEvent): void => opts.onProgress?.(e);
@@ -80,7 +84,10 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
     if (ck.state.datasetHash !== source.datasetHash) {
       ck.model.dispose();
       tf.dispose(ck.optimizer.tensors);
-      throw new AtlasError('invalid_input', `The checkpoint in ${checkpointDir} was trained on a different dataset (hash ${ck.state.datasetHash.slice(0, 12)}, this one ${source.datasetHash.slice(0, 12)}). Resume with the same dataset or start a new run.`);
+      throw new AtlasError(
+        'invalid_input',
+        `The checkpoint in ${checkpointDir} was trained on a different dataset (hash ${ck.state.datasetHash.slice(0, 12)}, this one ${source.datasetHash.slice(0, 12)}). Resume with the same dataset or start a new run.`,
+      );
     }
     vae = ck.model.vae;
     // The model (and its seed) come from the checkpoint; optimisation settings may be changed.
@@ -107,7 +114,22 @@ export async function train(config: Partial<TrainConfig> & { workers?: WorkersSe
   const n = trainIdx.length;
   const B = Math.min(cfg.batchSize, n);
   // Workers ("auto": measured) and, for a time budget, the epochs: decided before the first step.
-  const plan = await planRun({ workersSetting, timeBudgetSec, cfg, source, trainIdx, valIdx, batch: B, fromEpoch: pos.epoch, fromStep: pos.step, resume: opts.resume, checkpointDir, signal, parallel: opts.parallel, emit }).catch((err: unknown) => {
+  const plan = await planRun({
+    workersSetting,
+    timeBudgetSec,
+    cfg,
+    source,
+    trainIdx,
+    valIdx,
+    batch: B,
+    fromEpoch: pos.epoch,
+    fromStep: pos.step,
+    resume: opts.resume,
+    checkpointDir,
+    signal,
+    parallel: opts.parallel,
+    emit,
+  }).catch((err: unknown) => {
     vae.dispose();
     adam.dispose();
     throw err;

@@ -102,7 +102,12 @@ async function dcssDeb(cache: string, onLog: (line: string) => void): Promise<{ 
     deb = (await fs.readdir(cache)).find((f) => f.endsWith('.deb'));
     if (!deb) throw new Error(`apt-get download ${DCSS_PACKAGE} left no .deb in ${cache}`);
   }
-  return { deb: path.join(cache, deb), version: decodeURIComponent(deb).replace(/^[^_]+_/, '').replace(/_[^_]+\.deb$/, '') };
+  return {
+    deb: path.join(cache, deb),
+    version: decodeURIComponent(deb)
+      .replace(/^[^_]+_/, '')
+      .replace(/_[^_]+\.deb$/, ''),
+  };
 }
 
 /**
@@ -164,7 +169,9 @@ export async function fetchDcssTiles(onLog: (line: string) => void = () => {}): 
         for (let y = 0; y < T; y++) cell.set(data.subarray(((ty + y) * info.width + tx) * 4, ((ty + y) * info.width + tx + T) * 4), y * T * 4);
         if (isBlankTile(cell)) continue;
         const file = path.join(out, `${String(ty / T).padStart(3, '0')}-${String(tx / T).padStart(2, '0')}.png`);
-        await sharp(cell, { raw: { width: T, height: T, channels: 4 } }).png().toFile(file);
+        await sharp(cell, { raw: { width: T, height: T, channels: 4 } })
+          .png()
+          .toFile(file);
         kept++;
       }
     onLog(`${name}: ${info.width}x${info.height}, ${kept} tiles kept`);

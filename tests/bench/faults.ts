@@ -52,7 +52,7 @@ export async function run(): Promise<BenchLine[]> {
   try {
     await writePngs(path.join(work, 'in'), 300, 16);
     mkdirSync(path.join(work, 'bystander'));
-    writeFileSync(path.join(work, 'bystander', 'notes.txt'), 'not the app\'s');
+    writeFileSync(path.join(work, 'bystander', 'notes.txt'), "not the app's");
     const bystander = hashTree(path.join(work, 'bystander'));
 
     // Import: a complete dataset first, then every attempt re-imports over it (--overwrite) and
@@ -76,7 +76,17 @@ export async function run(): Promise<BenchLine[]> {
       }
     }
     await killAfter(['import', path.join(work, 'in'), '--out', ds, '--size', '16', '--no-cache', '--overwrite'], 600_000);
-    lines.push({ bench: 'faults', metric: 'import_kills', value: injected, unit: 'kills', survived, files_lost: lost, most_temp_folders_between_imports: staleSeen, temp_left_after_next_import: tempLeft(work).length, attempts: KILLS });
+    lines.push({
+      bench: 'faults',
+      metric: 'import_kills',
+      value: injected,
+      unit: 'kills',
+      survived,
+      files_lost: lost,
+      most_temp_folders_between_imports: staleSeen,
+      temp_left_after_next_import: tempLeft(work).length,
+      attempts: KILLS,
+    });
 
     // Training: one run, resumed after every kill; the checkpoint must load and never go back.
     const runDir = path.join(work, 'run');
@@ -109,7 +119,18 @@ export async function run(): Promise<BenchLine[]> {
       else trainSurvived++;
       lastStep = state.step;
     }
-    lines.push({ bench: 'faults', metric: 'train_kills', value: trainInjected, unit: 'kills', survived: trainSurvived, checkpoints_unreadable: unreadable, step_went_back: wentBack, final_step: lastStep, temp_left: tempLeft(runDir).length, attempts: KILLS });
+    lines.push({
+      bench: 'faults',
+      metric: 'train_kills',
+      value: trainInjected,
+      unit: 'kills',
+      survived: trainSurvived,
+      checkpoints_unreadable: unreadable,
+      step_went_back: wentBack,
+      final_step: lastStep,
+      temp_left: tempLeft(runDir).length,
+      attempts: KILLS,
+    });
     lines.push({ bench: 'faults', metric: 'bystander_changed', value: hashTree(path.join(work, 'bystander')) === bystander ? 0 : 1, unit: 'folders' });
     return lines;
   } finally {

@@ -100,7 +100,9 @@ async function writeSynthetic(dir: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const bg = [(i * 37) & 255, (i * 91) & 255, (i * 13) & 255];
     const fg = [255 - bg[0], (i >> 8) & 255, (i >> 16) * 40];
-    const x0 = i % 24, y0 = (i >> 5) % 24, s = 8 + (i % 9);
+    const x0 = i % 24,
+      y0 = (i >> 5) % 24,
+      s = 8 + (i % 9);
     for (let y = 0; y < w; y++) {
       const row = y * (w * 4 + 1);
       lines[row] = 0;
@@ -136,10 +138,31 @@ export async function run(): Promise<BenchLine[]> {
     const cacheDir = path.join(tmp, 'cache');
     const base = { bench: 'import', set: 'emoji-datasource-twitter 64x64 png', files, size: 32, channels: 'rgba', concurrency: 4 };
     const cold = await runChild(child, { folder: emoji, output: path.join(tmp, 'emoji-cold'), cacheDir, options });
-    lines.push({ ...base, ...context, metric: 'images_per_s', value: round((cold.imported / cold.durationMs) * 1000), unit: 'img/s', cache: 'cold', imported: cold.imported, skipped: cold.skipped, durationMs: round(cold.durationMs), cpuPerWall: round(cold.cpuMs / cold.durationMs, 2) });
+    lines.push({
+      ...base,
+      ...context,
+      metric: 'images_per_s',
+      value: round((cold.imported / cold.durationMs) * 1000),
+      unit: 'img/s',
+      cache: 'cold',
+      imported: cold.imported,
+      skipped: cold.skipped,
+      durationMs: round(cold.durationMs),
+      cpuPerWall: round(cold.cpuMs / cold.durationMs, 2),
+    });
     lines.push({ ...base, ...context, metric: 'peak_rss_mb', value: round(cold.maxRssMB), unit: 'MB', cache: 'cold' });
     const warm = await runChild(child, { folder: emoji, output: path.join(tmp, 'emoji-warm'), cacheDir, options });
-    lines.push({ ...base, ...context, metric: 'images_per_s', value: round((warm.imported / warm.durationMs) * 1000), unit: 'img/s', cache: 'warm', decoded: warm.decoded, fromCache: warm.fromCache, durationMs: round(warm.durationMs) });
+    lines.push({
+      ...base,
+      ...context,
+      metric: 'images_per_s',
+      value: round((warm.imported / warm.durationMs) * 1000),
+      unit: 'img/s',
+      cache: 'warm',
+      decoded: warm.decoded,
+      fromCache: warm.fromCache,
+      durationMs: round(warm.durationMs),
+    });
     await fs.rm(path.dirname(path.dirname(emoji)), { recursive: true, force: true });
 
     const synthCount = Number(process.env.LA_BENCH_IMPORT_SYNTH ?? 100_000);

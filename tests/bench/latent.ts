@@ -100,9 +100,21 @@ export async function run(): Promise<BenchLine[]> {
     // 100k posterior means (the 10k tiled): the inspector's 8 nearest neighbours of one image.
     const M = 100_000;
     const mu100k = new Float32Array(M * J);
-    for (let i = 0; i < M; i++) mu100k.set(s.latents.mu.subarray((i % N) * J, (i % N + 1) * J), i * J);
+    for (let i = 0; i < M; i++) mu100k.set(s.latents.mu.subarray((i % N) * J, ((i % N) + 1) * J), i * J);
     const query = mu100k.slice(17 * J, 18 * J);
-    const neighboursMs = await medianMs(() => nearestRows(query, 1, J, M, (a, b) => mu100k.subarray(a * J, b * J), 8, (_, i) => i === 17), 5);
+    const neighboursMs = await medianMs(
+      () =>
+        nearestRows(
+          query,
+          1,
+          J,
+          M,
+          (a, b) => mu100k.subarray(a * J, b * J),
+          8,
+          (_, i) => i === 17,
+        ),
+      5,
+    );
 
     // The memorisation check of 16 prior samples against 100k training images in pixel space.
     const samples = await decodeImages(model, samplePrior(16, J, 1, 3));
@@ -120,10 +132,25 @@ export async function run(): Promise<BenchLine[]> {
     const frames = await decodeImages(model, pathThrough(ends, 64, 'slerp'));
     const sheetMs = await medianMs(() => exportFiles(frames, { formats: ['sheet'], name: 'frame-{i}', sheetName: 'sheet', scale: 1, delayMs: 100, pingPong: false, loop: 0, columns: null }), 10);
 
-    const context = { backend, set: `${EMOJI_PACKAGE} (${sample.index.count} images, 32x32 RGBA)`, model: 'conv 32x32x4 latent 16, trained 10 epochs', load1m: Math.round(os.loadavg()[0] * 100) / 100 };
+    const context = {
+      backend,
+      set: `${EMOJI_PACKAGE} (${sample.index.count} images, 32x32 RGBA)`,
+      model: 'conv 32x32x4 latent 16, trained 10 epochs',
+      load1m: Math.round(os.loadavg()[0] * 100) / 100,
+    };
     const r = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
     return [
-      { bench: 'latent', metric: 'encode_10k_s', value: r(encodeSeconds), unit: 's', images: N, batchSize: 256, withoutReconstructionSeconds: r(encodeOnlySeconds), trainSeconds: r(trainedIn, 1), ...context },
+      {
+        bench: 'latent',
+        metric: 'encode_10k_s',
+        value: r(encodeSeconds),
+        unit: 's',
+        images: N,
+        batchSize: 256,
+        withoutReconstructionSeconds: r(encodeOnlySeconds),
+        trainSeconds: r(trainedIn, 1),
+        ...context,
+      },
       { bench: 'latent', metric: 'interpolate_16_ms', value: r(interpolateMs), unit: 'ms', method: 'slerp', frames: 16, ...context },
       { bench: 'latent', metric: 'geodesic_16_ms', value: r(geodesicMs, 1), unit: 'ms', frames: 16, iterations: geo.iterations, converged: geo.converged, improved: geo.improved, ...context },
       { bench: 'latent', metric: 'geodesic_over_linear_length', value: r(geo.length / linearLength, 4), unit: 'ratio', geodesicLength: r(geo.length, 3), linearLength: r(linearLength, 3), ...context },

@@ -70,7 +70,12 @@ export async function run(): Promise<BenchLine[]> {
     say('tsne_10k_s', await timed(() => tsneLayout(data10k, 10_000, J, { seed: 0 })), 10_000, { method: 'Barnes-Hut t-SNE, perplexity 30, 750 iterations' });
     if (process.env.LAYOUT_BENCH_SKIP_100K !== '1') {
       const data100k = posteriorDraws(mu, logvar, count, J, 100_000);
-      say('umap_100k_s', await timed(() => umapLayout(data100k, 100_000, J, { seed: 0, onProgress: (p) => p.done === p.total && process.stderr.write(`bench layouts: umap 100k ${p.stage} done\n`) })), 100_000, { method: 'umap-js 1.4.0, 15 neighbours, NN-descent kNN' });
+      say(
+        'umap_100k_s',
+        await timed(() => umapLayout(data100k, 100_000, J, { seed: 0, onProgress: (p) => p.done === p.total && process.stderr.write(`bench layouts: umap 100k ${p.stage} done\n`) })),
+        100_000,
+        { method: 'umap-js 1.4.0, 15 neighbours, NN-descent kNN' },
+      );
     }
     return lines;
   } finally {

@@ -90,7 +90,19 @@ export interface QualityArgs {
 
 /** Parse `--flag value` / `--flag=value`; throws a one-line message on anything unknown or bad. */
 export function parseQualityArgs(argv: string[]): QualityArgs {
-  const out: QualityArgs = { dataset: null, minutes: 10, preset: 'balanced', seeds: 1, seedsGiven: false, firstSeed: 1, workers: 1, keep: null, detail: DEFAULT_SAMPLE_DETAIL, run: null, overrides: {} };
+  const out: QualityArgs = {
+    dataset: null,
+    minutes: 10,
+    preset: 'balanced',
+    seeds: 1,
+    seedsGiven: false,
+    firstSeed: 1,
+    workers: 1,
+    keep: null,
+    detail: DEFAULT_SAMPLE_DETAIL,
+    run: null,
+    overrides: {},
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
@@ -131,8 +143,10 @@ export function parseQualityArgs(argv: string[]): QualityArgs {
         // a bare word stays a string (likelihood=bernoulli)
       }
       out.overrides[value.slice(0, eq)] = parsed;
-    }
-    else throw new Error(`quality: unknown flag --${name} (flags: --dataset DIR, --minutes M, --preset quick|balanced|quality, --seeds N, --seed S, --workers 1|2|auto, --keep DIR, --detail T, --run DIR, --set key=value)`);
+    } else
+      throw new Error(
+        `quality: unknown flag --${name} (flags: --dataset DIR, --minutes M, --preset quick|balanced|quality, --seeds N, --seed S, --workers 1|2|auto, --keep DIR, --detail T, --run DIR, --set key=value)`,
+      );
   }
   return out;
 }
@@ -223,7 +237,13 @@ async function fittedMixture(model: LoadedModel, ds: Dataset): Promise<GaussianM
   const B = 256;
   for (let s = 0; s < train.length; s += B) {
     const idx = train.slice(s, s + B);
-    const m = tf.tidy(() => model.encode(tensorOf(floatImages(ds, idx), idx.length, ds)).mu.dataSync().slice() as Float32Array);
+    const m = tf.tidy(
+      () =>
+        model
+          .encode(tensorOf(floatImages(ds, idx), idx.length, ds))
+          .mu.dataSync()
+          .slice() as Float32Array,
+    );
     idx.forEach((i, r) => mu.set(m.subarray(r * J, (r + 1) * J), i * J));
   }
   return fitPriorToMeans(mu, J, train);
@@ -303,7 +323,13 @@ async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: num
   samples.set(await decodeAll(model, sampleMixture(mixture, half, 1, 2000 + seed), { lowerTemperature: detail, seed: 3000 + seed }), half * size * size * channels);
   // The path runs between the two shown images whose posterior means lie farthest apart.
   const J = model.config.latentDim;
-  const mu = tf.tidy(() => model.encode(tensorOf(originals, shown.length, ds)).mu.dataSync().slice() as Float32Array);
+  const mu = tf.tidy(
+    () =>
+      model
+        .encode(tensorOf(originals, shown.length, ds))
+        .mu.dataSync()
+        .slice() as Float32Array,
+  );
   let pair = { a: 0, b: Math.min(1, shown.length - 1), d: -1 };
   for (let a = 0; a < shown.length; a++)
     for (let b = a + 1; b < shown.length; b++) {
@@ -322,7 +348,13 @@ async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: num
     const endsX = new Float32Array(2 * size * size * channels);
     endsX.set(originals.subarray(pair.a * size * size * channels, (pair.a + 1) * size * size * channels), 0);
     endsX.set(originals.subarray(pair.b * size * size * channels, (pair.b + 1) * size * size * channels), size * size * channels);
-    const off = tf.tidy(() => model.vae.lowerOffsets(tensorOf(endsX, 2, ds))!.dataSync().slice() as Float32Array);
+    const off = tf.tidy(
+      () =>
+        model.vae
+          .lowerOffsets(tensorOf(endsX, 2, ds))!
+          .dataSync()
+          .slice() as Float32Array,
+    );
     const blended = new Float32Array(PATH_FRAMES * L);
     for (let f = 0; f < PATH_FRAMES; f++) {
       const t = f / (PATH_FRAMES - 1);
@@ -345,7 +377,7 @@ async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: num
     const y0 = rowsY[row];
     for (let y = 0; y < cell; y++)
       for (let x = 0; x < cell; x++) {
-        const p = offset + ((Math.floor(y / SCALE) * size + Math.floor(x / SCALE)) * channels);
+        const p = offset + (Math.floor(y / SCALE) * size + Math.floor(x / SCALE)) * channels;
         // Checkerboard of 6-pixel squares behind transparent pixels.
         const bg = ((x / 6) ^ (y / 6)) & 1 ? 0.78 : 0.58;
         const a = channels === 4 ? img[p + 3] : 1;
@@ -369,13 +401,20 @@ async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: num
     put(originals, pair.b * stride, 5, PATH_FRAMES + 1);
   }
   await fs.mkdir(path.dirname(file), { recursive: true });
-  await sharp(out, { raw: { width: W, height: H, channels: 3 } }).png().toFile(file);
+  await sharp(out, { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toFile(file);
 }
 
 /** The sample metrics, for z1 from the prior N(0, I) and from the fitted mixture (the app's default). */
 function sampleLines(m: Measured, line: (metric: string, value: number, unit: string, extra?: Record<string, unknown>) => BenchLine): BenchLine[] {
   const lines = [
-    line('sample_sharpness_ratio', round(m.sampleSharpness / m.valSharpness), 'ratio', { samples: SAMPLES, prior: 'standard', sample_gradient: round(m.sampleSharpness), val_gradient: round(m.valSharpness) }),
+    line('sample_sharpness_ratio', round(m.sampleSharpness / m.valSharpness), 'ratio', {
+      samples: SAMPLES,
+      prior: 'standard',
+      sample_gradient: round(m.sampleSharpness),
+      val_gradient: round(m.valSharpness),
+    }),
     line('fitted_sample_sharpness_ratio', round(m.fittedSampleSharpness / m.valSharpness), 'ratio', { samples: SAMPLES, prior: 'fitted', sample_gradient: round(m.fittedSampleSharpness) }),
   ];
   if (m.islands) {
@@ -410,7 +449,7 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
   let lastLog = 0;
   const t0 = performance.now();
   const timer = setTimeout(() => control.stop(), budgetMs);
-  let result;
+  let result: Awaited<ReturnType<typeof train>>;
   try {
     result = await train(settings, ds, {
       control,
@@ -438,7 +477,9 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
     const mixture = await fittedMixture(model, ds);
     const m = await measure(model, ds, val, seed, args.detail, mixture);
     const ev = await evaluate(model, ds, { split: 'val', seed: 7 + seed, batchSize: 64 });
-    const tag = Object.entries(args.overrides).map(([k, v]) => `-${k}${String(v)}`).join('');
+    const tag = Object.entries(args.overrides)
+      .map(([k, v]) => `-${k}${String(v)}`)
+      .join('');
     const png = path.join(ARTIFACTS, `quality-${name}-${args.preset}${tag}-seed${seed}.png`);
     await writeGrid(png, model, ds, val, seed, args.detail, mixture);
     const context = {
@@ -530,7 +571,19 @@ export async function run(ctx: { argv?: string[]; print?: (line: BenchLine) => v
         if (outcome.collapsed) collapsed++;
       }
       if (args.seedsGiven)
-        emit({ bench: 'quality', metric: 'collapsed_runs', value: collapsed, unit: 'runs', runs: args.seeds, dataset: args.dataset ?? set.name, preset: args.preset, backend, minutes: args.minutes, seeds: Array.from({ length: args.seeds }, (_, s) => args.firstSeed + s), rule: `active_units 0 or kl_nats < ${COLLAPSE_KL}` });
+        emit({
+          bench: 'quality',
+          metric: 'collapsed_runs',
+          value: collapsed,
+          unit: 'runs',
+          runs: args.seeds,
+          dataset: args.dataset ?? set.name,
+          preset: args.preset,
+          backend,
+          minutes: args.minutes,
+          seeds: Array.from({ length: args.seeds }, (_, s) => args.firstSeed + s),
+          rule: `active_units 0 or kl_nats < ${COLLAPSE_KL}`,
+        });
     }
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });

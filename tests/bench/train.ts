@@ -121,8 +121,26 @@ async function workersLines(label: string, batch: number, context: Record<string
   const ips = (w: 1 | 2): number => (batch * 1000) / (ms[w].reduce((a, b) => a + b) / ms[w].length);
   const c = { ...context, batch, load1m: load1m(), load1m_during: loads.map((l) => round(l, 2)) };
   const lines: BenchLine[] = [];
-  for (const w of [1, 2] as const) lines.push({ bench: 'train', metric: 'images_per_s', value: round(ips(w)), unit: 'img/s', backend: label, ...c, workers: w, note: 'optimiser step only; 2 workers = this thread + 1 worker thread, half the batch each' });
-  lines.push({ bench: 'train', metric: 'speedup_2_workers', value: round(ips(2) / ips(1)), unit: 'x', backend: label, ...c, note: 'images/s with 2 workers over 1 worker, same run; other processes on the machine lower it' });
+  for (const w of [1, 2] as const)
+    lines.push({
+      bench: 'train',
+      metric: 'images_per_s',
+      value: round(ips(w)),
+      unit: 'img/s',
+      backend: label,
+      ...c,
+      workers: w,
+      note: 'optimiser step only; 2 workers = this thread + 1 worker thread, half the batch each',
+    });
+  lines.push({
+    bench: 'train',
+    metric: 'speedup_2_workers',
+    value: round(ips(2) / ips(1)),
+    unit: 'x',
+    backend: label,
+    ...c,
+    note: 'images/s with 2 workers over 1 worker, same run; other processes on the machine lower it',
+  });
   return lines;
 }
 
@@ -185,20 +203,51 @@ export async function run(): Promise<BenchLine[]> {
       const flat = timeSteps(batch, 2, 10, batch, FLAT_MODEL);
       const flatIps = (batch * 1000) / flat.msPerStep;
       lines.push({ bench: 'train', metric: 'images_per_s', value: round(flatIps), unit: 'img/s', backend: label, ...flatContext, batch, load1m: load1m(), workers: 1 });
-      lines.push({ bench: 'train', metric: 'default_vs_flat_conv', value: round(ips / flatIps), unit: 'x', backend: label, ...c, note: 'images/s of the hierarchical default over the flat conv VAE, same run', flops_ratio: round(flopsPerImage / trainingFlopsPerImage(FLAT_MODEL)) });
+      lines.push({
+        bench: 'train',
+        metric: 'default_vs_flat_conv',
+        value: round(ips / flatIps),
+        unit: 'x',
+        backend: label,
+        ...c,
+        note: 'images/s of the hierarchical default over the flat conv VAE, same run',
+        flops_ratio: round(flopsPerImage / trainingFlopsPerImage(FLAT_MODEL)),
+      });
     }
     if (force === 'wasm') for (const b of [BATCH, 2 * BATCH]) lines.push(...(await workersLines(label, b, context, config)));
     if (force !== 'cpu') {
       const count = 11 * BATCH;
       for (const workers of force === 'wasm' ? ([1, 2] as const) : ([1] as const)) {
         const value = round(await loopImagesPerS(count, workers));
-        lines.push({ bench: 'train', metric: 'loop_images_per_s', value, unit: 'img/s', backend: label, ...c, load1m: load1m(), workers, images: count, note: 'train() end to end: uint8 batches, noise, progress, validation off; first step excluded' });
+        lines.push({
+          bench: 'train',
+          metric: 'loop_images_per_s',
+          value,
+          unit: 'img/s',
+          backend: label,
+          ...c,
+          load1m: load1m(),
+          workers,
+          images: count,
+          note: 'train() end to end: uint8 batches, noise, progress, validation off; first step excluded',
+        });
       }
     }
   }
   if (imagesPerS.cpu) {
     for (const [label, ips] of Object.entries(imagesPerS)) {
-      if (label !== 'cpu') lines.push({ bench: 'train', metric: 'speedup_vs_cpu', value: round(ips / imagesPerS.cpu), unit: 'x', backend: label, ...context, load1m: load1m(), batch: BATCH, cpu_batch: Number(process.env.LA_BENCH_CPU_BATCH ?? 8) });
+      if (label !== 'cpu')
+        lines.push({
+          bench: 'train',
+          metric: 'speedup_vs_cpu',
+          value: round(ips / imagesPerS.cpu),
+          unit: 'x',
+          backend: label,
+          ...context,
+          load1m: load1m(),
+          batch: BATCH,
+          cpu_batch: Number(process.env.LA_BENCH_CPU_BATCH ?? 8),
+        });
     }
   }
   return lines;

@@ -79,7 +79,11 @@ describe('the app shell', () => {
       const before = await page.title();
       // Kill the engine process behind the server (its only child).
       const { execFileSync } = await import('node:child_process');
-      const children = execFileSync('pgrep', ['-P', String(server.process.pid)]).toString().trim().split('\n').map(Number);
+      const children = execFileSync('pgrep', ['-P', String(server.process.pid)])
+        .toString()
+        .trim()
+        .split('\n')
+        .map(Number);
       expect(children.length).toBe(1);
       process.kill(children[0], 'SIGKILL');
       try {

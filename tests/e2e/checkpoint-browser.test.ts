@@ -42,7 +42,14 @@ describe('checkpoints in a browser', () => {
     expected.dispose();
     model.dispose();
 
-    const bundle = await build({ entryPoints: [path.join(repoRoot, 'tests', 'helpers', 'browser-model-entry.ts')], bundle: true, write: false, platform: 'browser', format: 'iife', logLevel: 'silent' });
+    const bundle = await build({
+      entryPoints: [path.join(repoRoot, 'tests', 'helpers', 'browser-model-entry.ts')],
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      format: 'iife',
+      logLevel: 'silent',
+    });
     const origin = 'https://checkpoint.test';
     const page = await browser.newPage();
     const errors = watchConsole(page);
@@ -60,7 +67,8 @@ describe('checkpoints in a browser', () => {
     });
     await page.goto(`${origin}/`);
     const got = await page.evaluate(
-      ({ url, z }) => (globalThis as unknown as { decodeCheckpoint(u: string, z: number[][]): Promise<{ backend: string; format: string | null; shape: number[]; values: number[] }> }).decodeCheckpoint(url, z),
+      ({ url, z }) =>
+        (globalThis as unknown as { decodeCheckpoint(u: string, z: number[][]): Promise<{ backend: string; format: string | null; shape: number[]; values: number[] }> }).decodeCheckpoint(url, z),
       { url: `${origin}/ckpt/model.json`, z },
     );
     expect(served).toEqual(expect.arrayContaining(['/ckpt/model.json', '/ckpt/weights.bin']));

@@ -73,7 +73,13 @@ describe('conditional generation in the UI', () => {
 
   it('refuses a label with fewer than 8 images when training starts, naming the label and its count', { timeout: 300_000 }, async () => {
     const folder = path.join(session.tmp, 'few');
-    await writeLabelledSprites(folder, { classes: [{ ...SPRITE_CLASSES[0], count: 12 }, { ...SPRITE_CLASSES[1], count: 12 }, { ...SPRITE_CLASSES[2], count: 4 }] });
+    await writeLabelledSprites(folder, {
+      classes: [
+        { ...SPRITE_CLASSES[0], count: 12 },
+        { ...SPRITE_CLASSES[1], count: 12 },
+        { ...SPRITE_CLASSES[2], count: 4 },
+      ],
+    });
     const { page } = await openApp(session);
     await importSmall(page, folder);
     await page.getByTestId('rail-train').click();

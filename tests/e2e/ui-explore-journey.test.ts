@@ -255,7 +255,12 @@ describe('explorer journey', () => {
     await page.getByTestId('export-run').click();
     await page.getByTestId('export-summary').waitFor({ timeout: 60_000 });
     const animFiles = await page.getByTestId('export-file').allTextContents();
-    expect(animFiles.filter((f) => f.endsWith('.png')).map((f) => path.basename(f)).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `sample-${i}.png`).sort());
+    expect(
+      animFiles
+        .filter((f) => f.endsWith('.png'))
+        .map((f) => path.basename(f))
+        .sort(),
+    ).toEqual(Array.from({ length: 8 }, (_, i) => `sample-${i}.png`).sort());
     for (const ext of ['.gif', '.webp']) {
       const file = animFiles.find((f) => f.endsWith(ext));
       expect(file, ext).toBeDefined();

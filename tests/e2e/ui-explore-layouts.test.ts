@@ -65,10 +65,13 @@ describe('layouts in the explorer', () => {
     await page.getByTestId('layout-pca').click();
     await page.getByTestId('explore-explained').waitFor({ timeout: 60_000 });
     await expect
-      .poll(async () => {
-        const now = await allPositions(page);
-        return Math.max(...now.map((p, i) => Math.hypot(p[0] - pca[i][0], p[1] - pca[i][1], p[2] - pca[i][2])));
-      }, { timeout: 30_000 })
+      .poll(
+        async () => {
+          const now = await allPositions(page);
+          return Math.max(...now.map((p, i) => Math.hypot(p[0] - pca[i][0], p[1] - pca[i][1], p[2] - pca[i][2])));
+        },
+        { timeout: 30_000 },
+      )
       .toBeLessThan(1e-4);
     expect(await page.getByTestId('ellipsoids-unavailable').count()).toBe(0);
     await page.getByTestId('ellipsoids-0').waitFor();
@@ -78,10 +81,13 @@ describe('layouts in the explorer', () => {
     await page.getByTestId('layout-umap').click();
     await expect.poll(() => page.getByTestId('layout-info').textContent(), { timeout: 60_000 }).toContain('kept from an earlier run');
     await expect
-      .poll(async () => {
-        const now = await allPositions(page);
-        return Math.max(...now.map((p, i) => Math.hypot(p[0] - umap[i][0], p[1] - umap[i][1], p[2] - umap[i][2])));
-      }, { timeout: 30_000 })
+      .poll(
+        async () => {
+          const now = await allPositions(page);
+          return Math.max(...now.map((p, i) => Math.hypot(p[0] - umap[i][0], p[1] - umap[i][1], p[2] - umap[i][2])));
+        },
+        { timeout: 30_000 },
+      )
       .toBeLessThan(1e-4);
     await page.getByTestId('layout-pca').click();
     await page.getByTestId('explore-explained').waitFor({ timeout: 60_000 });

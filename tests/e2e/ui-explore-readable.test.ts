@@ -76,7 +76,13 @@ describe('the 3D view stays readable at 5,000 points and 21 labels', () => {
         els.map((el) => {
           const label = el.querySelector('.label')!;
           const swatch = el.querySelector('.swatch')!;
-          return { name: label.textContent, cut: label.scrollWidth > label.clientWidth + 1, count: Number(el.querySelector('.count')!.textContent!.replace(/\D/g, '')), colour: (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(swatch).backgroundColor, key: Number(el.getAttribute('data-key')) };
+          return {
+            name: label.textContent,
+            cut: label.scrollWidth > label.clientWidth + 1,
+            count: Number(el.querySelector('.count')!.textContent!.replace(/\D/g, '')),
+            colour: (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(swatch).backgroundColor,
+            key: Number(el.getAttribute('data-key')),
+          };
         }),
       );
       expect(rows.map((r) => r.name).sort()).toEqual([...LABELS].sort());

@@ -26,7 +26,9 @@ async function writeSprites(dir: string, n: number): Promise<void> {
     const x = r + Math.floor(rng.uniform() * (16 - 2 * r));
     const y = r + Math.floor(rng.uniform() * (16 - 2 * r));
     const shape = i % 2 ? `<circle cx="${x}" cy="${y}" r="${r}" fill="${colours[i % 6]}"/>` : `<rect x="${x - r}" y="${y - r}" width="${2 * r}" height="${2 * r}" fill="${colours[i % 6]}"/>`;
-    await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16">${shape}</svg>`)).png().toFile(path.join(dir, `s-${String(i).padStart(2, '0')}.png`));
+    await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16">${shape}</svg>`))
+      .png()
+      .toFile(path.join(dir, `s-${String(i).padStart(2, '0')}.png`));
   }
 }
 

@@ -59,7 +59,11 @@ describe('the app frame', () => {
     });
     expect(bg).toBe('rgb(245, 246, 248)');
     await screenshot(page, 'ui-frame-02-light-1280x800');
-    for (const [width, height] of [[1024, 700], [1600, 1000], [1280, 800]]) {
+    for (const [width, height] of [
+      [1024, 700],
+      [1600, 1000],
+      [1280, 800],
+    ]) {
       await page.setViewportSize({ width, height });
       await page.waitForTimeout(200);
       const layout = await page.evaluate(() => {

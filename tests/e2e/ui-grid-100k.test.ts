@@ -23,7 +23,9 @@ beforeAll(async () => {
   const pixels = new Uint8Array(N * stride);
   for (let i = 0; i < N; i++) {
     // A distinct flat colour per image, with a diagonal so thumbnails are not blank.
-    const r = i % 256, g = (i >> 8) % 256, b = (i * 37) % 256;
+    const r = i % 256,
+      g = (i >> 8) % 256,
+      b = (i * 37) % 256;
     for (let p = 0; p < SIZE * SIZE; p++) {
       const o = i * stride + p * 3;
       const diag = p % (SIZE + 1) === 0;
@@ -32,7 +34,14 @@ beforeAll(async () => {
       pixels[o + 2] = diag ? 255 : b;
     }
   }
-  const items = Array.from({ length: N }, (_, i) => ({ source: `big/img-${String(i).padStart(6, '0')}.png`, label: null, hash: String(i), width: SIZE, height: SIZE, split: (i % 10 === 0 ? 'val' : 'train') as 'val' | 'train' }));
+  const items = Array.from({ length: N }, (_, i) => ({
+    source: `big/img-${String(i).padStart(6, '0')}.png`,
+    label: null,
+    hash: String(i),
+    width: SIZE,
+    height: SIZE,
+    split: (i % 10 === 0 ? 'val' : 'train') as 'val' | 'train',
+  }));
   const index = await writeDataset(path.join(projectDir, 'dataset'), { size: SIZE, channels: 3 }, { options: { size: SIZE }, items, labels: [] }, pixels);
   await updateProject(projectDir, (p) => {
     p.dataset = { dir: 'dataset', sourceFolder: null, importOptions: { size: SIZE }, datasetHash: index.datasetHash, count: N };

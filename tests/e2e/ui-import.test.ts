@@ -89,7 +89,12 @@ describe('dataset import in the UI', () => {
     mkdirSync(folder, { recursive: true });
     const frame = (rgb: [number, number, number]) => Buffer.alloc(16 * 16 * 4).map((_, i) => (i % 4 === 3 ? 255 : rgb[i % 4]));
     const frames = Buffer.concat([frame([255, 0, 0]), frame([0, 255, 0]), frame([0, 0, 255])]);
-    writeFileSync(path.join(folder, 'walk.gif'), await sharp(frames, { raw: { width: 16, height: 48, channels: 4, pageHeight: 16 } as CreateRaw }).gif().toBuffer());
+    writeFileSync(
+      path.join(folder, 'walk.gif'),
+      await sharp(frames, { raw: { width: 16, height: 48, channels: 4, pageHeight: 16 } as CreateRaw })
+        .gif()
+        .toBuffer(),
+    );
     const { page, errors } = await openApp(session);
     await importByPath(page, folder);
     await expect.poll(() => page.getByTestId('thumb-grid').getAttribute('data-count')).toBe('1'); // first frame by default
@@ -182,7 +187,9 @@ describe('dataset import in the UI', () => {
     const n = 3000;
     for (let i = 0; i < n; i++) {
       // Distinct tiny images, so dedupe keeps them all.
-      await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: i % 256, g: Math.floor(i / 256) * 20, b: (i * 7) % 256 } } }).png().toFile(path.join(folder, `t-${String(i).padStart(5, '0')}.png`));
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: i % 256, g: Math.floor(i / 256) * 20, b: (i * 7) % 256 } } })
+        .png()
+        .toFile(path.join(folder, `t-${String(i).padStart(5, '0')}.png`));
     }
     const { page, errors } = await openApp(session);
     await page.getByTestId('import-options').locator('summary').click();

@@ -32,7 +32,9 @@ async function writeShapeSprites(dir: string, n: number): Promise<void> {
     const y = r + Math.floor(rng.uniform() * (16 - 2 * r));
     const shape = i % 2 ? `<circle cx="${x}" cy="${y}" r="${r}" fill="${c}"/>` : `<rect x="${x - r}" y="${y - r}" width="${2 * r}" height="${2 * r}" fill="${c}" stroke="#222" stroke-width="1"/>`;
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16">${shape}</svg>`;
-    await sharp(Buffer.from(svg)).png().toFile(path.join(dir, `sprite-${String(i).padStart(2, '0')}.png`));
+    await sharp(Buffer.from(svg))
+      .png()
+      .toFile(path.join(dir, `sprite-${String(i).padStart(2, '0')}.png`));
   }
 }
 
@@ -90,7 +92,10 @@ describe('pixel-art finishing in the UI', () => {
     expect(await page.getByTestId('gen-cell').count()).toBe(8);
     expect(await page.getByTestId('gen-raw-label').textContent()).toBe('Raw');
     expect(await page.getByTestId('gen-finished-label').textContent()).toMatch(/^Pixel-art finished · \d+ colours, alpha cut at 0\.5$/);
-    const palette = await page.getByTestId('gen-palette').locator('span').evaluateAll((els) => els.map((e) => e.getAttribute('title') ?? ''));
+    const palette = await page
+      .getByTestId('gen-palette')
+      .locator('span')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('title') ?? ''));
     expect(palette.length).toBeGreaterThan(1);
     expect(palette.length).toBeLessThanOrEqual(16);
     expect(Number(await page.getByTestId('gen-palette').getAttribute('data-count'))).toBe(palette.length);
@@ -121,7 +126,10 @@ describe('pixel-art finishing in the UI', () => {
     const frames = readdirSync(out).filter((f) => /^frame-\d+\.png$/.test(f));
     expect(frames).toHaveLength(8);
     for (const f of frames) {
-      const { data } = await sharp(readFileSync(path.join(out, f))).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+      const { data } = await sharp(readFileSync(path.join(out, f)))
+        .ensureAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       for (let o = 0; o < data.length; o += 4) {
         if (data[o + 3] === 0) continue;
         expect(data[o + 3]).toBe(255);
@@ -146,7 +154,12 @@ describe('pixel-art finishing in the UI', () => {
     expect(await page.getByTestId('interp-cell').count()).toBe(8);
     await page.getByTestId('interp-finished-cell').nth(3).click();
     expect(await page.getByTestId('interp-scrubber').inputValue()).toBe('3');
-    const pathPalette = new Set(await page.getByTestId('interp-palette').locator('span').evaluateAll((els) => els.map((e) => e.getAttribute('title') ?? '')));
+    const pathPalette = new Set(
+      await page
+        .getByTestId('interp-palette')
+        .locator('span')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('title') ?? '')),
+    );
     expect(pathPalette.size).toBeLessThanOrEqual(32);
     const frameUrl = /url\("?([^")]+)"?\)/.exec((await page.getByTestId('interp-finished-frame').getAttribute('style')) ?? '')?.[1] ?? '';
     expect(frameUrl).toBe(await stripUrl(page, 'interp-finished-cell'));
@@ -156,4 +169,3 @@ describe('pixel-art finishing in the UI', () => {
     expect(errors).toEqual([]);
   });
 });
-

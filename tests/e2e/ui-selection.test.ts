@@ -27,9 +27,14 @@ async function writeTwoKinds(root: string, n: number): Promise<void> {
     mkdirSync(path.join(root, kind), { recursive: true });
     for (let i = 0; i < n; i++) {
       const c = 30 + 5 * i; // every image distinct (import drops duplicates)
-      const shape = kind === 'shield' ? `<rect x="${1 + (i % 3)}" y="${1 + (i % 2)}" width="8" height="8" fill="rgb(235,${c},40)"/>` : `<circle cx="${11 - (i % 3)}" cy="${11 - (i % 2)}" r="4" fill="rgb(40,${c},235)"/>`;
+      const shape =
+        kind === 'shield'
+          ? `<rect x="${1 + (i % 3)}" y="${1 + (i % 2)}" width="8" height="8" fill="rgb(235,${c},40)"/>`
+          : `<circle cx="${11 - (i % 3)}" cy="${11 - (i % 2)}" r="4" fill="rgb(40,${c},235)"/>`;
       const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16">${shape}</svg>`;
-      await sharp(Buffer.from(svg)).png().toFile(path.join(root, kind, `${kind}-${String(i).padStart(2, '0')}.png`));
+      await sharp(Buffer.from(svg))
+        .png()
+        .toFile(path.join(root, kind, `${kind}-${String(i).padStart(2, '0')}.png`));
     }
   }
 }
@@ -74,7 +79,13 @@ async function drawBox(page: Page, a: { x: number; y: number }, b: { x: number; 
   if (modifier) await page.keyboard.up(modifier);
 }
 
-const selectedCount = async (page: Page) => Number((await page.getByTestId('selection-count').getAttribute('data-count').catch(() => '0')) ?? 0);
+const selectedCount = async (page: Page) =>
+  Number(
+    (await page
+      .getByTestId('selection-count')
+      .getAttribute('data-count')
+      .catch(() => '0')) ?? 0,
+  );
 
 describe('selections that act', () => {
   it('lassos a cluster, saves and exports it, turns two selections into an attribute vector, and trains on one', { timeout: 600_000 }, async () => {
@@ -169,20 +180,29 @@ describe('selections that act', () => {
 
     // Under UMAP the path moves with the points: its first frame (the image itself) sits on the image.
     const pathStartToImage = () =>
-      hooks(page, (h, base) => {
-        type M = { elements: number[] };
-        const sc = h.scene as unknown as { camera: { projectionMatrix: M; matrixWorldInverse: M; updateMatrixWorld(): void }; renderer: { domElement: { clientWidth: number; clientHeight: number } }; scene: { getObjectByName(n: string): { geometry: { attributes: { position: { array: ArrayLike<number> } } } } | undefined } };
-        const line = sc.scene.getObjectByName('attribute-path');
-        const q = h.screenPosition(base);
-        if (!line || !q) return Infinity;
-        const a = line.geometry.attributes.position.array;
-        sc.camera.updateMatrixWorld();
-        const v = sc.camera.matrixWorldInverse.elements, p = sc.camera.projectionMatrix.elements;
-        const mul = (m: number[], x: number[]) => [0, 1, 2, 3].map((r) => m[r] * x[0] + m[4 + r] * x[1] + m[8 + r] * x[2] + m[12 + r] * x[3]);
-        const c = mul(p, mul(v, [a[0], a[1], a[2], 1]));
-        const { clientWidth: w, clientHeight: hh } = sc.renderer.domElement;
-        return Math.hypot(((c[0] / c[3] + 1) / 2) * w - q.x, ((1 - c[1] / c[3]) / 2) * hh - q.y);
-      }, plainImage);
+      hooks(
+        page,
+        (h, base) => {
+          type M = { elements: number[] };
+          const sc = h.scene as unknown as {
+            camera: { projectionMatrix: M; matrixWorldInverse: M; updateMatrixWorld(): void };
+            renderer: { domElement: { clientWidth: number; clientHeight: number } };
+            scene: { getObjectByName(n: string): { geometry: { attributes: { position: { array: ArrayLike<number> } } } } | undefined };
+          };
+          const line = sc.scene.getObjectByName('attribute-path');
+          const q = h.screenPosition(base);
+          if (!line || !q) return Infinity;
+          const a = line.geometry.attributes.position.array;
+          sc.camera.updateMatrixWorld();
+          const v = sc.camera.matrixWorldInverse.elements,
+            p = sc.camera.projectionMatrix.elements;
+          const mul = (m: number[], x: number[]) => [0, 1, 2, 3].map((r) => m[r] * x[0] + m[4 + r] * x[1] + m[8 + r] * x[2] + m[12 + r] * x[3]);
+          const c = mul(p, mul(v, [a[0], a[1], a[2], 1]));
+          const { clientWidth: w, clientHeight: hh } = sc.renderer.domElement;
+          return Math.hypot(((c[0] / c[3] + 1) / 2) * w - q.x, ((1 - c[1] / c[3]) / 2) * hh - q.y);
+        },
+        plainImage,
+      );
     expect(await pathStartToImage()).toBeLessThan(3);
     await page.getByTestId('layout-umap').click();
     await page.getByTestId('layout-info').waitFor({ timeout: 120_000 });
@@ -197,7 +217,14 @@ describe('selections that act', () => {
     await page.getByTestId('export-summary').waitFor({ timeout: 60_000 });
     const outDir = (await page.getByTestId('export-outdir').textContent())!;
     expect(readdirSync(outDir).filter((f) => /^frame-\d+\.png$/.test(f))).toHaveLength(8);
-    const first = await sharp(path.join(outDir, readdirSync(outDir).filter((f) => f.endsWith('.png') && f.startsWith('frame-')).sort()[0])).metadata();
+    const first = await sharp(
+      path.join(
+        outDir,
+        readdirSync(outDir)
+          .filter((f) => f.endsWith('.png') && f.startsWith('frame-'))
+          .sort()[0],
+      ),
+    ).metadata();
     expect([first.width, first.height]).toEqual([16, 16]);
 
     // The selections survive a reload and reopening the project.
@@ -232,14 +259,20 @@ describe('selections that act', () => {
       const { window, document, performance } = globalThis as unknown as PageGlobals & { performance: { now(): number } };
       const h = window.__latentAtlas as { setData(n: number, seed: number): number; screenPosition(i: number): { x: number; y: number } | null };
       const n = h.setData(50_000, 3);
-      const canvas = document.querySelector('[data-testid="latent-canvas"]') as unknown as { getBoundingClientRect(): { left: number; top: number; width: number; height: number }; dispatchEvent(e: unknown): boolean };
+      const canvas = document.querySelector('[data-testid="latent-canvas"]') as unknown as {
+        getBoundingClientRect(): { left: number; top: number; width: number; height: number };
+        dispatchEvent(e: unknown): boolean;
+      };
       const r = canvas.getBoundingClientRect();
       // A loop around the middle of the view, drawn as pointer events on the canvas.
-      const cx = r.width / 2, cy = r.height / 2, rad = Math.min(r.width, r.height) / 4;
+      const cx = r.width / 2,
+        cy = r.height / 2,
+        rad = Math.min(r.width, r.height) / 4;
       const loop = Array.from({ length: 64 }, (_, k) => [cx + rad * Math.cos((k / 64) * 2 * Math.PI), cy + rad * Math.sin((k / 64) * 2 * Math.PI)]);
       const inside = (x: number, y: number) => Math.hypot(x - cx, y - cy) < rad * 0.98;
       const outside = (x: number, y: number) => Math.hypot(x - cx, y - cy) > rad * 1.02;
-      let surelyIn = 0, maybe = 0;
+      let surelyIn = 0,
+        maybe = 0;
       for (let i = 0; i < n; i++) {
         const q = h.screenPosition(i);
         if (!q) continue;
@@ -247,8 +280,11 @@ describe('selections that act', () => {
         else if (!outside(q.x, q.y)) maybe++;
       }
       const PointerEventCtor = (window as unknown as { PointerEvent: new (t: string, o: object) => unknown }).PointerEvent;
-      const at = (type: string, x: number, y: number) => new PointerEventCtor(type, { bubbles: true, clientX: r.left + x, clientY: r.top + y, button: 0, buttons: type === 'pointerup' ? 0 : 1, pointerId: 1, pointerType: 'mouse' });
-      (window as unknown as { dispatchEvent(e: unknown): void }).dispatchEvent(new (window as unknown as { KeyboardEvent: new (t: string, o: object) => unknown }).KeyboardEvent('keydown', { key: 'l', bubbles: true }));
+      const at = (type: string, x: number, y: number) =>
+        new PointerEventCtor(type, { bubbles: true, clientX: r.left + x, clientY: r.top + y, button: 0, buttons: type === 'pointerup' ? 0 : 1, pointerId: 1, pointerType: 'mouse' });
+      (window as unknown as { dispatchEvent(e: unknown): void }).dispatchEvent(
+        new (window as unknown as { KeyboardEvent: new (t: string, o: object) => unknown }).KeyboardEvent('keydown', { key: 'l', bubbles: true }),
+      );
       canvas.dispatchEvent(at('pointerdown', loop[0][0], loop[0][1]));
       for (const [x, y] of [...loop.slice(1), loop[0]]) canvas.dispatchEvent(at('pointermove', x, y));
       const t0 = performance.now();

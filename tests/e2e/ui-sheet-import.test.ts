@@ -56,7 +56,9 @@ async function writeSheet(file: string): Promise<void> {
         rgba.set([...hsl(s.hue, light), 255], (y * SHEET_W + x) * 4);
       }
   }
-  await sharp(rgba, { raw: { width: SHEET_W, height: SHEET_H, channels: 4 } }).png().toFile(file);
+  await sharp(rgba, { raw: { width: SHEET_W, height: SHEET_H, channels: 4 } })
+    .png()
+    .toFile(file);
 }
 
 describe('sprite-sheet import in the Dataset panel', () => {
@@ -82,9 +84,7 @@ describe('sprite-sheet import in the Dataset panel', () => {
     expect(await page.getByTestId('sheet-sizes').textContent()).toContain('25×25 (2)');
     // The boxes lie where the sprites are, in sheet pixels.
     const boxes = await preview.locator('svg rect').evaluateAll((rects) => rects.map((r) => [Number(r.getAttribute('x')), Number(r.getAttribute('y'))]));
-    expect(boxes.map(([x, y]) => [x - 0.5, y - 0.5]).sort((a, b) => a[1] - b[1] || a[0] - b[0])).toEqual(
-      SPRITES.map((s) => [s.x, s.y]).sort((a, b) => a[1] - b[1] || a[0] - b[0]),
-    );
+    expect(boxes.map(([x, y]) => [x - 0.5, y - 0.5]).sort((a, b) => a[1] - b[1] || a[0] - b[0])).toEqual(SPRITES.map((s) => [s.x, s.y]).sort((a, b) => a[1] - b[1] || a[0] - b[0]));
     await page.getByRole('radio', { name: '2×' }).click();
     await screenshot(page, 'ui-sheet-01-preview');
 
@@ -139,11 +139,22 @@ describe('sprite-sheet import in the Dataset panel', () => {
     const size = 24;
     const data = new Uint8Array(count * size * size * 4);
     for (let f = 0; f < count; f++)
-      for (let y = 3; y < size - 3; y++)
-        for (let x = 3 + f; x < size - 3; x++) data.set([40 * f, 255 - 30 * f, (x * 9 + y * 5) % 256, 255], ((f * size + y) * size + x) * 4);
+      for (let y = 3; y < size - 3; y++) for (let x = 3 + f; x < size - 3; x++) data.set([40 * f, 255 - 30 * f, (x * 9 + y * 5) % 256, 255], ((f * size + y) * size + x) * 4);
     const sheet = await spriteSheet(
       { count, width: size, height: size, data },
-      { sheetName: 'walker', columns: 3, names: [...Array(count).keys()].map((i) => `walker-${i}`), tags: [{ name: 'walk', from: 0, to: 3 }, { name: 'jump', from: 4, to: 5 }], pingPong: false, delayMs: 100, loop: 0, options: sheetOptionsSchema.parse({ layout: 'aseprite' }) },
+      {
+        sheetName: 'walker',
+        columns: 3,
+        names: [...Array(count).keys()].map((i) => `walker-${i}`),
+        tags: [
+          { name: 'walk', from: 0, to: 3 },
+          { name: 'jump', from: 4, to: 5 },
+        ],
+        pingPong: false,
+        delayMs: 100,
+        loop: 0,
+        options: sheetOptionsSchema.parse({ layout: 'aseprite' }),
+      },
     );
     const dir = path.join(session.tmp, 'upload-sheet');
     mkdirSync(dir, { recursive: true });

@@ -20,16 +20,7 @@ export async function launchChromium(found?: FoundBrowser): Promise<Browser> {
       executablePath: browser.executablePath,
       headless: true,
       env: browser.env ? { ...process.env, ...browser.env } : undefined,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        ...browser.args,
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
+      args: ['--headless', '--no-sandbox', ...browser.args, '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
     });
   } catch (err) {
     throw new Error(`Could not start the browser at ${browser.executablePath} (from ${browser.source}): ${(err as Error).message}`);

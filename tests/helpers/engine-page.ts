@@ -26,7 +26,7 @@ export async function openEnginePage(browser: Browser, exportDir: string): Promi
     if (url.pathname === '/') return route.fulfill({ contentType: 'text/html', body: '<!doctype html><html><body style="margin:0"></body></html>' });
     if (url.pathname.startsWith('/export/')) file = path.join(exportDir, decodeURIComponent(url.pathname.slice('/export/'.length)));
     else if (url.pathname.startsWith('/node_modules/')) file = path.join(repoRoot, decodeURIComponent(url.pathname.slice(1)));
-    if (!file || !file.startsWith(exportDir) && !file.startsWith(path.join(repoRoot, 'node_modules'))) return route.fulfill({ status: 404, body: 'not found' });
+    if (!file || (!file.startsWith(exportDir) && !file.startsWith(path.join(repoRoot, 'node_modules')))) return route.fulfill({ status: 404, body: 'not found' });
     try {
       return route.fulfill({ body: readFileSync(file), contentType: types[path.extname(file)] ?? 'application/octet-stream', headers: { 'access-control-allow-origin': '*' } });
     } catch {
@@ -74,7 +74,10 @@ export async function readFrames(dir: string, count: number): Promise<ExportedFr
   let width = 0;
   let height = 0;
   for (let i = 0; i < count; i++) {
-    const { data, info } = await sharp(path.join(dir, `frame-${i}.png`)).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(path.join(dir, `frame-${i}.png`))
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     rgba.push(new Uint8Array(data));
     [width, height] = [info.width, info.height];
   }

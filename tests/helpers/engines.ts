@@ -7,7 +7,7 @@
 import type { Page } from 'playwright-core';
 import { EXPORT_URL, addEngineScript, type EngineResult } from './engine-page';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+// biome-ignore lint/suspicious/noExplicitAny: the engines' page objects are checked by the assertions, not by the compiler
 type Loose = any;
 
 /** Canvas size for every engine: larger than a frame, so its bottom-right pixel shows the background. */
@@ -96,7 +96,14 @@ export async function loadWithPhaser(page: Page, major: 3 | 4, atlas: string, ki
           scene: {
             preload(this: Loose) {
               this.load.on('loaderror', (file: Loose) => reject(new Error(`Phaser could not load ${file.key}`)));
-              if (grid) this.load.spritesheet('sheet', base + image, { frameWidth: grid.cellSize.w, frameHeight: grid.cellSize.h, margin: grid.margin.x, spacing: grid.spacing.x, endFrame: grid.frameCount - 1 });
+              if (grid)
+                this.load.spritesheet('sheet', base + image, {
+                  frameWidth: grid.cellSize.w,
+                  frameHeight: grid.cellSize.h,
+                  margin: grid.margin.x,
+                  spacing: grid.spacing.x,
+                  endFrame: grid.frameCount - 1,
+                });
               else if (kind === 'aseprite') this.load.aseprite('sheet', base + image, base + atlas);
               else this.load.atlas('sheet', base + image, base + atlas);
               this.load.json('atlasJson', base + atlas);
@@ -120,7 +127,12 @@ export async function loadWithPhaser(page: Page, major: 3 | 4, atlas: string, ki
                 if (kind === 'aseprite') key = this.anims.createFromAseprite('sheet')[0].key;
                 else if (grid) {
                   key = grid.animations[0].name;
-                  this.anims.create({ key, frames: this.anims.generateFrameNumbers('sheet', { start: grid.animations[0].from, end: grid.animations[0].to }), frameRate: 1000 / grid.frameDurationMs, repeat: -1 });
+                  this.anims.create({
+                    key,
+                    frames: this.anims.generateFrameNumbers('sheet', { start: grid.animations[0].from, end: grid.animations[0].to }),
+                    frameRate: 1000 / grid.frameDurationMs,
+                    repeat: -1,
+                  });
                 } else {
                   const [name, list] = Object.entries(json.animations)[0] as [string, string[]];
                   this.anims.create({ key: name, frames: list.map((frame) => ({ key: 'sheet', frame })), frameRate: 30, repeat: -1 });
@@ -227,7 +239,17 @@ export async function loadWithExcalibur(page: Page, atlas: string): Promise<Engi
       const read = g.readRegion;
       const canvas = g.document.createElement('canvas');
       g.document.body.appendChild(canvas);
-      const game = new ex.Engine({ canvasElement: canvas, width: size, height: size, displayMode: ex.DisplayMode.Fixed, suppressHiDPIScaling: true, pixelRatio: 1, antialiasing: false, backgroundColor: ex.Color.Black, suppressConsoleBootMessage: true });
+      const game = new ex.Engine({
+        canvasElement: canvas,
+        width: size,
+        height: size,
+        displayMode: ex.DisplayMode.Fixed,
+        suppressHiDPIScaling: true,
+        pixelRatio: 1,
+        antialiasing: false,
+        backgroundColor: ex.Color.Black,
+        suppressConsoleBootMessage: true,
+      });
       const resource = new ex.Plugin.Aseprite.AsepriteResource(url);
       const loader = new ex.Loader([resource]);
       loader.suppressPlayButton = true;
@@ -281,72 +303,80 @@ export async function loadWithMelon(page: Page, atlas: string): Promise<EngineRe
   await page.waitForFunction(() => (globalThis as Loose).me !== undefined);
   return page.evaluate(
     ({ base, atlas, size }) =>
-      new Promise<EngineResult>(async (resolve, reject) => {
-        const g = globalThis as Loose;
-        const me = g.me;
-        const read = g.readRegion;
-        const parent = g.document.createElement('div');
-        parent.id = 'screen';
-        g.document.body.appendChild(parent);
-        const app = new me.Application(size, size, { parent: 'screen', renderer: me.video.CANVAS, scale: 1, antiAlias: false });
-        await app.init();
-        me.loader.preload(
-          [
-            { name: 'sheet', type: 'json', src: base + atlas },
-            { name: 'sheet', type: 'image', src: base + 'sheet.png' },
-          ],
-          () => {
-            try {
-              const json = me.loader.getJSON('sheet');
-              const texture = new me.TextureAtlas(json, me.loader.getImage('sheet'));
-              const renderer = app.renderer;
-              const canvas = renderer.getCanvas();
-              const draw = (sprite: Loose, w: number, h: number) => {
+      new Promise<EngineResult>((resolve, reject) => {
+        // An error anywhere in the async body rejects (an async executor would swallow it).
+        (async () => {
+          const g = globalThis as Loose;
+          const me = g.me;
+          const read = g.readRegion;
+          const parent = g.document.createElement('div');
+          parent.id = 'screen';
+          g.document.body.appendChild(parent);
+          const app = new me.Application(size, size, { parent: 'screen', renderer: me.video.CANVAS, scale: 1, antiAlias: false });
+          await app.init();
+          me.loader.preload(
+            [
+              { name: 'sheet', type: 'json', src: base + atlas },
+              { name: 'sheet', type: 'image', src: base + 'sheet.png' },
+            ],
+            () => {
+              try {
+                const json = me.loader.getJSON('sheet');
+                const texture = new me.TextureAtlas(json, me.loader.getImage('sheet'));
+                const renderer = app.renderer;
+                const canvas = renderer.getCanvas();
+                const draw = (sprite: Loose, w: number, h: number) => {
+                  renderer.clearColor('#000000');
+                  sprite.preDraw(renderer);
+                  sprite.draw(renderer);
+                  sprite.postDraw(renderer);
+                  return read(canvas, 0, 0, w, h);
+                };
+                // Region names: TexturePacker's file names; Aseprite frames by their number (melonJS walks the array's keys).
+                const names: string[] = json.frames.map((f: Loose, i: number) => f.filename ?? String(i));
+                if (json.meta.frameTags) names.forEach((_, i) => (names[i] = String(i)));
+                const frames = names.map((name) => {
+                  const region = texture.getRegion(name);
+                  const sprite = texture.createSpriteFromName(name);
+                  sprite.anchorPoint.set(0, 0);
+                  sprite.pos.set(0, 0);
+                  return { name, w: region.width, h: region.height, pixels: draw(sprite, region.width, region.height) };
+                });
                 renderer.clearColor('#000000');
-                sprite.preDraw(renderer);
-                sprite.draw(renderer);
-                sprite.postDraw(renderer);
-                return read(canvas, 0, 0, w, h);
-              };
-              // Region names: TexturePacker's file names; Aseprite frames by their number (melonJS walks the array's keys).
-              const names: string[] = json.frames.map((f: Loose, i: number) => f.filename ?? String(i));
-              if (json.meta.frameTags) names.forEach((_, i) => (names[i] = String(i)));
-              const frames = names.map((name) => {
-                const region = texture.getRegion(name);
-                const sprite = texture.createSpriteFromName(name);
-                sprite.anchorPoint.set(0, 0);
-                sprite.pos.set(0, 0);
-                return { name, w: region.width, h: region.height, pixels: draw(sprite, region.width, region.height) };
-              });
-              renderer.clearColor('#000000');
-              const background = read(canvas, size - 1, size - 1, 1, 1);
-              const animated = texture.createAnimationFromName(names);
-              // A TexturePacker pivot becomes each region's anchor point in melonJS: place the sprite where the
-              // pivot falls so the frame's corner is at (0, 0). Aseprite frames carry none: anchor at the corner.
-              const pivot = json.frames[0].pivot as { x: number; y: number } | undefined;
-              if (pivot) animated.pos.set(pivot.x * frames[0].w, pivot.y * frames[0].h);
-              else {
-                animated.anchorPoint.set(0, 0);
-                animated.pos.set(0, 0);
+                const background = read(canvas, size - 1, size - 1, 1, 1);
+                const animated = texture.createAnimationFromName(names);
+                // A TexturePacker pivot becomes each region's anchor point in melonJS: place the sprite where the
+                // pivot falls so the frame's corner is at (0, 0). Aseprite frames carry none: anchor at the corner.
+                const pivot = json.frames[0].pivot as { x: number; y: number } | undefined;
+                if (pivot) animated.pos.set(pivot.x * frames[0].w, pivot.y * frames[0].h);
+                else {
+                  animated.anchorPoint.set(0, 0);
+                  animated.pos.set(0, 0);
+                }
+                const tags = json.meta.frameTags as { name: string }[] | undefined;
+                const name = tags?.[0]?.name ?? 'walk';
+                if (!tags)
+                  animated.addAnimation(
+                    name,
+                    names.map((_, i) => i),
+                    json.frames[0].duration ?? 50,
+                  );
+                animated.setCurrentAnimation(name);
+                const length = names.length;
+                const shown: number[] = [];
+                const pixels: number[][] = [];
+                for (let n = 0; n < length + 2; n++) {
+                  shown.push(animated.getCurrentAnimationFrame());
+                  pixels.push(draw(animated, frames[0].w, frames[0].h));
+                  animated.update(50); // one frame delay (ms) of game time
+                }
+                resolve({ version: me.version, frames, background, animation: { name, length, shown, pixels }, extra: { anchor: { x: animated.anchorPoint.x, y: animated.anchorPoint.y } } });
+              } catch (err) {
+                reject(err);
               }
-              const tags = json.meta.frameTags as { name: string }[] | undefined;
-              const name = tags?.[0]?.name ?? 'walk';
-              if (!tags) animated.addAnimation(name, names.map((_, i) => i), json.frames[0].duration ?? 50);
-              animated.setCurrentAnimation(name);
-              const length = names.length;
-              const shown: number[] = [];
-              const pixels: number[][] = [];
-              for (let n = 0; n < length + 2; n++) {
-                shown.push(animated.getCurrentAnimationFrame());
-                pixels.push(draw(animated, frames[0].w, frames[0].h));
-                animated.update(50); // one frame delay (ms) of game time
-              }
-              resolve({ version: me.version, frames, background, animation: { name, length, shown, pixels }, extra: { anchor: { x: animated.anchorPoint.x, y: animated.anchorPoint.y } } });
-            } catch (err) {
-              reject(err);
-            }
-          },
-        );
+            },
+          );
+        })().catch(reject);
       }),
     { base: EXPORT_URL, atlas, size: CANVAS },
   );

@@ -51,7 +51,13 @@ export async function writeImageFolder(dir: string, good: number, size = 20): Pr
   const files = await writePngs(dir, good, size);
   writeBroken(dir, 'empty.png', new Uint8Array(0));
   writeBroken(dir, 'notes.png', 'this is a text file, not an image\n');
-  return { good: files, broken: [{ name: 'empty.png', code: 'empty_file' }, { name: 'notes.png', code: 'not_an_image' }] };
+  return {
+    good: files,
+    broken: [
+      { name: 'empty.png', code: 'empty_file' },
+      { name: 'notes.png', code: 'not_an_image' },
+    ],
+  };
 }
 
 /** Import a folder through the Dataset panel's path field and wait for the report. */

@@ -3,9 +3,7 @@
  * reach the browser's globals through this loose view: `const { document } = globalThis as unknown as PageGlobals`.
  */
 // The page's objects are checked by the assertions, not by the compiler.
-type Loose = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type Loose = any;
 
-export type PageGlobals = Record<
-  'window' | 'document' | 'DataTransfer' | 'DragEvent' | 'File' | 'MutationObserver' | 'getComputedStyle' | 'requestAnimationFrame',
-  Loose
->;
+export type PageGlobals = Record<'window' | 'document' | 'DataTransfer' | 'DragEvent' | 'File' | 'MutationObserver' | 'getComputedStyle' | 'requestAnimationFrame', Loose>;

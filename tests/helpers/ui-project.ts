@@ -49,7 +49,11 @@ export async function chartPoints(page: Page): Promise<{ train: number; val: num
 
 /** Kill the engine process behind the web server (its only child), as a crash would. */
 export function killEngine(server: WebModeServer): number {
-  const children = execFileSync('pgrep', ['-P', String(server.process.pid)]).toString().trim().split('\n').map(Number);
+  const children = execFileSync('pgrep', ['-P', String(server.process.pid)])
+    .toString()
+    .trim()
+    .split('\n')
+    .map(Number);
   expect(children.length).toBe(1);
   process.kill(children[0], 'SIGKILL');
   return children[0];

@@ -14,7 +14,11 @@ describe('the contract', () => {
 
   it('has exactly one shell handler per shell channel in web mode and in Electron', () => {
     expect(sorted(Object.keys(webShellHandlers))).toEqual(sorted(shellChannels));
-    const electronShell = createShellHandlers({ showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showSaveDialog: async () => ({ canceled: true }) } as never, { showItemInFolder: () => {} }, () => undefined);
+    const electronShell = createShellHandlers(
+      { showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showSaveDialog: async () => ({ canceled: true }) } as never,
+      { showItemInFolder: () => {} },
+      () => undefined,
+    );
     expect(sorted(Object.keys(electronShell))).toEqual(sorted(shellChannels));
   });
 

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convGeometry, type ConvGeometry } from './conv-geometry';
 import { kernelLimits, allocF32, callStock, free, heapF32, reshaped, type Info, type ConvStock } from './heap';
@@ -64,12 +64,17 @@ export function viaDilatedConv(stock: ConvStock, wasm: BackendWasm, x: Info, dy:
       }
     }
   }
-  const out = callStock(stock.conv2d, wasm, { x: xT, filter: dyT }, {
-    strides: [1, 1],
-    pad: 'valid',
-    dilations: [g.strideH, g.strideW],
-    dataFormat: 'NHWC',
-  });
+  const out = callStock(
+    stock.conv2d,
+    wasm,
+    { x: xT, filter: dyT },
+    {
+      strides: [1, 1],
+      pad: 'valid',
+      dilations: [g.strideH, g.strideW],
+      dataFormat: 'NHWC',
+    },
+  );
   free(wasm, xT);
   free(wasm, dyT);
   // out is [Ci, kH*kW, Co]; the filter layout is [kH*kW, Ci, Co].

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convGeometry, type ConvGeometry } from './conv-geometry';
 import { kernelLimits, allocF32, callStock, free, heapF32, reshaped, transposeInto, type Info, type ConvStock } from './heap';
@@ -24,10 +24,7 @@ export function makeConv2DBackpropInput(stock: ConvStock): tf.KernelFunc {
     if (g.strideH === 1 && g.strideW === 1) {
       const viaConv = viaFlippedConv(stock, wasm, dy, filter, g);
       if (viaConv) return viaConv;
-    } else if (
-      kernelLimits.stridedInputGradient === 'phases' ||
-      (kernelLimits.stridedInputGradient === 'auto' && g.inC >= PHASES_MIN_CHANNELS)
-    ) {
+    } else if (kernelLimits.stridedInputGradient === 'phases' || (kernelLimits.stridedInputGradient === 'auto' && g.inC >= PHASES_MIN_CHANNELS)) {
       const viaConvs = viaPhaseConvs(stock, wasm, dy, filter, g);
       if (viaConvs) return viaConvs;
     }
@@ -35,13 +32,7 @@ export function makeConv2DBackpropInput(stock: ConvStock): tf.KernelFunc {
   };
 }
 
-export function viaFlippedConv(
-  stock: ConvStock,
-  wasm: BackendWasm,
-  dy: Info,
-  filter: Info,
-  g: ConvGeometry,
-): Info | null {
+export function viaFlippedConv(stock: ConvStock, wasm: BackendWasm, dy: Info, filter: Info, g: ConvGeometry): Info | null {
   const { inH: H, inW: W, inC: Ci, outH: Ho, outW: Wo, outC: Co, kH, kW } = g;
   const top = kH - 1 - g.padTop;
   const left = kW - 1 - g.padLeft;
@@ -58,28 +49,27 @@ export function viaFlippedConv(
       transposeInto(src, s, Ci, Co, dst, (a * kW + b) * Co * Ci);
     }
   }
-  const dx = callStock(stock.conv2d, wasm, { x: dy, filter: wf }, {
-    strides: [1, 1],
-    pad: [
-      [0, 0],
-      [top, bottom],
-      [left, right],
-      [0, 0],
-    ],
-    dilations: [1, 1],
-    dataFormat: 'NHWC',
-  });
+  const dx = callStock(
+    stock.conv2d,
+    wasm,
+    { x: dy, filter: wf },
+    {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      dilations: [1, 1],
+      dataFormat: 'NHWC',
+    },
+  );
   free(wasm, wf);
   return dx;
 }
 
-export function viaGemmCol2im(
-  stock: ConvStock,
-  wasm: BackendWasm,
-  dy: Info,
-  filter: Info,
-  g: ConvGeometry,
-): Info {
+export function viaGemmCol2im(stock: ConvStock, wasm: BackendWasm, dy: Info, filter: Info, g: ConvGeometry): Info {
   const { batch: N, inH: H, inW: W, inC: Ci, outH: Ho, outW: Wo, outC: Co, kH, kW } = g;
   const K = kH * kW * Ci;
   const P = Ho * Wo;
@@ -159,13 +149,7 @@ function phasePlans(outLen: number, inLen: number, k: number, s: number, pad: nu
   return plans;
 }
 
-export function viaPhaseConvs(
-  stock: ConvStock,
-  wasm: BackendWasm,
-  dy: Info,
-  filter: Info,
-  g: ConvGeometry,
-): Info | null {
+export function viaPhaseConvs(stock: ConvStock, wasm: BackendWasm, dy: Info, filter: Info, g: ConvGeometry): Info | null {
   const { batch: N, inH: H, inW: W, inC: Ci, outH: Ho, outW: Wo, outC: Co, kH, kW } = g;
   const rows = phasePlans(Ho, H, kH, g.strideH, g.padTop);
   const cols = phasePlans(Wo, W, kW, g.strideW, g.padLeft);
@@ -186,17 +170,22 @@ export function viaPhaseConvs(
           }
         }
       }
-      const out = callStock(stock.conv2d, wasm, { x: dy, filter: sub }, {
-        strides: [1, 1],
-        pad: [
-          [0, 0],
-          [py.padBefore, py.padAfter],
-          [px.padBefore, px.padAfter],
-          [0, 0],
-        ],
-        dilations: [1, 1],
-        dataFormat: 'NHWC',
-      });
+      const out = callStock(
+        stock.conv2d,
+        wasm,
+        { x: dy, filter: sub },
+        {
+          strides: [1, 1],
+          pad: [
+            [0, 0],
+            [py.padBefore, py.padAfter],
+            [px.padBefore, px.padAfter],
+            [0, 0],
+          ],
+          dilations: [1, 1],
+          dataFormat: 'NHWC',
+        },
+      );
       free(wasm, sub);
       const [, OH, OW] = out.shape;
       const o = heapF32(wasm, out);

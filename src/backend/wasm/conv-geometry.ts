@@ -17,11 +17,7 @@ export interface ConvGeometry {
   padLeft: number;
 }
 
-export function convGeometry(
-  inShape: [number, number, number, number],
-  filterShape: [number, number, number, number],
-  attrs: tf.NamedAttrMap,
-): ConvGeometry {
+export function convGeometry(inShape: [number, number, number, number], filterShape: [number, number, number, number], attrs: tf.NamedAttrMap): ConvGeometry {
   const dataFormat = (attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC';
   if (dataFormat !== 'NHWC') {
     throw new Error(`Latent Atlas wasm conv kernels support NHWC only, got ${dataFormat}`);

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /**
@@ -50,26 +50,14 @@ export function reshaped(info: Info, shape: number[]): Info {
   return { dataId: info.dataId, shape, dtype: info.dtype };
 }
 
-export function callStock(
-  stock: StockKernel,
-  backend: BackendWasm,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap = {},
-): Info {
+export function callStock(stock: StockKernel, backend: BackendWasm, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): Info {
   const out = stock.kernelFunc({ inputs, backend, attrs });
   if (Array.isArray(out)) throw new Error('stock kernel returned several outputs');
   return out;
 }
 
 /** dst[c * rows + r] = src[srcOffset + r * cols + c]: a cache-blocked 2-D transpose. */
-export function transposeInto(
-  src: Float32Array,
-  srcOffset: number,
-  rows: number,
-  cols: number,
-  dst: Float32Array,
-  dstOffset: number,
-): void {
+export function transposeInto(src: Float32Array, srcOffset: number, rows: number, cols: number, dst: Float32Array, dstOffset: number): void {
   const B = 32;
   for (let r0 = 0; r0 < rows; r0 += B) {
     const r1 = Math.min(rows, r0 + B);

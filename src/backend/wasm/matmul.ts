@@ -58,14 +58,7 @@ export function makeBatchMatMul(stock: StockKernel): tf.KernelFunc {
  * A contiguous [rows, cols] operand from `src` at element `offset`, stored either as
  * [rows, cols] or (when `storedTransposed`) as [cols, rows]. Returns `owned` when it copied.
  */
-function operand(
-  wasm: BackendWasm,
-  src: Info,
-  offset: number,
-  storedTransposed: boolean,
-  rows: number,
-  cols: number,
-): { info: Info; owned: boolean } {
+function operand(wasm: BackendWasm, src: Info, offset: number, storedTransposed: boolean, rows: number, cols: number): { info: Info; owned: boolean } {
   if (!storedTransposed && offset === 0 && tf.util.sizeFromShape(src.shape) === rows * cols) {
     return { info: reshaped(src, [1, rows, cols]), owned: false };
   }
@@ -83,19 +76,7 @@ function prepCost(offset: number, needsTranspose: boolean, size: number): number
 }
 
 /** C[M, N] = op(A) op(B) for one batch item, as a fresh [M, N] tensor. */
-export function product(
-  stock: StockKernel,
-  wasm: BackendWasm,
-  a: Info,
-  aOff: number,
-  tA: boolean,
-  b: Info,
-  bOff: number,
-  tB: boolean,
-  M: number,
-  K: number,
-  N: number,
-): Info {
+export function product(stock: StockKernel, wasm: BackendWasm, a: Info, aOff: number, tA: boolean, b: Info, bOff: number, tB: boolean, M: number, K: number, N: number): Info {
   // Direct: transpose whatever is flagged; XNNPACK packs B (K*N).
   const direct = prepCost(aOff, tA, M * K) + prepCost(bOff, tB, K * N) + K * N;
   // Swapped: C^T = op(B)^T op(A)^T needs the unflagged ones transposed, packs A, transposes C.

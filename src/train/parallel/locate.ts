@@ -21,7 +21,9 @@ export function trainWorkerFile(): Promise<string> {
   if (here.endsWith('.ts')) return (devBuild ??= buildFromSource(path.resolve(path.dirname(here), '..', '..', '..')));
   const file = fileURLToPath(new URL(`../${WORKER_ENTRY}`, import.meta.url));
   if (!existsSync(file))
-    return Promise.reject(new AtlasError('not_found', `The training worker ${file} is missing, so training cannot use two workers. Rebuild the app (node src/tooling/build.mjs), or set workers to 1.`, { path: file }));
+    return Promise.reject(
+      new AtlasError('not_found', `The training worker ${file} is missing, so training cannot use two workers. Rebuild the app (node src/tooling/build.mjs), or set workers to 1.`, { path: file }),
+    );
   return Promise.resolve(file);
 }
 

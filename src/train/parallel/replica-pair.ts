@@ -264,7 +264,10 @@ export class ReplicaPair {
 
   private timedOut(what: string): AtlasError {
     const s = Math.round(this.timeoutMs / 1000);
-    const err = new AtlasError('internal', `The training worker thread did not send ${what} within ${s} s; it may have hung or the machine is overloaded. The run was stopped; resume it from its last checkpoint, or set workers to 1.`);
+    const err = new AtlasError(
+      'internal',
+      `The training worker thread did not send ${what} within ${s} s; it may have hung or the machine is overloaded. The run was stopped; resume it from its last checkpoint, or set workers to 1.`,
+    );
     this.failure ??= err;
     return err;
   }

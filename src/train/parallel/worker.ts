@@ -18,7 +18,7 @@ async function main(init: WorkerInit): Promise<void> {
   const { layout, dims, buffers } = init;
   const vae = new Vae(init.model, 0);
   const weights = Object.fromEntries(Object.entries(init.weights).map(([k, w]) => [k, tf.tensor(w.values, w.shape, 'float32')]));
-  vae.store.assign(weights, 'The coordinator\'s weights');
+  vae.store.assign(weights, "The coordinator's weights");
   tf.dispose(Object.values(weights));
   const adam = new Adam(init.adam);
   const moments = Object.fromEntries(Object.entries(init.adam.moments).map(([k, m]) => [k, tf.tensor(m.values, m.shape, 'float32')]));
@@ -42,7 +42,13 @@ async function main(init: WorkerInit): Promise<void> {
     const noise = input.slice(noiseStart, noiseStart + dims.k * rows * dims.latent);
     const labelStart = noiseStart + dims.k * dims.maxRows * dims.latent;
     const labels = vae.labelCount > 0 ? Int32Array.from(input.subarray(labelStart, labelStart + rows)) : undefined;
-    const g = batchGradients(vae, pixels, [rows, dims.height, dims.width, dims.channels], noise, { k: dims.k, beta: scalars[SCALAR.beta], freeBits: 0, lowerLayer: scalars[SCALAR.lowerLayer] === 1, labels });
+    const g = batchGradients(vae, pixels, [rows, dims.height, dims.width, dims.channels], noise, {
+      k: dims.k,
+      beta: scalars[SCALAR.beta],
+      freeBits: 0,
+      lowerLayer: scalars[SCALAR.lowerLayer] === 1,
+      labels,
+    });
     let offset = 0;
     for (let i = 0; i < layout.names.length; i++) {
       grads.set(g.grads[layout.names[i]].dataSync() as Float32Array, offset);

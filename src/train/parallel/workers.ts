@@ -25,8 +25,8 @@ export function resolveWorkers(setting: WorkersSetting | undefined, ctx: { backe
       : ctx.cfg.freeBits > 0
         ? 'free bits (they clamp the KL of the whole batch, which does not split into halves)'
         : ctx.batch < 2
-            ? 'a batch of one image'
-            : null;
+          ? 'a batch of one image'
+          : null;
   if (s === 2) {
     if (blocker) throw new AtlasError('unsupported', `Training with 2 workers is not possible with ${blocker}. Set workers to 1 or "auto".`);
     return 2;

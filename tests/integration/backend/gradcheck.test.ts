@@ -29,7 +29,13 @@ function loss(p: Record<string, tf.Tensor>, x: tf.Tensor4D): tf.Scalar {
 function setup() {
   const names = Object.keys(PARAM_SHAPES);
   const values = Object.fromEntries(
-    names.map((n, i) => [n, randomValues(PARAM_SHAPES[n].reduce((a, b) => a * b), 100 + i).map((v) => v * 0.4)]),
+    names.map((n, i) => [
+      n,
+      randomValues(
+        PARAM_SHAPES[n].reduce((a, b) => a * b),
+        100 + i,
+      ).map((v) => v * 0.4),
+    ]),
   );
   const xValues = randomValues(2 * 10 * 10 * 3, 7);
   return { names, values, xValues };

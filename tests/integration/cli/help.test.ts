@@ -59,10 +59,22 @@ describe('latent-atlas --help and usage errors', () => {
     const work = mkdtempSync(path.join(tmpdir(), 'atlas-cli-help-'));
     await writePngs(path.join(work, 'images'), 4, 16);
     const cases = [
-      { args: ['train', path.join(work, 'images'), '--run', path.join(work, 'run'), '--epochs', '-1'], line: 'latent-atlas: --epochs must be a whole number from 1 to 100000, got -1 (see latent-atlas train --help)' },
-      { args: ['train', path.join(work, 'images'), '--run', path.join(work, 'run'), '--batch-size', '2.5'], line: 'latent-atlas: --batch-size must be a whole number from 1 to 4096, got 2.5 (see latent-atlas train --help)' },
-      { args: ['import', path.join(work, 'images'), '--out', path.join(work, 'ds'), '--val-fraction', '-0.1'], line: 'latent-atlas: --val-fraction must be a number from 0 to 0.5, got -0.1 (see latent-atlas import --help)' },
-      { args: ['import', path.join(work, 'images'), '--out', path.join(work, 'ds'), '--max-images', '1.5'], line: 'latent-atlas: --max-images must be a whole number of 1 or more, got 1.5 (see latent-atlas import --help)' },
+      {
+        args: ['train', path.join(work, 'images'), '--run', path.join(work, 'run'), '--epochs', '-1'],
+        line: 'latent-atlas: --epochs must be a whole number from 1 to 100000, got -1 (see latent-atlas train --help)',
+      },
+      {
+        args: ['train', path.join(work, 'images'), '--run', path.join(work, 'run'), '--batch-size', '2.5'],
+        line: 'latent-atlas: --batch-size must be a whole number from 1 to 4096, got 2.5 (see latent-atlas train --help)',
+      },
+      {
+        args: ['import', path.join(work, 'images'), '--out', path.join(work, 'ds'), '--val-fraction', '-0.1'],
+        line: 'latent-atlas: --val-fraction must be a number from 0 to 0.5, got -0.1 (see latent-atlas import --help)',
+      },
+      {
+        args: ['import', path.join(work, 'images'), '--out', path.join(work, 'ds'), '--max-images', '1.5'],
+        line: 'latent-atlas: --max-images must be a whole number of 1 or more, got 1.5 (see latent-atlas import --help)',
+      },
     ];
     for (const c of cases) {
       const r = cli(c.args);

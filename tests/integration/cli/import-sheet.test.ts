@@ -18,7 +18,9 @@ async function gridSheet(file: string): Promise<void> {
   for (let i = 0; i < cols * rows - 1; i++)
     for (let y = 2; y < cell - 2; y++)
       for (let x = 3; x < cell - 3; x++) rgba.set([i * 30, 255 - i * 20, (x * y) % 256, 255], ((Math.floor(i / cols) * cell + y) * cols * cell + (i % cols) * cell + x) * 4);
-  await sharp(rgba, { raw: { width: cols * cell, height: rows * cell, channels: 4 } }).png().toFile(file);
+  await sharp(rgba, { raw: { width: cols * cell, height: rows * cell, channels: 4 } })
+    .png()
+    .toFile(file);
 }
 
 describe('latent-atlas import --sheet', () => {
@@ -52,7 +54,9 @@ describe('latent-atlas import --sheet', () => {
     const work = mkdtempSync(path.join(tmpdir(), 'atlas-cli-sheet-'));
     const sheet = path.join(work, 'heroes.png');
     await gridSheet(sheet);
-    const frames = Object.fromEntries([0, 1, 2].map((i) => [`hero-${i}`, { frame: { x: i * 16, y: 0, w: 16, h: 16 }, rotated: false, trimmed: false, spriteSourceSize: { x: 0, y: 0, w: 16, h: 16 }, sourceSize: { w: 16, h: 16 } }]));
+    const frames = Object.fromEntries(
+      [0, 1, 2].map((i) => [`hero-${i}`, { frame: { x: i * 16, y: 0, w: 16, h: 16 }, rotated: false, trimmed: false, spriteSourceSize: { x: 0, y: 0, w: 16, h: 16 }, sourceSize: { w: 16, h: 16 } }]),
+    );
     writeFileSync(path.join(work, 'heroes.json'), JSON.stringify({ frames, animations: { run: ['hero-0', 'hero-1'] }, meta: { image: 'heroes.png', size: { w: 64, h: 32 } } }));
     const r = cli(['import', sheet, '--sheet', 'atlas', '--out', path.join(work, 'ds'), '--size', '16', '--json']);
     expect(r.code).toBe(0);
@@ -65,7 +69,8 @@ describe('latent-atlas import --sheet', () => {
   it('import --help explains the sheet flags', () => {
     const r = cli(['import', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--sheet grid', '--cell WxH', '--margin', '--spacing', '--keep-empty', '--sheet auto', '--gap', '--min-area', '--split WxH', '--sheet atlas', '--atlas FILE']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--sheet grid', '--cell WxH', '--margin', '--spacing', '--keep-empty', '--sheet auto', '--gap', '--min-area', '--split WxH', '--sheet atlas', '--atlas FILE'])
+      expect(r.stdout).toContain(flag);
   });
 
   it('fails with one line and nothing written: a grid that does not divide, a sheet flag without --sheet, a missing --cell', async () => {

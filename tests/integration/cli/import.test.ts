@@ -132,9 +132,15 @@ describe('latent-atlas import --out onto an existing folder', () => {
     writeFileSync(
       path.join(project, 'project.json'),
       JSON.stringify({
-        schemaVersion: 1, name: 'sprites', createdAt: now, updatedAt: now,
+        schemaVersion: 1,
+        name: 'sprites',
+        createdAt: now,
+        updatedAt: now,
         dataset: { dir: path.relative(project, ds), sourceFolder: null, importOptions: {}, datasetHash: null, count: 5 },
-        trainSettings: {}, runs: [], paths: [], selections: [],
+        trainSettings: {},
+        runs: [],
+        paths: [],
+        selections: [],
       }),
     );
     const before = snapshot(ds);
@@ -151,7 +157,11 @@ describe('latent-atlas import --out onto an existing folder', () => {
     const ds = path.join(work, 'ds');
     expect(cli(['import', path.join(work, 'in'), '--out', ds, '--size', '16', '--no-cache']).code).toBe(0);
     const run = path.join(work, 'run');
-    const trainer = spawn(process.execPath, [requireBuilt('src/cli.js'), 'train', ds, '--run', run, '--epochs', '100000', '--batch-size', '2', '--latent-dim', '2', '--architecture', 'mlp', '--backend', 'cpu'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const trainer = spawn(
+      process.execPath,
+      [requireBuilt('src/cli.js'), 'train', ds, '--run', run, '--epochs', '100000', '--batch-size', '2', '--latent-dim', '2', '--architecture', 'mlp', '--backend', 'cpu'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     const exited = new Promise<void>((resolve) => trainer.once('exit', () => resolve()));
     try {
       // Wait until it trains: the first epoch line is printed after its first checkpoint.

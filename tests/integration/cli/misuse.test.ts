@@ -22,7 +22,12 @@ function hashTree(dir: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[])
     .filter((f) => statSync(path.join(dir, f)).isFile())
     .sort()
-    .map((f) => `${f} ${createHash('sha256').update(readFileSync(path.join(dir, f))).digest('hex')}`);
+    .map(
+      (f) =>
+        `${f} ${createHash('sha256')
+          .update(readFileSync(path.join(dir, f)))
+          .digest('hex')}`,
+    );
 }
 
 let work: string;
@@ -48,7 +53,11 @@ beforeAll(async () => {
 const MISUSES: { what: string; args: () => string[]; says: RegExp }[] = [
   { what: 'import onto an existing dataset', args: () => ['import', at('in2'), '--out', at('ds'), '--size', '16'], says: /--overwrite/ },
   { what: 'import onto a folder of documents with an index.json', args: () => ['import', at('in2'), '--out', at('docs'), '--size', '16'], says: /not a Latent Atlas dataset|not a dataset|not empty/i },
-  { what: 'import --overwrite onto a folder of documents', args: () => ['import', at('in2'), '--out', at('docs'), '--size', '16', '--overwrite'], says: /not a Latent Atlas dataset|not a dataset|not empty/i },
+  {
+    what: 'import --overwrite onto a folder of documents',
+    args: () => ['import', at('in2'), '--out', at('docs'), '--size', '16', '--overwrite'],
+    says: /not a Latent Atlas dataset|not a dataset|not empty/i,
+  },
   { what: 'train onto an existing run without --resume or --new', args: () => ['train', at('ds'), '--run', at('run'), '--epochs', '1'], says: /--resume.*--new|--new.*--resume/ },
   { what: 'train --resume and --new together', args: () => ['train', at('ds'), '--run', at('run'), '--resume', '--new'], says: /--resume|--new/ },
   { what: 'sample over existing frames', args: () => ['sample', '--run', at('run'), '--dataset', at('ds'), '--count', '3', '--out', at('exp'), '--format', 'png,sheet'], says: /--overwrite/ },

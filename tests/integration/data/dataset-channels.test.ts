@@ -55,7 +55,13 @@ describe('dataset channels through the engine process', () => {
   it('imports staged uploads, keeping dropped sub-folders as labels and never escaping the staging area', async () => {
     const png = readFileSync(path.join(work, 'src', 'cats', 'img-000.png')).toString('base64');
     const staged = `up-${process.pid}-${Date.now()}`;
-    await engine.request('dataset.stageFiles', { staged, files: [{ name: 'birds/a.png', base64: png }, { name: '../../evil/b.png', base64: png }] });
+    await engine.request('dataset.stageFiles', {
+      staged,
+      files: [
+        { name: 'birds/a.png', base64: png },
+        { name: '../../evil/b.png', base64: png },
+      ],
+    });
     const report = await engine.request('dataset.import', { source: { staged }, output: path.join(work, 'ds-upload'), options: { dedupe: false } });
     expect(report.imported).toBe(2);
     expect(report.labels.sort()).toEqual(['birds', 'evil']);

@@ -18,7 +18,10 @@ afterEach(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-const png = (w: number, h: number, rgba: [number, number, number, number]) => sharp(solid(w, h, rgba), { raw: { width: w, height: h, channels: 4 } }).png().toBuffer();
+const png = (w: number, h: number, rgba: [number, number, number, number]) =>
+  sharp(solid(w, h, rgba), { raw: { width: w, height: h, channels: 4 } })
+    .png()
+    .toBuffer();
 
 /** n distinct small opaque images (distinct bytes, so dedupe keeps them all). */
 async function writeImages(dir: string, n: number, w = 64): Promise<void> {
@@ -27,7 +30,10 @@ async function writeImages(dir: string, n: number, w = 64): Promise<void> {
 }
 
 async function rejection(p: Promise<unknown>): Promise<AtlasError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(AtlasError);
   return err as AtlasError;
 }
@@ -194,10 +200,16 @@ describe('options', () => {
     const root = path.join(tmp, 'src');
     await fs.mkdir(root);
     // 64x32: left half red, right half blue.
-    const w = 64, h = 32;
+    const w = 64,
+      h = 32;
     const px = new Uint8Array(w * h * 4);
     for (let i = 0; i < w * h; i++) px.set(i % w < w / 2 ? [255, 0, 0, 255] : [0, 0, 255, 255], i * 4);
-    await fs.writeFile(path.join(root, 'wide.png'), await sharp(px, { raw: { width: w, height: h, channels: 4 } }).png().toBuffer());
+    await fs.writeFile(
+      path.join(root, 'wide.png'),
+      await sharp(px, { raw: { width: w, height: h, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
     const at = async (fit: 'contain' | 'cover' | 'stretch', x: number, y: number) => {
       const r = await importImages({ source: { folder: root }, output: path.join(tmp, fit), cacheDir: null, options: { size: 16, fit, resampling: 'nearest', channels: 'rgba' } });
       const img = (await openDataset(r.dataset)).image(0);
@@ -216,7 +228,12 @@ describe('options', () => {
     await fs.mkdir(root);
     const px = new Uint8Array(8 * 8 * 4);
     for (let i = 0; i < 64; i++) px.set(((i % 8) + (i >> 3)) % 2 ? [255, 255, 255, 255] : [0, 0, 0, 255], i * 4);
-    await fs.writeFile(path.join(root, 'checker.png'), await sharp(px, { raw: { width: 8, height: 8, channels: 4 } }).png().toBuffer());
+    await fs.writeFile(
+      path.join(root, 'checker.png'),
+      await sharp(px, { raw: { width: 8, height: 8, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
     const r = await importImages({ source: { folder: root }, output: path.join(tmp, 'out'), options: { size: 16, resampling: 'nearest' } });
     const img = (await openDataset(r.dataset)).image(0);
     expect(r.channels).toBe(1);
@@ -226,18 +243,44 @@ describe('options', () => {
   it('imports every frame of GIF, APNG and WebP animations when frames is all', async () => {
     const root = path.join(tmp, 'src');
     await fs.mkdir(root);
-    const colours: Array<[number, number, number, number]> = [[255, 0, 0, 255], [0, 255, 0, 255], [0, 0, 255, 255]];
-    const gif = await sharp(Buffer.concat(colours.map((c) => solid(16, 16, c))), { raw: { width: 16, height: 48, channels: 4, pageHeight: 16 } as CreateRaw }).gif().toBuffer();
+    const colours: Array<[number, number, number, number]> = [
+      [255, 0, 0, 255],
+      [0, 255, 0, 255],
+      [0, 0, 255, 255],
+    ];
+    const gif = await sharp(Buffer.concat(colours.map((c) => solid(16, 16, c))), { raw: { width: 16, height: 48, channels: 4, pageHeight: 16 } as CreateRaw })
+      .gif()
+      .toBuffer();
     await fs.writeFile(path.join(root, 'a.gif'), gif);
-    const webp = await sharp(Buffer.concat(colours.map((c) => solid(16, 16, c))), { raw: { width: 16, height: 48, channels: 4, pageHeight: 16 } as CreateRaw }).webp({ lossless: true }).toBuffer();
+    const webp = await sharp(Buffer.concat(colours.map((c) => solid(16, 16, c))), { raw: { width: 16, height: 48, channels: 4, pageHeight: 16 } as CreateRaw })
+      .webp({ lossless: true })
+      .toBuffer();
     await fs.writeFile(path.join(root, 'c.webp'), webp);
     // libvips alone sees only the first APNG frame; the importer splits the animation itself.
     await fs.writeFile(path.join(root, 'b.png'), encodeApng(16, 16, [solid(16, 16, colours[0]), solid(16, 16, colours[2])]));
     const r = await importImages({ source: { folder: root }, output: path.join(tmp, 'out'), options: { size: 16, frames: 'all', valFraction: 0 } });
     const ds = await openDataset(r.dataset);
-    expect(ds.index.items.map((it) => [it.source, it.frame])).toEqual([['a.gif', 0], ['a.gif', 1], ['a.gif', 2], ['b.png', 0], ['b.png', 1], ['c.webp', 0], ['c.webp', 1], ['c.webp', 2]]);
+    expect(ds.index.items.map((it) => [it.source, it.frame])).toEqual([
+      ['a.gif', 0],
+      ['a.gif', 1],
+      ['a.gif', 2],
+      ['b.png', 0],
+      ['b.png', 1],
+      ['c.webp', 0],
+      ['c.webp', 1],
+      ['c.webp', 2],
+    ]);
     const first = (i: number) => Array.from(ds.image(i).subarray(0, 3));
-    expect(ds.index.items.map((_, i) => first(i))).toEqual([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 0, 0], [0, 0, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255]]);
+    expect(ds.index.items.map((_, i) => first(i))).toEqual([
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+      [255, 0, 0],
+      [0, 0, 255],
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+    ]);
   });
 
   it('keeps frames of one animation in the same split', async () => {
@@ -303,13 +346,21 @@ describe('sources and errors', () => {
   it('imports uploaded files by content, labelled by their relative folder', async () => {
     const files = [
       { name: 'cats/tom', bytes: await png(8, 8, [9, 9, 9, 255]) },
-      { name: 'dogs/rex.webp', bytes: await sharp(solid(8, 8, [1, 200, 3, 255]), { raw: { width: 8, height: 8, channels: 4 } }).webp({ lossless: true }).toBuffer() },
+      {
+        name: 'dogs/rex.webp',
+        bytes: await sharp(solid(8, 8, [1, 200, 3, 255]), { raw: { width: 8, height: 8, channels: 4 } })
+          .webp({ lossless: true })
+          .toBuffer(),
+      },
       { name: 'notes.png', bytes: new TextEncoder().encode('hello') },
       { name: '.DS_Store', bytes: new Uint8Array([0, 0, 0, 1]) },
     ];
     const r = await importImages({ source: { files }, output: path.join(tmp, 'out') });
     const ds = await openDataset(r.dataset);
-    expect(ds.index.items.map((it) => [it.source, it.label])).toEqual([['cats/tom', 'cats'], ['dogs/rex.webp', 'dogs']]);
+    expect(ds.index.items.map((it) => [it.source, it.label])).toEqual([
+      ['cats/tom', 'cats'],
+      ['dogs/rex.webp', 'dogs'],
+    ]);
     expect(r.skipped).toEqual([expect.objectContaining({ path: 'notes.png', code: 'not_an_image' })]);
     expect(r.hidden).toBe(1);
     expect(r.channels).toBe(3);
@@ -381,7 +432,12 @@ describe('image dimensions are checked from the header, each side bounded', () =
     await fs.mkdir(src);
     await fs.writeFile(path.join(src, 'strip.png'), strip);
     await fs.writeFile(path.join(src, 'tall.png'), await png(2, 20_000, [9, 9, 9, 255]));
-    await fs.writeFile(path.join(src, 'wide.jpg'), await sharp(solid(20_000, 2, [200, 9, 9, 255]), { raw: { width: 20_000, height: 2, channels: 4 } }).jpeg().toBuffer());
+    await fs.writeFile(
+      path.join(src, 'wide.jpg'),
+      await sharp(solid(20_000, 2, [200, 9, 9, 255]), { raw: { width: 20_000, height: 2, channels: 4 } })
+        .jpeg()
+        .toBuffer(),
+    );
     await fs.writeFile(path.join(src, 'ok.png'), await png(8, 8, [1, 2, 3, 255]));
     const result = await importImages({ source: { folder: src }, output: path.join(tmp, 'ds'), options: { size: 16 }, cacheDir: null });
     expect(result.imported).toBe(1);

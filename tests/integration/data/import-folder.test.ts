@@ -28,13 +28,19 @@ function pixel(img: Uint8Array, x: number, y: number): number[] {
 
 describe('importing a folder of every kind of file', () => {
   it('imports exactly the decodable images and nothing else', () => {
-    const expected = cases.filter((c) => c.expect === 'imported').map((c) => c.rel).sort();
+    const expected = cases
+      .filter((c) => c.expect === 'imported')
+      .map((c) => c.rel)
+      .sort();
     expect(ds.index.items.map((it) => it.source).sort()).toEqual(expected);
     expect(result.imported).toBe(expected.length);
   });
 
   it('skips every bad file with its path and the right reason', () => {
-    const expected = cases.filter((c) => c.expect !== 'imported').map((c) => [c.rel, c.expect]).sort();
+    const expected = cases
+      .filter((c) => c.expect !== 'imported')
+      .map((c) => [c.rel, c.expect])
+      .sort();
     expect(result.skipped.map((s) => [s.path, s.code]).sort()).toEqual(expected);
     for (const s of result.skipped) expect(s.reason.length).toBeGreaterThan(10);
   });
@@ -51,9 +57,27 @@ describe('importing a folder of every kind of file', () => {
   });
 
   for (const name of [
-    'rgb.png', 'alpha.png', 'faint-alpha.png', 'wide.png', 'exif-rotated.jpg', 'gray16.png', 'rgb16.png', 'gray.png', 'gray-alpha.png', 'palette-trns.png',
-    'interlaced.png', 'cmyk.jpg', 'progressive.jpg', 'image.webp', 'image.tiff', 'image.avif', 'drawing.svg', 'anim.gif', 'anim.png',
-    'wrong-extension.jpg', 'caf%E9.png',
+    'rgb.png',
+    'alpha.png',
+    'faint-alpha.png',
+    'wide.png',
+    'exif-rotated.jpg',
+    'gray16.png',
+    'rgb16.png',
+    'gray.png',
+    'gray-alpha.png',
+    'palette-trns.png',
+    'interlaced.png',
+    'cmyk.jpg',
+    'progressive.jpg',
+    'image.webp',
+    'image.tiff',
+    'image.avif',
+    'drawing.svg',
+    'anim.gif',
+    'anim.png',
+    'wrong-extension.jpg',
+    'caf%E9.png',
   ]) {
     it(`decodes ${name} to the right pixels`, () => {
       const c = cases.find((k) => k.rel === name)!;

@@ -54,7 +54,9 @@ describe('automatic slicing of a Dungeon Crawl Stone Soup sheet', () => {
     }
     const artifacts = path.join(repoRoot, 'tests', 'artifacts');
     mkdirSync(artifacts, { recursive: true });
-    await sharp(outline, { raw: { width: 1024, height: 960, channels: 4 } }).png().toFile(path.join(artifacts, 'dcss-floor-auto-slices.png'));
+    await sharp(outline, { raw: { width: 1024, height: 960, channels: 4 } })
+      .png()
+      .toFile(path.join(artifacts, 'dcss-floor-auto-slices.png'));
   });
 
   it('imports the tiles it finds, each named by sheet and cell', async () => {

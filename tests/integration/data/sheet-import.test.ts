@@ -31,7 +31,7 @@ function makeFrames(count: number, size: number, border = 0): RgbaFrames {
     for (let y = 0; y < size; y++)
       for (let x = 0; x < size; x++) {
         const o = ((f * size + y) * size + x) * 4;
-        const inside = x >= border && y >= border && x < size - border - f % 2 && y < size - border;
+        const inside = x >= border && y >= border && x < size - border - (f % 2) && y < size - border;
         if (!inside) continue;
         data.set([(f * 37 + x * 11) % 256, (y * 13 + f) % 256, (x * y + 3 * f) % 256, (x + y) % 5 === 0 ? 0 : 40 + ((x * 7 + y * 3 + f) % 216)], o);
       }
@@ -71,7 +71,10 @@ async function datasetState(dir: string): Promise<string> {
 }
 
 async function rejection(p: Promise<unknown>): Promise<AtlasError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(AtlasError);
   return err as AtlasError;
 }
@@ -126,21 +129,38 @@ describe('sheet import through the pipeline', () => {
     for (let i = 0; i < cells; i++)
       for (let y = 0; y < cell; y++) rgba.set(frameOf(frames, i).subarray(y * cell * 4, (y + 1) * cell * 4), ((Math.floor(i / cols) * cell + y) * cols * cell + (i % cols) * cell) * 4);
     await fs.mkdir(path.dirname(file), { recursive: true });
-    await sharp(rgba, { raw: { width: cols * cell, height: rows * cell, channels: 4 } }).png().toFile(file);
+    await sharp(rgba, { raw: { width: cols * cell, height: rows * cell, channels: 4 } })
+      .png()
+      .toFile(file);
     return frames;
   }
 
   it('imports grid cells, reports empty and duplicate cells by sheet and cell, labels with the sheet name', async () => {
     const file = path.join(tmp, 'in', 'slimes.png');
     const frames = await gridSheet(file, 8, 16, [5], { 7: 1 });
-    const result = await importSheets({ sheets: [file], slicing: { mode: 'grid', cellWidth: 16, cellHeight: 16, margin: 0, spacing: 0, skipEmpty: true }, output: path.join(tmp, 'ds'), cacheDir: null, options: { size: 16, channels: 'rgba', valFraction: 0 } });
+    const result = await importSheets({
+      sheets: [file],
+      slicing: { mode: 'grid', cellWidth: 16, cellHeight: 16, margin: 0, spacing: 0, skipEmpty: true },
+      output: path.join(tmp, 'ds'),
+      cacheDir: null,
+      options: { size: 16, channels: 'rgba', valFraction: 0 },
+    });
     expect(result.imported).toBe(6);
     expect(result.skipped).toEqual([
       { path: 'slimes.png#r2c2', code: 'empty_cell', reason: expect.stringContaining('at 16,16 (16x16) has no visible pixel') },
       { path: 'slimes.png#r2c4', code: 'duplicate', reason: 'Same content as slimes.png#r1c2.' },
     ]);
     expect(result.labels).toEqual(['slimes']);
-    expect(result.sheets?.[0].frames.map((f) => `${f.name}:${f.status}`)).toEqual(['r1c1:imported', 'r1c2:imported', 'r1c3:imported', 'r1c4:imported', 'r2c1:imported', 'r2c2:empty_cell', 'r2c3:imported', 'r2c4:duplicate']);
+    expect(result.sheets?.[0].frames.map((f) => `${f.name}:${f.status}`)).toEqual([
+      'r1c1:imported',
+      'r1c2:imported',
+      'r1c3:imported',
+      'r1c4:imported',
+      'r2c1:imported',
+      'r2c2:empty_cell',
+      'r2c3:imported',
+      'r2c4:duplicate',
+    ]);
     const ds = await openDataset(path.join(tmp, 'ds'));
     expect(ds.index.items.map((it) => it.source)).toEqual(['slimes.png#r1c1', 'slimes.png#r1c2', 'slimes.png#r1c3', 'slimes.png#r1c4', 'slimes.png#r2c1', 'slimes.png#r2c3']);
     expect(Buffer.from(ds.image(5)).equals(Buffer.from(frameOf(frames, 6)))).toBe(true);
@@ -148,20 +168,34 @@ describe('sheet import through the pipeline', () => {
 
   it('reads GIF and WebP sheets too (the first frame of an animated one)', async () => {
     // Four 8x8 cells of flat colours with binary alpha: exact in a lossless WebP and in a GIF palette.
-    const colours = [[200, 30, 30], [30, 200, 30], [30, 30, 200], [220, 220, 20]];
+    const colours = [
+      [200, 30, 30],
+      [30, 200, 30],
+      [30, 30, 200],
+      [220, 220, 20],
+    ];
     const rgba = new Uint8Array(16 * 16 * 4);
-    for (let y = 0; y < 16; y++)
-      for (let x = 0; x < 16; x++) if ((x % 8) > 1 && (y % 8) > 1) rgba.set([...colours[(y >> 3) * 2 + (x >> 3)], 255], (y * 16 + x) * 4);
+    for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) if (x % 8 > 1 && y % 8 > 1) rgba.set([...colours[(y >> 3) * 2 + (x >> 3)], 255], (y * 16 + x) * 4);
     await fs.mkdir(path.join(tmp, 'in'), { recursive: true });
     const files = {
-      webp: await sharp(rgba, { raw: { width: 16, height: 16, channels: 4 } }).webp({ lossless: true }).toBuffer(),
+      webp: await sharp(rgba, { raw: { width: 16, height: 16, channels: 4 } })
+        .webp({ lossless: true })
+        .toBuffer(),
       // An animation of two pages: the sheet is the first, the second is blank.
-      gif: await sharp(Buffer.concat([rgba, new Uint8Array(rgba.length)]), { raw: { width: 16, height: 32, channels: 4, pageHeight: 16 } }).gif({ loop: 0, delay: [100, 100] }).toBuffer(),
+      gif: await sharp(Buffer.concat([rgba, new Uint8Array(rgba.length)]), { raw: { width: 16, height: 32, channels: 4, pageHeight: 16 } })
+        .gif({ loop: 0, delay: [100, 100] })
+        .toBuffer(),
     };
     for (const [ext, bytes] of Object.entries(files)) await fs.writeFile(path.join(tmp, 'in', `tiles.${ext}`), bytes);
     for (const ext of ['webp', 'gif']) {
       const out = path.join(tmp, `ds-${ext}`);
-      const result = await importSheets({ sheets: [path.join(tmp, 'in', `tiles.${ext}`)], slicing: { mode: 'grid', cellWidth: 8, cellHeight: 8, margin: 0, spacing: 0, skipEmpty: true }, output: out, cacheDir: null, options: { size: 16, channels: 'rgba', resampling: 'nearest', valFraction: 0 } });
+      const result = await importSheets({
+        sheets: [path.join(tmp, 'in', `tiles.${ext}`)],
+        slicing: { mode: 'grid', cellWidth: 8, cellHeight: 8, margin: 0, spacing: 0, skipEmpty: true },
+        output: out,
+        cacheDir: null,
+        options: { size: 16, channels: 'rgba', resampling: 'nearest', valFraction: 0 },
+      });
       expect(result.imported, ext).toBe(4);
       expect([result.sheets?.[0].width, result.sheets?.[0].height], ext).toEqual([16, 16]);
       const ds = await openDataset(out);
@@ -174,7 +208,13 @@ describe('sheet import through the pipeline', () => {
   it('resamples frames to the training size like files (32x32 cells into a 16x16 dataset)', async () => {
     const file = path.join(tmp, 'in', 'big.png');
     await gridSheet(file, 4, 32, []);
-    const result = await importSheets({ sheets: [file], slicing: { mode: 'grid', cellWidth: 32, cellHeight: 32, margin: 0, spacing: 0, skipEmpty: true }, output: path.join(tmp, 'ds'), cacheDir: null, options: { size: 16, labels: 'none' } });
+    const result = await importSheets({
+      sheets: [file],
+      slicing: { mode: 'grid', cellWidth: 32, cellHeight: 32, margin: 0, spacing: 0, skipEmpty: true },
+      output: path.join(tmp, 'ds'),
+      cacheDir: null,
+      options: { size: 16, labels: 'none' },
+    });
     expect(result.imported).toBe(4);
     expect(result.size).toBe(16);
     expect(result.labels).toEqual([]);
@@ -192,11 +232,17 @@ describe('sheet import through the pipeline', () => {
     ];
     for (const [k, b] of boxes.entries()) for (let y = b.y; y < b.y + b.h; y++) for (let x = b.x; x < b.x + b.w; x++) sheet.set([k * 80, 200, 100, 255], (y * 60 + x) * 4);
     await fs.mkdir(path.dirname(file), { recursive: true });
-    await sharp(sheet, { raw: { width: 60, height: 30, channels: 4 } }).png().toFile(file);
+    await sharp(sheet, { raw: { width: 60, height: 30, channels: 4 } })
+      .png()
+      .toFile(file);
     const slicing = { mode: 'auto', alphaThreshold: 0, gap: 1, minArea: 4, splitWidth: 0, splitHeight: 0 } as const;
     const preview = await previewSheet(file, slicing);
     expect(preview.frames.map(({ x, y, w, h }) => ({ x, y, w, h }))).toEqual(boxes);
-    expect(preview.sizes).toEqual([{ w: 15, h: 10, count: 1 }, { w: 12, h: 12, count: 1 }, { w: 9, h: 7, count: 1 }]);
+    expect(preview.sizes).toEqual([
+      { w: 15, h: 10, count: 1 },
+      { w: 12, h: 12, count: 1 },
+      { w: 9, h: 7, count: 1 },
+    ]);
     expect(preview.image.mime).toBe('image/png');
     expect(Buffer.from(preview.image.base64, 'base64').equals(await fs.readFile(file))).toBe(true);
     const result = await importSheets({ sheets: [file], slicing, output: path.join(tmp, 'ds'), cacheDir: null, options: { size: 16 } });
@@ -210,7 +256,9 @@ describe('bad sheets: a clear error naming the file, and the dataset folder unch
   async function existingDataset(out: string): Promise<string> {
     const src = path.join(tmp, 'plain');
     await fs.mkdir(src, { recursive: true });
-    await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 9, g: 8, b: 7, alpha: 1 } } }).png().toFile(path.join(src, 'a.png'));
+    await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 9, g: 8, b: 7, alpha: 1 } } })
+      .png()
+      .toFile(path.join(src, 'a.png'));
     await importImages({ source: { folder: src }, output: out, cacheDir: null, options: { size: 16 } });
     return datasetState(out);
   }
@@ -219,8 +267,18 @@ describe('bad sheets: a clear error naming the file, and the dataset folder unch
     const out = path.join(tmp, 'ds');
     const before = await existingDataset(out);
     const file = path.join(tmp, 'huge.png');
-    await sharp({ create: { width: 3000, height: 2000, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toFile(file);
-    const e = await rejection(importSheets({ sheets: [file], slicing: { mode: 'auto', alphaThreshold: 0, gap: 1, minArea: 16, splitWidth: 0, splitHeight: 0 }, output: out, cacheDir: null, options: { maxPixels: 5_000_000 } }));
+    await sharp({ create: { width: 3000, height: 2000, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+      .png()
+      .toFile(file);
+    const e = await rejection(
+      importSheets({
+        sheets: [file],
+        slicing: { mode: 'auto', alphaThreshold: 0, gap: 1, minArea: 16, splitWidth: 0, splitHeight: 0 },
+        output: out,
+        cacheDir: null,
+        options: { maxPixels: 5_000_000 },
+      }),
+    );
     expect(e.code).toBe('invalid_input');
     expect(e.message).toContain(`${file} is 3000x2000 pixels, over the limit of 5,000,000 pixels`);
     expect(e.message).toContain('Cut it into smaller sheets');
@@ -233,7 +291,9 @@ describe('bad sheets: a clear error naming the file, and the dataset folder unch
     const out = path.join(tmp, 'ds');
     const before = await existingDataset(out);
     const file = path.join(tmp, 'odd.png');
-    await sharp({ create: { width: 100, height: 64, channels: 4, background: { r: 1, g: 2, b: 3, alpha: 1 } } }).png().toFile(file);
+    await sharp({ create: { width: 100, height: 64, channels: 4, background: { r: 1, g: 2, b: 3, alpha: 1 } } })
+      .png()
+      .toFile(file);
     const e = await rejection(importSheets({ sheets: [file], slicing: { mode: 'grid', cellWidth: 32, cellHeight: 32, margin: 0, spacing: 0, skipEmpty: true }, output: out, cacheDir: null }));
     expect(e.message).toMatch(/^odd\.png is 100 pixels wide, which 32-pixel cells .* do not divide \(4 pixels left over\)/);
     expect(e.message).toContain('cell widths that fit');
@@ -265,7 +325,9 @@ describe('bad sheets: a clear error naming the file, and the dataset folder unch
     expect(e.message).toContain(`The atlas ${atlas} names the image walk.png, which is not at ${png}`);
     expect(e.message).toContain('Put the sheet image beside its atlas');
     const lone = path.join(tmp, 'lone.png');
-    await sharp({ create: { width: 16, height: 16, channels: 4, background: { r: 1, g: 2, b: 3, alpha: 1 } } }).png().toFile(lone);
+    await sharp({ create: { width: 16, height: 16, channels: 4, background: { r: 1, g: 2, b: 3, alpha: 1 } } })
+      .png()
+      .toFile(lone);
     const none = await rejection(importSheets({ sheets: [lone], slicing: { mode: 'atlas' }, output: out, cacheDir: null }));
     expect(none.message).toContain(`No atlas lies beside ${lone} (looked for lone.json`);
     expect(await datasetState(out)).toBe(before);
@@ -274,7 +336,9 @@ describe('bad sheets: a clear error naming the file, and the dataset folder unch
   it('stops before writing when a later sheet of several is bad: the good one is not half-imported', async () => {
     const out = path.join(tmp, 'fresh');
     const good = path.join(tmp, 'good.png');
-    await sharp({ create: { width: 32, height: 16, channels: 4, background: { r: 1, g: 2, b: 3, alpha: 1 } } }).png().toFile(good);
+    await sharp({ create: { width: 32, height: 16, channels: 4, background: { r: 1, g: 2, b: 3, alpha: 1 } } })
+      .png()
+      .toFile(good);
     const bad = path.join(tmp, 'bad.png');
     await fs.writeFile(bad, 'not an image at all');
     const e = await rejection(importSheets({ sheets: [good, bad], slicing: { mode: 'grid', cellWidth: 16, cellHeight: 16, margin: 0, spacing: 0, skipEmpty: true }, output: out, cacheDir: null }));

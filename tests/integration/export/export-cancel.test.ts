@@ -44,7 +44,17 @@ afterAll(() => {
 });
 
 const path256 = (from: number, to: number) => ({ interpolate: { runDir, dataset, waypoints: [{ index: from }, { index: to }], frames: 256 } });
-const hashes = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, createHash('sha256').update(readFileSync(path.join(dir, f))).digest('hex')]));
+const hashes = (dir: string) =>
+  Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [
+        f,
+        createHash('sha256')
+          .update(readFileSync(path.join(dir, f)))
+          .digest('hex'),
+      ]),
+  );
 const framesDone = (id: string, phase: string) => Math.max(0, ...(progress.get(id) ?? []).filter((p) => p.phase === phase).map((p) => p.done));
 
 describe('export through the engine: cancel, unwritable folders', () => {
@@ -71,7 +81,9 @@ describe('export through the engine: cancel, unwritable folders', () => {
     const outDir = path.join(work, 'cancel-animations');
     const controller = new AbortController();
     const off = engine.on('progress', (p) => p.requestId === 'x-anim' && p.phase === 'encoding' && p.done === 256 && controller.abort());
-    await expect(engine.request('export.frames', { source: path256(1, 8), outDir, formats: ['png', 'sheet', 'gif', 'webp'], scale: 8 }, { requestId: 'x-anim', signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled' });
+    await expect(
+      engine.request('export.frames', { source: path256(1, 8), outDir, formats: ['png', 'sheet', 'gif', 'webp'], scale: 8 }, { requestId: 'x-anim', signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'cancelled' });
     off();
     expect(framesDone('x-anim', 'encoding')).toBe(256);
     expect(framesDone('x-anim', 'writing')).toBe(0);
@@ -85,7 +97,9 @@ describe('export through the engine: cancel, unwritable folders', () => {
     expect(Object.keys(before)).toHaveLength(258);
     const controller = new AbortController();
     const off = engine.on('progress', (p) => p.requestId === 'x-write' && p.phase === 'writing' && p.done >= 3 && controller.abort());
-    await expect(engine.request('export.frames', { source: path256(3, 7), outDir, formats: ['png', 'sheet'], overwrite: true }, { requestId: 'x-write', signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled' });
+    await expect(
+      engine.request('export.frames', { source: path256(3, 7), outDir, formats: ['png', 'sheet'], overwrite: true }, { requestId: 'x-write', signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'cancelled' });
     off();
     expect(framesDone('x-write', 'writing')).toBeGreaterThanOrEqual(3);
     expect(hashes(outDir)).toEqual(before);
@@ -111,7 +125,10 @@ describe('export through the engine: cancel, unwritable folders', () => {
     mkdirSync(ro);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', ro]);
     try {
-      for (const [id, outDir] of [['ro-1', ro], ['ro-2', path.join(ro, 'new', 'folder')]] as const) {
+      for (const [id, outDir] of [
+        ['ro-1', ro],
+        ['ro-2', path.join(ro, 'new', 'folder')],
+      ] as const) {
         const err = await engine.request('export.frames', { source: path256(0, 9), outDir, formats: ['png', 'sheet', 'gif'], scale: 8 }, { requestId: id }).catch((e: unknown) => e);
         expect(err).toMatchObject({ code: 'io_error', message: expect.stringContaining(`Cannot write to the export folder ${path.resolve(outDir)}: the disk is read-only (EROFS)`) });
         expect((err as Error).message).toContain('choose a folder on a writable disk');
@@ -152,10 +169,14 @@ describe('export through the engine: cancel, unwritable folders', () => {
     chmodSync(locked, 0o555);
     try {
       const out = path.join(locked, 'frames');
-      const r = spawnSync('setpriv', ['--bounding-set', '-dac_override,-dac_read_search', process.execPath, requireBuilt('src/cli.js'), 'sample', '--run', runDir, '--dataset', dataset, '--count', '4', '--out', out], {
-        encoding: 'utf8',
-        env: { ...process.env, LATENT_ATLAS_BACKEND: 'wasm' },
-      });
+      const r = spawnSync(
+        'setpriv',
+        ['--bounding-set', '-dac_override,-dac_read_search', process.execPath, requireBuilt('src/cli.js'), 'sample', '--run', runDir, '--dataset', dataset, '--count', '4', '--out', out],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, LATENT_ATLAS_BACKEND: 'wasm' },
+        },
+      );
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain(`Cannot write to the export folder ${out}: permission denied (EACCES)`);
       expect(r.stderr).toContain('change its permissions');

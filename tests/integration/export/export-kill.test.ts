@@ -25,9 +25,35 @@ let runDir: string;
 let cliCopy: string;
 
 const env = { ...process.env, LATENT_ATLAS_BACKEND: 'wasm' };
-const sampleArgs = (seed: number, out: string) => [cliCopy, 'sample', '--run', runDir, '--dataset', dataset, '--count', '256', '--seed', String(seed), '--out', out, '--format', 'png,sheet', '--scale', '4', '--overwrite'];
+const sampleArgs = (seed: number, out: string) => [
+  cliCopy,
+  'sample',
+  '--run',
+  runDir,
+  '--dataset',
+  dataset,
+  '--count',
+  '256',
+  '--seed',
+  String(seed),
+  '--out',
+  out,
+  '--format',
+  'png,sheet',
+  '--scale',
+  '4',
+  '--overwrite',
+];
 type SetHashes = Record<string, string>;
-const hashesOf = (dir: string, names: string[]): SetHashes => Object.fromEntries(names.sort().map((f) => [f, createHash('sha256').update(readFileSync(path.join(dir, f))).digest('hex')]));
+const hashesOf = (dir: string, names: string[]): SetHashes =>
+  Object.fromEntries(
+    names.sort().map((f) => [
+      f,
+      createHash('sha256')
+        .update(readFileSync(path.join(dir, f)))
+        .digest('hex'),
+    ]),
+  );
 const isTemp = (name: string) => isPartialName(name) || name.endsWith('.tmp');
 const same = (a: SetHashes, b: SetHashes) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -76,7 +102,18 @@ describe('export sets survive kill -9', () => {
     };
 
     const rng = new Rng(14);
-    const counts = { faultsInjected: 0, completedBeforeKill: 0, survived: 0, mixed: 0, tempLeftAfterRecovery: 0, stagedAtKill: 0, rolledForward: 0, mixedVisibleBeforeRecovery: 0, endedOld: 0, endedNew: 0 };
+    const counts = {
+      faultsInjected: 0,
+      completedBeforeKill: 0,
+      survived: 0,
+      mixed: 0,
+      tempLeftAfterRecovery: 0,
+      stagedAtKill: 0,
+      rolledForward: 0,
+      mixedVisibleBeforeRecovery: 0,
+      endedOld: 0,
+      endedNew: 0,
+    };
     for (let attempt = 0; counts.faultsInjected < KILLS && attempt < 3 * KILLS; attempt++) {
       const current = classify(readdirSync(target));
       expect(current).not.toBe(-1);

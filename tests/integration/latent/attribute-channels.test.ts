@@ -19,7 +19,9 @@ async function writeLabelled(root: string, label: string, n: number, colour: { r
   const dir = path.join(root, label);
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < n; i++) {
-    const square = await sharp({ create: { width: 6, height: 6 + (i % 3), channels: 4, background: { ...colour, g: colour.g + 3 * i, alpha: 1 } } }).png().toBuffer(); // every image distinct (import drops duplicates)
+    const square = await sharp({ create: { width: 6, height: 6 + (i % 3), channels: 4, background: { ...colour, g: colour.g + 3 * i, alpha: 1 } } })
+      .png()
+      .toBuffer(); // every image distinct (import drops duplicates)
     await sharp({ create: { width: 16, height: 16, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
       .composite([{ input: square, left: left + (i % 3), top: 2 + (i % 5) }])
       .png()
@@ -29,7 +31,11 @@ async function writeLabelled(root: string, label: string, n: number, colour: { r
 
 /** Frame f of an RGBA PNG strip, as bytes. */
 async function frame(pngBase64: string, f: number, cell: number): Promise<Buffer> {
-  return sharp(Buffer.from(pngBase64, 'base64')).extract({ left: f * cell, top: 0, width: cell, height: cell }).ensureAlpha().raw().toBuffer();
+  return sharp(Buffer.from(pngBase64, 'base64'))
+    .extract({ left: f * cell, top: 0, width: cell, height: cell })
+    .ensureAlpha()
+    .raw()
+    .toBuffer();
 }
 
 beforeAll(async () => {

@@ -80,7 +80,13 @@ describe('latent-atlas encode, interpolate, sample, traverse, export', () => {
 
   it('exports latent vectors from a file and rejects bad flags with one line', async () => {
     const zFile = path.join(tmp, 'z.json');
-    await fs.writeFile(zFile, JSON.stringify([[0, 0, 0], [1, 1, 1]]));
+    await fs.writeFile(
+      zFile,
+      JSON.stringify([
+        [0, 0, 0],
+        [1, 1, 1],
+      ]),
+    );
     const out = path.join(tmp, 'exp');
     const r = cli(['export', '--latents', zFile, '--run', run, '--out', out, '--format', 'webp', '--json']);
     expect(r.code, r.stderr).toBe(0);

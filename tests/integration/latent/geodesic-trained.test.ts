@@ -102,10 +102,7 @@ describe('geodesic paths on a model trained on the sample set', () => {
       } else setImmediate(poll);
     };
     setImmediate(poll);
-    const err = await interpolate(
-      { ...spec, frames: 64, geodesic: { iterations: 5000, learningRate: 0.05, tolerance: 0 } },
-      { signal: controller.signal, onGeodesicStep: () => steps++ },
-    ).then(
+    const err = await interpolate({ ...spec, frames: 64, geodesic: { iterations: 5000, learningRate: 0.05, tolerance: 0 } }, { signal: controller.signal, onGeodesicStep: () => steps++ }).then(
       () => null,
       (e: unknown) => e,
     );

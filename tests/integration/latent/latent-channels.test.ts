@@ -73,7 +73,13 @@ describe('latent channels through the engine process', () => {
 
   it('decodes vectors and 3D points; a point maps back to z = m + P^T y', async () => {
     const proj = await engine.request('latent.project', { runDir, dataset });
-    const byZ = await engine.request('latent.decode', { runDir, z: [[0, 0, 0, 0, 0], [1, -1, 0.5, 0, 2]] });
+    const byZ = await engine.request('latent.decode', {
+      runDir,
+      z: [
+        [0, 0, 0, 0, 0],
+        [1, -1, 0.5, 0, 2],
+      ],
+    });
     expect(byZ.strip).toMatchObject({ count: 2, columns: 2, cell: 16 });
     expect(await sharp(Buffer.from(byZ.strip.png, 'base64')).metadata()).toMatchObject({ width: 32, height: 16 });
     const y: [number, number, number] = [0.3, -0.2, 0.1];
@@ -107,7 +113,11 @@ describe('latent channels through the engine process', () => {
     expect(slerp.linearLength).toBeGreaterThan(0);
     const steps: string[] = [];
     engine.on('progress', (p) => p.requestId === 'geo' && steps.push(p.phase));
-    const geo = await engine.request('latent.interpolate', { runDir, dataset, waypoints: [{ index: 0 }, { index: 40 }], method: 'geodesic', frames: 8, geodesic: { iterations: 30 } }, { requestId: 'geo' });
+    const geo = await engine.request(
+      'latent.interpolate',
+      { runDir, dataset, waypoints: [{ index: 0 }, { index: 40 }], method: 'geodesic', frames: 8, geodesic: { iterations: 30 } },
+      { requestId: 'geo' },
+    );
     expect(geo.geodesic!.iterations).toBeGreaterThan(0);
     expect(steps.filter((p) => p === 'geodesic')).toHaveLength(geo.geodesic!.iterations);
     expect(geo.length).toBeLessThanOrEqual(geo.linearLength);

@@ -120,7 +120,10 @@ describe('pixel-art finishing through the engine', () => {
     expect(new Set(Array.from({ length: rawFrame.data.length / 4 }, (_, p) => rawFrame.data[p * 4 + 3])).size).toBeGreaterThan(2);
 
     // Latent vectors carry no dataset: finishing them needs one.
-    const z = [[0, 0, 0, 0], [0.5, -0.5, 0, 1]];
+    const z = [
+      [0, 0, 0, 0],
+      [0.5, -0.5, 0, 1],
+    ];
     await expect(engine.request('export.frames', { source: { latents: { runDir, z } }, outDir: path.join(work, 'export-z'), finish: { colors: 16 } })).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringContaining('needs the dataset'),

@@ -12,7 +12,16 @@ let writerScript: string;
 beforeAll(async () => {
   // Bundled inside the repo so its imports resolve from node_modules.
   writerScript = path.join(repoRoot, 'dist', 'test-helpers', 'project-writer.mjs');
-  await build({ entryPoints: [path.join(repoRoot, 'tests/helpers/project-writer.ts')], outfile: writerScript, bundle: true, platform: 'node', format: 'esm', packages: 'external', absWorkingDir: repoRoot, logLevel: 'error' });
+  await build({
+    entryPoints: [path.join(repoRoot, 'tests/helpers/project-writer.ts')],
+    outfile: writerScript,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    absWorkingDir: repoRoot,
+    logLevel: 'error',
+  });
 });
 
 /** Start the writer, wait for its first completed save, let it save on for a random moment, then SIGKILL it. */

@@ -38,7 +38,10 @@ const EXAMPLES: Partial<Record<RequestChannel, unknown[]>> = {
   'latent.project': [{ runDir: '@run', dataset: '@ds' }],
   'latent.layout': [{ runDir: '@run', dataset: '@ds', method: 'umap' }],
   'latent.place': [{ runDir: '@run', dataset: '@ds', method: 'umap', z: [[0, 0]] }],
-  'latent.decode': [{ runDir: '@run', z: [[0, 0]] }, { runDir: '@run', dataset: '@ds', points: [[0, 0, 0]] }],
+  'latent.decode': [
+    { runDir: '@run', z: [[0, 0]] },
+    { runDir: '@run', dataset: '@ds', points: [[0, 0, 0]] },
+  ],
   'latent.neighbours': [{ runDir: '@run', dataset: '@ds', queries: [{ index: 0 }] }],
   'latent.interpolate': [{ runDir: '@run', dataset: '@ds', waypoints: [{ index: 0 }, { index: 1 }] }],
   'latent.sample': [{ runDir: '@run', dataset: '@ds' }],
@@ -78,7 +81,10 @@ function markedLeaves(value: unknown, prefix = ''): { field: string; set: (root:
     );
   if (typeof value === 'object' && value !== null)
     return Object.entries(value).flatMap(([k, child]) =>
-      markedLeaves(child, prefix ? `${prefix}.${k}` : k).map((l) => ({ field: l.field, set: (root: unknown, v: string) => ({ ...(root as object), [k]: l.set((root as Record<string, unknown>)[k], v) }) })),
+      markedLeaves(child, prefix ? `${prefix}.${k}` : k).map((l) => ({
+        field: l.field,
+        set: (root: unknown, v: string) => ({ ...(root as object), [k]: l.set((root as Record<string, unknown>)[k], v) }),
+      })),
     );
   return [];
 }
@@ -168,17 +174,18 @@ describe('web mode path confinement, every channel', () => {
     const created = await request('project.create', { dir: path.join(server.workspace, 'p0'), name: 'p0' });
     expect(created.ok).toBe(true);
     const project = (created as { result: { project: unknown } }).result.project;
-    const examples: [string, unknown][] = [
-      ...Object.entries(EXAMPLES).flatMap(([c, list]) => list!.map((e) => [c, e] as [string, unknown])),
-      [PROJECT_SAVE, { dir: '@proj', project }],
+    const examples: [string, unknown][] = [...Object.entries(EXAMPLES).flatMap(([c, list]) => list!.map((e) => [c, e] as [string, unknown])), [PROJECT_SAVE, { dir: '@proj', project }]];
+    const escapes = [
+      (name: string) => path.join(outside, name),
+      (name: string) => path.join(server.workspace, '..', path.basename(outside), name),
+      (name: string) => path.join(server.workspace, 'link-out', name),
     ];
-    const escapes = [(name: string) => path.join(outside, name), (name: string) => path.join(server.workspace, '..', path.basename(outside), name), (name: string) => path.join(server.workspace, 'link-out', name)];
     let refused = 0;
     let sent = 0;
     for (const [channel, example] of examples) {
       for (const leaf of markedLeaves(example)) {
-        for (const escape of escapes) {
-          const payload = leaf.set(inside(example, server.workspace), escape('ds'));
+        for (const escapeTo of escapes) {
+          const payload = leaf.set(inside(example, server.workspace), escapeTo('ds'));
           const reply = await request(channel, payload);
           sent++;
           expect(reply.ok, `${channel} ${leaf.field} ${JSON.stringify(payload)}`).toBe(false);

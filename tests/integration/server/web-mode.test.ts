@@ -170,7 +170,21 @@ describe('web mode', () => {
     // A dataset whose images are 100000 pixels square: making a thumbnail page fails with a plain RangeError.
     const dir = path.join(server.workspace, 'internal-error', 'ds');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ format: 'latent-atlas-dataset', schemaVersion: 1, size: 100000, channels: 1, count: 0, datasetHash: 'x', options: {}, items: [], labels: [], createdAt: new Date().toISOString() }));
+    writeFileSync(
+      path.join(dir, 'index.json'),
+      JSON.stringify({
+        format: 'latent-atlas-dataset',
+        schemaVersion: 1,
+        size: 100000,
+        channels: 1,
+        count: 0,
+        datasetHash: 'x',
+        options: {},
+        items: [],
+        labels: [],
+        createdAt: new Date().toISOString(),
+      }),
+    );
     writeFileSync(path.join(dir, 'pixels.bin'), '');
     const { ws } = await connect(`?token=${server.token}`, server.origin);
     ws!.send(JSON.stringify({ type: 'request', id: 'i', channel: 'dataset.thumbnails', payload: { path: dir, page: 0, perPage: 1 } }));

@@ -34,7 +34,16 @@ describe('finding a browser for the end-to-end tests', () => {
       // Clear a WebGL 2 canvas to a known colour and read one pixel back.
       const drawn = await page.evaluate(() => {
         // (This runs in the page; the Node-side tsconfig has no DOM types, hence the shapes.)
-        type Gl = { COLOR_BUFFER_BIT: number; RGBA: number; UNSIGNED_BYTE: number; clearColor(r: number, g: number, b: number, a: number): void; clear(m: number): void; readPixels(x: number, y: number, w: number, h: number, f: number, t: number, out: Uint8Array): void; getExtension(n: string): { UNMASKED_RENDERER_WEBGL: number } | null; getParameter(p: number): unknown };
+        type Gl = {
+          COLOR_BUFFER_BIT: number;
+          RGBA: number;
+          UNSIGNED_BYTE: number;
+          clearColor(r: number, g: number, b: number, a: number): void;
+          clear(m: number): void;
+          readPixels(x: number, y: number, w: number, h: number, f: number, t: number, out: Uint8Array): void;
+          getExtension(n: string): { UNMASKED_RENDERER_WEBGL: number } | null;
+          getParameter(p: number): unknown;
+        };
         const doc = (globalThis as unknown as { document: { createElement(t: string): { getContext(k: string): Gl | null } } }).document;
         const gl = doc.createElement('canvas').getContext('webgl2');
         if (!gl) return null;

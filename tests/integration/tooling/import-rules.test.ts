@@ -50,7 +50,7 @@ describe('import rules', () => {
       'src/contract.ts': "export const channels = ['project.save'];\n",
       // A module the renderer may import pulls in the engine's project code.
       'src/errors.ts': "import { saveProject } from './project/project';\nexport const x = saveProject;\n",
-      'src/project/project.ts': "export function saveProject(): void {}\n",
+      'src/project/project.ts': 'export function saveProject(): void {}\n',
       'src/train/engine-api.ts': "import { vae } from '../model/vae';\nexport const run = vae;\n",
       // The model reaches up into training, and back: a cycle.
       'src/model/vae.ts': "import { run } from '../train/engine-api';\nexport const vae = () => run;\n",

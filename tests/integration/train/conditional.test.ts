@@ -91,7 +91,20 @@ describe('a conditional model trained on labelled sprites', () => {
     let total = 0;
     const perLabel: Record<string, number> = {};
     for (const c of SPRITE_CLASSES) {
-      const r = await sample({ runDir: runDir(), dataset: ds.dir, count: 16, temperature: 1, seed: 1, around: null, pixelNoise: false, detail: 0.8, memorisation: true, axes: null, prior: 'standard', label: c.label });
+      const r = await sample({
+        runDir: runDir(),
+        dataset: ds.dir,
+        count: 16,
+        temperature: 1,
+        seed: 1,
+        around: null,
+        pixelNoise: false,
+        detail: 0.8,
+        memorisation: true,
+        axes: null,
+        prior: 'standard',
+        label: c.label,
+      });
       const right = r.nearest!.filter((n) => ds.index.items[n.index].label === c.label).length;
       perLabel[c.label] = right / 16;
       hits += right;
@@ -156,7 +169,9 @@ describe('a conditional model trained on labelled sprites', () => {
     await expect(relabel({ runDir: runDir(), dataset: ds.dir, images: [{ index: 0 }], labels: ['apple', 'Gem'], detail: 0, seed: 0 })).rejects.toThrow(/Unknown label "Gem"/);
     const t = await traverse({ runDir: runDir(), dataset: ds.dir, base: null, dims: [0], steps: 3, range: 2, pixelNoise: false, seed: 0, memorisation: false, axes: null, label: 'herb' });
     expect(t.images.count).toBe(3);
-    await expect(traverse({ runDir: runDir(), dataset: ds.dir, base: null, dims: [0], steps: 3, range: 2, pixelNoise: false, seed: 0, memorisation: false, axes: null })).rejects.toThrow(/generates by label/);
+    await expect(traverse({ runDir: runDir(), dataset: ds.dir, base: null, dims: [0], steps: 3, range: 2, pixelNoise: false, seed: 0, memorisation: false, axes: null })).rejects.toThrow(
+      /generates by label/,
+    );
   }, 120_000);
 });
 
@@ -171,7 +186,18 @@ function maxDiff(a: Record<string, Float32Array>, b: Record<string, Float32Array
 }
 
 describe('conditional runs resume and split over two workers like plain ones', () => {
-  const config = { conditional: true, architecture: 'conv' as const, likelihood: 'bernoulli' as const, latentDim: 8, batchSize: 32, learningRate: 2e-3, seed: 5, progressEverySteps: 1, previewCount: 4, warmupSteps: 0 };
+  const config = {
+    conditional: true,
+    architecture: 'conv' as const,
+    likelihood: 'bernoulli' as const,
+    latentDim: 8,
+    batchSize: 32,
+    learningRate: 2e-3,
+    seed: 5,
+    progressEverySteps: 1,
+    previewCount: 4,
+    warmupSteps: 0,
+  };
 
   it('resumes exactly: 2 epochs, checkpoint, 2 more equals 4 uninterrupted epochs bit for bit', async () => {
     const full = await train({ ...config, epochs: 4, workers: 1 }, ds, { keepModel: true });
@@ -185,7 +211,7 @@ describe('conditional runs resume and split over two workers like plain ones', (
     resumed.model!.dispose();
   }, 300_000);
 
-  it('2 workers keep identical replicas (checked every epoch) and match 1 worker: the worker gets its rows\' labels', async () => {
+  it("2 workers keep identical replicas (checked every epoch) and match 1 worker: the worker gets its rows' labels", async () => {
     const two = await train({ ...config, epochs: 1, workers: 2 }, ds, { keepModel: true });
     expect(two.workers).toBe(2);
     const one = await train({ ...config, epochs: 1, workers: 1 }, ds, { keepModel: true });

@@ -28,7 +28,11 @@ describe('two-worker training through the built engine', () => {
     const events: TrainProgress[] = [];
     engine.on('progress', (p) => p.requestId === 'p1' && events.push(p.data as unknown as TrainProgress));
     const runDir = path.join(work, 'run1');
-    const report = await engine.request('train.run', { dataset, runDir, settings: { epochs: 2, batchSize: 32, latentDim: 4, progressEverySteps: 1, workers: 2, likelihood: 'bernoulli' } }, { requestId: 'p1' });
+    const report = await engine.request(
+      'train.run',
+      { dataset, runDir, settings: { epochs: 2, batchSize: 32, latentDim: 4, progressEverySteps: 1, workers: 2, likelihood: 'bernoulli' } },
+      { requestId: 'p1' },
+    );
     expect(report).toMatchObject({ status: 'completed', epoch: 2, backend: 'wasm' });
     expect(report.history[1].train.loss).toBeLessThan(report.history[0].train.loss);
     const steps = events.filter((e) => e.type === 'step');

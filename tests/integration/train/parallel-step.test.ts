@@ -131,7 +131,6 @@ describe('a step with two workers equals a step with one (wasm)', () => {
   });
 });
 
-
 describe('starting the worker', () => {
   it('fails with a clear error when the worker script cannot be loaded', async () => {
     const vae = new Vae(conv, 3);

@@ -166,9 +166,7 @@ describe('training loop control', () => {
   it('cancels through the AbortSignal with a cancelled error', async () => {
     const ac = new AbortController();
     const before = tf.memory().numTensors;
-    await expect(
-      train({ ...config, epochs: 3 }, ds, { signal: ac.signal, onProgress: (e) => e.type === 'step' && e.step === 2 && ac.abort() }),
-    ).rejects.toMatchObject({ code: 'cancelled' });
+    await expect(train({ ...config, epochs: 3 }, ds, { signal: ac.signal, onProgress: (e) => e.type === 'step' && e.step === 2 && ac.abort() })).rejects.toMatchObject({ code: 'cancelled' });
     expect(tf.memory().numTensors).toBe(before);
   });
 

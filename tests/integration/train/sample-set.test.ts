@@ -19,7 +19,10 @@ async function sampleSubset(dir: string, count: number, size: number): Promise<D
   const stride = size * size * channels;
   const pixels = new Uint8Array(count * stride);
   for (let i = 0; i < count; i++) {
-    const small = await sharp(Buffer.from(sample.image(i)), { raw: { width: from, height: from, channels } }).resize(size, size, { kernel: 'lanczos3' }).raw().toBuffer();
+    const small = await sharp(Buffer.from(sample.image(i)), { raw: { width: from, height: from, channels } })
+      .resize(size, size, { kernel: 'lanczos3' })
+      .raw()
+      .toBuffer();
     pixels.set(small, i * stride);
   }
   const items = sample.index.items.slice(0, count).map((it, i) => ({ ...it, split: i % 6 === 5 ? ('val' as const) : ('train' as const) }));

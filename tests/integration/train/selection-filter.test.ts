@@ -84,11 +84,11 @@ describe('train on a selection only', () => {
     expect(report.selection).toBeUndefined();
     expect(ds.indicesOf('train').every((i) => read.has(i))).toBe(true);
     const valOnly = ds.indicesOf('val').slice(0, 3);
-    await expect(
-      runTraining({ dataset: ds.dir, runDir: path.join(tmp, 'valonly'), settings, resume: false, selection: { name: 'held out', indices: valOnly } }, context([]), 'cpu'),
-    ).rejects.toThrow(/selection “held out” has no images in the training split/);
-    await expect(
-      runTraining({ dataset: ds.dir, runDir: path.join(tmp, 'far'), settings, resume: false, selection: { name: 'elsewhere', indices: [1, 400] } }, context([]), 'cpu'),
-    ).rejects.toThrow(/“elsewhere” names image 400, but the dataset has 40 images/);
+    await expect(runTraining({ dataset: ds.dir, runDir: path.join(tmp, 'valonly'), settings, resume: false, selection: { name: 'held out', indices: valOnly } }, context([]), 'cpu')).rejects.toThrow(
+      /selection “held out” has no images in the training split/,
+    );
+    await expect(runTraining({ dataset: ds.dir, runDir: path.join(tmp, 'far'), settings, resume: false, selection: { name: 'elsewhere', indices: [1, 400] } }, context([]), 'cpu')).rejects.toThrow(
+      /“elsewhere” names image 400, but the dataset has 40 images/,
+    );
   });
 });

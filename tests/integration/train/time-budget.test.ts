@@ -56,7 +56,9 @@ describe('a time budget on the sample set', () => {
     expect(plan.estimatedSec).toBeCloseTo(plan.epochs * plan.epochSec, 6);
     if (plan.epochs > 1) expect(plan.probeSec + plan.estimatedSec).toBeLessThanOrEqual(20);
     expect(plan.summary).toMatch(/^about \d+ s on 507 images \(\d+ epochs? at \d+ img\/s\)$/);
-    console.log(`time budget 20 s: plan ${plan.summary}, probe ${plan.probeSec.toFixed(1)} s, training estimate ${plan.estimatedSec.toFixed(1)} s, real ${seconds.toFixed(1)} s (${(seconds / plan.estimatedSec).toFixed(2)}x)${plan.probe ? `; ${plan.probe.note}` : ''}`);
+    console.log(
+      `time budget 20 s: plan ${plan.summary}, probe ${plan.probeSec.toFixed(1)} s, training estimate ${plan.estimatedSec.toFixed(1)} s, real ${seconds.toFixed(1)} s (${(seconds / plan.estimatedSec).toFixed(2)}x)${plan.probe ? `; ${plan.probe.note}` : ''}`,
+    );
     expect(seconds).toBeLessThanOrEqual(2 * plan.estimatedSec);
     expect(seconds).toBeGreaterThanOrEqual(plan.estimatedSec / 2);
 

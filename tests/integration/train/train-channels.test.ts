@@ -76,11 +76,17 @@ describe('training through the engine process', () => {
   });
 
   it('refuses a bad setting by name, and a second run while one is going', async () => {
-    await expect(engine.request('train.run', { dataset, runDir: path.join(work, 'bad'), settings: { latentDim: 1 } })).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('latentDim') });
+    await expect(engine.request('train.run', { dataset, runDir: path.join(work, 'bad'), settings: { latentDim: 1 } })).rejects.toMatchObject({
+      code: 'bad_request',
+      message: expect.stringContaining('latentDim'),
+    });
     const events = collect('t3');
     const first = engine.request('train.run', { dataset, runDir: path.join(work, 'run3'), settings: { epochs: 50, batchSize: 8, latentDim: 4, progressEverySteps: 1 } }, { requestId: 't3' });
     await expect.poll(() => events.length, { timeout: 60_000 }).toBeGreaterThan(0);
-    await expect(engine.request('train.run', { dataset, runDir: path.join(work, 'run4'), settings: {} })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('already in progress') });
+    await expect(engine.request('train.run', { dataset, runDir: path.join(work, 'run4'), settings: {} })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('already in progress'),
+    });
     await engine.request('train.control', { action: 'stop' });
     expect((await first).status).toBe('stopped');
   });

@@ -29,7 +29,7 @@ afterAll(async () => {
 
 const config = { latentDim: 8, batchSize: 32, learningRate: 2e-3, seed: 5, progressEverySteps: 1, previewCount: 4 };
 
-describe('conv VAE on the wasm backend (with the project\'s training kernels)', () => {
+describe("conv VAE on the wasm backend (with the project's training kernels)", () => {
   it('reduces the loss over a few real steps and leaks no tensors', async () => {
     expect(tf.getBackend()).toBe('wasm');
     const losses: number[] = [];
@@ -64,7 +64,10 @@ describe('conv VAE on the wasm backend (with the project\'s training kernels)', 
   });
 
   it('saves weights that load on the cpu backend and encode the same', async () => {
-    const x = tf.tensor4d(Float32Array.from(ds.pixels.subarray(0, 2 * 1024), (v) => v / 255), [2, 16, 16, 4]);
+    const x = tf.tensor4d(
+      Float32Array.from(ds.pixels.subarray(0, 2 * 1024), (v) => v / 255),
+      [2, 16, 16, 4],
+    );
     const onWasm = await loadModel(path.join(tmp, 'ckpt'));
     const muWasm = onWasm.encode(x).mu.dataSync();
     const xs = x.dataSync().slice();
@@ -126,7 +129,10 @@ describe('conv VAE on the wasm backend (with the project\'s training kernels)', 
       return [first, second];
     };
     try {
-      for (const [size, channels] of [[24, 3], [48, 1]]) {
+      for (const [size, channels] of [
+        [24, 3],
+        [48, 1],
+      ]) {
         const cpu = await stepOn('cpu', size, channels);
         const wasm = await stepOn('wasm', size, channels);
         // The second loss depends on the first step's gradients and Adam update.

@@ -20,12 +20,7 @@ export interface KernelRun {
 }
 
 /** Runs one kernel on `backend` from plain arrays and returns its output as plain data. */
-export async function runKernelOn(
-  backend: 'wasm' | 'cpu',
-  kernel: string,
-  inputs: Record<string, { values: Float32Array; shape: number[] }>,
-  attrs: tf.NamedAttrMap,
-): Promise<KernelRun> {
+export async function runKernelOn(backend: 'wasm' | 'cpu', kernel: string, inputs: Record<string, { values: Float32Array; shape: number[] }>, attrs: tf.NamedAttrMap): Promise<KernelRun> {
   await tf.setBackend(backend);
   const tensors: tf.NamedTensorMap = {};
   for (const [name, { values, shape }] of Object.entries(inputs)) tensors[name] = tf.tensor(values, shape);

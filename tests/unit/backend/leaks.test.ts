@@ -25,8 +25,13 @@ describe('wasm training kernels do not leak', () => {
     const x16 = tf.randomNormal([3, 9, 9, 16]) as tf.Tensor4D;
     const f = tf.randomNormal([4, 4, 4, 8]) as tf.Tensor4D;
     const f16 = tf.randomNormal([3, 3, 16, 8]) as tf.Tensor4D;
-    const lossOf = (input: tf.Tensor4D, filter: tf.Tensor4D, stride: number) =>
-      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, 'same').square().sum());
+    const lossOf = (_input: tf.Tensor4D, _filter: tf.Tensor4D, stride: number) =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf
+          .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, 'same')
+          .square()
+          .sum(),
+      );
     expectFlat(() => {
       for (const [input, filter, stride] of [
         [x, f, 2],
@@ -46,7 +51,10 @@ describe('wasm training kernels do not leak', () => {
     const k = tf.randomNormal([4, 4, 4, 8]) as tf.Tensor4D;
     expectFlat(() => {
       const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-        tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [3, 10, 10, 4], 2, 'same').square().sum(),
+        tf
+          .conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [3, 10, 10, 4], 2, 'same')
+          .square()
+          .sum(),
       )([h, k]);
       tf.dispose(grads);
     });

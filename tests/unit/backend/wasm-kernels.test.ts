@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/backend/choose';
 import { kernelLimits } from '../../../src/backend/wasm/heap';
@@ -60,15 +59,26 @@ function shapes(c: ConvCase) {
   return { x, dy, filter };
 }
 
-const label = (c: ConvCase) =>
-  `k${c.k} s${c.stride} ${c.pad} ${c.size.join('x')} ${c.inC}->${c.outC} ch, batch ${c.batch}`;
+const label = (c: ConvCase) => `k${c.k} s${c.stride} ${c.pad} ${c.size.join('x')} ${c.inC}->${c.outC} ch, batch ${c.batch}`;
 
 describe('Conv2DBackpropFilter on wasm matches cpu', () => {
   it.each(convCases().map((c) => [label(c), c] as const))('%s', async (_, c) => {
     const s = shapes(c);
     const inputs = {
-      x: { values: randomValues(s.x.reduce((a, b) => a * b), 1), shape: s.x },
-      dy: { values: randomValues(s.dy.reduce((a, b) => a * b), 2), shape: s.dy },
+      x: {
+        values: randomValues(
+          s.x.reduce((a, b) => a * b),
+          1,
+        ),
+        shape: s.x,
+      },
+      dy: {
+        values: randomValues(
+          s.dy.reduce((a, b) => a * b),
+          2,
+        ),
+        shape: s.dy,
+      },
     };
     const attrs = { filterShape: s.filter, strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
     const ours = await runKernelOn('wasm', 'Conv2DBackpropFilter', inputs, attrs);
@@ -82,8 +92,20 @@ describe('Conv2DBackpropInput on wasm matches cpu', () => {
   it.each(convCases().map((c) => [label(c), c] as const))('%s', async (_, c) => {
     const s = shapes(c);
     const inputs = {
-      dy: { values: randomValues(s.dy.reduce((a, b) => a * b), 3), shape: s.dy },
-      filter: { values: randomValues(s.filter.reduce((a, b) => a * b), 4), shape: s.filter },
+      dy: {
+        values: randomValues(
+          s.dy.reduce((a, b) => a * b),
+          3,
+        ),
+        shape: s.dy,
+      },
+      filter: {
+        values: randomValues(
+          s.filter.reduce((a, b) => a * b),
+          4,
+        ),
+        shape: s.filter,
+      },
     };
     const attrs = { inputShape: s.x, strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
     const ours = await runKernelOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
@@ -105,8 +127,20 @@ describe.each(['phases', 'gemm'] as const)('Conv2DBackpropInput with strides for
   it.each(strided.map((c) => [label(c), c] as const))('%s', async (_, c) => {
     const s = shapes(c);
     const inputs = {
-      dy: { values: randomValues(s.dy.reduce((a, b) => a * b), 11), shape: s.dy },
-      filter: { values: randomValues(s.filter.reduce((a, b) => a * b), 12), shape: s.filter },
+      dy: {
+        values: randomValues(
+          s.dy.reduce((a, b) => a * b),
+          11,
+        ),
+        shape: s.dy,
+      },
+      filter: {
+        values: randomValues(
+          s.filter.reduce((a, b) => a * b),
+          12,
+        ),
+        shape: s.filter,
+      },
     };
     const attrs = { inputShape: s.x, strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
     const ours = await runKernelOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
@@ -128,8 +162,20 @@ describe('batches larger than the column buffer are processed in chunks', () => 
 
   it('filter gradient (im2col path)', async () => {
     const inputs = {
-      x: { values: randomValues(s.x.reduce((a, b) => a * b), 5), shape: s.x },
-      dy: { values: randomValues(s.dy.reduce((a, b) => a * b), 6), shape: s.dy },
+      x: {
+        values: randomValues(
+          s.x.reduce((a, b) => a * b),
+          5,
+        ),
+        shape: s.x,
+      },
+      dy: {
+        values: randomValues(
+          s.dy.reduce((a, b) => a * b),
+          6,
+        ),
+        shape: s.dy,
+      },
     };
     const attrs = { filterShape: s.filter, strides: 2, pad: 'same', dataFormat: 'NHWC' };
     const ours = await runKernelOn('wasm', 'Conv2DBackpropFilter', inputs, attrs);
@@ -139,8 +185,20 @@ describe('batches larger than the column buffer are processed in chunks', () => 
 
   it('input gradient (GEMM + col2im path, 4 channels)', async () => {
     const inputs = {
-      dy: { values: randomValues(s.dy.reduce((a, b) => a * b), 7), shape: s.dy },
-      filter: { values: randomValues(s.filter.reduce((a, b) => a * b), 8), shape: s.filter },
+      dy: {
+        values: randomValues(
+          s.dy.reduce((a, b) => a * b),
+          7,
+        ),
+        shape: s.dy,
+      },
+      filter: {
+        values: randomValues(
+          s.filter.reduce((a, b) => a * b),
+          8,
+        ),
+        shape: s.filter,
+      },
     };
     const attrs = { inputShape: s.x, strides: 2, pad: 'same', dataFormat: 'NHWC' };
     const ours = await runKernelOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
@@ -169,8 +227,20 @@ describe('BatchMatMul on wasm matches cpu', () => {
   }
   it.each(cases)('%s', async (_, aShape, bShape, transposeA, transposeB) => {
     const inputs = {
-      a: { values: randomValues(aShape.reduce((x, y) => x * y), 9), shape: aShape },
-      b: { values: randomValues(bShape.reduce((x, y) => x * y), 10), shape: bShape },
+      a: {
+        values: randomValues(
+          aShape.reduce((x, y) => x * y),
+          9,
+        ),
+        shape: aShape,
+      },
+      b: {
+        values: randomValues(
+          bShape.reduce((x, y) => x * y),
+          10,
+        ),
+        shape: bShape,
+      },
     };
     const attrs = { transposeA, transposeB };
     const ours = await runKernelOn('wasm', 'BatchMatMul', inputs, attrs);
@@ -189,7 +259,15 @@ describe('nearest-neighbour upsampling (the hierarchical decoder) on wasm matche
     ['not x2 (stock)', [2, 3, 3, 4], [5, 7], false, false],
   ];
   it.each(cases)('%s: forward', async (_, shape, size, alignCorners, halfPixelCenters) => {
-    const inputs = { images: { values: randomValues(shape.reduce((a, b) => a * b), 3), shape } };
+    const inputs = {
+      images: {
+        values: randomValues(
+          shape.reduce((a, b) => a * b),
+          3,
+        ),
+        shape,
+      },
+    };
     const attrs = { size, alignCorners, halfPixelCenters };
     const ours = await runKernelOn('wasm', 'ResizeNearestNeighbor', inputs, attrs);
     const ref = await runKernelOn('cpu', 'ResizeNearestNeighbor', inputs, attrs);
@@ -204,7 +282,10 @@ describe('nearest-neighbour upsampling (the hierarchical decoder) on wasm matche
     const index = Float32Array.from({ length: B * H * W }, (_, i) => i);
     const source = await runKernelOn('cpu', 'ResizeNearestNeighbor', { images: { values: index, shape: [B, H, W, 1] } }, { size, alignCorners: false, halfPixelCenters: false });
     const dyShape = [B, size[0], size[1], C];
-    const dy = randomValues(dyShape.reduce((a, b) => a * b), 5);
+    const dy = randomValues(
+      dyShape.reduce((a, b) => a * b),
+      5,
+    );
     const want = new Float32Array(B * H * W * C);
     source.values.forEach((src, o) => {
       for (let c = 0; c < C; c++) want[src * C + c] += dy[o * C + c];

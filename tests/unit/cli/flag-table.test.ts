@@ -5,7 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { importOptionsSchema, interpolateSpecSchema, labelPathSpecSchema, projectorExportSchema, relabelSpecSchema, sampleSpecSchema, sheetOptionsSchema, sheetSlicingSchema, trainSettingsSchema, traverseSpecSchema, exportOptionsSchema } from '../../../src/contract';
+import {
+  importOptionsSchema,
+  interpolateSpecSchema,
+  labelPathSpecSchema,
+  projectorExportSchema,
+  relabelSpecSchema,
+  sampleSpecSchema,
+  sheetOptionsSchema,
+  sheetSlicingSchema,
+  trainSettingsSchema,
+  traverseSpecSchema,
+  exportOptionsSchema,
+} from '../../../src/contract';
 import { checkNumbers, describeRange, helpSentence, type FlagTable } from '../../../src/cli/flag-table';
 import { importFlags } from '../../../src/cli/import';
 import { evalFlags, trainFlags } from '../../../src/cli/train';
@@ -167,8 +179,12 @@ describe('the parser', () => {
     expect(mistake(['help', 'frobnicate']).message).toBe('unknown command "frobnicate"; commands: train, import');
   });
 
-  it('shows a command\'s help (usage, one sentence per flag with its range, the example) for --help anywhere, -h and help <command>', () => {
-    for (const argv of [['train', '--help'], ['train', 'ds', '--epochs', '-1', '-h'], ['help', 'train']]) {
+  it("shows a command's help (usage, one sentence per flag with its range, the example) for --help anywhere, -h and help <command>", () => {
+    for (const argv of [
+      ['train', '--help'],
+      ['train', 'ds', '--epochs', '-1', '-h'],
+      ['help', 'train'],
+    ]) {
       const p = parse(argv);
       expect(p.kind, argv.join(' ')).toBe('help');
       if (p.kind !== 'help') continue;

@@ -8,8 +8,7 @@ import { AtlasError } from '../../../src/errors';
 /** A frame whose every pixel is distinct from every other frame's: (seed, x, y, alpha). */
 function frame(w: number, h: number, seed: number): Uint8Array {
   const out = new Uint8Array(w * h * 4);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) out.set([seed, x * 7 + 1, y * 5 + 2, 128 + ((x + y + seed) % 128)], (y * w + x) * 4);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.set([seed, x * 7 + 1, y * 5 + 2, 128 + ((x + y + seed) % 128)], (y * w + x) * 4);
   return out;
 }
 
@@ -94,7 +93,13 @@ describe('alpha islands', () => {
     expect(slices.map(({ x, y, w, h }) => ({ x, y, w, h })).sort(byPos)).toEqual([...expected].sort(byPos));
     // Numbered in reading order: rows by their top edge (a box starting below the first box's middle starts a new row).
     expect(slices.map((s) => s.name)).toEqual(['1', '2', '3', '4', '5']);
-    expect(slices.map((s) => [s.x, s.y])).toEqual([[20, 2], [3, 4], [40, 10], [70, 30], [5, 40]]);
+    expect(slices.map((s) => [s.x, s.y])).toEqual([
+      [20, 2],
+      [3, 4],
+      [40, 10],
+      [70, 30],
+      [5, 40],
+    ]);
   });
 
   it('keeps pieces apart when the gap is smaller than the space between them', () => {
@@ -146,24 +151,50 @@ describe('atlas formats', () => {
     expect(a.layout).toBe('texturepacker-hash');
     expect(a.image).toBe('hero.png');
     expect(a.size).toEqual({ w: 48, h: 16 });
-    expect(a.slices.map((s) => [s.name, s.x, s.tag])).toEqual([['walk_0', 0, 'walk'], ['walk_1', 16, 'walk'], ['idle', 32, null]]);
+    expect(a.slices.map((s) => [s.name, s.x, s.tag])).toEqual([
+      ['walk_0', 0, 'walk'],
+      ['walk_1', 16, 'walk'],
+      ['idle', 32, null],
+    ]);
   });
 
   it('reads TexturePacker JSON Array', () => {
-    const a = parseAtlas('hero.json', { frames: [{ filename: 'a.png', ...tpFrame(0, 0, 8, 8) }, { filename: 'b.png', ...tpFrame(8, 0, 8, 4) }], meta: { image: 'hero.png' } });
+    const a = parseAtlas('hero.json', {
+      frames: [
+        { filename: 'a.png', ...tpFrame(0, 0, 8, 8) },
+        { filename: 'b.png', ...tpFrame(8, 0, 8, 4) },
+      ],
+      meta: { image: 'hero.png' },
+    });
     expect(a.layout).toBe('texturepacker-array');
-    expect(a.slices.map((s) => [s.name, s.w, s.h])).toEqual([['a.png', 8, 8], ['b.png', 8, 4]]);
+    expect(a.slices.map((s) => [s.name, s.w, s.h])).toEqual([
+      ['a.png', 8, 8],
+      ['b.png', 8, 4],
+    ]);
   });
 
   it('reads Aseprite array and hash files with frameTags as tags', () => {
     const frames = [0, 1, 2, 3].map((i) => ({ filename: `sprite ${i}.aseprite`, ...tpFrame(i * 10, 0, 10, 12), duration: 100 }));
-    const meta = { app: 'https://www.aseprite.org/', version: '1.3', image: 'sprite.png', size: { w: 40, h: 12 }, frameTags: [{ name: 'run', from: 1, to: 2, direction: 'forward' }], layers: [], slices: [] };
+    const meta = {
+      app: 'https://www.aseprite.org/',
+      version: '1.3',
+      image: 'sprite.png',
+      size: { w: 40, h: 12 },
+      frameTags: [{ name: 'run', from: 1, to: 2, direction: 'forward' }],
+      layers: [],
+      slices: [],
+    };
     const arr = parseAtlas('sprite.json', { frames, meta });
     expect(arr.layout).toBe('aseprite-array');
     expect(arr.slices.map((s) => s.tag)).toEqual([null, 'run', 'run', null]);
     const hash = parseAtlas('sprite.json', { frames: Object.fromEntries(frames.map(({ filename, ...f }) => [filename, f])), meta });
     expect(hash.layout).toBe('aseprite-hash');
-    expect(hash.slices.map((s) => [s.name, s.tag])).toEqual([['sprite 0.aseprite', null], ['sprite 1.aseprite', 'run'], ['sprite 2.aseprite', 'run'], ['sprite 3.aseprite', null]]);
+    expect(hash.slices.map((s) => [s.name, s.tag])).toEqual([
+      ['sprite 0.aseprite', null],
+      ['sprite 1.aseprite', 'run'],
+      ['sprite 2.aseprite', 'run'],
+      ['sprite 3.aseprite', null],
+    ]);
   });
 
   it('turns rotated frames upright and puts trimmed frames back at their offset in the source size', () => {
@@ -189,7 +220,7 @@ describe('atlas formats', () => {
     expect(alpha(4, 3)).toBe(0);
   });
 
-  it('reads the app\'s grid description', () => {
+  it("reads the app's grid description", () => {
     const a = parseAtlas('s.grid.json', {
       image: 's.png',
       imageSize: { w: 40, h: 22 },
@@ -202,7 +233,13 @@ describe('atlas formats', () => {
       animations: [{ name: 'path', from: 0, to: 4, direction: 'forward' }],
     });
     expect(a.layout).toBe('grid-description');
-    expect(a.slices.map((s) => [s.name, s.x, s.y, s.tag])).toEqual([['0', 2, 2, 'path'], ['1', 12, 2, 'path'], ['2', 22, 2, 'path'], ['3', 32, 2, 'path'], ['4', 2, 12, 'path']]);
+    expect(a.slices.map((s) => [s.name, s.x, s.y, s.tag])).toEqual([
+      ['0', 2, 2, 'path'],
+      ['1', 12, 2, 'path'],
+      ['2', 22, 2, 'path'],
+      ['3', 32, 2, 'path'],
+      ['4', 2, 12, 'path'],
+    ]);
   });
 
   it('refuses what is not an atlas, naming the file and the fault', () => {

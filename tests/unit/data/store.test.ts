@@ -21,7 +21,10 @@ function item(i: number, split: 'train' | 'val' = 'train'): DatasetItem {
 }
 
 async function expectError(p: Promise<unknown>, code: string, mention: string): Promise<void> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(AtlasError);
   expect((err as AtlasError).code).toBe(code);
   expect((err as AtlasError).message).toContain(mention);
@@ -29,7 +32,8 @@ async function expectError(p: Promise<unknown>, code: string, mention: string): 
 
 describe('dataset store', () => {
   it('round-trips pixels, items and splits', async () => {
-    const size = 2, channels = 3 as const;
+    const size = 2,
+      channels = 3 as const;
     const pixels = Uint8Array.from({ length: 3 * size * size * channels }, (_, k) => k);
     const dir = path.join(tmp, 'ds');
     const index = await writeDataset(dir, { size, channels }, { options: { size }, items: [item(0), item(1, 'val'), item(2)], labels: ['a', 'b'] }, pixels);
@@ -146,16 +150,21 @@ describe('what makes a folder a dataset', () => {
     mkdirSync(site);
     writeFileSync(path.join(site, 'index.json'), JSON.stringify({ schemaVersion: 1, pages: [] }));
     expect(await inspectDatasetTarget(site)).toEqual({ kind: 'other', entries: ['index.json'] });
-    await expect(writeDataset(site, { size: 1, channels: 1 }, { options: {}, items: [], labels: [] }, new Uint8Array(0))).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('not a Latent Atlas dataset') });
+    await expect(writeDataset(site, { size: 1, channels: 1 }, { options: {}, items: [], labels: [] }, new Uint8Array(0))).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('not a Latent Atlas dataset'),
+    });
     expect(readFileSync(path.join(site, 'index.json'), 'utf8')).toContain('pages');
-    await expect(writeDataset(ds, { size: 1, channels: 1 }, { options: {}, items: [], labels: [] }, new Uint8Array(0), { replace: false })).rejects.toMatchObject({ message: expect.stringContaining('already holds a dataset of 1 images') });
+    await expect(writeDataset(ds, { size: 1, channels: 1 }, { options: {}, items: [], labels: [] }, new Uint8Array(0), { replace: false })).rejects.toMatchObject({
+      message: expect.stringContaining('already holds a dataset of 1 images'),
+    });
   });
 });
 
 describe('after an import was killed', () => {
   const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
 
-  it('removes a dead writer\'s temp folder at the next import of that target, and keeps a live one', async () => {
+  it("removes a dead writer's temp folder at the next import of that target, and keeps a live one", async () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'atlas-recover-'));
     const dead = path.join(tmp, `.ds.${deadPid()}-abc123.tmp`);
     const live = path.join(tmp, `.ds.${process.pid}-def456.tmp`);

@@ -34,7 +34,16 @@ function frames(n: number, s: number, channels = 4): DecodedImages {
   return { count: n, size: s, channels, pixels };
 }
 
-const defaults = { formats: ['png', 'sheet', 'gif', 'webp'] as ('png' | 'sheet' | 'gif' | 'webp')[], name: 'walk-{i}', sheetName: 'walk', scale: 1, delayMs: 80, pingPong: false, loop: 0, columns: null };
+const defaults = {
+  formats: ['png', 'sheet', 'gif', 'webp'] as ('png' | 'sheet' | 'gif' | 'webp')[],
+  name: 'walk-{i}',
+  sheetName: 'walk',
+  scale: 1,
+  delayMs: 80,
+  pingPong: false,
+  loop: 0,
+  columns: null,
+};
 
 /**
  * The checks PixiJS's Spritesheet parser makes (pixi.js v7/v8 Spritesheet._processFrames and
@@ -95,7 +104,9 @@ describe('sprite sheet and animations', () => {
     expect(animations.walk).toHaveLength(18);
     expect(atlas.animations.walk.slice(8, 11)).toEqual(['walk-8.png', 'walk-9.png', 'walk-8.png']);
     // The sheet cell holds the frame pixels, upscaled with nearest-neighbour, alpha kept.
-    const raw = await sharp(Buffer.from(byName['walk.png'] as Uint8Array)).raw().toBuffer({ resolveWithObject: true });
+    const raw = await sharp(Buffer.from(byName['walk.png'] as Uint8Array))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const at = (x: number, y: number) => Array.from(raw.data.subarray((y * raw.info.width + x) * 4, (y * raw.info.width + x) * 4 + 4));
     expect(at(87 + 4, 3 + 4)[3]).toBe(0); // (1,1) of frame 3 is on the transparent diagonal, scaled by 3
     expect(at(87 + 3, 3 + 0)).toEqual(at(87 + 5, 3 + 2)); // one source pixel covers a 3x3 block
@@ -127,7 +138,10 @@ describe('sprite sheet and animations', () => {
 
   it('turns gray frames into opaque RGBA sprites', async () => {
     const files = await exportFiles(frames(2, 4, 1), { ...defaults, formats: ['png'] });
-    const raw = await sharp(Buffer.from(files[0].data as Uint8Array)).ensureAlpha().raw().toBuffer();
+    const raw = await sharp(Buffer.from(files[0].data as Uint8Array))
+      .ensureAlpha()
+      .raw()
+      .toBuffer();
     expect(raw[3]).toBe(255);
   });
 });
@@ -135,9 +149,25 @@ describe('sprite sheet and animations', () => {
 describe('writing exports', () => {
   it('refuses to replace existing files, naming them, and replaces them only when allowed', async () => {
     const dir = path.join(tmp, 'out');
-    const written = await writeExportFiles(dir, [{ name: 'a.png', data: 'one' }, { name: 'b.json', data: '{}' }], false);
+    const written = await writeExportFiles(
+      dir,
+      [
+        { name: 'a.png', data: 'one' },
+        { name: 'b.json', data: '{}' },
+      ],
+      false,
+    );
     expect(written).toEqual([path.join(dir, 'a.png'), path.join(dir, 'b.json')]);
-    await expect(writeExportFiles(dir, [{ name: 'a.png', data: 'two' }, { name: 'c.png', data: 'x' }], false)).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('a.png'), detail: { existing: [path.join(dir, 'a.png')] } });
+    await expect(
+      writeExportFiles(
+        dir,
+        [
+          { name: 'a.png', data: 'two' },
+          { name: 'c.png', data: 'x' },
+        ],
+        false,
+      ),
+    ).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('a.png'), detail: { existing: [path.join(dir, 'a.png')] } });
     // Nothing was written by the refused export.
     expect(await fs.readFile(path.join(dir, 'a.png'), 'utf8')).toBe('one');
     await expect(fs.access(path.join(dir, 'c.png'))).rejects.toThrow();

@@ -40,7 +40,15 @@ describe('OKLab', () => {
   it('round-trips sRGB through OKLab within 1e-6', () => {
     const rng = new Rng(4);
     let worst = 0;
-    const samples = [[0, 0, 0], [1, 1, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1], [0.5, 0.5, 0.5], [0.01, 0.002, 0.03]];
+    const samples = [
+      [0, 0, 0],
+      [1, 1, 1],
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+      [0.5, 0.5, 0.5],
+      [0.01, 0.002, 0.03],
+    ];
     for (let i = 0; i < 2000; i++) samples.push([rng.uniform(), rng.uniform(), rng.uniform()]);
     for (const [r, g, b] of samples) {
       const [L, a, bb] = srgbToOklab(r, g, b);
@@ -71,7 +79,13 @@ describe('OKLab', () => {
 
 describe('k-means', () => {
   it('recovers k well-separated clusters', () => {
-    const centres = [[0, 0], [10, 0], [0, 10], [10, 10], [5, 20]];
+    const centres = [
+      [0, 0],
+      [10, 0],
+      [0, 10],
+      [10, 10],
+      [5, 20],
+    ];
     const rng = new Rng(11);
     const per = 40;
     const points = new Float64Array(centres.length * per * 2);
@@ -105,8 +119,24 @@ describe('k-means', () => {
 });
 
 describe('palette from images', () => {
-  const centres = [[200, 30, 30], [30, 180, 40], [20, 40, 200], [240, 220, 60], [20, 20, 20], [235, 235, 235], [120, 60, 160], [250, 140, 20], [60, 200, 200], [140, 90, 50],
-    [255, 120, 180], [90, 90, 90], [0, 100, 60], [170, 200, 255], [100, 0, 0], [200, 160, 120]];
+  const centres = [
+    [200, 30, 30],
+    [30, 180, 40],
+    [20, 40, 200],
+    [240, 220, 60],
+    [20, 20, 20],
+    [235, 235, 235],
+    [120, 60, 160],
+    [250, 140, 20],
+    [60, 200, 200],
+    [140, 90, 50],
+    [255, 120, 180],
+    [90, 90, 90],
+    [0, 100, 60],
+    [170, 200, 255],
+    [100, 0, 0],
+    [200, 160, 120],
+  ];
 
   it('finds the colours of clustered sprites, ignores transparent pixels, and is deterministic with a seed', () => {
     const images = clusteredImages(centres, 40, 6, 5);
@@ -149,8 +179,7 @@ describe('palette from images', () => {
 
   it('refuses a colour count outside 16-64 with a clear message', () => {
     const images = clusteredImages(centres, 2, 0, 1);
-    for (const bad of [8, 15, 65, 100, 20.5, Number.NaN])
-      expect(() => paletteFromImages(images, 4, { colors: bad })).toThrow(/palette size must be a whole number of colours from 16 to 64, got/);
+    for (const bad of [8, 15, 65, 100, 20.5, Number.NaN]) expect(() => paletteFromImages(images, 4, { colors: bad })).toThrow(/palette size must be a whole number of colours from 16 to 64, got/);
     expect(() => checkPaletteColors(16)).not.toThrow();
     expect(() => checkPaletteColors(64)).not.toThrow();
     // The contract says the same to the UI and the CLI.
@@ -202,7 +231,16 @@ describe('finishing', () => {
 
 describe('dataset palette', () => {
   it('is computed once, cached in palette.json beside the dataset, and recomputed when the dataset changes', async () => {
-    const centres = [[220, 20, 60], [20, 120, 220], [250, 200, 0], [30, 30, 30], [240, 240, 240], [0, 160, 80], [150, 70, 0], [120, 0, 160]];
+    const centres = [
+      [220, 20, 60],
+      [20, 120, 220],
+      [250, 200, 0],
+      [30, 30, 30],
+      [240, 240, 240],
+      [0, 160, 80],
+      [150, 70, 0],
+      [120, 0, 160],
+    ];
     const images = clusteredImages(centres, 30, 10, 9);
     const items: DatasetItem[] = images.map((_, i) => ({ source: `s-${i}.png`, label: null, hash: `h${i}`, width: 8, height: 8, split: i % 5 === 4 ? 'val' : 'train' }));
     const dir = path.join(tmp, 'ds');
@@ -214,7 +252,11 @@ describe('dataset palette', () => {
     const first = await datasetPalette(ds, { colors: 16 });
     expect(first).toMatchObject({ source: 'computed', colors: 16, seed: 0, count: 16, file: path.join(dir, PALETTE_FILE) });
     // Fitted on the training split only: the same as fitting those images directly.
-    const trainOnly = paletteFromImages(images.filter((_, i) => i % 5 !== 4), 4, { colors: 16, seed: 0 });
+    const trainOnly = paletteFromImages(
+      images.filter((_, i) => i % 5 !== 4),
+      4,
+      { colors: 16, seed: 0 },
+    );
     expect(first.rgba).toEqual(trainOnly.rgba);
     const stored = JSON.parse(await fs.readFile(path.join(dir, PALETTE_FILE), 'utf8'));
     expect(stored).toMatchObject({ schemaVersion: 1, datasetHash: ds.index.datasetHash });
@@ -233,7 +275,10 @@ describe('dataset palette', () => {
 
     // A file written for other pixels (another dataset hash) is not trusted.
     clearPaletteMemory();
-    await fs.writeFile(path.join(dir, PALETTE_FILE), JSON.stringify({ ...stored, datasetHash: 'other', palettes: { '16:0:200000': { ...stored.palettes['16:0:200000'], palette: Array(16).fill('#123456') } } }));
+    await fs.writeFile(
+      path.join(dir, PALETTE_FILE),
+      JSON.stringify({ ...stored, datasetHash: 'other', palettes: { '16:0:200000': { ...stored.palettes['16:0:200000'], palette: Array(16).fill('#123456') } } }),
+    );
     const again = await datasetPalette(ds, { colors: 16 });
     expect(again.source).toBe('computed');
     expect(again.rgba).toEqual(first.rgba);
@@ -259,11 +304,25 @@ describe('dataset palette', () => {
   });
 
   it('still gives a palette when palette.json cannot be written', async () => {
-    const images = clusteredImages([[200, 0, 0], [0, 200, 0], [0, 0, 200]], 4, 30, 2);
+    const images = clusteredImages(
+      [
+        [200, 0, 0],
+        [0, 200, 0],
+        [0, 0, 200],
+      ],
+      4,
+      30,
+      2,
+    );
     const dir = path.join(tmp, 'readonly');
     const pixels = new Uint8Array(images.length * 256);
     images.forEach((img, i) => pixels.set(img, i * 256));
-    await writeDataset(dir, { size: 8, channels: 4 }, { options: {}, items: images.map((_, i) => ({ source: `r${i}.png`, label: null, hash: `r${i}`, width: 8, height: 8, split: 'train' as const })), labels: [] }, pixels);
+    await writeDataset(
+      dir,
+      { size: 8, channels: 4 },
+      { options: {}, items: images.map((_, i) => ({ source: `r${i}.png`, label: null, hash: `r${i}`, width: 8, height: 8, split: 'train' as const })), labels: [] },
+      pixels,
+    );
     const ds = await openDataset(dir);
     // A folder where the file should go: neither readable as JSON nor replaceable by a rename (even as root).
     await fs.mkdir(path.join(dir, PALETTE_FILE));

@@ -21,7 +21,14 @@ function dataset(n: number, s: number, names: (i: number) => string = (i) => `im
 }
 
 function latents(n: number, j: number): Latents {
-  return { count: n, latentDim: j, mu: Float32Array.from({ length: n * j }, (_, k) => k / 8 - 1), logvar: new Float32Array(n * j), reconError: Float32Array.from({ length: n }, (_, i) => i / 1000), kl: Float32Array.from({ length: n }, (_, i) => i + 0.5) };
+  return {
+    count: n,
+    latentDim: j,
+    mu: Float32Array.from({ length: n * j }, (_, k) => k / 8 - 1),
+    logvar: new Float32Array(n * j),
+    reconError: Float32Array.from({ length: n }, (_, i) => i / 1000),
+    kl: Float32Array.from({ length: n }, (_, i) => i + 0.5),
+  };
 }
 
 describe('Embedding Projector export', () => {
@@ -54,7 +61,15 @@ describe('Embedding Projector export', () => {
     expect(vectorsTsv(lat)).toBe('-1\t-0.875\n-0.75\t-0.625\n-0.5\t-0.375\n');
     expect(metadataTsv(ds, lat).split('\n')).toEqual(['file\tlabel\tkl_nats\treconstruction_error', 'img-0.png\t\t0.5\t0', 'a b c.png\todd\t1.5\t0.001', 'img-2.png\t\t2.5\t0.002', '']);
     expect(JSON.parse(projectorConfig('/runs/walk', 3, 2, 4))).toEqual({
-      embeddings: [{ tensorName: 'Latent Atlas: walk (posterior means)', tensorShape: [3, 2], tensorPath: 'vectors.tsv', metadataPath: 'metadata.tsv', sprite: { imagePath: 'sprite.png', singleImageDim: [4, 4] } }],
+      embeddings: [
+        {
+          tensorName: 'Latent Atlas: walk (posterior means)',
+          tensorShape: [3, 2],
+          tensorPath: 'vectors.tsv',
+          metadataPath: 'metadata.tsv',
+          sprite: { imagePath: 'sprite.png', singleImageDim: [4, 4] },
+        },
+      ],
     });
   });
 });

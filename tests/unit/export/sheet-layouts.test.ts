@@ -124,7 +124,12 @@ describe('atlas layouts', () => {
   it('Aseprite JSON: an array of frames with their duration, one forward or ping-pong tag per path, one layer, no slices', async () => {
     const images = decoded(4, 6, colourful);
     const fwd = JSON.parse(text((await encodeExport(images, base({ layout: 'aseprite' }))).files, 'walk.json')) as AsepriteJson;
-    expect(fwd.frames.map((f) => [f.filename, f.duration])).toEqual([['0', 80], ['1', 80], ['2', 80], ['3', 80]]);
+    expect(fwd.frames.map((f) => [f.filename, f.duration])).toEqual([
+      ['0', 80],
+      ['1', 80],
+      ['2', 80],
+      ['3', 80],
+    ]);
     expect(fwd.meta.frameTags).toEqual([{ name: 'walk', from: 0, to: 3, direction: 'forward', color: '#000000ff' }]);
     expect(fwd.meta.layers).toEqual([{ name: 'Layer 1', opacity: 255, blendMode: 'normal' }]);
     expect(fwd.meta.slices).toEqual([]);
@@ -138,7 +143,10 @@ describe('atlas layouts', () => {
     const images = decoded(6, 4, colourful);
     const out = await encodeExport(images, base({ layout: 'aseprite' }, { columns: 3 }), { rows: { dims: [2, 5], columns: 3 } });
     const json = JSON.parse(text(out.files, 'walk.json')) as AsepriteJson;
-    expect(json.meta.frameTags.map((t) => [t.name, t.from, t.to])).toEqual([['walk-dim2', 0, 2], ['walk-dim5', 3, 5]]);
+    expect(json.meta.frameTags.map((t) => [t.name, t.from, t.to])).toEqual([
+      ['walk-dim2', 0, 2],
+      ['walk-dim5', 3, 5],
+    ]);
     expect(out.sheet!.packed.rows).toBe(2);
   });
 
@@ -275,7 +283,10 @@ describe('Godot 4 SpriteFrames', () => {
       expect(full).toEqual((await rawOf(bytes(files, `walk-${i}.png`))).data);
     }
     const anims = sections.find((s) => s.tag === 'resource')!.props.animations as { name: string; speed: number; loop: boolean; frames: { texture: { sub: string }; duration: number }[] }[];
-    expect(anims.map((a) => [a.name, a.speed, a.loop])).toEqual([['walk-dim0', 8.333, true], ['walk-dim3', 8.333, true]]);
+    expect(anims.map((a) => [a.name, a.speed, a.loop])).toEqual([
+      ['walk-dim0', 8.333, true],
+      ['walk-dim3', 8.333, true],
+    ]);
     // Ping-pong written out: 3, 4, 5, 4.
     expect(anims[1].frames.map((f) => f.texture.sub)).toEqual(['AtlasTexture_3', 'AtlasTexture_4', 'AtlasTexture_5', 'AtlasTexture_4']);
     expect(anims[1].frames.every((f) => f.duration === 1)).toBe(true);

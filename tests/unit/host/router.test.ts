@@ -35,7 +35,10 @@ describe('the request router both hosts use', () => {
   it('answers an unknown channel and a bad payload with an envelope, never reaching the engine', async () => {
     const engine = fakeEngine(() => ({}));
     expect(await routeRequest('fs.deleteEverything', {}, { engine: engine as never, shell, requestId: 'x' })).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
-    expect(await routeRequest('engine.measureSpeed', { seconds: 'x' }, { engine: engine as never, shell, requestId: 'x' })).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringContaining('seconds') } });
+    expect(await routeRequest('engine.measureSpeed', { seconds: 'x' }, { engine: engine as never, shell, requestId: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request', message: expect.stringContaining('seconds') },
+    });
     expect(engine.calls).toEqual([]);
   });
 
@@ -43,14 +46,18 @@ describe('the request router both hosts use', () => {
     const engine = fakeEngine(() => ({}));
     expect(await routeRequest('shell.openFolder', {}, { engine: engine as never, shell, requestId: 'x' })).toEqual({ ok: true, result: { path: '/picked' } });
     expect(await routeRequest('shell.reveal', { path: '/a' }, { engine: engine as never, shell, requestId: 'x' })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
-    const refused = await routeRequest('dataset.info', { path: '/outside' }, {
-      engine: engine as never,
-      shell,
-      requestId: 'x',
-      adjust: () => {
-        throw new AtlasError('invalid_input', '/outside is outside the workspace');
+    const refused = await routeRequest(
+      'dataset.info',
+      { path: '/outside' },
+      {
+        engine: engine as never,
+        shell,
+        requestId: 'x',
+        adjust: () => {
+          throw new AtlasError('invalid_input', '/outside is outside the workspace');
+        },
       },
-    });
+    );
     expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('outside') } });
     expect(engine.calls).toEqual([]);
   });

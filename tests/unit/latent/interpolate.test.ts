@@ -51,8 +51,32 @@ describe('slerp', () => {
     const c = a.map((v) => 2.5 * v);
     for (const t of [0.2, 0.5, 0.9]) {
       expect(slerp(a, c, t)).toEqual(lerp(a, c, t));
-      expect(slerp(a, a.map((v) => -v), t)).toEqual(lerp(a, a.map((v) => -v), t));
-      expect(slerp(a, a.map(() => 0), t)).toEqual(lerp(a, a.map(() => 0), t));
+      expect(
+        slerp(
+          a,
+          a.map((v) => -v),
+          t,
+        ),
+      ).toEqual(
+        lerp(
+          a,
+          a.map((v) => -v),
+          t,
+        ),
+      );
+      expect(
+        slerp(
+          a,
+          a.map(() => 0),
+          t,
+        ),
+      ).toEqual(
+        lerp(
+          a,
+          a.map(() => 0),
+          t,
+        ),
+      );
     }
     expect(slerp(a, c, 0.5).every(Number.isFinite)).toBe(true);
   });

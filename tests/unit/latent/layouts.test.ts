@@ -27,7 +27,16 @@ function blobs(perCluster: number, clusters: number, dim: number, seed: number) 
   return { x, n };
 }
 
-const key = (over: Partial<LayoutKey> = {}): LayoutKey => ({ modelKey: 'run/step-40|1000|1', datasetHash: 'abc', count: 4, latentDim: 2, method: 'umap', seed: 0, params: { neighbours: 15, minDist: 0.1 }, ...over });
+const key = (over: Partial<LayoutKey> = {}): LayoutKey => ({
+  modelKey: 'run/step-40|1000|1',
+  datasetHash: 'abc',
+  count: 4,
+  latentDim: 2,
+  method: 'umap',
+  seed: 0,
+  params: { neighbours: 15, minDist: 0.1 },
+  ...over,
+});
 
 describe('layout cache', () => {
   it('reads back exactly what was written, from the file alone', async () => {

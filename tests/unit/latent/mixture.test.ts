@@ -18,13 +18,14 @@ function clusters(specs: { n: number; mean: number[]; sd: number }[], seed = 1):
   return { x, count, dim };
 }
 
-const covOf = (l: Float64Array, n: number) => Array.from({ length: n * n }, (_, k) => {
-  const i = Math.floor(k / n);
-  const j = k % n;
-  let s = 0;
-  for (let t = 0; t < n; t++) s += l[i * n + t] * l[j * n + t];
-  return s;
-});
+const covOf = (l: Float64Array, n: number) =>
+  Array.from({ length: n * n }, (_, k) => {
+    const i = Math.floor(k / n);
+    const j = k % n;
+    let s = 0;
+    for (let t = 0; t < n; t++) s += l[i * n + t] * l[j * n + t];
+    return s;
+  });
 
 describe('Gaussian helpers', () => {
   it('factors a 2x2 SPD matrix as the hand-computed Cholesky factor', () => {
@@ -70,7 +71,10 @@ describe('fitMixture', () => {
   });
 
   it('finds two well-separated clusters with their shares and means', () => {
-    const { x, count, dim } = clusters([{ n: 300, mean: [10, 0], sd: 1 }, { n: 100, mean: [-10, 5], sd: 0.5 }]);
+    const { x, count, dim } = clusters([
+      { n: 300, mean: [10, 0], sd: 1 },
+      { n: 100, mean: [-10, 5], sd: 0.5 },
+    ]);
     const m = fitMixture(x, count, dim, { components: 2, seed: 3 });
     const order = m.means[0][0] > 0 ? [0, 1] : [1, 0];
     expect(m.weights[order[0]]).toBeCloseTo(0.75, 6);
@@ -83,7 +87,13 @@ describe('fitMixture', () => {
   });
 
   it('keeps the weighted component means equal to the data mean (an EM identity), and is deterministic per seed', () => {
-    const { x, count, dim } = clusters([{ n: 120, mean: [0, 0, 0, 0], sd: 1 }, { n: 80, mean: [3, 1, -2, 0], sd: 0.6 }], 4);
+    const { x, count, dim } = clusters(
+      [
+        { n: 120, mean: [0, 0, 0, 0], sd: 1 },
+        { n: 80, mean: [3, 1, -2, 0], sd: 0.6 },
+      ],
+      4,
+    );
     const a = fitMixture(x, count, dim, { components: 5, seed: 9 });
     const b = fitMixture(x, count, dim, { components: 5, seed: 9 });
     expect(Array.from(b.weights)).toEqual(Array.from(a.weights));
@@ -105,7 +115,10 @@ describe('fitMixture', () => {
 
 describe('sampleMixture', () => {
   it('draws with the component shares, mean and covariance; temperature 0 gives the means', () => {
-    const { x, count, dim } = clusters([{ n: 300, mean: [6, 0], sd: 1 }, { n: 100, mean: [-6, 0], sd: 0.5 }]);
+    const { x, count, dim } = clusters([
+      { n: 300, mean: [6, 0], sd: 1 },
+      { n: 100, mean: [-6, 0], sd: 0.5 },
+    ]);
     const m = fitMixture(x, count, dim, { components: 2, seed: 1 });
     const N = 20000;
     const z = sampleMixture(m, N, 1, 7);
@@ -130,7 +143,14 @@ describe('fitPriorToMeans', () => {
     const J = 2;
     const mu = new Float32Array(6 * J);
     // Rows 0-3 near (1, 1); rows 4-5 far away and not in the training rows.
-    [[1, 1], [1.2, 0.9], [0.8, 1.1], [1, 1.05], [50, 50], [60, 60]].forEach((v, i) => mu.set(v, i * J));
+    [
+      [1, 1],
+      [1.2, 0.9],
+      [0.8, 1.1],
+      [1, 1.05],
+      [50, 50],
+      [60, 60],
+    ].forEach((v, i) => mu.set(v, i * J));
     const m = fitPriorToMeans(mu, J, [0, 1, 2, 3]);
     const mean = m.means.reduce((s, c, k) => s.map((v, j) => v + m.weights[k] * c[j]), [0, 0]);
     expect(mean[0]).toBeCloseTo(1, 5);

@@ -13,7 +13,15 @@ describe('exact nearest neighbours', () => {
     const queries = Float32Array.from(data.subarray(17 * dim, 20 * dim));
     queries[0] += 0.01;
     const before = tf.memory().numTensors;
-    const found = await nearestRows(queries, 3, dim, count, (a, b) => data.subarray(a * dim, b * dim), 5, (q, i) => q === 1 && i === 18);
+    const found = await nearestRows(
+      queries,
+      3,
+      dim,
+      count,
+      (a, b) => data.subarray(a * dim, b * dim),
+      5,
+      (q, i) => q === 1 && i === 18,
+    );
     expect(tf.memory().numTensors).toBe(before);
     for (let q = 0; q < 3; q++) {
       const brute = Array.from({ length: count }, (_, i) => {

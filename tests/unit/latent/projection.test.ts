@@ -117,7 +117,14 @@ describe('posterior ellipsoids', () => {
   const J = 6;
   const rng = new Rng(11);
   const rows = randomRotation(J, rng).slice(0, 3);
-  const p = { method: 'pca' as const, latentDim: J, centre: Float64Array.from([0.5, -1, 2, 0, 0.3, 1]), components: rows as [Float64Array, Float64Array, Float64Array], explained: [0.5, 0.3, 0.1] as [number, number, number], axes: null };
+  const p = {
+    method: 'pca' as const,
+    latentDim: J,
+    centre: Float64Array.from([0.5, -1, 2, 0, 0.3, 1]),
+    components: rows as [Float64Array, Float64Array, Float64Array],
+    explained: [0.5, 0.3, 0.1] as [number, number, number],
+    axes: null,
+  };
   const sigma = [0.2, 1.5, 0.7, 0.05, 1.1, 0.4];
   const mu = [1, 2, -1, 0.5, 0, -2];
 
@@ -145,7 +152,10 @@ describe('posterior ellipsoids', () => {
   });
 
   it('gives orthogonal axes whose lengths are sqrt of the eigenvalues of S', () => {
-    const S = projectedCovariance(p, sigma.map((s) => s * s));
+    const S = projectedCovariance(
+      p,
+      sigma.map((s) => s * s),
+    );
     const A = ellipsoidAxes(S);
     const { values } = symmetricEigen(S, 3);
     for (let c = 0; c < 3; c++) {

@@ -28,12 +28,28 @@ afterAll(async () => {
 
 const LABELS = ['knight', 'orc', 'slime'];
 const flat = (over: Partial<ModelConfig> = {}): ModelConfig =>
-  resolveModelConfig({ height: 16, width: 16, channels: 3, architecture: 'conv', likelihood: 'gaussian-fixed', gaussianSigma: 0.2, gaussianMean: 'linear', convFilters: [4, 4], denseUnits: 12, latentDim: 3, labels: LABELS, ...over });
+  resolveModelConfig({
+    height: 16,
+    width: 16,
+    channels: 3,
+    architecture: 'conv',
+    likelihood: 'gaussian-fixed',
+    gaussianSigma: 0.2,
+    gaussianMean: 'linear',
+    convFilters: [4, 4],
+    denseUnits: 12,
+    latentDim: 3,
+    labels: LABELS,
+    ...over,
+  });
 const hvae = (over: Partial<ModelConfig> = {}): ModelConfig =>
   resolveModelConfig({ height: 16, width: 16, channels: 3, architecture: 'hvae', convFilters: [8, 8], denseUnits: 16, latentDim: 3, lowerChannels: 2, labels: LABELS, ...over });
 
 function images(rng: Rng, n: number): tf.Tensor4D {
-  return tf.tensor4d(Float32Array.from({ length: n * 16 * 16 * 3 }, () => rng.uniform()), [n, 16, 16, 3]);
+  return tf.tensor4d(
+    Float32Array.from({ length: n * 16 * 16 * 3 }, () => rng.uniform()),
+    [n, 16, 16, 3],
+  );
 }
 const oneHot = (rows: number[], C = LABELS.length) => tf.tensor2d(oneHotRows(rows, C), [rows.length, C]);
 
@@ -106,15 +122,23 @@ describe('conditional VAE: the ELBO parts against closed forms', () => {
     const up = net.bottomUp(x, e);
     const z1 = tf.add(up.mu, tf.mul(tf.exp(tf.mul(up.logvar, 0.5)), tf.tensor2d(eps.slice(0, 2 * vae.noiseDim), [2, vae.noiseDim]).slice([0, 0], [2, 3]))) as tf.Tensor2D;
     let closedZ2 = 0;
-    net.topDown(z1, up.features, (_, p, q) => {
-      const [pm, pl, qm, ql] = [p.mean, p.logvar, q!.mean, q!.logvar].map((t) => t.dataSync());
-      for (let i = 0; i < pm.length; i++) closedZ2 += 0.5 * (pl[i] - ql[i] + (Math.exp(ql[i]) + (qm[i] - pm[i]) ** 2) / Math.exp(pl[i]) - 1);
-      return q!.mean;
-    }, e);
+    net.topDown(
+      z1,
+      up.features,
+      (_, p, q) => {
+        const [pm, pl, qm, ql] = [p.mean, p.logvar, q!.mean, q!.logvar].map((t) => t.dataSync());
+        for (let i = 0; i < pm.length; i++) closedZ2 += 0.5 * (pl[i] - ql[i] + (Math.exp(ql[i]) + (qm[i] - pm[i]) ** 2) / Math.exp(pl[i]) - 1);
+        return q!.mean;
+      },
+      e,
+    );
     expect(k2).toBeGreaterThan(0);
     expect(k2).toBeCloseTo(closedZ2 / 2, 3);
     // Same z1, z2 at its prior mean: the decoded image differs between labels only through y.
-    const z = tf.tensor2d([[0.3, -0.2, 0.1], [0.3, -0.2, 0.1]]);
+    const z = tf.tensor2d([
+      [0.3, -0.2, 0.1],
+      [0.3, -0.2, 0.1],
+    ]);
     const a = vae.decodeMean(z, oneHot([0, 0])).dataSync();
     const b = vae.decodeMean(z, oneHot([0, 1])).dataSync();
     const n = a.length / 2;

@@ -16,7 +16,10 @@ beforeAll(async () => {
 function checkGradients(likelihood: LikelihoodKind, k: number, freeBits = 0): number {
   const vae = new Vae(resolveModelConfig({ height: 3, width: 3, channels: 2, architecture: 'mlp', hiddenUnits: [5], latentDim: 2, likelihood, gaussianMean: 'linear', gaussianSigma: 0.7 }), 7);
   const rng = new Rng(3);
-  const x = tf.tensor4d(Float32Array.from({ length: 4 * 18 }, () => rng.uniform()), [4, 3, 3, 2]);
+  const x = tf.tensor4d(
+    Float32Array.from({ length: 4 * 18 }, () => rng.uniform()),
+    [4, 3, 3, 2],
+  );
   const eps = tf.tensor3d(rng.normals(k * 4 * 2), [k, 4, 2]);
   const lossOf = () => {
     const t = vae.objective(x, eps, { beta: 0.7, freeBits, mode: 'eval' });
@@ -25,10 +28,13 @@ function checkGradients(likelihood: LikelihoodKind, k: number, freeBits = 0): nu
     return v;
   };
   const params = vae.store.trainable();
-  const { grads, value } = tf.variableGrads(() => {
-    const t = vae.objective(x, eps, { beta: 0.7, freeBits, mode: 'eval' });
-    return t.loss;
-  }, params.map((p) => p.variable));
+  const { grads, value } = tf.variableGrads(
+    () => {
+      const t = vae.objective(x, eps, { beta: 0.7, freeBits, mode: 'eval' });
+      return t.loss;
+    },
+    params.map((p) => p.variable),
+  );
   let worst = 0;
   const h = 1e-2;
   for (const { variable } of params) {

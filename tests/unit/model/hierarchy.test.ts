@@ -19,7 +19,10 @@ const tiny = (over: Partial<ModelConfig> = {}): ModelConfig =>
   resolveModelConfig({ height: 16, width: 16, channels: 4, architecture: 'hvae', convFilters: [8, 8], denseUnits: 16, latentDim: 3, lowerChannels: 2, ...over });
 
 function images(rng: Rng, n: number, size: number, c: number): tf.Tensor4D {
-  return tf.tensor4d(Float32Array.from({ length: n * size * size * c }, () => rng.uniform()), [n, size, size, c]);
+  return tf.tensor4d(
+    Float32Array.from({ length: n * size * size * c }, () => rng.uniform()),
+    [n, size, size, c],
+  );
 }
 
 /** KL(N(a, A) || N(b, B)) for scalars, in double precision. */
@@ -40,7 +43,11 @@ describe('hierarchical VAE: shapes', () => {
         const { mu } = vae.encode(x);
         return [mu.shape, vae.decodeMean(mu).shape, vae.reconstructRaw(x).shape];
       });
-      expect(shapes).toEqual([[2, 5], [2, size, size, 4], [2, size, size, 4]]);
+      expect(shapes).toEqual([
+        [2, 5],
+        [2, size, size, 4],
+        [2, size, size, 4],
+      ]);
       vae.dispose();
     });
   }
@@ -49,7 +56,10 @@ describe('hierarchical VAE: shapes', () => {
 describe('hierarchical VAE with two spatial layers', () => {
   it('stacks a coarse map (the smallest) over the fine one, coarsest first in noise, offsets and KLs', () => {
     const cfg = resolveModelConfig({ height: 32, width: 32, channels: 4, latentDim: 5, lowerLayers: 2, lowerChannels: 3 });
-    expect(lowerLatentShapes(cfg)).toEqual([[4, 4, 3], [8, 8, 3]]);
+    expect(lowerLatentShapes(cfg)).toEqual([
+      [4, 4, 3],
+      [8, 8, 3],
+    ]);
     const vae = new Vae(cfg, 1);
     expect(vae.lowerSizes).toEqual([48, 192]);
     expect(vae.noiseDim).toBe(5 + 48 + 192);
@@ -57,7 +67,10 @@ describe('hierarchical VAE with two spatial layers', () => {
     const x = images(rng, 2, 32, 4);
     const t = vae.objective(x, tf.tensor3d(rng.normals(2 * vae.noiseDim), [1, 2, vae.noiseDim]), { beta: 1, freeBits: 0, mode: 'train' });
     expect(t.klLayers).toHaveLength(3);
-    expect(t.kl.dataSync()[0]).toBeCloseTo(t.klLayers.reduce((s, k) => s + k.dataSync()[0], 0), 3);
+    expect(t.kl.dataSync()[0]).toBeCloseTo(
+      t.klLayers.reduce((s, k) => s + k.dataSync()[0], 0),
+      3,
+    );
     expect(vae.lowerOffsets(x)!.shape).toEqual([2, 240]);
     vae.dispose();
   });
@@ -180,7 +193,10 @@ describe('hierarchical VAE: limits and the ELBO', () => {
   it('decodes prior samples: z2 at its prior mean by default, drawn at a temperature with a seed, and leaks no tensors', () => {
     const vae = new Vae(tiny(), 8);
     const model = wrapModel(vae, { schemaVersion: 1, modelConfig: vae.config, step: 0, epoch: 0, datasetHash: 'x' });
-    const z = tf.tensor2d([[0.5, -1, 0.2], [1, 0, -0.3]]);
+    const z = tf.tensor2d([
+      [0.5, -1, 0.2],
+      [1, 0, -0.3],
+    ]);
     const before = tf.memory().numTensors;
     const mean0 = model.decode(z);
     const a = model.decode(z, { lowerTemperature: 1, seed: 3 });
@@ -200,7 +216,10 @@ describe('nearest-neighbour upsampling on the cpu backend', () => {
   it('back-propagates each image of a batch to its own pixels (tfjs 4.22 cpu reused the first image)', () => {
     // Two images of 2x2 upsampled to 4x4; d/dx of sum(w * up(x)) is the sum of w over each 2x2 block.
     const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2, 1]);
-    const w = tf.tensor4d(Array.from({ length: 32 }, (_, i) => i), [2, 4, 4, 1]);
+    const w = tf.tensor4d(
+      Array.from({ length: 32 }, (_, i) => i),
+      [2, 4, 4, 1],
+    );
     const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(v as tf.Tensor4D, [4, 4]), w)))(x);
     const block = (b: number, r: number, c: number) => [0, 1].flatMap((dr) => [0, 1].map((dc) => 16 * b + 4 * (2 * r + dr) + 2 * c + dc)).reduce((s, v) => s + v, 0);
     expect(Array.from(g.dataSync())).toEqual([block(0, 0, 0), block(0, 0, 1), block(0, 1, 0), block(0, 1, 1), block(1, 0, 0), block(1, 0, 1), block(1, 1, 0), block(1, 1, 1)]);

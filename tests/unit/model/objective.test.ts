@@ -39,10 +39,28 @@ describe('closed-form KL', () => {
     for (const v of kl) expect(v).toBe(0);
   });
 
-  it('free bits clamp each dimension\'s batch-mean KL below at lambda', () => {
-    const term = tf.tidy(() => klTerm(tf.tensor2d([[0.1, 2.0], [0.3, 4.0]]), 0.5).dataSync()[0]);
+  it("free bits clamp each dimension's batch-mean KL below at lambda", () => {
+    const term = tf.tidy(
+      () =>
+        klTerm(
+          tf.tensor2d([
+            [0.1, 2.0],
+            [0.3, 4.0],
+          ]),
+          0.5,
+        ).dataSync()[0],
+    );
     expect(term).toBeCloseTo(0.5 + 3.0, 6);
-    const plain = tf.tidy(() => klTerm(tf.tensor2d([[0.1, 2.0], [0.3, 4.0]]), 0).dataSync()[0]);
+    const plain = tf.tidy(
+      () =>
+        klTerm(
+          tf.tensor2d([
+            [0.1, 2.0],
+            [0.3, 4.0],
+          ]),
+          0,
+        ).dataSync()[0],
+    );
     expect(plain).toBeCloseTo(0.2 + 3.0, 6);
   });
 
@@ -93,7 +111,7 @@ describe('likelihoods', () => {
     }
   });
 
-  it('Gaussian NLL with one sigma per channel applies each channel\'s sigma', () => {
+  it("Gaussian NLL with one sigma per channel applies each channel's sigma", () => {
     const x = tf.tensor4d([0.2, 0.9, 0.4, 0.1], [1, 1, 2, 2]);
     const m = tf.tensor4d([0.5, 0.5, 0.5, 0.5], [1, 1, 2, 2]);
     const got = gaussianNll(x, m, tf.tensor1d([0.1, 0.4])).dataSync()[0];
@@ -102,7 +120,15 @@ describe('likelihoods', () => {
   });
 
   it('log-mean-exp is stable for large log-weights', () => {
-    const got = tf.tidy(() => logMeanExp(tf.tensor2d([[1000, -1000], [1000, -1001]]), 0).dataSync());
+    const got = tf.tidy(() =>
+      logMeanExp(
+        tf.tensor2d([
+          [1000, -1000],
+          [1000, -1001],
+        ]),
+        0,
+      ).dataSync(),
+    );
     expect(got[0]).toBeCloseTo(1000, 4);
     // float32 spacing near 1000 is 6e-5
     expect(got[1]).toBeCloseTo(-1000 + Math.log((1 + Math.exp(-1)) / 2), 3);

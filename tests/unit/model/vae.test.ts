@@ -16,8 +16,7 @@ function randomImages(rng: Rng, n: number, h: number, c: number): tf.Tensor4D {
   return tf.tensor4d(v, [n, h, h, c]);
 }
 
-const mlp = (over: Partial<ModelConfig> = {}): ModelConfig =>
-  resolveModelConfig({ height: 6, width: 6, channels: 1, architecture: 'mlp', hiddenUnits: [32], latentDim: 4, ...over });
+const mlp = (over: Partial<ModelConfig> = {}): ModelConfig => resolveModelConfig({ height: 6, width: 6, channels: 1, architecture: 'mlp', hiddenUnits: [32], latentDim: 4, ...over });
 
 describe('conv encoder and decoder', () => {
   for (const size of [16, 24, 32, 48, 64]) {
@@ -28,7 +27,11 @@ describe('conv encoder and decoder', () => {
           const { mu, logvar } = vae.encode(tf.zeros([2, size, size, channels]));
           return [mu.shape, logvar.shape, vae.decodeMean(mu).shape];
         });
-        expect(shapes).toEqual([[2, 3], [2, 3], [2, size, size, channels]]);
+        expect(shapes).toEqual([
+          [2, 3],
+          [2, 3],
+          [2, size, size, channels],
+        ]);
         vae.dispose();
       });
     }
@@ -155,7 +158,7 @@ describe('objective', () => {
     vae.dispose();
   });
 
-  it('decodes to the mean image, or with sampleNoise adds pixel noise of the likelihood\'s sigma', () => {
+  it("decodes to the mean image, or with sampleNoise adds pixel noise of the likelihood's sigma", () => {
     const vae = new Vae(mlp({ likelihood: 'gaussian-fixed', gaussianSigma: 0.2, height: 16, width: 16 }), 1);
     const model = wrapModel(vae, { schemaVersion: 1, modelConfig: vae.config, step: 0, epoch: 0, datasetHash: '' });
     const z = tf.zeros([50, 4]) as tf.Tensor2D;

@@ -22,7 +22,20 @@ describe('project files', () => {
       trainSettings: { epochs: 7, beta: 2.5, latentDim: 8, likelihood: 'gaussian-calibrated' },
       paths: [{ id: 'a', name: 'walk', waypoints: [0, 5, 9], method: 'geodesic', frames: 24 }],
       selections: [{ id: 's', name: 'blue ones', indices: [4, 8, 15, 16, 23, 42] }],
-      runs: [{ id: 'r1', dir: 'runs/r1', startedAt: 't0', updatedAt: 't1', status: 'completed', settings: { epochs: 7 }, epoch: 7, step: 70, backend: 'wasm', history: [{ epoch: 1, step: 10, train: { loss: 1.5 } }] }],
+      runs: [
+        {
+          id: 'r1',
+          dir: 'runs/r1',
+          startedAt: 't0',
+          updatedAt: 't1',
+          status: 'completed',
+          settings: { epochs: 7 },
+          epoch: 7,
+          step: 70,
+          backend: 'wasm',
+          history: [{ epoch: 1, step: 10, train: { loss: 1.5 } }],
+        },
+      ],
     };
     // The run record is the engine's to write; the rest is what the UI saves.
     await updateProject(dir, (p) => void (p.runs = edited.runs));
@@ -105,7 +118,21 @@ describe('project files', () => {
     const dir = path.join(fresh(), 'p');
     await createProject(dir, 'crashy');
     await updateProject(dir, (p) => {
-      p.runs.push({ id: 'r1', dir: 'runs/r1', startedAt: 'a', updatedAt: 'b', status: 'running', settings: {}, epoch: 2, step: 20, backend: 'wasm', history: [{ epoch: 1, step: 10 }, { epoch: 2, step: 20 }] });
+      p.runs.push({
+        id: 'r1',
+        dir: 'runs/r1',
+        startedAt: 'a',
+        updatedAt: 'b',
+        status: 'running',
+        settings: {},
+        epoch: 2,
+        step: 20,
+        backend: 'wasm',
+        history: [
+          { epoch: 1, step: 10 },
+          { epoch: 2, step: 20 },
+        ],
+      });
     });
     mkdirSync(path.join(dir, 'runs', 'r1'), { recursive: true });
     writeFileSync(path.join(dir, 'runs', 'r1', LATEST_FILE), '{}');
@@ -120,15 +147,33 @@ describe('project files', () => {
     // A kill can fall between the checkpoint and the run record: resume starts from the checkpoint.
     const entry = (epoch: number) => ({ epoch, step: epoch * 10, train: { loss: 100 - epoch }, val: null, seconds: 1 });
     // "interrupted": a page that saw its engine die marked the run so, with its own (older) copy.
-    for (const [recorded, checkpointed, status] of [[2, 3, 'running'], [3, 2, 'running'], [2, 3, 'interrupted']] as const) {
+    for (const [recorded, checkpointed, status] of [
+      [2, 3, 'running'],
+      [3, 2, 'running'],
+      [2, 3, 'interrupted'],
+    ] as const) {
       const dir = path.join(fresh(), 'p');
       await createProject(dir, 'kill');
       await updateProject(dir, (p) => {
-        p.runs.push({ id: 'r1', dir: 'runs/r1', startedAt: 'a', updatedAt: 'b', status, settings: {}, epoch: recorded, step: recorded * 10, backend: 'wasm', history: Array.from({ length: recorded }, (_, i) => entry(i + 1)) });
+        p.runs.push({
+          id: 'r1',
+          dir: 'runs/r1',
+          startedAt: 'a',
+          updatedAt: 'b',
+          status,
+          settings: {},
+          epoch: recorded,
+          step: recorded * 10,
+          backend: 'wasm',
+          history: Array.from({ length: recorded }, (_, i) => entry(i + 1)),
+        });
       });
       const ckpt = path.join(dir, 'runs', 'r1', `ckpt-${checkpointed * 10}`);
       mkdirSync(ckpt, { recursive: true });
-      writeFileSync(path.join(ckpt, 'state.json'), JSON.stringify({ schemaVersion: 1, epoch: checkpointed, step: checkpointed * 10, history: Array.from({ length: checkpointed }, (_, i) => entry(i + 1)) }));
+      writeFileSync(
+        path.join(ckpt, 'state.json'),
+        JSON.stringify({ schemaVersion: 1, epoch: checkpointed, step: checkpointed * 10, history: Array.from({ length: checkpointed }, (_, i) => entry(i + 1)) }),
+      );
       writeFileSync(path.join(dir, 'runs', 'r1', LATEST_FILE), JSON.stringify({ schemaVersion: 1, dir: `ckpt-${checkpointed * 10}`, step: checkpointed * 10, epoch: checkpointed }));
       const opened = await openProject(dir);
       const run = opened.project.runs[0];
@@ -163,20 +208,42 @@ describe('project files', () => {
   it("keeps the engine's newer run records when the UI saves an older copy of the project", async () => {
     const dir = path.join(fresh(), 'p');
     const { project: uiCopy } = await createProject(dir, 'mine');
-    const record = { id: 'r1', dir: 'runs/r1', startedAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', status: 'running' as const, settings: {}, epoch: 0, step: 0, backend: 'wasm', history: [] };
+    const record = {
+      id: 'r1',
+      dir: 'runs/r1',
+      startedAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+      status: 'running' as const,
+      settings: {},
+      epoch: 0,
+      step: 0,
+      backend: 'wasm',
+      history: [],
+    };
     // The engine records the run (it is the only writer of run records); the UI's copy has it too.
     await updateProject(dir, (p) => void p.runs.push({ ...record }));
     const ui = { ...uiCopy, runs: [record] };
     // The engine records two epochs and starts a second run the UI has not seen.
     await updateProject(dir, (p) => {
-      Object.assign(p.runs[0], { epoch: 2, step: 20, updatedAt: '2026-01-01T00:05:00Z', history: [{ epoch: 1, step: 10 }, { epoch: 2, step: 20 }] });
+      Object.assign(p.runs[0], {
+        epoch: 2,
+        step: 20,
+        updatedAt: '2026-01-01T00:05:00Z',
+        history: [
+          { epoch: 1, step: 10 },
+          { epoch: 2, step: 20 },
+        ],
+      });
       p.runs.push({ ...record, id: 'r2', dir: 'runs/r2' });
     });
     // The UI saves its stale copy with a settings change.
     await saveProject(dir, { ...ui, trainSettings: { epochs: 99 } });
     const { project } = await openProject(dir, { isRunActive: () => true });
     expect(project.trainSettings).toEqual({ epochs: 99 });
-    expect(project.runs.map((r) => [r.id, r.epoch])).toEqual([['r1', 2], ['r2', 0]]);
+    expect(project.runs.map((r) => [r.id, r.epoch])).toEqual([
+      ['r1', 2],
+      ['r2', 0],
+    ]);
     expect(project.runs[0].history).toHaveLength(2);
   });
 

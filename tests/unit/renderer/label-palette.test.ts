@@ -25,7 +25,9 @@ describe('label palette', () => {
   it(`keeps ${MAX_DISTINCT_LABELS} colours distinct: every pair at least 0.08 apart in OKLab (4x the just-noticeable 0.02)`, () => {
     expect(new Set(LABEL_PALETTE).size).toBe(MAX_DISTINCT_LABELS);
     const closest = closestPair(LABEL_PALETTE);
-    console.log(`closest pair of ${MAX_DISTINCT_LABELS}: ${closest.toFixed(4)}; of 21: ${closestPair(LABEL_PALETTE.slice(0, 21)).toFixed(4)}; of 10: ${closestPair(LABEL_PALETTE.slice(0, 10)).toFixed(4)}`);
+    console.log(
+      `closest pair of ${MAX_DISTINCT_LABELS}: ${closest.toFixed(4)}; of 21: ${closestPair(LABEL_PALETTE.slice(0, 21)).toFixed(4)}; of 10: ${closestPair(LABEL_PALETTE.slice(0, 10)).toFixed(4)}`,
+    );
     expect(closest).toBeGreaterThan(0.08);
     // The old 10-colour palette (three orange factions at 21 labels) had 0.062 at its closest; the first 10 here are further apart.
     expect(closestPair(LABEL_PALETTE.slice(0, 10))).toBeGreaterThan(0.1);
@@ -68,8 +70,18 @@ describe('ellipsoid opacity', () => {
 
 describe('linear layout map', () => {
   it('is y = P (z - m)', () => {
-    const map = { centre: [1, 0, 0, 2], components: [[1, 0, 0, 0], [0, 0.6, 0.8, 0], [0, 0, 0, -1]] as [number[], number[], number[]] };
-    const y = projectLinear(map, [[2, 1, 1, 2], [1, 0, 0, 5]]);
+    const map = {
+      centre: [1, 0, 0, 2],
+      components: [
+        [1, 0, 0, 0],
+        [0, 0.6, 0.8, 0],
+        [0, 0, 0, -1],
+      ] as [number[], number[], number[]],
+    };
+    const y = projectLinear(map, [
+      [2, 1, 1, 2],
+      [1, 0, 0, 5],
+    ]);
     [1, 1.4, 0, 0, 0, -3].forEach((v, i) => expect(y[i]).toBeCloseTo(v, 6));
   });
 });

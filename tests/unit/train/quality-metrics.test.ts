@@ -8,9 +8,7 @@ const shape = (count: number, height: number, width: number, channels: number) =
 function pattern(count: number, H: number, W: number, C: number): Float32Array {
   const out = new Float32Array(count * H * W * C);
   for (let n = 0; n < count; n++)
-    for (let y = 0; y < H; y++)
-      for (let x = 0; x < W; x++)
-        for (let c = 0; c < C; c++) out[((n * H + y) * W + x) * C + c] = 0.5 + 0.4 * Math.sin((x + 1) * (0.3 + 0.1 * c) + y * 0.45 + n);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) out[((n * H + y) * W + x) * C + c] = 0.5 + 0.4 * Math.sin((x + 1) * (0.3 + 0.1 * c) + y * 0.45 + n);
   return out;
 }
 
@@ -22,7 +20,12 @@ describe('psnr', () => {
       expect(psnr(a, b)).toBeCloseTo(10 * Math.log10(1 / (e * e)), 4);
     }
     // e = 0.1 is exactly 20 dB.
-    expect(psnr(a, a.map((v) => v - 0.1))).toBeCloseTo(20, 4);
+    expect(
+      psnr(
+        a,
+        a.map((v) => v - 0.1),
+      ),
+    ).toBeCloseTo(20, 4);
   });
 
   it('is Infinity for identical images and uses the peak', () => {
