@@ -50,7 +50,7 @@ export async function run(): Promise<BenchLine[]> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'atlas-faults-'));
   const lines: BenchLine[] = [];
   try {
-    await writePngs(path.join(work, 'in'), 300, 16);
+    await writePngs(path.join(work, 'in'), 1000, 16);
     mkdirSync(path.join(work, 'bystander'));
     writeFileSync(path.join(work, 'bystander', 'notes.txt'), "not the app's");
     const bystander = hashTree(path.join(work, 'bystander'));
@@ -59,17 +59,21 @@ export async function run(): Promise<BenchLine[]> {
     // is killed somewhere between start and finish; the folder must hold a whole dataset after
     // every kill (the old one or the new one), and the next import cleans what a kill left.
     const ds = path.join(work, 'ds');
+    // The first import is timed: every later one is killed at a random moment within that time,
+    // so each attempt is a real kill whatever the machine's speed.
+    const started = performance.now();
     await killAfter(['import', path.join(work, 'in'), '--out', ds, '--size', '16', '--no-cache'], 600_000);
+    const importMs = performance.now() - started;
     let injected = 0;
     let survived = 0;
     let lost = 0;
     let staleSeen = 0;
     for (let i = 0; i < KILLS; i++) {
-      const outcome = await killAfter(['import', path.join(work, 'in'), '--out', ds, '--size', '16', '--no-cache', '--overwrite'], 300 + Math.random() * 6000);
+      const outcome = await killAfter(['import', path.join(work, 'in'), '--out', ds, '--size', '16', '--no-cache', '--overwrite'], importMs * (0.05 + 0.9 * Math.random()));
       if (outcome === 'killed') injected++;
       staleSeen = Math.max(staleSeen, tempLeft(work).length);
       try {
-        if ((await openDataset(ds)).index.count === 300) survived++;
+        if ((await openDataset(ds)).index.count === 1000) survived++;
         else lost++;
       } catch {
         lost++;
@@ -85,6 +89,7 @@ export async function run(): Promise<BenchLine[]> {
       files_lost: lost,
       most_temp_folders_between_imports: staleSeen,
       temp_left_after_next_import: tempLeft(work).length,
+      import_ms: Math.round(importMs),
       attempts: KILLS,
     });
 
