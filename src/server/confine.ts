@@ -45,6 +45,9 @@ interface Def {
 
 const defOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
+/** Schema kinds that wrap one inner schema (optional, default, ...): every walker looks through them. */
+const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'nonoptional', 'readonly', 'catch']);
+
 /**
  * A copy of `value` (a payload already parsed by `schema`) with every fsPath string replaced
  * by map(path, access). Walks objects, optionals, defaults, unions (the options whose keys
@@ -54,6 +57,7 @@ export function mapFsPaths(schema: z.ZodType, value: unknown, map: (p: string, a
   const access = accessOf(schema);
   if (access && typeof value === 'string') return map(value, access);
   const def = defOf(schema);
+  if (WRAPPERS.has(def.type)) return value === undefined || value === null ? value : mapFsPaths(def.innerType!, value, map);
   switch (def.type) {
     case 'object': {
       if (typeof value !== 'object' || value === null) return value;
@@ -61,14 +65,6 @@ export function mapFsPaths(schema: z.ZodType, value: unknown, map: (p: string, a
       for (const [key, child] of Object.entries(def.shape ?? {})) if (key in out && out[key] !== undefined) out[key] = mapFsPaths(child, out[key], map);
       return out;
     }
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'nonoptional':
-    case 'readonly':
-    case 'catch':
-      return value === undefined || value === null ? value : mapFsPaths(def.innerType!, value, map);
     case 'union': {
       let out = value;
       for (const option of def.options ?? []) if (covers(option, out)) out = mapFsPaths(option, out, map);
@@ -106,17 +102,10 @@ export function fsPathFields(schema: z.ZodType, prefix = ''): { field: string; a
   if (access) return [{ field: prefix || '(payload)', access }];
   const def = defOf(schema);
   const join = (k: string) => (prefix ? `${prefix}.${k}` : k);
+  if (WRAPPERS.has(def.type)) return fsPathFields(def.innerType!, prefix);
   switch (def.type) {
     case 'object':
       return Object.entries(def.shape ?? {}).flatMap(([k, child]) => fsPathFields(child, join(k)));
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'nonoptional':
-    case 'readonly':
-    case 'catch':
-      return fsPathFields(def.innerType!, prefix);
     case 'union':
       return (def.options ?? []).flatMap((o) => fsPathFields(o, prefix));
     case 'array':
@@ -136,19 +125,12 @@ export function plainStringFields(schema: z.ZodType, prefix = ''): string[] {
   if (accessOf(schema) || (z.globalRegistry.get(schema) as { projectRelative?: boolean } | undefined)?.projectRelative) return [];
   const def = defOf(schema);
   const join = (k: string) => (prefix ? `${prefix}.${k}` : k);
+  if (WRAPPERS.has(def.type)) return plainStringFields(def.innerType!, prefix);
   switch (def.type) {
     case 'string':
       return [prefix];
     case 'object':
       return Object.entries(def.shape ?? {}).flatMap(([k, child]) => plainStringFields(child, join(k)));
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'nonoptional':
-    case 'readonly':
-    case 'catch':
-      return plainStringFields(def.innerType!, prefix);
     case 'union':
       return (def.options ?? []).flatMap((o) => plainStringFields(o, prefix));
     case 'array':
