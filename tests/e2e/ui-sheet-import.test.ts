@@ -131,7 +131,9 @@ describe('sprite-sheet import in the Dataset panel', () => {
     await screenshot(page, 'ui-sheet-03-imported-report');
     expect(errors).toEqual([]);
     await page.close();
-  });
+    // Longer than the sum of the waits above, so a step that hangs on a loaded machine fails
+    // with its own timeout error, naming the element it waited for, not the test's.
+  }, 400_000);
 
   it('uploads a sheet with its Aseprite JSON (web mode), slices it by the atlas and labels frames by its tags', async () => {
     // A sheet as the app's export writes it: 6 frames of 24x24, two tags.
