@@ -2,42 +2,38 @@
  * The engine process: the one place TensorFlow.js runs. Started by Electron main through
  * utilityProcess.fork, or by web mode, the CLI and tests through child_process.fork (the
  * host sets LATENT_ATLAS_ENGINE=1). Its handler table has exactly one entry per engine
- * channel of the contract.
+ * channel of the contract; the handlers live in src/handlers/, one file per contract domain.
  */
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend/choose';
-import { measureMatmulSpeed } from './backend/measure-speed';
-import type { EngineHandlers } from './host/handler';
-import { copyDataset, datasetInfo, datasetItem, datasetItems, datasetThumbnails, importDataset, previewDatasetSheet, stageDatasetFiles } from './data/engine-api';
-import { controlTraining, estimateTraining, runTraining, trainingStatus } from './train/engine-api';
+import type { EngineInfo } from './contract';
+import { copyDataset, datasetInfo, datasetItem, datasetItems, datasetThumbnails, importDataset, previewDatasetSheet, stageDatasetFiles } from './handlers/data';
+import { engineBackend, engineInfo, engineInfoHandler, enginePaths, measureEngineSpeed, setEngineBackend } from './handlers/engine';
 import {
   attributeLatents,
   decodeLatents,
   encodeLatents,
+  exportFramesHandler,
+  exportProjectorHandler,
+  exportSelectionCsv,
   interpolateLatents,
   labelPathLatents,
   latentNeighbours,
+  layoutLatents,
+  placeLatents,
   projectLatents,
   relabelLatents,
   sampleLatents,
   traverseLatents,
-} from './latent/engine-api';
-import { exportFramesHandler, exportProjectorHandler } from './export/engine-api';
-import { layoutLatents, placeLatents } from './latent/layout-api';
-import { exportSelectionCsv } from './data/selection-csv';
+} from './handlers/latent';
+import { projectHandlers } from './handlers/project';
+import { controlTraining, estimateTraining, runTraining, trainingStatus } from './handlers/train';
+import type { EngineHandlers } from './host/handler';
 import { parentTransport, runEngineLoop } from './host/engine-loop';
-import type { BackendLabel, EngineInfo } from './contract';
-import { APP_VERSION } from './version';
-import { appPaths } from './util/app-paths';
-import { projectHandlers } from './project/engine-api';
-
-let backendLabel: BackendLabel = 'cpu';
-let backendReason = 'not initialised';
 
 export const handlers: EngineHandlers = {
-  'engine.info': async () => staticInfo(),
-  'engine.paths': async () => appPaths(),
-  'engine.measureSpeed': async (payload, ctx) => measureMatmulSpeed(backendLabel, payload, ctx),
+  'engine.info': engineInfoHandler,
+  'engine.paths': enginePaths,
+  'engine.measureSpeed': measureEngineSpeed,
   'dataset.import': importDataset,
   'dataset.sheetPreview': previewDatasetSheet,
   'dataset.stageFiles': stageDatasetFiles,
@@ -46,7 +42,7 @@ export const handlers: EngineHandlers = {
   'dataset.item': datasetItem,
   'dataset.items': datasetItems,
   'dataset.thumbnails': datasetThumbnails,
-  'train.run': (payload, ctx) => runTraining(payload, ctx, backendLabel),
+  'train.run': (payload, ctx) => runTraining(payload, ctx, engineBackend()),
   'train.status': trainingStatus,
   'train.control': controlTraining,
   'train.estimate': estimateTraining,
@@ -73,23 +69,11 @@ export const handlers: EngineHandlers = {
   'export.projector': exportProjectorHandler,
 };
 
-function staticInfo(): EngineInfo {
-  return {
-    backend: backendLabel,
-    backendReason,
-    tfjsVersion: tf.version.tfjs,
-    appVersion: APP_VERSION,
-    nodeVersion: process.versions.node,
-    pid: process.pid,
-  };
-}
-
 async function startup(): Promise<EngineInfo> {
   const force = process.env.LATENT_ATLAS_BACKEND as 'tensorflow' | 'wasm' | 'cpu' | undefined;
   const chosen = await initBackend(force ? { force } : {});
-  backendLabel = chosen.label;
-  backendReason = chosen.reason;
-  return staticInfo();
+  setEngineBackend(chosen.label, chosen.reason);
+  return engineInfo();
 }
 
 if (process.env.LATENT_ATLAS_ENGINE === '1') {

@@ -6,9 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SelectionCsvReport } from '../contract';
 import { AtlasError } from '../errors';
-import type { EngineHandler } from '../host/handler';
 import { writeFileAtomic } from '../util/atomic-write';
-import { openDatasetCached } from './engine-api';
 import type { DatasetIndex } from './store';
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, quote, or line break. */
@@ -27,8 +25,8 @@ export function selectionCsv(index: Pick<DatasetIndex, 'items' | 'count'>, indic
   return rows.join('\r\n') + '\r\n';
 }
 
-export const exportSelectionCsv: EngineHandler<'selection.exportCsv'> = async ({ dataset, indices, file, overwrite }): Promise<SelectionCsvReport> => {
-  const { index } = await openDatasetCached(dataset);
+/** Writes the CSV of `indices` to `file` (atomically); an existing file is replaced only when `overwrite`. */
+export async function writeSelectionCsv(index: Pick<DatasetIndex, 'items' | 'count'>, indices: readonly number[], file: string, overwrite: boolean): Promise<SelectionCsvReport> {
   const text = selectionCsv(index, indices);
   const target = path.resolve(file);
   if (
@@ -46,4 +44,4 @@ export const exportSelectionCsv: EngineHandler<'selection.exportCsv'> = async ({
   }
   await writeFileAtomic(target, text);
   return { path: target, rows: indices.length };
-};
+}

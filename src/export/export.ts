@@ -10,7 +10,7 @@ import { interpolate, sample, traverse } from '../latent/operations';
 import { applyAttributeVector } from '../latent/attribute-operation';
 import { runModel } from '../latent/run-model';
 import type { SessionOptions } from '../latent/session';
-import { openDatasetCached } from '../data/engine-api';
+import { openDatasetCached } from '../data/dataset-cache';
 import { AtlasError, throwIfCancelled } from '../errors';
 import { animatedGif, animatedWebp } from './animation';
 import { animationTags } from './atlas-input';

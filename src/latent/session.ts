@@ -3,7 +3,7 @@
  * latents.bin, then a fresh encode) and the projection computed from it.
  */
 import path from 'node:path';
-import { openDatasetCached } from '../data/engine-api';
+import { openDatasetCached } from '../data/dataset-cache';
 import type { Dataset } from '../data/store';
 import { encodeDataset, checkCompatible, checkTrainedOn, type Latents } from './encode';
 import { readLatents, writeLatents, type LatentsKey } from './latents-file';

@@ -7,7 +7,7 @@ import type { LogEvent } from '../../../src/contract';
 import type { Dataset } from '../../../src/data/store';
 import type { HandlerContext } from '../../../src/host/handler';
 import { createProject, openProject } from '../../../src/project/project';
-import { runTraining } from '../../../src/train/engine-api';
+import { runTraining } from '../../../src/handlers/train';
 import { makeShapesDataset } from './fixtures';
 
 // Every image the trainer reads passes through ImageSource.fill: record the indices.

@@ -1,10 +1,10 @@
 /** The project channels of the contract, as engine handlers over src/project. */
 import type { EngineHandler } from '../host/handler';
 import { appPaths } from '../util/app-paths';
-import { createProject, openProject, restoreBackup, saveProject, saveProjectAs } from './project';
-import { readRecent, rememberRecent } from './recent';
-import { confineToWorkspace } from './workspace';
-import { isTrainingProjectRun } from '../train/engine-api';
+import { createProject, openProject, restoreBackup, saveProject, saveProjectAs } from '../project/project';
+import { readRecent, rememberRecent } from '../project/recent';
+import { confineToWorkspace } from '../project/workspace';
+import { isTrainingProjectRun } from '../train/active-run';
 import type { OpenedProject } from '../contract';
 
 const inWorkspace = (dir: string) => confineToWorkspace(dir, appPaths().workspace);

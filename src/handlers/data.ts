@@ -1,34 +1,16 @@
 /**
  * The dataset channels of the contract, as engine handlers over src/data.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DatasetImportReport, DatasetSummary } from '../contract';
 import type { EngineHandler } from '../host/handler';
-import { importImages, type ImportResult } from './import';
-import { importSheets } from './sheet-import';
-import { previewSheet } from './sheet-preview';
-import { openDataset, writeDataset, INDEX_FILE, type Dataset } from './store';
-import { thumbnailAtlas } from './thumbnail-atlas';
-import { removeStaging, safeRelativeName, stageFiles, stagingDir } from './staging';
-
-/** The last datasets opened, so paging thumbnails does not re-read pixels.bin each time. */
-const openCache = new Map<string, { mtimeMs: number; dataset: Promise<Dataset> }>();
-
-export async function openDatasetCached(dir: string): Promise<Dataset> {
-  const root = path.resolve(dir);
-  const mtimeMs = await fs.stat(path.join(root, INDEX_FILE)).then(
-    (s) => s.mtimeMs,
-    () => -1,
-  );
-  const hit = openCache.get(root);
-  if (hit && hit.mtimeMs === mtimeMs) return hit.dataset;
-  const dataset = openDataset(root);
-  openCache.set(root, { mtimeMs, dataset });
-  dataset.catch(() => openCache.delete(root));
-  while (openCache.size > 2) openCache.delete(openCache.keys().next().value!);
-  return dataset;
-}
+import { importImages, type ImportResult } from '../data/import';
+import { importSheets } from '../data/sheet-import';
+import { previewSheet } from '../data/sheet-preview';
+import { openDatasetCached } from '../data/dataset-cache';
+import { writeDataset, type Dataset } from '../data/store';
+import { thumbnailAtlas } from '../data/thumbnail-atlas';
+import { removeStaging, safeRelativeName, stageFiles, stagingDir } from '../data/staging';
 
 export function summarise(dataset: Dataset): DatasetSummary {
   const { index } = dataset;

@@ -1,24 +1,31 @@
 /**
- * The latent channels of the contract (latent.*), as engine handlers over src/latent.
+ * The latent-tool channels of the contract (latent.*, the layouts, export.*, selection.exportCsv),
+ * as engine handlers over src/latent, src/export and src/data.
  */
 import type { LoadedModel } from '../model/load';
 import type { LatentAttributeResult, LatentEncodeReport, LatentLabelPathResult, LatentRelabelResult, LatentPathResult, LatentProjection, LatentProjectionMap, PixelArtFinished } from '../contract';
 import { paletteHex } from '../export/palette';
 import type { FinishedImages } from '../export/pixel-art';
+import { openDatasetCached } from '../data/dataset-cache';
+import { writeSelectionCsv } from '../data/selection-csv';
+import { exportFrames } from '../export/export';
+import { exportProjector } from '../export/projector';
 import type { EngineHandler, HandlerContext } from '../host/handler';
-import { applyAttributeVector } from './attribute-operation';
-import { labelWeights } from './conditional';
-import { labelPath, relabel } from './conditional-operations';
-import { ELLIPSOID_K, posteriorEllipsoids, priorEllipsoid } from './ellipsoids';
-import { decodeImages, imageStrip } from './images';
-import { nearestRows } from './neighbours';
-import { interpolate, resolvePoint, sample, traverse } from './operations';
-import { projectPoints, unprojectPoint, type Projection } from './projection';
-import { runModel } from './run-model';
-import { latentSession, projectionOf, type LatentSession, type SessionOptions } from './session';
-import { float32Base64, int32Base64, uint8Base64 } from './wire';
+import { applyAttributeVector } from '../latent/attribute-operation';
+import { labelWeights } from '../latent/conditional';
+import { labelPath, relabel } from '../latent/conditional-operations';
+import { ELLIPSOID_K, posteriorEllipsoids, priorEllipsoid } from '../latent/ellipsoids';
+import { decodeImages, imageStrip } from '../latent/images';
+import { nearestRows } from '../latent/neighbours';
+import { placeInLayout, sessionLayout } from '../latent/layout-session';
+import type { LayoutProgress } from '../latent/layouts';
+import { interpolate, resolvePoint, sample, traverse } from '../latent/operations';
+import { projectPoints, unprojectPoint, type Projection } from '../latent/projection';
+import { runModel } from '../latent/run-model';
+import { latentSession, projectionOf, type LatentSession, type SessionOptions } from '../latent/session';
+import { float32Base64, int32Base64, uint8Base64 } from '../latent/wire';
 
-export function sessionOptions(ctx: HandlerContext, extra: Pick<SessionOptions, 'batchSize' | 'force'> = {}): SessionOptions {
+function sessionOptions(ctx: HandlerContext, extra: Pick<SessionOptions, 'batchSize' | 'force'> = {}): SessionOptions {
   const started = performance.now();
   return {
     ...extra,
@@ -188,4 +195,41 @@ export const attributeLatents: EngineHandler<'latent.attribute'> = async (spec, 
     strip: await imageStrip(r.images),
     ...(await finishedResult(r.finished)),
   };
+};
+
+function layoutProgress(ctx: HandlerContext) {
+  const started = performance.now();
+  return (p: LayoutProgress) => {
+    const rate = p.done / Math.max((performance.now() - started) / 1000, 1e-3);
+    ctx.progress({ phase: 'layout', done: p.done, total: p.total, rate, etaSeconds: (p.total - p.done) / rate, data: { stage: p.stage } });
+  };
+}
+
+export const layoutLatents: EngineHandler<'latent.layout'> = async ({ runDir, dataset, method, seed }, ctx) => {
+  const s = await latentSession(runDir, dataset, sessionOptions(ctx));
+  const layout = await sessionLayout(s, runDir, method, { seed, signal: ctx.signal, onProgress: layoutProgress(ctx) });
+  return { method, seed, count: s.latents.count, points: float32Base64(layout.points), cached: layout.cached, seconds: layout.seconds };
+};
+
+export const placeLatents: EngineHandler<'latent.place'> = async ({ runDir, dataset, method, seed, z }, ctx) => {
+  const s = await latentSession(runDir, dataset, sessionOptions(ctx));
+  const layout = await sessionLayout(s, runDir, method, { seed, signal: ctx.signal, onProgress: layoutProgress(ctx) });
+  const vectors = Float32Array.from(z.flatMap((v) => resolvePoint(s, { z: v })));
+  return { points: float32Base64(await placeInLayout(s, layout, vectors, z.length)) };
+};
+
+export const exportFramesHandler: EngineHandler<'export.frames'> = async (payload, ctx) => {
+  ctx.progress({ phase: 'decoding', done: 0, total: null });
+  // The signal reaches the decoding, the per-frame encoding and the staging of each file.
+  return exportFrames(payload, sessionOptions(ctx), (phase, done, total) => ctx.progress({ phase, done, total }));
+};
+
+export const exportProjectorHandler: EngineHandler<'export.projector'> = async (payload, ctx) => {
+  ctx.progress({ phase: 'encoding', done: 0, total: null });
+  return exportProjector(payload, sessionOptions(ctx));
+};
+
+export const exportSelectionCsv: EngineHandler<'selection.exportCsv'> = async ({ dataset, indices, file, overwrite }) => {
+  const { index } = await openDatasetCached(dataset);
+  return writeSelectionCsv(index, indices, file, overwrite);
 };
