@@ -14,7 +14,11 @@ const ENGINE_LIBRARIES = '^src/(backend|data|model|train|latent|export|project)/
 const ENGINE_PACKAGES = '^node_modules/(@tensorflow|sharp|@img)/';
 
 /** The only modules that write run records into project.json (the engine's side of seam 1). */
-const RUN_RECORD_WRITERS = '^src/(project/project|project/project-file|train/engine-api)\\.ts$';
+const RUN_RECORD_WRITERS = '^src/(project/project|project/project-file|project/run-recorder|handlers/train)\\.ts$';
+
+/** The contract handlers' floor (one file per contract domain) and the one module above it, the engine's handler table. */
+const HANDLERS = '^src/handlers/';
+const HANDLER_TABLE = '^src/engine\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -60,13 +64,14 @@ module.exports = {
       from: { path: '^src/model/' },
       to: { path: '^src/train/' },
     },
-    // Comes with seam 2 (contract handlers on one floor, src/handlers/): a library never imports a handler.
-    // {
-    //   name: 'library-never-imports-a-handler',
-    //   severity: 'error',
-    //   from: { path: ENGINE_LIBRARIES },
-    //   to: { path: '^src/handlers/' },
-    // },
+    {
+      name: 'library-never-imports-a-handler',
+      comment:
+        'Handlers (src/handlers/) sit above the libraries and adapt a contract channel to library calls; only the handler table (src/engine.ts) imports them. What a library needs from a handler (a cache, a session, which run trains) belongs in a library.',
+      severity: 'error',
+      from: { path: '^(src|electron|renderer)/', pathNot: `${HANDLERS}|${HANDLER_TABLE}` },
+      to: { path: HANDLERS },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
