@@ -12,6 +12,7 @@ import { createGeneration } from './generate.svelte';
 import { createInterpolation } from './interpolate.svelte';
 import { createSelectionTools } from './selection.svelte';
 import type { LatentView } from './latent-view.svelte';
+import { isLinearLayout } from './layout-map';
 import { pointOnViewPlane } from '../scene/pick';
 import type { Tasks } from './tasks.svelte';
 
@@ -127,10 +128,13 @@ export function createExplorer(bridge: Bridge, app: AppState, tasks: Tasks, view
       // A lasso that closes where it began is a gesture, not a click on the image there.
       if (selection.gestureActive) return;
       const scene = view.scene;
-      // Only PCA (the map latent.decode inverts, z = m + P^T y) sends a click on empty space back to latent space.
-      if (app.panel === 'generate' && generation.state.decodeOnClick && scene && view.layout === 'pca') {
+      // Only a linear layout (PCA, or chosen dimensions: z = m + P^T y inverts it) sends a click on
+      // empty space back to latent space; UMAP and t-SNE have no inverse, so there a click selects
+      // the image under it as usual (the Generate panel says why).
+      if (app.panel === 'generate' && generation.state.decodeOnClick && scene && isLinearLayout(view.layout)) {
         const canvas = scene.renderer.domElement;
-        await generation.decodeAt(pointOnViewPlane(scene.camera, scene.controls.target, canvas.clientWidth, canvas.clientHeight, x, y));
+        const point = pointOnViewPlane(scene.camera, scene.controls.target, canvas.clientWidth, canvas.clientHeight, x, y);
+        await generation.decodeAt(point, view.layout === 'dims' ? [...view.layoutDims] : null);
         return;
       }
       const index = view.pick(x, y);

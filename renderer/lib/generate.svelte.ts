@@ -63,7 +63,8 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
   });
   let samples = $state.raw<(Shown<LatentGenerated> & { spec: SampleSpecIn }) | null>(null);
   let traversal = $state.raw<(Shown<LatentTraversal> & { spec: TraverseSpecIn }) | null>(null);
-  let decoded = $state.raw<{ strip: ShownStrip; point: [number, number, number]; z: number[] } | null>(null);
+  /** The last clicked point: where (in which linear layout's coordinates) and what it decoded to. */
+  let decoded = $state.raw<{ strip: ShownStrip; point: [number, number, number]; axes: [number, number, number] | null; z: number[] } | null>(null);
 
   async function call<T>(kind: 'sample' | 'traverse' | 'decode', label: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T | null> {
     const controller = new AbortController();
@@ -140,15 +141,19 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
       revokeShown(traversal);
       traversal = { ...shownOf(result), spec };
     },
-    async decodeAt(point: [number, number, number]) {
+    /**
+     * Decode a point of a linear layout's 3D view: the engine maps it back with z = m + P^T y
+     * (`axes` null: PCA; else the three latent dimensions shown, the others at their mean).
+     */
+    async decodeAt(point: [number, number, number], axes: [number, number, number] | null) {
       const r = run();
       if (!r) return;
       const result = await call('decode', 'Decoding the clicked point', (signal) =>
-        bridge.call('latent.decode', { runDir: r.runDir, dataset: r.dataset, points: [point], ...labelSpec() }, { signal }),
+        bridge.call('latent.decode', { runDir: r.runDir, dataset: r.dataset, points: [point], axes, ...labelSpec() }, { signal }),
       );
       if (!result) return;
       if (decoded) URL.revokeObjectURL(decoded.strip.url);
-      decoded = { strip: stripUrl(result.strip), point, z: result.z[0] };
+      decoded = { strip: stripUrl(result.strip), point, axes, z: result.z[0] };
     },
   };
 }

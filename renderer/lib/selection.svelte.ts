@@ -58,6 +58,8 @@ export function createSelectionTools(bridge: Bridge, app: AppState, tasks: Tasks
     withoutId: null as string | null,
     strength: 1,
     frames: 8,
+    /** Conditional model: the label to decode the strip as; null = the image's own label. */
+    attributeLabel: null as string | null,
     attributeRunning: false,
     attributeError: null as ShownError | null,
   });
@@ -194,6 +196,7 @@ export function createSelectionTools(bridge: Bridge, app: AppState, tasks: Tasks
         base: { index: base },
         strength: s.strength,
         frames: s.frames,
+        ...(s.attributeLabel !== null ? { label: s.attributeLabel } : {}),
       };
       const task = tasks.start('Applying the attribute vector', () => ours.abort());
       try {

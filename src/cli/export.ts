@@ -15,7 +15,10 @@ import { sheetFromFlags } from './sheet-flags';
 import { flag, text, whole, type FlagTable } from './flag-table';
 
 export const exportCommandFlags = {
-  spec: text('FILE', 'A JSON export spec: {"source": {"interpolate"|"sample"|"traverse": spec}, ...options}.'),
+  spec: text(
+    'FILE',
+    'A JSON export spec: {"source": {"interpolate"|"sample"|"traverse"|"attribute": spec}, ...options}; with a conditional model, an attribute spec may name the "label" to decode as.',
+  ),
   latents: text('FILE', 'A JSON file of latent vectors, [[z1...], [z2...]], to decode with --run.'),
   run: text('DIR', 'The training run whose newest checkpoint decodes --latents, or whose latent map --projector writes.'),
   dataset: text('DIR', "The run's dataset (needed by --projector, and by --pixel-art for its palette)."),

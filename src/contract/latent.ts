@@ -164,6 +164,8 @@ export const attributeSpecSchema = z
     /** Strength at the strip's last frame (negative removes the attribute). */
     strength: z.number().min(-5).max(5).default(1),
     frames: z.number().int().min(2).max(64).default(8),
+    /** Conditional model: the label to decode the strip as (default: the base image's own label; required for a vector base). */
+    label: conditionalLabel.optional(),
     axes: latentAxes,
     /** Also return the images after pixel-art finishing (raw ones stay). */
     finish: pixelArtFinishSchema.optional(),

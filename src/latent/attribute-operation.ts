@@ -30,8 +30,10 @@ export async function applyAttributeVector(spec: AttributeSpec, opts: SessionOpt
   // Hierarchy: every frame keeps the image's own detail (its z2 offset from the prior), so
   // strength 0 is exactly its reconstruction and only the global z moves.
   const lowerOffsets = await pathLowerOffsets(s, [spec.base, spec.base], spec.frames);
-  // Conditional model: the strip keeps the base image's own label (a vector base has none: refused with the labels to choose from).
-  const labels = labelWeights(s.run.model, z.length, undefined, 'index' in spec.base ? { dataset: s.dataset, index: spec.base.index } : undefined);
+  // Conditional model: the strip is decoded as the chosen label, by default the base image's own
+  // (a vector base has none: refused with the labels to choose from). The z path is the same for
+  // every label: only the decoder's label input changes.
+  const labels = labelWeights(s.run.model, z.length, spec.label, 'index' in spec.base ? { dataset: s.dataset, index: spec.base.index } : undefined);
   const images = await decodeImages(s.run.model, z, { lowerOffsets, labels });
   const finished: { finished?: FinishedImages } = spec.finish ? { finished: await finishWithDatasetPalette(s.dataset, images, spec.finish) } : {};
   return {
