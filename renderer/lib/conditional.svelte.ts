@@ -20,24 +20,42 @@ export function createConditional(bridge: Bridge, tasks: Tasks, run: () => Train
   let relabelled = $state.raw<{ result: LatentRelabelResult; strip: ShownStrip; index: number } | null>(null);
   let labelPath = $state.raw<{ result: LatentLabelPathResult; strip: ShownStrip; spec: LabelPathSpecIn } | null>(null);
 
+  // The call in flight: a reset (another model) aborts it so its answer is not shown.
+  let current: AbortController | null = null;
+
   async function call<T>(kind: 'relabel' | 'path', what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T | null> {
     const controller = new AbortController();
+    current = controller;
     s.busy = kind;
     s.error = null;
     const task = tasks.start(what, () => controller.abort());
     try {
-      return await fn(controller.signal);
+      const result = await fn(controller.signal);
+      return controller.signal.aborted ? null : result;
     } catch (err) {
-      if (!isCancelled(err)) s.error = describeError(err);
+      if (!isCancelled(err) && !controller.signal.aborted) s.error = describeError(err);
       return null;
     } finally {
       task.end();
-      s.busy = null;
+      if (current === controller) {
+        current = null;
+        s.busy = null;
+      }
     }
   }
 
   return {
     state: s,
+    /** Another model or dataset: its redrawn images and label path go, the labels are picked again. */
+    reset() {
+      current?.abort();
+      current = null;
+      if (relabelled) URL.revokeObjectURL(relabelled.strip.url);
+      if (labelPath) URL.revokeObjectURL(labelPath.strip.url);
+      relabelled = null;
+      labelPath = null;
+      Object.assign(s, { from: null, to: null, busy: null, error: null });
+    },
     get relabelled() {
       return relabelled;
     },

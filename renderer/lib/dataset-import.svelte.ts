@@ -43,6 +43,8 @@ export interface ImportTarget {
   /** The dataset folder to write, or null for a new one under <workspace>/datasets. */
   output(): string | null;
   imported(report: DatasetImportReport, summary: DatasetSummary, source: { folder: string } | { uploaded: string }, options: ImportOptionsIn): void;
+  /** Asked before an import starts (a project with a trained model confirms first); false leaves everything as it was. */
+  beforeImport?(): Promise<boolean>;
 }
 
 export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks, target?: ImportTarget): Importer {
@@ -84,6 +86,8 @@ export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks, targ
     options: ImportOptionsIn,
     body: (signal: AbortSignal, task: ReturnType<Tasks['start']>) => Promise<DatasetImportReport>,
   ) {
+    if (s.running) return;
+    if (target?.beforeImport && !(await target.beforeImport())) return;
     if (s.running) return;
     controller = new AbortController();
     const { signal } = controller;

@@ -44,6 +44,8 @@ export function createExplorer(bridge: Bridge, app: AppState, tasks: Tasks, view
   let items = $state.raw<ReadonlyMap<number, DatasetItemInfo>>(new Map());
   const pending = new Set<number>();
   let allNames: Promise<void> | null = null;
+  /** Bumped when the dataset changes: answers asked for before belong to the old images. */
+  let datasetEra = 0;
 
   const addItems = (found: DatasetItemInfo[]) => {
     const next = new Map(items);
@@ -56,7 +58,10 @@ export function createExplorer(bridge: Bridge, app: AppState, tasks: Tasks, view
     if (!dir || items.has(index) || pending.has(index)) return;
     pending.add(index);
     try {
-      addItems([await bridge.call('dataset.item', { path: dir, index })]);
+      const asked = datasetEra;
+      const found = await bridge.call('dataset.item', { path: dir, index });
+      // Another dataset meanwhile (a re-import uses the same folder): this name is the old one's.
+      if (asked === datasetEra) addItems([found]);
     } catch {
       // A missing name only leaves the tooltip without it.
     } finally {
@@ -73,8 +78,10 @@ export function createExplorer(bridge: Bridge, app: AppState, tasks: Tasks, view
     s.namesLoading = true;
     const task = tasks.start('Reading image names for search');
     allNames = (async () => {
+      const asked = datasetEra;
       for (let from = 0; from < total; from += NAMES_PER_PAGE) {
         const { items: page } = await bridge.call('dataset.items', { path: dir, from, count: Math.min(NAMES_PER_PAGE, total - from) });
+        if (asked !== datasetEra) return;
         addItems(page);
         task.update(Math.min(1, (from + page.length) / total), `${from + page.length} / ${total}`);
       }
@@ -85,8 +92,34 @@ export function createExplorer(bridge: Bridge, app: AppState, tasks: Tasks, view
     return allNames;
   }
 
+  /**
+   * What the old model or dataset left behind goes: its neighbours, hover and (for another
+   * dataset) names, selections and A/B ends, samples, paths and the export source. Called
+   * by the session scope only (renderer/lib/session-scope.ts), the one place that
+   * decides when the model or dataset changed.
+   */
+  function reset(scope: 'model' | 'dataset') {
+    s.hover = null;
+    s.neighbours = null;
+    s.neighboursError = null;
+    interpolation.reset(scope);
+    generation.reset();
+    exporter.clearSource();
+    selection.clearAttribute();
+    if (scope === 'dataset') {
+      datasetEra++;
+      s.query = '';
+      items = new Map();
+      pending.clear();
+      allNames = null;
+      selection.clear();
+      selection.setTrainFilter(null);
+    }
+  }
+
   return {
     state: s,
+    reset,
     interpolation,
     generation,
     exporter,
@@ -149,7 +182,7 @@ export function createExplorer(bridge: Bridge, app: AppState, tasks: Tasks, view
       s.neighboursError = null;
       try {
         const result = await bridge.call('latent.neighbours', { runDir: r.runDir, dataset: r.dataset, queries: [{ index }], k: 8 });
-        if (app.selected !== index) return;
+        if (app.selected !== index || app.trainedRun !== r) return;
         s.neighbours = { of: index, ...result.neighbours[0] };
         for (const i of result.neighbours[0].indices) void item(i);
       } catch (err) {

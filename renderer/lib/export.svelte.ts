@@ -93,6 +93,12 @@ export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => st
       s.pixelArt = next.spec.finish !== undefined;
       if (next.spec.finish?.colors !== undefined) s.pixelColors = next.spec.finish.colors;
     },
+    /** Another model or dataset: nothing of the old one is offered for export (a running export finishes). */
+    clearSource() {
+      source = null;
+      report = null;
+      s.error = null;
+    },
     /** The engine payload for the current settings (a frame range becomes latent vectors). */
     options(): ExportOptionsIn | null {
       if (!source) return null;

@@ -66,21 +66,31 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
   /** The last clicked point: where (in which linear layout's coordinates) and what it decoded to. */
   let decoded = $state.raw<{ strip: ShownStrip; point: [number, number, number]; axes: [number, number, number] | null; z: number[] } | null>(null);
 
+  // The call in flight: a reset (another model) aborts it so its answer is not shown.
+  let current: AbortController | null = null;
+
   async function call<T>(kind: 'sample' | 'traverse' | 'decode', label: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T | null> {
     const controller = new AbortController();
+    current = controller;
     s.busy = kind;
     s.error = null;
     const task = tasks.start(label, () => controller.abort());
     try {
-      return await fn(controller.signal);
+      const result = await fn(controller.signal);
+      return controller.signal.aborted ? null : result;
     } catch (err) {
-      if (!isCancelled(err)) s.error = describeError(err);
+      if (!isCancelled(err) && !controller.signal.aborted) s.error = describeError(err);
       return null;
     } finally {
       task.end();
-      s.busy = null;
+      if (current === controller) {
+        current = null;
+        s.busy = null;
+      }
     }
   }
+
+  const conditional = createConditional(bridge, tasks, run);
 
   /** The chosen label, for a conditional model only (an unconditional one refuses labels). */
   const labelSpec = (): { label?: string } => (s.label ? { label: s.label } : {});
@@ -88,7 +98,21 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
   return {
     state: s,
     /** A conditional model's tools: the selected image as every label, a path between two labels. */
-    conditional: createConditional(bridge, tasks, run),
+    conditional,
+    /** Another model or dataset: samples, traversal and decoded points of the old one go (settings stay). */
+    reset() {
+      current?.abort();
+      current = null;
+      revokeShown(samples);
+      revokeShown(traversal);
+      if (decoded) URL.revokeObjectURL(decoded.strip.url);
+      samples = null;
+      traversal = null;
+      decoded = null;
+      // A label belongs to the model; the panel picks the new model's first one.
+      Object.assign(s, { label: null, busy: null, error: null });
+      conditional.reset();
+    },
     get samples() {
       return samples;
     },

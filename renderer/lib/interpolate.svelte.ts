@@ -105,6 +105,8 @@ export function createInterpolation(bridge: Bridge, tasks: Tasks, view: LatentVi
           signal: ours.signal,
           onProgress: (p) => task.update(p.total ? p.done / p.total : null, p.message ?? ''),
         });
+        // Reset meanwhile (another model or dataset): this path belongs to the old one.
+        if (ours.signal.aborted) return;
         revokeShown(results[method]);
         // Placed under the view's layout (UMAP/t-SNE put the frames among their nearest images).
         const points = await view.showPath(method, result.z).catch(() => base64ToF32(result.points));
@@ -132,6 +134,22 @@ export function createInterpolation(bridge: Bridge, tasks: Tasks, view: LatentVi
     },
     stop,
     clear: clearResults,
+    /**
+     * Another model: its paths and frames go. Another dataset: the ends A and B go too (their
+     * indices named images that are no longer there).
+     */
+    reset(scope: 'model' | 'dataset') {
+      controller?.abort();
+      controller = null;
+      clearResults();
+      s.running = null;
+      s.error = null;
+      s.frame = 0;
+      if (scope === 'dataset') {
+        s.a = null;
+        s.b = null;
+      }
+    },
   };
 }
 

@@ -84,6 +84,11 @@ export interface LatentView {
   /** Bumped whenever the points move (so overlays reposition). */
   readonly version: number;
   show(run: TrainedRun, scene: LatentScene): Promise<void>;
+  /**
+   * Take the scatter, ellipsoids, sprites, paths, legend and prior off the view (the model or
+   * dataset they came from is gone) and end any encoding or layout still running for it.
+   */
+  clear(): void;
   /** Show these points (tests and benchmarks inject synthetic data). */
   setData(data: ScatterData, scene: LatentScene): void;
   setSprites(on: boolean, thumbs: ThumbnailCache | null): Promise<void>;
@@ -513,6 +518,37 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
       } finally {
         task.end();
         if (controller === ours) controller = null;
+      }
+    },
+    clear() {
+      controller?.abort();
+      layoutController?.abort();
+      if (animating) cancelAnimationFrame(animating);
+      animating = 0;
+      clearSprites();
+      points?.dispose();
+      ellipsoids?.dispose();
+      points = null;
+      ellipsoids = null;
+      paths.clearPaths();
+      shownRun = null;
+      projection = null;
+      data = null;
+      legend = null;
+      layoutInfo = null;
+      hiddenLabels = new Set();
+      highlight = null;
+      focus = [];
+      Object.assign(s, { status: 'none', count: 0, error: null, highlighted: 0, ellipsoidsDrawn: 0, layoutPending: null, version: s.version + 1 });
+      if (scene) {
+        showGuides(scene, true);
+        // The prior sphere goes back to N(0, I) under no map, as on an empty start.
+        const sphere = scene.scene.getObjectByName('prior-sphere');
+        if (sphere) {
+          sphere.matrix.identity();
+          sphere.matrixWorldNeedsUpdate = true;
+        }
+        scene.invalidate();
       }
     },
     setData(next, target) {

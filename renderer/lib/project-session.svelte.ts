@@ -6,6 +6,7 @@
 import type { BackendLabel, EpochReport, OpenedProject, RunRecord, TrainRunReport, TrainSettingsIn } from '../../src/contract';
 import type { AppState } from './app-state.svelte';
 import type { Bridge } from './bridge';
+import type { ConfirmRequest } from './confirm.svelte';
 import type { ImportTarget } from './dataset-import.svelte';
 import type { EngineStatus } from './engine-status.svelte';
 import { describeError, type ShownError } from './errors';
@@ -40,6 +41,8 @@ export function createProjectSession(deps: {
   training: Training;
   engine: EngineStatus;
   applySettings(settings: TrainSettingsIn): void;
+  /** Ask the user (the window's confirm dialog); resolves false on Cancel. */
+  confirm(request: ConfirmRequest): Promise<boolean>;
 }): ProjectSession {
   const { bridge, app, project, training, engine } = deps;
   let restoreError = $state<ShownError | null>(null);
@@ -71,6 +74,21 @@ export function createProjectSession(deps: {
     },
     importTarget: {
       output: () => (project.dir ? project.resolve('dataset') : null),
+      beforeImport() {
+        const trained = (project.file?.runs ?? []).filter((r) => r.history.length > 0);
+        if (!app.trainedRun && trained.length === 0) return Promise.resolve(true);
+        const name = project.file?.name;
+        const latest = trained.at(-1);
+        const model = latest ? `a trained model (run ${latest.id}, ${latest.epoch} epoch${latest.epoch === 1 ? '' : 's'})` : 'a trained model';
+        return deps.confirm({
+          title: name ? `Import new images into “${name}”?` : 'Import new images?',
+          message:
+            `${name ? 'This project' : 'The window'} has ${model}. The new images replace ${name ? "the project's" : 'the current'} dataset. ` +
+            'The model stays in the project, but its map, neighbours, samples and paths belong to the old images, so they are cleared from view. ' +
+            'Train again to explore the new images.',
+          confirmLabel: 'Import and replace',
+        });
+      },
       imported(report, summary, source, options) {
         if (!project.dir) return;
         project.markChanged((p) => {
