@@ -1,6 +1,7 @@
 /**
  * Nonlinear 3D layouts of the posterior means: UMAP (umap-js) and t-SNE (./tsne), both over
- * the exact k-nearest-neighbour graph (./neighbours, batched matmuls), both seeded so the same
+ * the k-nearest-neighbour graph, exact up to EXACT_KNN_MAX images (./neighbours, batched
+ * matmuls) and approximate above (random-projection trees + NN-descent), both seeded so the same
  * model, data and seed give the same map. Unlike PCA they have no inverse and no honest image
  * of a Gaussian: the view hides ellipsoids and the prior under them, and a new latent vector
  * (a path frame, a sample) is placed among its nearest images (placeAmong).
@@ -8,6 +9,7 @@
 import { UMAP } from 'umap-js';
 import { AtlasError, throwIfCancelled } from '../errors';
 import { Rng } from '../model/rng';
+import { approximateKnnGraph } from './approximate-knn';
 import { nearestRows } from './neighbours';
 import { neighboursForPerplexity, TSNE_DEFAULTS, tsne3d, type KnnGraph } from './tsne';
 
@@ -29,13 +31,15 @@ export interface LayoutOptions {
   seed: number;
   signal?: AbortSignal;
   onProgress?: (p: LayoutProgress) => void;
+  /** Above this many images the kNN graph is approximate (default EXACT_KNN_MAX; tests and benches lower it). */
+  exactKnnMax?: number;
 }
 
 /**
- * Up to this many images UMAP gets the exact kNN graph (batched matmuls, cancellable between
- * blocks); above it, exact search grows as N^2 (about 25 min at 100k here), so umap-js builds
- * its own approximate graph (random-projection trees + NN-descent, seeded like the rest),
- * as the reference UMAP does.
+ * Up to this many images UMAP and t-SNE get the exact kNN graph (batched matmuls, cancellable
+ * between blocks); above it, exact search grows as N^2 (about 25 min at 100k here), so the
+ * graph is approximate (random-projection trees + NN-descent, seeded like the rest), as the
+ * reference UMAP does: umap-js builds its own, t-SNE the same through ./approximate-knn.
  */
 export const EXACT_KNN_MAX = 20_000;
 
@@ -87,7 +91,8 @@ export async function umapLayout(data: Float32Array, count: number, dim: number,
   const k = Math.min(UMAP_DEFAULTS.neighbours, count - 1);
   const rng = new Rng(opts.seed);
   const umap = new UMAP({ nComponents: 3, nNeighbors: k, minDist: UMAP_DEFAULTS.minDist, random: () => rng.uniform() });
-  if (count <= EXACT_KNN_MAX) {
+  const exact = count <= (opts.exactKnnMax ?? EXACT_KNN_MAX);
+  if (exact) {
     const knn = await knnGraph(data, count, dim, k - 1, opts);
     // umap-js wants the graph as arrays of rows; X is then only read for its length.
     const row = <T extends Int32Array | Float32Array>(a: T, i: number, self: number) => [self, ...Array.from(a.subarray(i * (k - 1), (i + 1) * (k - 1)))];
@@ -104,7 +109,7 @@ export async function umapLayout(data: Float32Array, count: number, dim: number,
   // Above EXACT_KNN_MAX this runs umap-js's approximate neighbour search (synchronous: a
   // cancel takes effect when it ends).
   const epochs = umap.initializeFit(X);
-  if (count > EXACT_KNN_MAX) opts.onProgress?.({ stage: 'neighbours', done: count, total: count });
+  if (!exact) opts.onProgress?.({ stage: 'neighbours', done: count, total: count });
   for (let e = 0; e < epochs; e++) {
     umap.step();
     if (e % 5 === 4 || e === epochs - 1) {
@@ -120,7 +125,19 @@ export async function umapLayout(data: Float32Array, count: number, dim: number,
 export async function tsneLayout(data: Float32Array, count: number, dim: number, opts: LayoutOptions): Promise<Float32Array> {
   checkCount('tsne', count);
   const perplexity = Math.min(TSNE_DEFAULTS.perplexity, (count - 1) / 3);
-  const knn = await knnGraph(data, count, dim, neighboursForPerplexity(perplexity, count), opts);
+  const k = neighboursForPerplexity(perplexity, count);
+  let knn: KnnGraph;
+  if (count <= (opts.exactKnnMax ?? EXACT_KNN_MAX)) knn = await knnGraph(data, count, dim, k, opts);
+  else {
+    // Synchronous (a cancel takes effect when it ends), like umap-js's own search.
+    opts.onProgress?.({ stage: 'neighbours', done: 0, total: count });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    throwIfCancelled(opts.signal);
+    const rng = new Rng(opts.seed);
+    knn = await approximateKnnGraph(data, count, dim, k, () => rng.uniform());
+    opts.onProgress?.({ stage: 'neighbours', done: count, total: count });
+    throwIfCancelled(opts.signal);
+  }
   const y = await tsne3d(knn, count, {
     perplexity,
     seed: opts.seed,
