@@ -170,7 +170,8 @@ export const engineRequests = {
    * it to show the run again and to poll its progress.
    */
   'train.status': {
-    payload: z.object({}).strict(),
+    /** previewsAfter: send only previews of later epochs (a polling page has the others). */
+    payload: z.object({ previewsAfter: z.number().int().min(0).optional() }).strict(),
     result: result<TrainStatusReport>(),
   },
   /**

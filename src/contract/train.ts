@@ -188,6 +188,31 @@ export interface TrainStatusReport {
   /** The newest step event and every epoch of this train.run so far. */
   lastStep: Extract<TrainProgress, { type: 'step' }> | null;
   epochs: EpochReport[];
+  /** The running run's newest epoch previews (at most 30), after train.status's `previewsAfter` epoch. */
+  previews: TrainPreview[];
+  /**
+   * How the engine's last run ended, kept until the next one starts: a page that was away when
+   * it ended (reloaded, or polling once a second) shows its real outcome and every epoch.
+   */
+  ended: EndedRunReport | null;
+}
+
+/** An epoch's preview (originals above, reconstructions below) as a base64 PNG. */
+export interface TrainPreview {
+  epoch: number;
+  png: string;
+}
+
+/** A run this engine trained that has ended, as train.status reports it. */
+export interface EndedRunReport {
+  /** 'stopped' also for a cancelled run (its newest checkpoint is kept); 'failed' for an error. */
+  status: 'completed' | 'stopped' | 'failed';
+  dataset: string;
+  runDir: string;
+  project: { dir: string; runId: string } | null;
+  lastStep: Extract<TrainProgress, { type: 'step' }> | null;
+  epochs: EpochReport[];
+  previews: TrainPreview[];
 }
 
 /** A run restricted to a selection: its name and how many of its images trained and validated. */

@@ -5,14 +5,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { BackendLabel, Payload, RunEstimate, TrainProgress, TrainRunReport, TrainSelectionNote } from '../contract';
+import type { BackendLabel, Payload, RunEstimate, TrainPreview, TrainProgress, TrainRunReport, TrainSelectionNote } from '../contract';
 import { AtlasError } from '../errors';
 import type { EngineHandler, HandlerContext } from '../host/handler';
 import { openDatasetCached } from '../data/dataset-cache';
 import { markDatasetInUse, type Dataset } from '../data/store';
 import { imageGridPng } from '../data/thumbnail-atlas';
 import { markRun, projectRunRecorder } from '../project/run-recorder';
-import { activeRun, beginActiveRun, type ActiveRun } from '../train/active-run';
+import { activeRun, beginActiveRun, endedRun, keepPreview, type ActiveRun } from '../train/active-run';
 import { TrainControl } from '../train/control';
 import { fromDataset, type ImageSource } from '../train/data';
 import { epochReport, type PreviewImages, type TrainEvent } from '../train/events';
@@ -22,8 +22,10 @@ import { train } from '../train/train';
 
 export async function runTraining({ dataset: datasetDir, runDir, settings, resume, project, selection }: Payload<'train.run'>, ctx: HandlerContext, backend: BackendLabel): Promise<TrainRunReport> {
   const control = new TrainControl();
-  const run: ActiveRun = { control, dataset: datasetDir, runDir, project: project ? { dir: path.resolve(project.dir), runId: project.runId } : null, lastStep: null, epochs: [] };
+  const run: ActiveRun = { control, dataset: datasetDir, runDir, project: project ? { dir: path.resolve(project.dir), runId: project.runId } : null, lastStep: null, epochs: [], previews: [] };
   const endRun = beginActiveRun(run);
+  // How the run ended, for train.status (a cancel keeps the newest checkpoint: 'stopped').
+  let outcome: 'completed' | 'stopped' | 'failed' = 'failed';
   let releaseDataset = async () => {};
   try {
     const dataset = await openDatasetCached(datasetDir);
@@ -54,6 +56,7 @@ export async function runTraining({ dataset: datasetDir, runDir, settings, resum
             }
             if (data.type === 'epoch') {
               run.epochs = [...run.epochs.filter((h) => h.epoch < data.epoch), epochReport(data)];
+              if (data.previewPng) keepPreview(run, { epoch: data.epoch, png: data.previewPng });
               // A failed write of the project's run record must not stop the run or its events:
               // the next epoch writes the whole history again, and the checkpoint is on disk.
               await record?.epoch(data).catch((err: unknown) => ctx.log('warn', `Could not record epoch ${data.epoch} in the project: ${(err as Error).message}`));
@@ -74,12 +77,14 @@ export async function runTraining({ dataset: datasetDir, runDir, settings, resum
     await emitted;
     // The run itself is done and checkpointed; a project that cannot record that is told so in the log.
     await record?.finish(result.status, result.step, result.epoch).catch((err: unknown) => ctx.log('warn', `Could not record the end of the run in the project: ${(err as Error).message}`));
+    outcome = result.status;
     return { status: result.status, step: result.step, epoch: result.epoch, history: result.history.map(epochReport), checkpoint: result.checkpoint, backend, ...(note ? { selection: note } : {}) };
   } catch (err) {
-    if (project) await markRun(project, (run) => (run.status = err instanceof AtlasError && err.code === 'cancelled' ? 'stopped' : 'failed')).catch(() => {});
+    if (err instanceof AtlasError && err.code === 'cancelled') outcome = 'stopped';
+    if (project) await markRun(project, (run) => (run.status = outcome)).catch(() => {});
     throw err;
   } finally {
-    endRun();
+    endRun(outcome);
     await releaseDataset();
   }
 }
@@ -133,11 +138,24 @@ export const controlTraining: EngineHandler<'train.control'> = async ({ action }
   return { running: true, paused: control.isPaused };
 };
 
-export const trainingStatus: EngineHandler<'train.status'> = async () => {
+export const trainingStatus: EngineHandler<'train.status'> = async ({ previewsAfter }) => {
   const active = activeRun();
+  const newer = (previews: TrainPreview[]) => previews.filter((p) => p.epoch > (previewsAfter ?? -1));
+  const last = endedRun();
+  const ended = last ? { ...last, previews: newer(last.previews) } : null;
   return active
-    ? { running: true, paused: active.control.isPaused, dataset: active.dataset, runDir: active.runDir, project: active.project, lastStep: active.lastStep, epochs: [...active.epochs] }
-    : { running: false, paused: false, dataset: null, runDir: null, project: null, lastStep: null, epochs: [] };
+    ? {
+        running: true,
+        paused: active.control.isPaused,
+        dataset: active.dataset,
+        runDir: active.runDir,
+        project: active.project,
+        lastStep: active.lastStep,
+        epochs: [...active.epochs],
+        previews: newer(active.previews),
+        ended: null,
+      }
+    : { running: false, paused: false, dataset: null, runDir: null, project: null, lastStep: null, epochs: [], previews: [], ended };
 };
 
 async function toProgress(event: TrainEvent): Promise<TrainProgress> {

@@ -4,7 +4,7 @@
  * cut off by a crash).
  */
 import path from 'node:path';
-import type { EpochReport, TrainProgress } from '../contract';
+import type { EndedRunReport, EpochReport, TrainPreview, TrainProgress } from '../contract';
 import { AtlasError } from '../errors';
 import type { TrainControl } from './control';
 
@@ -15,20 +15,39 @@ export interface ActiveRun {
   project: { dir: string; runId: string } | null;
   lastStep: Extract<TrainProgress, { type: 'step' }> | null;
   epochs: EpochReport[];
+  /** The newest epoch previews, kept so a reloaded page shows them again. */
+  previews: TrainPreview[];
 }
 
+/** Previews kept per run (a page shows the newest 30 as well). */
+export const KEPT_PREVIEWS = 30;
+
 let active: ActiveRun | null = null;
+let ended: EndedRunReport | null = null;
+
+/** How the last run ended (until another begins): what a page that missed the end reads. */
+export function endedRun(): EndedRunReport | null {
+  return ended;
+}
+
+/** Keep an epoch's preview with the run (the newest KEPT_PREVIEWS). */
+export function keepPreview(run: ActiveRun, preview: TrainPreview): void {
+  run.previews = [...run.previews.filter((p) => p.epoch < preview.epoch), preview].slice(-KEPT_PREVIEWS);
+}
 
 export function activeRun(): ActiveRun | null {
   return active;
 }
 
-/** Makes `run` the engine's run; one at a time. The returned function ends it. */
-export function beginActiveRun(run: ActiveRun): () => void {
+/** Makes `run` the engine's run; one at a time. The returned function ends it, saying how. */
+export function beginActiveRun(run: ActiveRun): (status: EndedRunReport['status']) => void {
   if (active) throw new AtlasError('invalid_input', 'A training run is already in progress: stop it before starting another.');
   active = run;
-  return () => {
-    if (active === run) active = null;
+  ended = null;
+  return (status: EndedRunReport['status']) => {
+    if (active !== run) return;
+    active = null;
+    ended = { status, dataset: run.dataset, runDir: run.runDir, project: run.project, lastStep: run.lastStep, epochs: [...run.epochs], previews: [...run.previews] };
   };
 }
 
