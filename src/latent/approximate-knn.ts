@@ -6,8 +6,8 @@
  * umap-js's own search, through its exported modules, so t-SNE and UMAP scale the same way
  * and the graph is seeded like the rest. Near-linear in N, where exact search is N^2.
  */
-import { makeNNDescent } from 'umap-js/dist/nn_descent';
-import { makeForest, makeLeafArray } from 'umap-js/dist/tree';
+import { makeNNDescent } from 'umap-js/dist/nn_descent.js';
+import { makeForest, makeLeafArray } from 'umap-js/dist/tree.js';
 import { nearestRows } from './neighbours';
 import type { KnnGraph } from './tsne';
 
