@@ -107,13 +107,18 @@ export const sampleSpecSchema = z
     /**
      * Where z is drawn from (without `around`): 'fitted', a 10-component Gaussian mixture fitted
      * to the training images' posterior means, i.e. where the data lies (samples land on whole
-     * sprites instead of the prior's gaps); 'standard', the model's prior N(0, I). The
-     * temperature scales either around its means.
+     * sprites instead of the prior's gaps); for the hierarchy it is fitted jointly over z1 and
+     * the main directions of z2, so the detail goes with the sprite. 'standard', the model's
+     * prior N(0, I). The temperature scales either around its means.
      */
     prior: z.enum(['fitted', 'standard']).default('fitted'),
     /** Add the likelihood's per-pixel noise (a real sample of p(x|z)) instead of the mean image. */
     pixelNoise: z.boolean().default(false),
-    /** Hierarchical model: temperature of the detail layer z2 ~ p(z2|z1) (0 = its mean: smooth). */
+    /**
+     * Hierarchical model: temperature of the detail layer (0 = smooth). Under the standard prior
+     * z2 ~ p(z2|z1) at this temperature; under the fitted prior, the fine detail its main
+     * directions leave out, drawn as noise of the measured size times this.
+     */
     detail: z.number().min(0).max(2).default(DEFAULT_SAMPLE_DETAIL),
     /** For each generated image, find the nearest training image in pixel space. */
     memorisation: z.boolean().default(true),

@@ -12,8 +12,7 @@ import { datasetLabelRows, labelWeights, pathLabelWeights } from './conditional'
 import { samplePosterior, samplePrior, sweepValues, traversal } from './generate';
 import { decodeImages, type DecodedImages } from './images';
 import { checkGeodesicSize, geodesicPath, imageSpaceLength, pathThrough, type Vector } from './interpolate';
-import { fittedPrior } from './fitted-prior';
-import { sampleMixture } from './mixture';
+import { fittedPrior, sampleFittedPrior } from './fitted-prior';
 import { nearestRows } from './neighbours';
 import { projectPoints } from './projection';
 import { latentSession, projectionOf, type LatentSession, type SessionOptions } from './session';
@@ -135,19 +134,24 @@ export async function sample(spec: SampleSpec, opts: SessionOptions = {}): Promi
   const s = await latentSession(spec.runDir, spec.dataset, opts);
   const J = s.latents.latentDim;
   let z: Vector[];
+  // The fitted prior of a hierarchical model also draws z2's offsets (fitted-prior.ts says why).
+  let lowerOffsets: Float32Array | undefined;
   if (spec.around) {
     const mu = resolvePoint(s, spec.around);
     const i = spec.around.index;
     z = samplePosterior(mu, s.latents.logvar.subarray(i * J, (i + 1) * J), spec.count, spec.temperature, spec.seed);
   } else if (spec.prior === 'fitted') {
-    z = sampleMixture(fittedPrior(s), spec.count, spec.temperature, spec.seed);
+    const drawn = sampleFittedPrior(await fittedPrior(s), spec.count, spec.temperature, spec.seed, spec.detail);
+    z = drawn.z;
+    lowerOffsets = drawn.lowerOffsets;
   } else {
     z = samplePrior(spec.count, J, spec.temperature, spec.seed);
   }
   // Conditional model: the chosen label (around an image, by default its own).
   const labels = labelWeights(s.run.model, z.length, spec.label, spec.around ? { dataset: s.dataset, index: spec.around.index } : undefined);
-  // The hierarchy's detail layer z2 is drawn from p(z2|z1) at the chosen temperature.
-  const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed, lowerTemperature: spec.detail, labels });
+  // The hierarchy's detail layer: with fitted offsets, their residual already carries the detail
+  // temperature; otherwise z2 is drawn from p(z2|z1) at that temperature.
+  const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed, lowerTemperature: lowerOffsets ? 0 : spec.detail, lowerOffsets, labels });
   return { z, images, points: project(s, spec.axes, z), nearest: spec.memorisation ? await nearestTraining(s, images) : null, ...(await finished(s, images, spec)) };
 }
 

@@ -23,7 +23,8 @@
  *    luma) of 256 prior samples z ~ N(0, I) decoded with model.decode, over that of the
  *    validation images (1 = as crisp as the real sprites); fitted_sample_sharpness_ratio the same
  *    for z drawn from the mixture fitted to the training means (src/latent/fitted-prior.ts, the
- *    Generate panel's default);
+ *    Generate panel's default; for the hierarchy the mixture also draws z2's principal offsets,
+ *    with the rest as noise scaled by --detail);
  *  - sample_islands_ratio, fitted_sample_islands_ratio (RGBA sets): mean opaque islands per
  *    sample over that of validation images (1 = whole sprites; above 1 = fragments);
  *  - images_per_s: images trained over the wall-clock time of train() (per-epoch validation
@@ -53,8 +54,7 @@ import { loadModel, type DecodeOptions, type LoadedModel } from '../../src/model
 import { TrainControl } from '../../src/train/control';
 import { evaluate } from '../../src/train/evaluate';
 import { alphaMae, clamp01, compositeOverGrey, meanIslands, meanSquaredError, sharpness, ssim, type ImageShape } from '../../src/train/quality-metrics';
-import { fitPriorToMeans } from '../../src/latent/fitted-prior';
-import { sampleMixture, type GaussianMixture } from '../../src/latent/mixture';
+import { fitPrior, sampleFittedPrior, type FittedPrior } from '../../src/latent/fitted-prior';
 import { train } from '../../src/train/train';
 import type { BenchLine } from './types';
 import { EMOJI_PACKAGE, benchCacheDir, cachedEmoji, fetchDcssTiles } from './data';
@@ -214,6 +214,12 @@ async function decodeAll(model: LoadedModel, z: number[][], opts: DecodeOptions 
   return out;
 }
 
+/** Samples from the fitted prior as the Generate panel draws them (the hierarchy's z2 offsets drawn with z1). */
+async function decodeFitted(model: LoadedModel, prior: FittedPrior, count: number, seed: number, detail: number): Promise<Float32Array> {
+  const drawn = sampleFittedPrior(prior, count, 1, seed, detail);
+  return decodeAll(model, drawn.z, { lowerTemperature: drawn.lowerOffsets ? 0 : detail, lowerOffsets: drawn.lowerOffsets, seed: seed + 500 });
+}
+
 interface Measured {
   psnr: number;
   ssim: number;
@@ -230,7 +236,7 @@ interface Measured {
 }
 
 /** Posterior means of the training split (at most the fit's cap, as the app fits them) and the mixture over them. */
-async function fittedMixture(model: LoadedModel, ds: Dataset): Promise<GaussianMixture> {
+async function fittedMixture(model: LoadedModel, ds: Dataset): Promise<FittedPrior> {
   const train = ds.indicesOf('train');
   const J = model.config.latentDim;
   const mu = new Float32Array(ds.index.count * J);
@@ -246,11 +252,11 @@ async function fittedMixture(model: LoadedModel, ds: Dataset): Promise<GaussianM
     );
     idx.forEach((i, r) => mu.set(m.subarray(r * J, (r + 1) * J), i * J));
   }
-  return fitPriorToMeans(mu, J, train);
+  return fitPrior(model, ds, mu);
 }
 
 /** Reconstruction metrics over the whole validation split (in batches) and sharpness of samples. */
-async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: number, detail: number, mixture: GaussianMixture): Promise<Measured> {
+async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: number, detail: number, mixture: FittedPrior): Promise<Measured> {
   const { size, channels } = ds.index;
   let se = 0;
   let values = 0;
@@ -280,7 +286,7 @@ async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: num
   const samples = await decodeAll(model, samplePrior(SAMPLES, model.config.latentDim, 1, 1000 + seed), { lowerTemperature: detail, seed: 1500 + seed });
   const sampleShape: ImageShape = { count: SAMPLES, height: size, width: size, channels };
   const sampleSharpness = sharpness(samples, sampleShape);
-  const fittedSamples = await decodeAll(model, sampleMixture(mixture, SAMPLES, 1, 1000 + seed), { lowerTemperature: detail, seed: 1500 + seed });
+  const fittedSamples = await decodeFitted(model, mixture, SAMPLES, 1000 + seed, detail);
   const shownVal = spread(val, SAMPLES);
   const islands =
     channels === 4
@@ -310,7 +316,7 @@ const spread = (from: number[], count: number): number[] => Array.from({ length:
  * The run's picture: rows of 16 cells of size*3 pixels. Row 1 validation originals, row 2 their
  * reconstructions; rows 3-4 prior samples; row 5 image A, the 12 path frames, image B.
  */
-async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: number[], seed: number, detail: number, mixture: GaussianMixture): Promise<void> {
+async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: number[], seed: number, detail: number, mixture: FittedPrior): Promise<void> {
   const { size, channels } = ds.index;
   const shown = spread(val, SHOWN);
   const originals = floatImages(ds, shown);
@@ -320,7 +326,7 @@ async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: num
   const half = SHOWN_SAMPLES / 2;
   const samples = new Float32Array(SHOWN_SAMPLES * size * size * channels);
   samples.set(await decodeAll(model, samplePrior(half, model.config.latentDim, 1, 2000 + seed), { lowerTemperature: detail, seed: 3000 + seed }), 0);
-  samples.set(await decodeAll(model, sampleMixture(mixture, half, 1, 2000 + seed), { lowerTemperature: detail, seed: 3000 + seed }), half * size * size * channels);
+  samples.set(await decodeFitted(model, mixture, half, 2000 + seed, detail), half * size * size * channels);
   // The path runs between the two shown images whose posterior means lie farthest apart.
   const J = model.config.latentDim;
   const mu = tf.tidy(
