@@ -4,7 +4,8 @@
  * neighbours (the other points in its leaves), then NN-descent refines them ("a neighbour of a
  * neighbour is likely a neighbour", Dong et al. 2011). Same tree count and iterations as
  * umap-js's own search, through its exported modules, so t-SNE and UMAP scale the same way
- * and the graph is seeded like the rest. Near-linear in N, where exact search is N^2.
+ * and the graph is seeded like the rest. It grows slower than exact search's N^2 but costs
+ * about k^2 per point, so it pays only for large N (see TSNE_EXACT_KNN_MAX).
  */
 import { makeNNDescent } from 'umap-js/dist/nn_descent.js';
 import { makeForest, makeLeafArray } from 'umap-js/dist/tree.js';

@@ -1,8 +1,8 @@
 /**
  * Nonlinear 3D layouts of the posterior means: UMAP (umap-js) and t-SNE (./tsne), both over
- * the k-nearest-neighbour graph, exact up to EXACT_KNN_MAX images (./neighbours, batched
- * matmuls) and approximate above (random-projection trees + NN-descent), both seeded so the same
- * model, data and seed give the same map. Unlike PCA they have no inverse and no honest image
+ * the k-nearest-neighbour graph, exact up to a threshold (./neighbours, batched matmuls) and
+ * approximate above it (random-projection trees + NN-descent), both seeded so the same model,
+ * data and seed give the same map. Unlike PCA they have no inverse and no honest image
  * of a Gaussian: the view hides ellipsoids and the prior under them, and a new latent vector
  * (a path frame, a sample) is placed among its nearest images (placeAmong).
  */
@@ -31,17 +31,26 @@ export interface LayoutOptions {
   seed: number;
   signal?: AbortSignal;
   onProgress?: (p: LayoutProgress) => void;
-  /** Above this many images the kNN graph is approximate (default EXACT_KNN_MAX; tests and benches lower it). */
+  /** Above this many images the kNN graph is approximate (default EXACT_KNN_MAX for UMAP, TSNE_EXACT_KNN_MAX for t-SNE; tests and benches lower it). */
   exactKnnMax?: number;
 }
 
 /**
- * Up to this many images UMAP and t-SNE get the exact kNN graph (batched matmuls, cancellable
- * between blocks); above it, exact search grows as N^2 (about 25 min at 100k here), so the
- * graph is approximate (random-projection trees + NN-descent, seeded like the rest), as the
- * reference UMAP does: umap-js builds its own, t-SNE the same through ./approximate-knn.
+ * Up to this many images UMAP gets the exact kNN graph (batched matmuls, cancellable between
+ * blocks); above it, exact search grows as N^2 (about 25 min at 100k here), so umap-js builds
+ * its own approximate graph (random-projection trees + NN-descent, seeded like the rest), as
+ * the reference UMAP does.
  */
 export const EXACT_KNN_MAX = 20_000;
+
+/**
+ * The same for t-SNE, whose graph is 6 times wider (k = 3 x perplexity = 90): NN-descent's cost
+ * grows with k^2 where exact search's does not, so on the layouts bench (wasm, 2 cores, latent
+ * 16) exact search stayed the faster up to 50k (5.2 s vs 7.1 s at 10k, 50 s vs 98 s at 50k;
+ * recall of the approximate graph 0.996 and 0.998). Above 50k (not measured) exact search's
+ * N^2 takes over, so t-SNE uses ./approximate-knn there.
+ */
+export const TSNE_EXACT_KNN_MAX = 50_000;
 
 /** Rows of queries per block for the kNN graph: the distance block stays near 8M floats. */
 const QUERY_BLOCK = 2048;
@@ -127,7 +136,7 @@ export async function tsneLayout(data: Float32Array, count: number, dim: number,
   const perplexity = Math.min(TSNE_DEFAULTS.perplexity, (count - 1) / 3);
   const k = neighboursForPerplexity(perplexity, count);
   let knn: KnnGraph;
-  if (count <= (opts.exactKnnMax ?? EXACT_KNN_MAX)) knn = await knnGraph(data, count, dim, k, opts);
+  if (count <= (opts.exactKnnMax ?? TSNE_EXACT_KNN_MAX)) knn = await knnGraph(data, count, dim, k, opts);
   else {
     // Synchronous (a cancel takes effect when it ends), like umap-js's own search.
     opts.onProgress?.({ stage: 'neighbours', done: 0, total: count });

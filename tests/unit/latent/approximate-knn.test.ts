@@ -6,7 +6,7 @@ import { Rng } from '../../../src/model/rng';
 
 /**
  * The approximate kNN graph (random-projection forest + NN-descent, as umap-js searches) that
- * t-SNE uses above EXACT_KNN_MAX images: its recall against exact search, its seeding, and a
+ * t-SNE uses above TSNE_EXACT_KNN_MAX images: its recall against exact search, its seeding, and a
  * t-SNE over it that still separates clusters.
  */
 beforeAll(async () => {
