@@ -1,17 +1,20 @@
 /**
- * The import options the Dataset panel edits, with the engine's defaults
- * (src/data/options.ts), and their translation to the contract's payload.
+ * The import options the Dataset panel edits, starting from the contract's defaults
+ * (IMPORT_DEFAULTS), checked against its limits, and their translation to the payload.
  */
-import type { ImportOptionsIn } from '../../src/contract';
+import { describeLimit, type IMPORT_CHOICES, IMPORT_DEFAULTS, IMPORT_LIMITS, withinLimit, type ImageSize, type ImportOptionsIn } from '../../src/contract';
+
+type Choice<K extends keyof typeof IMPORT_CHOICES> = (typeof IMPORT_CHOICES)[K][number];
 
 export interface ImportForm {
-  size: 16 | 24 | 32 | 48 | 64;
-  channels: 'auto' | 'gray' | 'rgb' | 'rgba';
-  fit: 'contain' | 'cover' | 'stretch';
-  resampling: 'nearest' | 'lanczos';
-  labels: 'folder' | 'none';
+  size: ImageSize;
+  channels: Choice<'channels'>;
+  fit: Choice<'fit'>;
+  resampling: Choice<'resampling'>;
+  labels: Choice<'labels'>;
   /** GIF/APNG/WebP animations: the first frame, or every frame as its own image. */
-  frames: 'first' | 'all';
+  frames: Choice<'frames'>;
+  /** The validation share in per cent (the contract's valFraction x 100). */
   valPercent: number;
   dedupe: boolean;
   include: string;
@@ -20,18 +23,20 @@ export interface ImportForm {
   maxImages: string;
 }
 
+const D = IMPORT_DEFAULTS;
+
 export const DEFAULT_IMPORT_FORM: ImportForm = {
-  size: 32,
-  channels: 'auto',
-  fit: 'contain',
-  resampling: 'lanczos',
-  labels: 'folder',
-  frames: 'first',
-  valPercent: 10,
-  dedupe: true,
-  include: '',
-  exclude: '',
-  maxImages: '',
+  size: D.size,
+  channels: D.channels,
+  fit: D.fit,
+  resampling: D.resampling,
+  labels: D.labels,
+  frames: D.frames,
+  valPercent: D.valFraction * 100,
+  dedupe: D.dedupe,
+  include: D.include.join(', '),
+  exclude: D.exclude.join(', '),
+  maxImages: D.maxImages === null ? '' : String(D.maxImages),
 };
 
 const globs = (text: string) =>
@@ -44,8 +49,9 @@ const globs = (text: string) =>
 export function toImportOptions(form: ImportForm): { ok: true; options: ImportOptionsIn } | { ok: false; error: string } {
   const max = form.maxImages.trim();
   const maxImages = max === '' ? null : Number(max);
-  if (maxImages !== null && !(Number.isInteger(maxImages) && maxImages > 0)) return { ok: false, error: `Max images must be a whole number above 0 (or empty for no limit); got "${max}".` };
-  if (!(form.valPercent >= 0 && form.valPercent <= 50)) return { ok: false, error: `Validation split must be between 0 and 50 %; got ${form.valPercent}.` };
+  const { maxImages: maxLimit, valFraction: valLimit } = IMPORT_LIMITS;
+  if (maxImages !== null && !withinLimit(maxImages, maxLimit)) return { ok: false, error: `Max images must be ${describeLimit(maxLimit)} (or empty for no limit); got "${max}".` };
+  if (!withinLimit(form.valPercent / 100, valLimit)) return { ok: false, error: `Validation split must be between ${valLimit.min * 100} and ${valLimit.max * 100} %; got ${form.valPercent}.` };
   return {
     ok: true,
     options: {

@@ -4,16 +4,11 @@
  * `--help` and the range check all read this table, so a flag's message and its check cannot
  * drift apart. The contract's schemas still check the values again (the UI sends the same).
  */
+import { describeLimit, withinLimit, type NumberLimit } from '../contract';
 import { CliUsageError } from './output';
 
-export interface NumberRange {
-  min: number;
-  /** Infinity: no upper bound (and -Infinity for min: none at all). */
-  max: number;
-  integer: boolean;
-  /** Which bounds are themselves refused: 'min' (above 0, at most 10) or 'both' (a learning rate above 0 and below 1). */
-  open?: 'min' | 'both';
-}
+/** A number flag's range: the contract's limit of the value it sets (src/contract: TRAIN_LIMITS, IMPORT_LIMITS, ...). */
+export type NumberRange = NumberLimit;
 
 export interface FlagSpec {
   type: 'string' | 'boolean';
@@ -37,6 +32,8 @@ export const text = (value: string, help: string): FlagSpec => ({ type: 'string'
 export const texts = (value: string, help: string): FlagSpec => ({ type: 'string', value, help, multiple: true });
 /** An on/off flag. */
 export const flag = (help: string): FlagSpec => ({ type: 'boolean', help });
+/** A number flag whose range is a contract limit (e.g. TRAIN_LIMITS.epochs). */
+export const limited = (limit: NumberLimit, help: string, value = limit.integer ? 'N' : 'X'): FlagSpec => ({ type: 'string', value, help, number: limit });
 /** A whole number from min to max. */
 export const whole = (min: number, max: number, help: string, value = 'N'): FlagSpec => ({ type: 'string', value, help, number: { min, max, integer: true } });
 /** A number (fractions allowed) from min to max; open: which bounds are themselves refused. */
@@ -48,19 +45,10 @@ export const decimal = (min: number, max: number, help: string, value = 'X', ope
 });
 
 /** "a whole number from 1 to 100000", "a number above 0 and below 1", "a whole number of 0 or more". */
-export function describeRange(r: NumberRange): string {
-  const kind = r.integer ? 'a whole number' : 'a number';
-  if (r.min === -Infinity) return kind;
-  if (r.open === 'both') return `${kind} above ${r.min} and below ${r.max}`;
-  if (r.open === 'min') return r.max === Infinity ? `${kind} above ${r.min}` : `${kind} above ${r.min} and at most ${r.max}`;
-  return r.max === Infinity ? `${kind} of ${r.min} or more` : `${kind} from ${r.min} to ${r.max}`;
-}
+export const describeRange = describeLimit;
 
 /** Whether a number lies in the range (and is whole when it must be). */
-export function inRange(n: number, r: NumberRange): boolean {
-  if (!Number.isFinite(n) || (r.integer && !Number.isSafeInteger(n))) return false;
-  return (r.open ? n > r.min : n >= r.min) && (r.open === 'both' ? n < r.max : n <= r.max);
-}
+export const inRange = withinLimit;
 
 /**
  * Check every number flag that was given against its range; the first one outside names the

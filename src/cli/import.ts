@@ -1,12 +1,22 @@
 import path from 'node:path';
-import { importOptionsSchema, sheetSlicingSchema, type DatasetImportReport, type ImportOptionsIn, type SheetSlicing } from '../contract';
+import {
+  IMAGE_SIZES,
+  IMPORT_CHOICES as C,
+  IMPORT_DEFAULTS as D,
+  IMPORT_LIMITS,
+  importOptionsSchema,
+  sheetSlicingSchema,
+  type DatasetImportReport,
+  type ImportOptionsIn,
+  type SheetSlicing,
+} from '../contract';
 import { importImages, type ImportProgress } from '../data/import';
 import { importSheets } from '../data/sheet-import';
 import { datasetUsers, inspectDatasetTarget } from '../data/store';
 import { projectsUsingDataset } from '../project/dataset-users';
 import { appPaths } from '../util/app-paths';
 import { CliUsageError, createProgressPrinter, endProgress, shown } from './output';
-import { decimal, flag, text, texts, whole, type FlagTable } from './flag-table';
+import { flag, limited, text, texts, whole, type FlagTable } from './flag-table';
 
 /** What `latent-atlas import --help` adds after the flags: how sprite sheets become images. */
 export const importNotes = `Sprite sheets: with --sheet, each input is one sheet image (PNG, GIF or WebP) whose frames become
@@ -18,18 +28,18 @@ JSON itself. Nothing is written unless every sheet can be read and cut.`;
 
 export const importFlags = {
   out: text('DIR', 'The dataset folder to create (required); an existing dataset needs --overwrite.'),
-  size: text('16|24|32|48|64', 'The side in pixels every image is resized to (default 32).'),
-  channels: text('auto|gray|rgb|rgba', 'The colour channels to keep; auto picks the fewest that lose nothing (default auto).'),
-  fit: text('contain|cover|stretch', 'How an image that is not square fits the square: letterboxed, cropped or stretched (default contain).'),
-  resampling: text('nearest|lanczos', 'The resizing filter: nearest keeps pixel art crisp, lanczos suits photos (default lanczos).'),
-  frames: text('first|all', 'Of an animated GIF or WebP, import the first frame or every frame (default first).'),
-  labels: text('folder|none', 'Label each image by its subfolder, or not at all (default folder).'),
+  size: text(IMAGE_SIZES.join('|'), `The side in pixels every image is resized to (default ${D.size}).`),
+  channels: text(C.channels.join('|'), `The colour channels to keep; auto picks the fewest that lose nothing (default ${D.channels}).`),
+  fit: text(C.fit.join('|'), `How an image that is not square fits the square: letterboxed, cropped or stretched (default ${D.fit}).`),
+  resampling: text(C.resampling.join('|'), `The resizing filter: nearest keeps pixel art crisp, lanczos suits photos (default ${D.resampling}).`),
+  frames: text(C.frames.join('|'), `Of an animated GIF or WebP, import the first frame or every frame (default ${D.frames}).`),
+  labels: text(C.labels.join('|'), `Label each image by its subfolder, or not at all (default ${D.labels}).`),
   include: texts('GLOB', 'Import only files matching this pattern, e.g. "**/*.png" (may be repeated).'),
   exclude: texts('GLOB', 'Skip files matching this pattern (may be repeated).'),
-  'max-images': whole(1, Infinity, 'Import at most this many images (default: all).'),
+  'max-images': limited(IMPORT_LIMITS.maxImages, 'Import at most this many images (default: all).'),
   'keep-duplicates': flag('Keep files whose bytes repeat an earlier file (default: skipped, reported duplicate).'),
-  'val-fraction': decimal(0, 0.5, 'The share of images held out for validation (default 0.1).'),
-  seed: whole(-Infinity, Infinity, 'The seed of the train/validation split, so a re-import splits the same way (default 1).'),
+  'val-fraction': limited(IMPORT_LIMITS.valFraction, `The share of images held out for validation (default ${D.valFraction}).`),
+  seed: limited(IMPORT_LIMITS.seed, `The seed of the train/validation split, so a re-import splits the same way (default ${D.seed}).`),
   'include-hidden': flag('Also import hidden files and folders (names starting with a dot).'),
   'no-cache': flag('Decode every file again instead of reusing the decode cache.'),
   overwrite: flag('Replace the dataset already in --out (refused while a run or project uses it).'),

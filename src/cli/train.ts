@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { trainSettingsSchema, type RunEstimate, type TrainSettingsIn } from '../contract';
+import { ARCHITECTURES, IMAGE_SIZES, IMPORT_DEFAULTS, LIKELIHOODS, TRAIN_DEFAULTS as D, TRAIN_LIMITS as L, trainSettingsSchema, type RunEstimate, type TrainSettingsIn } from '../contract';
 import { openDataset, inspectDatasetTarget, markDatasetInUse } from '../data/store';
 import { importImages } from '../data/import';
 import { loadModel } from '../model/load';
@@ -14,7 +14,7 @@ import { train } from '../train/train';
 import { TrainControl } from '../train/control';
 import { PRESET_IDS, presetSpec, type PresetId } from '../train/presets';
 import { checked, cliBackend } from './args';
-import { decimal, flag, text, whole, type FlagTable } from './flag-table';
+import { flag, limited, text, type FlagTable } from './flag-table';
 import { hasCheckpoint, readCheckpointState } from '../train/checkpoint';
 import { CliInterrupted, CliUsageError, createProgressPrinter, endProgress, shown, withExitCode } from './output';
 
@@ -23,34 +23,34 @@ const num = (v: unknown) => (v === undefined ? undefined : Number(v));
 
 export const trainFlags = {
   run: text('DIR', 'The run folder for checkpoints and history (required).'),
-  epochs: whole(1, 100_000, 'Passes over the training images (default 10; with --preset, trains exactly this many).'),
-  'batch-size': whole(1, 4096, 'Images per training step (default 64).'),
-  'latent-dim': whole(2, 64, 'The size of the latent space z (default 16).'),
-  architecture: text('hvae|conv|mlp', 'The network: a two-level hierarchical VAE, a convolutional or a dense one (default hvae).'),
-  likelihood: text('NAME', 'How the decoder scores pixels: bernoulli, gaussian-fixed, gaussian-calibrated or gaussian-learned (default gaussian-calibrated).'),
-  beta: decimal(0, 1000, 'The weight of the KL term: above 1 trades detail for a tidier latent space (default 1).'),
-  'warmup-steps': whole(0, Infinity, 'Steps over which the KL weight rises from 0 to --beta, against posterior collapse (default 500).'),
-  'free-bits': decimal(0, 100, 'Nats of KL per dimension not penalised, against posterior collapse (default 0).', 'NATS'),
-  'iwae-k': whole(1, 5000, 'Importance samples per image in the training bound; 1 is the plain ELBO (default 1).', 'K'),
-  'learning-rate': decimal(0, 1, 'The Adam step size (default 0.001).', 'X', 'both'),
-  seed: whole(0, Infinity, 'The seed of weights and batches, for a repeatable run (default 1).'),
-  'val-iwae-k': whole(0, 5000, 'Importance samples for the validation log-likelihood each epoch; 0 skips it (default 0).', 'K'),
+  epochs: limited(L.epochs, `Passes over the training images (default ${D.epochs}; with --preset, trains exactly this many).`),
+  'batch-size': limited(L.batchSize, `Images per training step (default ${D.batchSize}).`),
+  'latent-dim': limited(L.latentDim, `The size of the latent space z (default ${D.latentDim}).`),
+  architecture: text(ARCHITECTURES.join('|'), `The network: a two-level hierarchical VAE, a convolutional or a dense one (default ${D.architecture}).`),
+  likelihood: text('NAME', `How the decoder scores pixels: ${LIKELIHOODS.slice(0, -1).join(', ')} or ${LIKELIHOODS.at(-1)} (default ${D.likelihood}).`),
+  beta: limited(L.beta, `The weight of the KL term: above 1 trades detail for a tidier latent space (default ${D.beta}).`),
+  'warmup-steps': limited(L.warmupSteps, `Steps over which the KL weight rises from 0 to --beta, against posterior collapse (default ${D.warmupSteps}).`),
+  'free-bits': limited(L.freeBits, `Nats of KL per dimension not penalised, against posterior collapse (default ${D.freeBits}).`, 'NATS'),
+  'iwae-k': limited(L.iwaeK, `Importance samples per image in the training bound; 1 is the plain ELBO (default ${D.iwaeK}).`, 'K'),
+  'learning-rate': limited(L.learningRate, `The Adam step size (default ${D.learningRate}).`),
+  seed: limited(L.seed, `The seed of weights and batches, for a repeatable run (default ${D.seed}).`),
+  'val-iwae-k': limited(L.valIwaeK, `Importance samples for the validation log-likelihood each epoch; 0 skips it (default ${D.valIwaeK}).`, 'K'),
   workers: text('auto|1|2', 'Training threads; auto uses 2 on the wasm backend with 2+ cores (default auto).'),
-  size: text('16|24|32|48|64', 'When the input is a folder of images: the side they are imported at (default 32).'),
+  size: text(IMAGE_SIZES.join('|'), `When the input is a folder of images: the side they are imported at (default ${IMPORT_DEFAULTS.size}).`),
   resume: flag('Continue the run already in --run from its last checkpoint.'),
   new: flag('Start a fresh run beside an existing one (DIR-2, DIR-3, ...).'),
   backend: text('tensorflow|wasm|cpu', 'The TensorFlow.js backend (default: the fastest present).'),
   json: flag('Print the run summary as one JSON object on stdout.'),
   preset: text('quick|balanced|quality', 'Start from a preset: its settings and time budget (flags given beside it win).'),
-  'time-budget': decimal(0, 7 * 24 * 3600, 'Train for about this many seconds, epochs planned from a measured probe (0: off).', 'SECONDS'),
+  'time-budget': limited(L.timeBudgetSec, 'Train for about this many seconds, epochs planned from a measured probe (0: off).', 'SECONDS'),
   conditional: flag("Condition on the images' labels (subfolders), to generate by label afterwards."),
 } satisfies FlagTable;
 
 export const evalFlags = {
   dataset: text('DIR', 'The dataset the run was trained on (required).'),
   split: text('val|train', 'Which images to evaluate (default val).'),
-  'iwae-k': whole(0, 5000, 'Importance samples for the IWAE estimate of log p(x); 0 skips it (default 0).', 'K'),
-  'batch-size': whole(1, 4096, 'Images per evaluation step (default 64).'),
+  'iwae-k': limited(L.valIwaeK, 'Importance samples for the IWAE estimate of log p(x); 0 skips it (default 0).', 'K'),
+  'batch-size': limited(L.batchSize, 'Images per evaluation step (default 64).'),
   'other-dataset': flag('Evaluate on a dataset other than the one the model was trained on, deliberately.'),
   backend: text('tensorflow|wasm|cpu', 'The TensorFlow.js backend (default: the fastest present).'),
   json: flag('Print the evaluation as one JSON object on stdout.'),

@@ -1,39 +1,105 @@
 /** Datasets (src/data): import options, reports and summaries as the UI sees them. Part of the contract (src/contract/index.ts re-exports every file). */
 import { z } from 'zod';
-import { fsPath } from './shared';
+import { fsPath, numberIn, type NumberLimit } from './shared';
 
 // ---------------------------------------------------------------------------------------
 // Datasets (src/data): import options, reports and summaries as the UI sees them
 
+/** The sides, in pixels, images are imported at: the sizes the conv models are built for. */
 export const IMAGE_SIZES = [16, 24, 32, 48, 64] as const;
+export type ImageSize = (typeof IMAGE_SIZES)[number];
 
-const globList = z.array(z.string().min(1).max(500)).max(100);
+/**
+ * The import options that pick one of a few. channels: auto keeps the fewest that lose nothing;
+ * fit: contain pads (transparent), cover fills and crops the centre, stretch ignores the aspect;
+ * resampling: nearest keeps pixel art crisp, lanczos suits photos and anti-aliased art;
+ * frames: one image per file, or each frame of a GIF/APNG/WebP; labels: the first subfolder
+ * level below the import root, or none.
+ */
+export const IMPORT_CHOICES = {
+  channels: ['auto', 'gray', 'rgb', 'rgba'],
+  fit: ['contain', 'cover', 'stretch'],
+  resampling: ['nearest', 'lanczos'],
+  frames: ['first', 'all'],
+  labels: ['folder', 'none'],
+} as const;
 
-/** Import options; every field optional, defaults applied by the engine (src/data/options.ts). */
+/** The limits of the number import options: the schema below, the CLI's import flags and the Dataset panel's form read these. */
+export const IMPORT_LIMITS = {
+  /** Stop after this many images (null: no limit). */
+  maxImages: { min: 1, max: Infinity, integer: true },
+  /** Share of images (grouped by source file) held out for validation. */
+  valFraction: { min: 0, max: 0.5, integer: false },
+  /** Seed of the validation split. */
+  seed: { min: -Infinity, max: Infinity, integer: true },
+  /** Decoded pixel limit per image (width * height), against decompression bombs. */
+  maxPixels: { min: 1, max: Infinity, integer: true },
+  /** Files larger than this are skipped without being read. */
+  maxFileBytes: { min: 1, max: Infinity, integer: true },
+  /** Folder depth limit of the walk (the root is depth 0). */
+  maxDepth: { min: 1, max: 256, integer: true },
+  /** Each of the background's red, green and blue. */
+  background: { min: 0, max: 255, integer: true },
+} as const satisfies Record<string, NumberLimit>;
+
+/** Include and exclude patterns: globs matched against the path relative to the import root (picomatch, `dot` off). */
+export const GLOB_LIMITS = { length: 500, count: 100 } as const;
+
+const globList = z.array(z.string().min(1).max(GLOB_LIMITS.length)).max(GLOB_LIMITS.count);
+const I = IMPORT_LIMITS;
+const colour = numberIn(I.background);
+
+/** Import options; every field optional, defaults IMPORT_DEFAULTS (below), applied by the engine (src/data/options.ts). */
 export const importOptionsSchema = z
   .object({
-    size: z.custom<(typeof IMAGE_SIZES)[number]>((v) => (IMAGE_SIZES as readonly unknown[]).includes(v), { message: `must be one of ${IMAGE_SIZES.join(', ')}` }),
-    channels: z.enum(['auto', 'gray', 'rgb', 'rgba']),
-    fit: z.enum(['contain', 'cover', 'stretch']),
-    resampling: z.enum(['nearest', 'lanczos']),
-    frames: z.enum(['first', 'all']),
-    labels: z.enum(['folder', 'none']),
+    size: z.custom<ImageSize>((v) => (IMAGE_SIZES as readonly unknown[]).includes(v), { message: `must be one of ${IMAGE_SIZES.join(', ')}` }),
+    channels: z.enum(IMPORT_CHOICES.channels),
+    fit: z.enum(IMPORT_CHOICES.fit),
+    resampling: z.enum(IMPORT_CHOICES.resampling),
+    frames: z.enum(IMPORT_CHOICES.frames),
+    labels: z.enum(IMPORT_CHOICES.labels),
     include: globList,
     exclude: globList,
-    maxImages: z.number().int().positive().nullable(),
+    maxImages: numberIn(I.maxImages).nullable(),
+    /** Skip files whose bytes equal an earlier file's. */
     dedupe: z.boolean(),
-    valFraction: z.number().min(0).max(0.5),
-    seed: z.number().int(),
+    valFraction: numberIn(I.valFraction),
+    seed: numberIn(I.seed),
     includeHidden: z.boolean(),
-    maxPixels: z.number().int().positive(),
-    maxFileBytes: z.number().int().positive(),
-    maxDepth: z.number().int().positive().max(256),
-    background: z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]),
+    maxPixels: numberIn(I.maxPixels),
+    maxFileBytes: numberIn(I.maxFileBytes),
+    maxDepth: numberIn(I.maxDepth),
+    /** RGB used under transparent pixels when the output has no alpha channel (gray or rgb). */
+    background: z.tuple([colour, colour, colour]),
   })
   .partial()
   .strict();
 
 export type ImportOptionsIn = z.input<typeof importOptionsSchema>;
+export type ImportOptions = z.output<typeof importOptionsSchema>;
+/** Every import option, with the defaults filled in. */
+export type ResolvedImportOptions = { [K in keyof ImportOptions]-?: Exclude<ImportOptions[K], undefined> };
+
+/** What an import option left out means (the engine fills these in; the Dataset panel's form starts from them). */
+export const IMPORT_DEFAULTS: ResolvedImportOptions = {
+  size: 32,
+  channels: 'auto',
+  fit: 'contain',
+  resampling: 'lanczos',
+  frames: 'first',
+  labels: 'folder',
+  include: [],
+  exclude: [],
+  maxImages: null,
+  dedupe: true,
+  valFraction: 0.1,
+  seed: 1,
+  includeHidden: false,
+  maxPixels: 50_000_000,
+  maxFileBytes: 64 * 1024 * 1024,
+  maxDepth: 32,
+  background: [0, 0, 0],
+};
 
 /** Why a file was not imported. Stable strings: the UI groups by them and tests assert them. */
 export type SkipCode =

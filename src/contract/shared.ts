@@ -37,6 +37,43 @@ export const projectRelativeDir = () =>
     .refine((p) => !/^([\\/]|[A-Za-z]:)/.test(p) && !p.split(/[\\/]/).includes('..'), { error: 'must be a folder inside the project: a relative path without ".."' })
     .meta({ projectRelative: true });
 
+/**
+ * The limits of a number setting, exported once: the contract's schema (numberIn), the CLI's
+ * flag table and the renderer's forms all read them, so none can drift from the others. min and
+ * max are inclusive unless `open` names the excluded ones ('min': above min; 'both': strictly
+ * between); an infinite bound is no bound.
+ */
+export interface NumberLimit {
+  readonly min: number;
+  readonly max: number;
+  readonly integer: boolean;
+  readonly open?: 'min' | 'both';
+}
+
+/** The schema of a number within `limit`. */
+export function numberIn(limit: NumberLimit) {
+  let schema = z.number();
+  if (limit.integer) schema = schema.int();
+  if (Number.isFinite(limit.min)) schema = limit.open ? schema.gt(limit.min) : schema.min(limit.min);
+  if (Number.isFinite(limit.max)) schema = limit.open === 'both' ? schema.lt(limit.max) : schema.max(limit.max);
+  return schema;
+}
+
+/** "a whole number from 1 to 100000", "a number above 0 and below 1", "a whole number of 0 or more": for help texts and errors. */
+export function describeLimit(limit: NumberLimit): string {
+  const kind = limit.integer ? 'a whole number' : 'a number';
+  if (limit.min === -Infinity) return kind;
+  if (limit.open === 'both') return `${kind} above ${limit.min} and below ${limit.max}`;
+  if (limit.open === 'min') return limit.max === Infinity ? `${kind} above ${limit.min}` : `${kind} above ${limit.min} and at most ${limit.max}`;
+  return limit.max === Infinity ? `${kind} of ${limit.min} or more` : `${kind} from ${limit.min} to ${limit.max}`;
+}
+
+/** Whether `n` lies within `limit` (what numberIn's schema accepts, for the forms that check before sending). */
+export function withinLimit(n: number, limit: NumberLimit): boolean {
+  if (!Number.isFinite(n) || (limit.integer && !Number.isSafeInteger(n))) return false;
+  return (limit.open ? n > limit.min : n >= limit.min) && (limit.open === 'both' ? n < limit.max : n <= limit.max);
+}
+
 /** Marks a result type in a channel map; the value is never read. */
 export const result = <T>() => undefined as unknown as T;
 

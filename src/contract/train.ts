@@ -1,25 +1,69 @@
 /** Training (src/model, src/train): settings with their limits and defaults, progress and reports. Part of the contract (src/contract/index.ts re-exports every file). */
 import { z } from 'zod';
-import type { BackendLabel } from './shared';
+import { numberIn, type BackendLabel, type NumberLimit } from './shared';
 
 // ---------------------------------------------------------------------------------------
 // Training (src/model, src/train)
 
-/** Training and model settings; every field optional, defaults from src/train/config.ts. */
+const whole = (min: number, max: number): NumberLimit => ({ min, max, integer: true });
+const decimal = (min: number, max: number, open?: NumberLimit['open']): NumberLimit => ({ min, max, integer: false, ...(open ? { open } : {}) });
+
+/**
+ * The limits of every number among the training and model settings: the schema below, the
+ * CLI's train flags and the Train panel's form read these.
+ */
+export const TRAIN_LIMITS = {
+  learningRate: decimal(0, 1, 'both'),
+  batchSize: whole(1, 4096),
+  epochs: whole(1, 100_000),
+  seed: whole(0, Infinity),
+  beta: decimal(0, 1000),
+  warmupSteps: whole(0, Infinity),
+  freeBits: decimal(0, 100),
+  iwaeK: whole(1, 5000),
+  valIwaeK: whole(0, 5000),
+  valMaxImages: whole(0, Infinity),
+  previewCount: whole(0, 64),
+  progressEverySteps: whole(1, 10_000),
+  /** Seconds; a week at most. */
+  timeBudgetSec: decimal(0, 7 * 24 * 3600),
+  lowerChannels: whole(1, 64),
+  latentDim: whole(2, 64),
+  gaussianSigma: decimal(0, 10, 'min'),
+  /** Units of one dense layer (hiddenUnits has up to MAX_LAYERS of them). */
+  hiddenUnits: whole(1, 8192),
+  /** Filters of one conv layer (convFilters has up to MAX_LAYERS of them). */
+  convFilters: whole(1, 1024),
+  denseUnits: whole(0, 8192),
+} as const satisfies Record<string, NumberLimit>;
+
+/** Most layers a hiddenUnits or convFilters list may name. */
+export const MAX_LAYERS = 8;
+
+const L = TRAIN_LIMITS;
+
+/** The networks (src/model/config.ts says what each is); 'hvae' is the default for images. */
+export const ARCHITECTURES = ['hvae', 'conv', 'mlp'] as const;
+/** What p(x|z) is (docs/vae-theory.md section 2). */
+export const LIKELIHOODS = ['bernoulli', 'gaussian-fixed', 'gaussian-calibrated', 'gaussian-learned'] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+export type LikelihoodKind = (typeof LIKELIHOODS)[number];
+
+/** Training and model settings; every field optional, defaults TRAIN_DEFAULTS (below). */
 export const trainSettingsSchema = z
   .object({
-    learningRate: z.number().gt(0).lt(1),
-    batchSize: z.number().int().min(1).max(4096),
-    epochs: z.number().int().min(1).max(100_000),
-    seed: z.number().int().min(0),
-    beta: z.number().min(0).max(1000),
-    warmupSteps: z.number().int().min(0),
-    freeBits: z.number().min(0).max(100),
-    iwaeK: z.number().int().min(1).max(5000),
-    valIwaeK: z.number().int().min(0).max(5000),
-    valMaxImages: z.number().int().min(0),
-    previewCount: z.number().int().min(0).max(64),
-    progressEverySteps: z.number().int().min(1).max(10_000),
+    learningRate: numberIn(L.learningRate),
+    batchSize: numberIn(L.batchSize),
+    epochs: numberIn(L.epochs),
+    seed: numberIn(L.seed),
+    beta: numberIn(L.beta),
+    warmupSteps: numberIn(L.warmupSteps),
+    freeBits: numberIn(L.freeBits),
+    iwaeK: numberIn(L.iwaeK),
+    valIwaeK: numberIn(L.valIwaeK),
+    valMaxImages: numberIn(L.valMaxImages),
+    previewCount: numberIn(L.previewCount),
+    progressEverySteps: numberIn(L.progressEverySteps),
     /** Data-parallel training replicas: 'auto' = 2 on the wasm backend with 2+ cores and batch >= 32. */
     workers: z.union([z.literal(1), z.literal(2), z.literal('auto')], { error: 'must be 1, 2 or "auto"' }),
     /**
@@ -27,30 +71,62 @@ export const trainSettingsSchema = z
      * epochs are computed before the first step from a measured probe of the model on this
      * dataset (the Quick / Balanced / Quality presets are time budgets).
      */
-    timeBudgetSec: z
-      .number()
-      .min(0)
-      .max(7 * 24 * 3600),
+    timeBudgetSec: numberIn(L.timeBudgetSec),
     /**
      * Conditional VAE: q(z|x,y) and p(x|z,y) with y the image's label (its subfolder), so samples
      * can be asked for by label. Refused unless the training images have 2+ labels with 8+ images each.
      */
     conditional: z.boolean(),
-    architecture: z.enum(['hvae', 'conv', 'mlp']),
-    lowerChannels: z.number().int().min(1).max(64),
+    architecture: z.enum(ARCHITECTURES),
+    lowerChannels: numberIn(L.lowerChannels),
     lowerLayers: z.union([z.literal(1), z.literal(2)]),
     gaussianMean: z.enum(['linear', 'sigmoid']),
-    latentDim: z.number().int().min(2).max(64),
-    likelihood: z.enum(['bernoulli', 'gaussian-fixed', 'gaussian-calibrated', 'gaussian-learned']),
-    gaussianSigma: z.number().gt(0).max(10),
-    hiddenUnits: z.array(z.number().int().min(1).max(8192)).max(8),
-    convFilters: z.array(z.number().int().min(1).max(1024)).max(8),
-    denseUnits: z.number().int().min(0).max(8192),
+    latentDim: numberIn(L.latentDim),
+    likelihood: z.enum(LIKELIHOODS),
+    gaussianSigma: numberIn(L.gaussianSigma),
+    hiddenUnits: z.array(numberIn(L.hiddenUnits)).max(MAX_LAYERS),
+    convFilters: z.array(numberIn(L.convFilters)).max(MAX_LAYERS),
+    denseUnits: numberIn(L.denseUnits),
   })
   .partial()
   .strict();
 
 export type TrainSettingsIn = z.input<typeof trainSettingsSchema>;
+
+/**
+ * What a setting left out means: the engine fills these in (src/train/config.ts,
+ * src/model/config.ts) and the CLI's --help states them. (The Train panel starts from a preset,
+ * src/train/presets.ts, instead.) A time budget of 0 trains `epochs` epochs.
+ */
+export const TRAIN_DEFAULTS = {
+  learningRate: 1e-3,
+  batchSize: 64,
+  epochs: 10,
+  seed: 1,
+  beta: 1,
+  // KL warm-up is on by default: it is the standard cure for posterior collapse, and the
+  // hierarchy opens its spatial latent only when it ends (see ObjectiveOptions.lowerLayer).
+  warmupSteps: 500,
+  freeBits: 0,
+  iwaeK: 1,
+  progressEverySteps: 10,
+  previewCount: 8,
+  valIwaeK: 0,
+  valMaxImages: 0,
+  conditional: false,
+  architecture: 'hvae',
+  latentDim: 16,
+  likelihood: 'gaussian-calibrated',
+  gaussianSigma: 0.1,
+  // Linear: with a calibrated decoder a sigmoid saturates on sprites and collapses (src/model/config.ts).
+  gaussianMean: 'linear',
+  lowerChannels: 8,
+  lowerLayers: 1,
+  hiddenUnits: [512, 256],
+  /** [] picks the filters from the image size. */
+  convFilters: [],
+  denseUnits: 256,
+} satisfies Required<Omit<z.output<typeof trainSettingsSchema>, 'workers' | 'timeBudgetSec'>>;
 
 /** Per-image numbers in nats (bitsPerDim in bits per pixel value). */
 export interface LossReport {

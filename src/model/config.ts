@@ -1,21 +1,19 @@
+import { ARCHITECTURES, IMAGE_SIZES, LIKELIHOODS, TRAIN_DEFAULTS, TRAIN_LIMITS, describeLimit, withinLimit, type Architecture, type LikelihoodKind } from '../contract';
 import { AtlasError } from '../errors';
 
-/** What p(x|z) is; see docs/vae-theory.md section 2. */
-export type LikelihoodKind =
-  | 'bernoulli' // Bern(sigmoid(logits)), stable logits form
-  | 'gaussian-fixed' // N(g(z), s^2 I), s = gaussianSigma
-  | 'gaussian-calibrated' // one global s, set each batch in closed form: s^2 = batch MSE
-  | 'gaussian-learned'; // one s per channel, trained by gradient with the weights
-
 /**
- * 'hvae': the hierarchical conv VAE (a flat global z on top, a spatial latent map below with a
- * top-down prior; vae-theory.md section 7), the default for images. 'conv': the flat conv VAE.
- * 'mlp': dense layers (with hiddenUnits [] a linear VAE, the probabilistic-PCA check).
+ * What p(x|z) is (docs/vae-theory.md section 2), one of the contract's LIKELIHOODS:
+ * 'bernoulli': Bern(sigmoid(logits)), stable logits form; 'gaussian-fixed': N(g(z), s^2 I),
+ * s = gaussianSigma; 'gaussian-calibrated': one global s, set each batch in closed form
+ * (s^2 = batch MSE); 'gaussian-learned': one s per channel, trained by gradient with the weights.
+ *
+ * The architectures (the contract's ARCHITECTURES): 'hvae', the hierarchical conv VAE (a flat
+ * global z on top, a spatial latent map below with a top-down prior; vae-theory.md section 7),
+ * the default for images; 'conv', the flat conv VAE; 'mlp', dense layers (with hiddenUnits []
+ * a linear VAE, the probabilistic-PCA check). Conv models take square images of IMAGE_SIZES.
  */
-export type Architecture = 'hvae' | 'conv' | 'mlp';
-export const ARCHITECTURES: readonly Architecture[] = ['hvae', 'conv', 'mlp'];
+export type { Architecture, LikelihoodKind };
 
-export const IMAGE_SIZES = [16, 24, 32, 48, 64] as const;
 export const CHANNEL_COUNTS = [1, 3, 4] as const;
 
 export interface ModelConfig {
@@ -57,17 +55,17 @@ export interface ModelConfig {
 }
 
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'height' | 'width' | 'channels'> = {
-  architecture: 'hvae',
-  latentDim: 16,
-  likelihood: 'gaussian-calibrated',
-  gaussianSigma: 0.1,
+  architecture: TRAIN_DEFAULTS.architecture,
+  latentDim: TRAIN_DEFAULTS.latentDim,
+  likelihood: TRAIN_DEFAULTS.likelihood,
+  gaussianSigma: TRAIN_DEFAULTS.gaussianSigma,
   minSigma: 1e-3,
-  hiddenUnits: [512, 256],
-  convFilters: [],
-  denseUnits: 256,
-  gaussianMean: 'linear',
-  lowerChannels: 8,
-  lowerLayers: 1,
+  hiddenUnits: TRAIN_DEFAULTS.hiddenUnits,
+  convFilters: TRAIN_DEFAULTS.convFilters,
+  denseUnits: TRAIN_DEFAULTS.denseUnits,
+  gaussianMean: TRAIN_DEFAULTS.gaussianMean,
+  lowerChannels: TRAIN_DEFAULTS.lowerChannels,
+  lowerLayers: TRAIN_DEFAULTS.lowerLayers,
   labels: [],
 };
 
@@ -104,8 +102,8 @@ export function validateModelConfig(cfg: ModelConfig): void {
   const bad = (msg: string, detail?: unknown): never => {
     throw new AtlasError('invalid_input', msg, detail);
   };
-  if (!Number.isInteger(cfg.latentDim) || cfg.latentDim < 2 || cfg.latentDim > 64)
-    bad(`Latent size ${cfg.latentDim} is not supported; choose a whole number from 2 to 64.`, { latentDim: cfg.latentDim });
+  const { latentDim: latentLimit, lowerChannels: lowerLimit } = TRAIN_LIMITS;
+  if (!withinLimit(cfg.latentDim, latentLimit)) bad(`Latent size ${cfg.latentDim} is not supported; choose ${describeLimit(latentLimit)}.`, { latentDim: cfg.latentDim });
   if (!(cfg.channels >= 1) || !Number.isInteger(cfg.channels)) bad(`Channel count ${cfg.channels} is not a positive whole number.`);
   if (cfg.architecture === 'conv' || cfg.architecture === 'hvae') {
     if (!(IMAGE_SIZES as readonly number[]).includes(cfg.height) || cfg.width !== cfg.height)
@@ -113,13 +111,13 @@ export function validateModelConfig(cfg: ModelConfig): void {
     if (!(CHANNEL_COUNTS as readonly number[]).includes(cfg.channels)) bad(`The conv model takes 1, 3 or 4 channels; got ${cfg.channels}.`);
     if (cfg.convFilters.length !== convDepth(cfg.height)) bad(`Size ${cfg.height} needs ${convDepth(cfg.height)} conv layers; convFilters has ${cfg.convFilters.length}.`);
     if (cfg.architecture === 'hvae' && cfg.convFilters.length < 2) bad(`The hierarchical model needs at least 2 conv layers; convFilters has ${cfg.convFilters.length}.`);
-    if (cfg.architecture === 'hvae' && (!Number.isInteger(cfg.lowerChannels) || cfg.lowerChannels < 1 || cfg.lowerChannels > 64))
-      bad(`lowerChannels (channels of the spatial latent) must be a whole number from 1 to 64; got ${cfg.lowerChannels}.`);
+    if (cfg.architecture === 'hvae' && !withinLimit(cfg.lowerChannels, lowerLimit))
+      bad(`lowerChannels (channels of the spatial latent) must be ${describeLimit(lowerLimit)}; got ${cfg.lowerChannels}.`);
     if (cfg.architecture === 'hvae' && cfg.lowerLayers !== 1 && cfg.lowerLayers !== 2) bad(`lowerLayers (spatial latent maps) must be 1 or 2; got ${String(cfg.lowerLayers)}.`);
   } else if (cfg.architecture !== 'mlp') {
     bad(`Unknown architecture "${String(cfg.architecture)}"; use ${ARCHITECTURES.map((a) => `"${a}"`).join(', ')}.`);
   }
-  if (!['bernoulli', 'gaussian-fixed', 'gaussian-calibrated', 'gaussian-learned'].includes(cfg.likelihood)) bad(`Unknown likelihood "${cfg.likelihood}".`);
+  if (!(LIKELIHOODS as readonly string[]).includes(cfg.likelihood)) bad(`Unknown likelihood "${cfg.likelihood}".`);
   if (!(cfg.gaussianSigma > 0)) bad(`Gaussian sigma must be positive; got ${cfg.gaussianSigma}.`);
   if (!(cfg.minSigma > 0)) bad(`minSigma must be positive; got ${cfg.minSigma}.`);
   if (!Array.isArray(cfg.labels) || cfg.labels.some((l) => typeof l !== 'string' || l.length === 0)) bad("The model's label vocabulary must be a list of non-empty names.", { labels: cfg.labels });

@@ -1,5 +1,5 @@
 import { AtlasError } from '../errors';
-import { MAX_IWAE_K } from './evaluate';
+import { describeLimit, TRAIN_DEFAULTS, TRAIN_LIMITS, withinLimit } from '../contract';
 import { resolveModelConfig, type ModelConfig } from '../model/config';
 import { forwardMacsPerImage } from '../model/flops';
 
@@ -41,25 +41,27 @@ export interface ResolvedTrainConfig extends TrainSettings {
   model: ModelConfig;
 }
 
+/** The contract's defaults of the training part (TRAIN_DEFAULTS holds the model's too). */
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
-  learningRate: 1e-3,
-  batchSize: 64,
-  epochs: 10,
-  seed: 1,
-  beta: 1,
-  // KL warm-up is on by default: it is the standard cure for posterior collapse, and the
-  // hierarchy opens its spatial latent only when it ends (see ObjectiveOptions.lowerLayer).
-  warmupSteps: 500,
-  freeBits: 0,
-  iwaeK: 1,
-  progressEverySteps: 10,
-  previewCount: 8,
-  valIwaeK: 0,
-  valMaxImages: 0,
-  conditional: false,
+  learningRate: TRAIN_DEFAULTS.learningRate,
+  batchSize: TRAIN_DEFAULTS.batchSize,
+  epochs: TRAIN_DEFAULTS.epochs,
+  seed: TRAIN_DEFAULTS.seed,
+  beta: TRAIN_DEFAULTS.beta,
+  warmupSteps: TRAIN_DEFAULTS.warmupSteps,
+  freeBits: TRAIN_DEFAULTS.freeBits,
+  iwaeK: TRAIN_DEFAULTS.iwaeK,
+  progressEverySteps: TRAIN_DEFAULTS.progressEverySteps,
+  previewCount: TRAIN_DEFAULTS.previewCount,
+  valIwaeK: TRAIN_DEFAULTS.valIwaeK,
+  valMaxImages: TRAIN_DEFAULTS.valMaxImages,
+  conditional: TRAIN_DEFAULTS.conditional,
 };
 
 const TRAIN_KEYS = Object.keys(DEFAULT_TRAIN_SETTINGS) as (keyof TrainSettings)[];
+/** Names the errors use where the setting's key reads poorly. */
+const SETTING_NAMES: Partial<Record<keyof TrainSettings, string>> = { learningRate: 'Learning rate', freeBits: 'Free bits' };
+const NUMBER_KEYS = TRAIN_KEYS.filter((k): k is Exclude<keyof TrainSettings, 'conditional'> => k !== 'conditional');
 
 /** Fill defaults, take the image shape from the data, and check every value. */
 export function resolveTrainConfig(config: Partial<TrainConfig>, shape: { height: number; width: number; channels: number }): ResolvedTrainConfig {
@@ -73,15 +75,10 @@ export function resolveTrainConfig(config: Partial<TrainConfig>, shape: { height
   const bad = (msg: string): never => {
     throw new AtlasError('invalid_input', msg);
   };
-  if (!(settings.learningRate > 0 && settings.learningRate < 1)) bad(`Learning rate ${settings.learningRate} is out of range; use a value between 0 and 1 such as 0.001.`);
-  for (const k of ['batchSize', 'epochs', 'progressEverySteps', 'iwaeK'] as const)
-    if (!Number.isInteger(settings[k]) || settings[k] < 1) bad(`${k} must be a whole number of at least 1; got ${settings[k]}.`);
-  for (const k of ['warmupSteps', 'previewCount', 'valMaxImages', 'valIwaeK', 'seed'] as const)
-    if (!Number.isInteger(settings[k]) || settings[k] < 0) bad(`${k} must be a whole number of at least 0; got ${settings[k]}.`);
-  if (settings.valIwaeK > MAX_IWAE_K) bad(`valIwaeK is at most ${MAX_IWAE_K}; got ${settings.valIwaeK}.`);
+  // The contract's limits (TRAIN_LIMITS), again for callers that do not come through a channel.
+  for (const k of NUMBER_KEYS)
+    if (!withinLimit(settings[k], TRAIN_LIMITS[k])) bad(`${SETTING_NAMES[k] ?? k} ${settings[k]} is out of range: use ${describeLimit(TRAIN_LIMITS[k])} (default ${DEFAULT_TRAIN_SETTINGS[k]}).`);
   if (typeof settings.conditional !== 'boolean') bad(`conditional must be true or false; got ${String(settings.conditional)}.`);
-  if (!(settings.beta >= 0)) bad(`beta must be 0 or more; got ${settings.beta}.`);
-  if (!(settings.freeBits >= 0)) bad(`Free bits must be 0 or more nats; got ${settings.freeBits}.`);
   const model = resolveModelConfig({ ...(modelPart as Partial<ModelConfig>), height: shape.height, width: shape.width, channels: shape.channels });
   checkModelSize(model);
   return { ...settings, model };

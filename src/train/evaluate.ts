@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { IwaeEstimate, ValidationReport } from '../contract';
+import { TRAIN_LIMITS, type IwaeEstimate, type ValidationReport } from '../contract';
 import type { Split } from '../data/store';
 import { AtlasError, throwIfCancelled } from '../errors';
 import { labelTensor, modelLabelRows } from './labels';
@@ -11,7 +11,8 @@ import { Rng } from '../model/rng';
 import type { Vae } from '../model/vae';
 import { PsnrMeter } from './psnr';
 
-export const MAX_IWAE_K = 5000;
+/** The contract's limit of validation IWAE samples. */
+export const MAX_IWAE_K = TRAIN_LIMITS.valIwaeK.max;
 /** Threshold on Cov_x(E_q[u]) above which a latent dimension counts as active (Burda et al. 2015). */
 export const ACTIVE_UNIT_THRESHOLD = 0.01;
 

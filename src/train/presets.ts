@@ -4,13 +4,15 @@
  * first step and trains the epochs that fit), with the model and optimiser settings below.
  * `epochs` is only what a run trains when the budget is switched off.
  */
+import type { Architecture, LikelihoodKind } from '../contract';
+
 export type PresetId = 'quick' | 'balanced' | 'quality';
 
 export interface PresetSettings {
   /** 'hvae': the hierarchical VAE (sharp); 'conv': the flat conv VAE; 'mlp': dense layers. */
-  architecture: 'hvae' | 'conv' | 'mlp';
+  architecture: Architecture;
   latentDim: number;
-  likelihood: 'bernoulli' | 'gaussian-fixed' | 'gaussian-calibrated' | 'gaussian-learned';
+  likelihood: LikelihoodKind;
   beta: number;
   warmupSteps: number;
   freeBits: number;
