@@ -7,7 +7,6 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 
 export const EMOJI_PACKAGE = 'emoji-datasource-twitter@16.0.0';
 
@@ -24,7 +23,6 @@ export async function fetchEmoji(tmp: string): Promise<string> {
 /** Debian package with the Dungeon Crawl Stone Soup tiles (CC0), and the sheets cut from it. */
 export const DCSS_PACKAGE = 'crawl-tiles-data';
 export const DCSS_SHEETS = ['main.png', 'player.png', 'feat.png', 'floor.png', 'wall.png'] as const;
-const DCSS_TILE = 32;
 
 /** A folder under os.tmpdir() that survives between bench runs, for fetched data keyed by name. */
 export async function benchCacheDir(key: string): Promise<string> {
@@ -62,25 +60,6 @@ async function findFile(root: string, name: string): Promise<string | null> {
     } else if (e.name === name) return p;
   }
   return null;
-}
-
-/**
- * A tile says nothing when it is fully transparent or one flat colour: every channel
- * (alpha included) spans at most `tolerance` of 255 over its pixels.
- */
-export function isBlankTile(rgba: Uint8Array, tolerance = 2): boolean {
-  let maxAlpha = 0;
-  const lo = [255, 255, 255, 255];
-  const hi = [0, 0, 0, 0];
-  for (let i = 0; i < rgba.length; i += 4) {
-    for (let c = 0; c < 4; c++) {
-      const v = rgba[i + c];
-      if (v < lo[c]) lo[c] = v;
-      if (v > hi[c]) hi[c] = v;
-    }
-    if (rgba[i + 3] > maxAlpha) maxAlpha = rgba[i + 3];
-  }
-  return maxAlpha === 0 || hi.every((h, c) => h - lo[c] <= tolerance);
 }
 
 /** The crawl-tiles-data .deb in `cache` (`apt-get download` it the first time) and its version. */
@@ -131,53 +110,4 @@ export async function fetchDcssSheet(name: (typeof DCSS_SHEETS)[number], onLog: 
     await fs.rm(tmp, { recursive: true, force: true });
   }
   return { file, version };
-}
-
-/**
- * Dungeon Crawl Stone Soup tiles as a folder of 32x32 RGBA PNGs, one subfolder per sheet
- * (main, player, feat, floor, wall): `apt-get download crawl-tiles-data` (Debian's mirror),
- * `dpkg-deb -x`, each sheet cut on the 32-pixel grid with sharp, fully transparent and
- * single-colour cells dropped. The sheets pack most tiles on that grid but not all, so a few
- * cells hold parts of two tiles. Everything is cached under os.tmpdir(), so only the first run
- * downloads; `onLog` hears what happens.
- */
-export async function fetchDcssTiles(onLog: (line: string) => void = () => {}): Promise<{ folder: string; tiles: number; version: string }> {
-  const cache = await benchCacheDir(DCSS_PACKAGE);
-  const tilesDir = path.join(cache, 'tiles-32');
-  const done = path.join(tilesDir, 'complete.json');
-  if (await exists(done)) {
-    const info = JSON.parse(await fs.readFile(done, 'utf8')) as { tiles: number; version: string };
-    return { folder: tilesDir, ...info };
-  }
-  const { deb, version } = await dcssDeb(cache, onLog);
-  const extracted = path.join(cache, 'extracted');
-  await fs.rm(extracted, { recursive: true, force: true });
-  execFileSync('dpkg-deb', ['-x', deb, extracted]);
-  await fs.rm(tilesDir, { recursive: true, force: true });
-  let tiles = 0;
-  for (const name of DCSS_SHEETS) {
-    const sheet = await findFile(extracted, name);
-    if (!sheet) throw new Error(`${DCSS_PACKAGE} ${version} has no ${name}`);
-    const { data, info } = await sharp(sheet).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-    const out = path.join(tilesDir, path.basename(name, '.png'));
-    await fs.mkdir(out, { recursive: true });
-    const T = DCSS_TILE;
-    const cell = new Uint8Array(T * T * 4);
-    let kept = 0;
-    for (let ty = 0; ty + T <= info.height; ty += T)
-      for (let tx = 0; tx + T <= info.width; tx += T) {
-        for (let y = 0; y < T; y++) cell.set(data.subarray(((ty + y) * info.width + tx) * 4, ((ty + y) * info.width + tx + T) * 4), y * T * 4);
-        if (isBlankTile(cell)) continue;
-        const file = path.join(out, `${String(ty / T).padStart(3, '0')}-${String(tx / T).padStart(2, '0')}.png`);
-        await sharp(cell, { raw: { width: T, height: T, channels: 4 } })
-          .png()
-          .toFile(file);
-        kept++;
-      }
-    onLog(`${name}: ${info.width}x${info.height}, ${kept} tiles kept`);
-    tiles += kept;
-  }
-  await fs.rm(extracted, { recursive: true, force: true });
-  await fs.writeFile(done, JSON.stringify({ tiles, version, sheets: DCSS_SHEETS }) + '\n');
-  return { folder: tilesDir, tiles, version };
 }

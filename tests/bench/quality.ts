@@ -7,7 +7,8 @@
  *
  * Data, fetched at bench time and cached under os.tmpdir() (never committed): the Twemoji of
  * emoji-datasource-twitter (npm pack) and the Dungeon Crawl Stone Soup tiles of Debian's
- * crawl-tiles-data (apt-get download, cut into 32x32 tiles), both imported at 32x32 RGBA; or,
+ * crawl-tiles-data (apt-get download; its sprite sheets cut by the app's automatic slicing),
+ * both imported at 32x32 RGBA; or,
  * with --dataset, one dataset already imported by the app or the CLI.
  *
  * Each run trains the preset's settings (renderer/lib/presets.ts, as the UI sends them) with
@@ -57,7 +58,8 @@ import { alphaMae, clamp01, compositeOverGrey, meanIslands, meanSquaredError, sh
 import { fitPrior, sampleFittedPrior, type FittedPrior } from '../../src/latent/fitted-prior';
 import { train } from '../../src/train/train';
 import type { BenchLine } from './types';
-import { EMOJI_PACKAGE, benchCacheDir, cachedEmoji, fetchDcssTiles } from './data';
+import { EMOJI_PACKAGE, benchCacheDir, cachedEmoji, fetchDcssSheet } from './data';
+import { importSheets } from '../../src/data/sheet-import';
 
 const PRESETS: readonly PresetId[] = ['quick', 'balanced', 'quality'];
 const ARTIFACTS = path.resolve('tests', 'artifacts', 'bench');
@@ -171,6 +173,26 @@ async function importSet(name: string, folder: string, tmp: string, source: stri
   const r = await importImages({ source: { folder }, output: path.join(tmp, `${name}-32`), cacheDir, options: { size: 32, channels: 'rgba' } });
   log(`${name}: imported ${r.imported} images (${r.train} train, ${r.val} val) in ${((performance.now() - t0) / 1000).toFixed(1)} s (${r.skipped.length} skipped)`);
   return { name, dataset: await openDataset(r.dataset), source };
+}
+
+/**
+ * Dungeon Crawl Stone Soup's sprites: the two sheets of whole sprites (player.png: monsters and
+ * player bodies; main.png: items), cut by the app's own automatic slicing (islands of opaque
+ * pixels; touching sprites cut at 32 px), imported at 32x32 RGBA with nearest resampling as a
+ * pixel-art user would. The grid cut of every sheet used before mixed parts of neighbouring
+ * sprites in many cells and half the set was floor and wall textures, not sprites.
+ */
+async function importDcssSprites(tmp: string): Promise<BenchSet> {
+  const sheets = [await fetchDcssSheet('player.png', log), await fetchDcssSheet('main.png', log)];
+  const t0 = performance.now();
+  const r = await importSheets({
+    sheets: sheets.map((s) => s.file),
+    slicing: { mode: 'auto', alphaThreshold: 0, gap: 0, minArea: 16, splitWidth: 32, splitHeight: 32 },
+    output: path.join(tmp, 'dcss-32'),
+    options: { size: 32, channels: 'rgba', resampling: 'nearest' },
+  });
+  log(`dcss: ${r.imported} sprites (${r.train} train, ${r.val} val) in ${((performance.now() - t0) / 1000).toFixed(1)} s (${r.skipped.length} skipped: duplicates and dust)`);
+  return { name: 'dcss', dataset: await openDataset(r.dataset), source: `crawl-tiles-data ${sheets[0].version}: player.png and main.png, auto-sliced, ${r.imported} sprites` };
 }
 
 /** Float pixels in [0, 1] of dataset images, HWC, one after another. */
@@ -558,13 +580,7 @@ export async function run(ctx: { argv?: string[]; print?: (line: BenchLine) => v
   try {
     const sets: Array<() => Promise<BenchSet>> = args.dataset
       ? [async () => ({ name: path.basename(args.dataset!).replace(/[^A-Za-z0-9._-]+/g, '_'), dataset: await openDataset(args.dataset!), source: args.dataset! })]
-      : [
-          async () => importSet('twemoji', await cachedEmoji(), tmp, `${EMOJI_PACKAGE} 64x64 PNGs`),
-          async () => {
-            const dcss = await fetchDcssTiles(log);
-            return importSet('dcss', dcss.folder, tmp, `crawl-tiles-data ${dcss.version}: ${dcss.tiles} non-blank 32x32 cells`);
-          },
-        ];
+      : [async () => importSet('twemoji', await cachedEmoji(), tmp, `${EMOJI_PACKAGE} 64x64 PNGs`), async () => importDcssSprites(tmp)];
     for (const load of sets) {
       const set = await load();
       let collapsed = 0;
