@@ -277,7 +277,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
           {
             signal,
             onProgress: (p) => {
-              const data = p.data as TrainProgress | undefined;
+              const data = p.data;
               if (!data) return;
               begin();
               if (data.type === 'epoch') hooks.epoch?.({ epoch: data.epoch, step: data.step, train: data.train, val: data.val, seconds: data.seconds });
