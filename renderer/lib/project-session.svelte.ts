@@ -3,7 +3,7 @@
  * runs in <project>/runs/<id> with their records kept by the engine, and opening a project
  * brings back its dataset, settings and latest run (charts, scatter).
  */
-import type { BackendLabel, EpochReport, OpenedProject, RunRecord, TrainRunReport, TrainSettingsIn } from '../../src/contract';
+import type { BackendLabel, EpochReport, OpenedProject, RunRecord, TrainRunReport, TrainSettingsIn, TrainStatusReport } from '../../src/contract';
 import type { AppState } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import type { ConfirmRequest } from './confirm.svelte';
@@ -22,14 +22,27 @@ export interface ProjectSession {
   /** train.run options for a new run in the open project (none without a project). */
   newRun(settings: TrainSettingsIn): StartOptions;
   resume(runId: string): Promise<void>;
-  /** Bring an opened project's dataset, settings and latest run into the window. */
-  restore(opened: OpenedProject): Promise<void>;
+  /**
+   * Bring an opened project's dataset, settings and latest run into the window. A run the
+   * engine is training (the page attached to it) stays on the Train panel; the newest other
+   * run with a checkpoint is the model shown. `engine` (train.status) brings back the previews
+   * of a run the engine finished since it started.
+   */
+  restore(opened: OpenedProject, engine?: TrainStatusReport | null): Promise<void>;
   /** Record the current dataset and settings in a project that was just created. */
   adoptCurrent(settings: TrainSettingsIn): void;
   runOf(id: string): RunRecord | null;
+  /** The open project's record of the run in this folder, if it is one of its runs. */
+  runAt(runDir: string): RunRecord | null;
   /** A run this page re-attached to (after a reload) ended: read back how the engine recorded it. */
   attachedRunEnded(runDir: string): void;
 }
+
+/** Two spellings of one folder (separators, a trailing slash). */
+const sameDir = (a: string, b: string) => {
+  const norm = (p: string) => p.replace(/[\\/]+/g, '/').replace(/\/$/, '');
+  return norm(a) === norm(b);
+};
 
 /** The engine writes each run's history as EpochReports (the schema only pins epoch and step). */
 const historyOf = (run: RunRecord) => run.history as unknown as EpochReport[];
@@ -66,6 +79,23 @@ export function createProjectSession(deps: {
       // run "running", which the fresh engine reports as interrupted (and resumable).
       ended: () => void project.reloadRuns(),
     };
+  }
+
+  /** A run record as the report the Train panel and the 3D view show. */
+  function savedReport(run: RunRecord): TrainRunReport {
+    return {
+      status: run.status === 'completed' ? 'completed' : 'stopped',
+      step: run.step,
+      epoch: run.epoch,
+      history: historyOf(run),
+      checkpoint: null,
+      backend: (run.backend ?? engine.info?.backend ?? 'cpu') as BackendLabel,
+    };
+  }
+
+  function runAt(runDir: string): RunRecord | null {
+    if (!project.dir || !project.file) return null;
+    return project.file.runs.find((r) => sameDir(project.resolve(r.dir), runDir)) ?? null;
   }
 
   return {
@@ -114,7 +144,7 @@ export function createProjectSession(deps: {
         hooks: hooksFor(runId),
       });
     },
-    async restore(opened) {
+    async restore(opened, engineStatus = null) {
       const file = opened.project;
       restoreError = null;
       app.firstRunDone = true;
@@ -132,24 +162,23 @@ export function createProjectSession(deps: {
           datasetDir = null;
         }
       }
-      const run = file.runs.at(-1);
-      if (!run || !datasetDir) {
-        training.restore(null);
+      // The run this page follows while the engine trains it is shown by the Train panel already.
+      const live = training.active && training.runDir ? runAt(training.runDir) : null;
+      const others = file.runs.filter((r) => r.id !== live?.id);
+      if (!datasetDir) {
+        if (!live) training.restore(null);
         return;
       }
-      const runDir = project.resolve(run.dir);
-      const history = historyOf(run);
-      const report: TrainRunReport = {
-        status: run.status === 'completed' ? 'completed' : 'stopped',
-        step: run.step,
-        epoch: run.epoch,
-        history,
-        checkpoint: null,
-        backend: (run.backend ?? engine.info?.backend ?? 'cpu') as BackendLabel,
-      };
-      training.restore({ runDir, dataset: datasetDir, status: run.status === 'completed' ? 'completed' : history.length ? 'stopped' : 'failed', report });
-      // A run with a finished epoch has a checkpoint: show its latent space.
-      if (history.length > 0 && !training.active) app.trainedRun = { runDir, dataset: datasetDir, report };
+      const latest = others.at(-1);
+      if (!live && latest) {
+        const runDir = project.resolve(latest.dir);
+        const report = savedReport(latest);
+        const ended = engineStatus?.ended && !engineStatus.running && sameDir(engineStatus.ended.runDir, runDir) ? engineStatus.ended : null;
+        training.restore({ runDir, dataset: datasetDir, status: latest.status === 'completed' ? 'completed' : report.history.length ? 'stopped' : 'failed', report, previews: ended?.previews ?? [] });
+      } else if (!live) training.restore(null);
+      // The model shown: the newest run with a finished epoch (it has a checkpoint).
+      const model = [...others].reverse().find((r) => r.history.length > 0);
+      if (model) app.trainedRun = { runDir: project.resolve(model.dir), dataset: datasetDir, report: savedReport(model) };
     },
     adoptCurrent(settings) {
       const current = app.dataset;
@@ -161,15 +190,20 @@ export function createProjectSession(deps: {
     runOf(id) {
       return project.file?.runs.find((r) => r.id === id) ?? null;
     },
+    runAt,
     attachedRunEnded(runDir) {
-      if (!project.dir || !project.file) return;
-      const norm = (p: string) => p.replace(/[\\/]+/g, '/').replace(/\/$/, '');
-      const run = project.file.runs.find((r) => norm(project.resolve(r.dir)) === norm(runDir));
+      const run = runAt(runDir);
       if (!run) return;
       // Opening the project while the engine trained marked this run interrupted: it was not.
       project.dropResumable(run.id);
-      // The engine recorded how the run ended: read it back.
-      void project.reloadRuns();
+      // The engine recorded how the run ended: read it back, and show the model it left.
+      void project.reloadRuns().then(() => {
+        const ended = runAt(runDir);
+        const datasetDir = app.dataset?.dir;
+        if (!ended || !datasetDir || ended.history.length === 0 || training.active) return;
+        if (app.trainedRun && sameDir(app.trainedRun.runDir, runDir)) return;
+        app.trainedRun = { runDir: project.resolve(ended.dir), dataset: datasetDir, report: savedReport(ended) };
+      });
     },
   };
 }

@@ -51,6 +51,12 @@ export interface Project {
   resolve(relative: string): string;
   create(dir: string, name: string): Promise<OpenedProject | null>;
   open(dir: string): Promise<OpenedProject | null>;
+  /**
+   * Open the project this window had open last (remembered across reloads and restarts), if
+   * it still exists; a folder that is gone is forgotten without an error. `prefer` (the
+   * project the engine is training a run of) wins over the remembered one.
+   */
+  reopenLast(prefer?: string | null): Promise<OpenedProject | null>;
   saveAs(to: string): Promise<OpenedProject | null>;
   restoreBackup(backup: number): Promise<OpenedProject | null>;
   save(): Promise<boolean>;
@@ -72,6 +78,26 @@ export function newItemId(prefix: string): string {
 }
 
 const CONTEXT = Symbol('latent-atlas-project');
+
+/** Where the window keeps the folder of the project it had open (localStorage: per app origin). */
+const LAST_PROJECT_KEY = 'latent-atlas.lastProject';
+
+function rememberLast(dir: string | null) {
+  try {
+    if (dir) localStorage.setItem(LAST_PROJECT_KEY, dir);
+    else localStorage.removeItem(LAST_PROJECT_KEY);
+  } catch {
+    // Storage may be off (private window): the user opens the project from Recent instead.
+  }
+}
+
+function rememberedLast(): string | null {
+  try {
+    return localStorage.getItem(LAST_PROJECT_KEY);
+  } catch {
+    return null;
+  }
+}
 
 /** Make the open project reachable from any panel below (App does this once). */
 export function provideProject(project: Project): Project {
@@ -135,6 +161,7 @@ export function createProject(bridge: Bridge): Project {
       openError: null,
       saveError: null,
     });
+    rememberLast(opened.dir);
     void refreshRecent();
   }
 
@@ -254,6 +281,21 @@ export function createProject(bridge: Bridge): Project {
     },
     create: (dir, name) => attempt(dir, () => bridge.call('project.create', { dir, name })),
     open: (dir) => attempt(dir, () => bridge.call('project.open', { dir })),
+    async reopenLast(prefer) {
+      const dir = prefer ?? rememberedLast();
+      if (!dir || s.dir) return null;
+      try {
+        const opened = await bridge.call('project.open', { dir });
+        adopt(opened);
+        return opened;
+      } catch (err) {
+        const failure = openFailure(dir, err);
+        // Gone (moved or deleted since): forget it quietly. Damaged or newer: say so, as Open would.
+        if (err instanceof BridgeError && err.code === 'not_found' && failure.backups.length === 0) rememberLast(null);
+        else s.openError = failure;
+        return null;
+      }
+    },
     async saveAs(to) {
       const from = s.dir;
       if (!from) return null;
