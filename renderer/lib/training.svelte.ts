@@ -2,7 +2,7 @@
  * One training run as the Train panel sees it: status, the newest step numbers, chart series
  * for train and validation, per-dimension KL and the reconstruction previews per epoch.
  */
-import type { BackendLabel, EpochReport, TrainProgress, TrainRunReport, TrainSettingsIn, TrainStatusReport } from '../../src/contract';
+import type { BackendLabel, EpochReport, TrainPreview, TrainProgress, TrainRunReport, TrainSettingsIn, TrainStatusReport } from '../../src/contract';
 import type { AppState } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
@@ -64,6 +64,8 @@ export interface SavedRun {
   dataset: string;
   status: 'completed' | 'stopped' | 'failed';
   report: TrainRunReport;
+  /** Its epoch previews, when the engine still has them (it trained the run since it started). */
+  previews?: TrainPreview[];
 }
 
 export interface Training {
@@ -80,11 +82,13 @@ export interface Training {
   readonly report: TrainRunReport | null;
   readonly error: ShownError | null;
   readonly active: boolean;
+  /** The dataset and settings this page started the shown run with (null for a restored or attached run). */
+  readonly startedWith: { datasetDir: string; settings: TrainSettingsIn } | null;
   start(datasetDir: string, settings: TrainSettingsIn, options?: StartOptions): Promise<void>;
   /** Show a saved run (charts from its history), or nothing (null). */
   restore(run: SavedRun | null): void;
   /** Show a run the engine is training for an earlier page, polling train.status until it ends. */
-  attach(status: TrainStatusReport, backend: BackendLabel | null, onend?: (end: { status: 'completed' | 'stopped'; epochs: EpochReport[] }) => void): void;
+  attach(status: TrainStatusReport, backend: BackendLabel | null, onend?: (end: { status: 'completed' | 'stopped' | 'failed'; epochs: EpochReport[] }) => void): void;
   pause(): Promise<void>;
   resume(): Promise<void>;
   togglePause(): Promise<void>;
@@ -106,6 +110,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
   });
   // Series are plain arrays (not proxied): uPlot reads them directly and they grow fast.
   let series = emptySeries();
+  let startedWith = $state.raw<{ runDir: string; datasetDir: string; settings: TrainSettingsIn } | null>(null);
   let controller: AbortController | null = null;
   let polling: ReturnType<typeof setTimeout> | null = null;
   let endPolling: (() => void) | null = null;
@@ -181,13 +186,17 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
       series.valPsnr[i] = e.val.psnrDb ?? null;
       s.version++;
     }
-    if (e.previewPng) {
-      const bytes = Uint8Array.from(atob(e.previewPng), (c) => c.charCodeAt(0));
-      const url = URL.createObjectURL(new Blob([bytes], { type: 'image/png' }));
-      s.previews.push({ epoch: e.epoch, url });
-      // Keep the newest previews only; each is a small PNG but runs can be long.
-      while (s.previews.length > 30) URL.revokeObjectURL(s.previews.shift()!.url);
-    }
+    if (e.previewPng) addPreview({ epoch: e.epoch, png: e.previewPng });
+  }
+
+  function addPreview(p: TrainPreview) {
+    const bytes = Uint8Array.from(atob(p.png), (c) => c.charCodeAt(0));
+    const url = URL.createObjectURL(new Blob([bytes], { type: 'image/png' }));
+    // A resumed run reports an epoch again: its newer preview replaces the old one.
+    for (const old of s.previews.filter((q) => q.epoch >= p.epoch)) URL.revokeObjectURL(old.url);
+    s.previews = [...s.previews.filter((q) => q.epoch < p.epoch), { epoch: p.epoch, url }];
+    // Keep the newest previews only; each is a small PNG but runs can be long.
+    while (s.previews.length > 30) URL.revokeObjectURL(s.previews.shift()!.url);
   }
 
   async function stop() {
@@ -238,6 +247,9 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
     get active() {
       return active();
     },
+    get startedWith() {
+      return startedWith && startedWith.runDir === s.runDir ? { datasetDir: startedWith.datasetDir, settings: startedWith.settings } : null;
+    },
     async start(datasetDir, settings, options = {}) {
       if (active()) return;
       if (!app.paths && !options.runDir) {
@@ -252,6 +264,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
       for (const p of s.previews) URL.revokeObjectURL(p.url);
       const history = options.resume ? (options.history ?? []) : [];
       series = seriesFromHistory(history);
+      startedWith = { runDir, datasetDir, settings };
       Object.assign(s, { status: 'starting', runDir, last: null, epochs: [...history], previews: [], plan: null, report: null, error: null, version: s.version + 1 });
       // Esc / Cancel in the status bar stops at a step boundary and keeps a checkpoint.
       const task = tasks.start('Training', () => void stop());
@@ -277,7 +290,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
           {
             signal,
             onProgress: (p) => {
-              const data = p.data as TrainProgress | undefined;
+              const data = p.data;
               if (!data) return;
               begin();
               if (data.type === 'epoch') hooks.epoch?.({ epoch: data.epoch, step: data.step, train: data.train, val: data.val, seconds: data.seconds });
@@ -323,6 +336,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
         error: null,
         version: s.version + 1,
       });
+      for (const p of run?.previews ?? []) addPreview(p);
     },
     attach(status, backend, onend) {
       if (active() || !status.running) return;
@@ -339,19 +353,25 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
         version: s.version + 1,
       });
       if (status.lastStep) onStep(status.lastStep);
+      for (const p of status.previews) addPreview(p);
       const task = tasks.start('Training', () => void stop());
       // Its progress events went to the page that started it: poll instead, once a second.
       const poll = async () => {
         let now: TrainStatusReport;
         try {
-          now = await bridge.call('train.status', {});
+          const seen = s.previews.at(-1)?.epoch;
+          now = await bridge.call('train.status', seen === undefined ? {} : { previewsAfter: seen });
         } catch {
           polling = setTimeout(() => void poll(), 1000);
           return;
         }
         if (polling === null) return;
-        if (now.lastStep && now.lastStep.step > (s.last?.step ?? -1)) onStep(now.lastStep);
-        for (const e of now.epochs.slice(s.epochs.length)) onEpoch(e);
+        // The run ended between two polls: the engine kept how, with every epoch and preview.
+        const ended = !now.running && now.ended && now.ended.runDir === s.runDir ? now.ended : null;
+        const seen = ended ?? now;
+        if (seen.lastStep && seen.lastStep.step > (s.last?.step ?? -1)) onStep(seen.lastStep);
+        for (const e of seen.epochs.slice(s.epochs.length)) onEpoch(e);
+        for (const p of seen.previews) addPreview(p);
         if (now.running) {
           if (s.status !== 'stopping') s.status = now.paused ? 'paused' : 'running';
           if (now.lastStep) task.update(now.lastStep.totalSteps ? now.lastStep.step / now.lastStep.totalSteps : null, `epoch ${now.lastStep.epoch}/${now.lastStep.epochs}`);
@@ -362,11 +382,12 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
         task.end();
         const last = s.epochs.at(-1);
         const target = s.last?.epochs ?? 0;
-        const ended = last && target && last.epoch >= target ? 'completed' : 'stopped';
-        s.status = ended;
-        onend?.({ status: ended, epochs: [...s.epochs] });
-        if (last && backend && s.runDir && status.dataset) {
-          const report: TrainRunReport = { status: s.status, step: last.step, epoch: last.epoch, history: [...s.epochs], checkpoint: null, backend };
+        // (An engine that restarted meanwhile has no record of the end: judged by the epochs.)
+        const outcome = ended ? ended.status : last && target && last.epoch >= target ? 'completed' : 'stopped';
+        s.status = outcome;
+        onend?.({ status: outcome, epochs: [...s.epochs] });
+        if (outcome !== 'failed' && last && backend && s.runDir && status.dataset) {
+          const report: TrainRunReport = { status: outcome, step: last.step, epoch: last.epoch, history: [...s.epochs], checkpoint: null, backend };
           s.report = report;
           app.trainedRun = { runDir: s.runDir, dataset: status.dataset, report };
         }
