@@ -17,14 +17,15 @@ export class BridgeError extends Error implements AtlasErrorData {
   }
 }
 
-export interface CallOptions {
-  onProgress?: (progress: ProgressEvent) => void;
+/** Options of one call on channel C: its progress arrives typed by channel (the contract's ProgressDataByChannel). */
+export interface CallOptions<C extends RequestChannel = RequestChannel> {
+  onProgress?: (progress: ProgressEvent<C>) => void;
   signal?: AbortSignal;
 }
 
 export interface Bridge {
   readonly mode: 'electron' | 'web';
-  call<C extends RequestChannel>(channel: C, payload: PayloadIn<C>, options?: CallOptions): Promise<Result<C>>;
+  call<C extends RequestChannel>(channel: C, payload: PayloadIn<C>, options?: CallOptions<C>): Promise<Result<C>>;
   on<E extends EventName>(event: E, listener: (data: Events[E]) => void): () => void;
 }
 
@@ -52,7 +53,8 @@ function createBridge(
     mode,
     async call(channel, payload, options = {}) {
       const requestId = newRequestId();
-      if (options.onProgress) progressListeners.set(requestId, options.onProgress);
+      // The engine sends progress of this request's channel only, so the listener gets what it was typed for.
+      if (options.onProgress) progressListeners.set(requestId, options.onProgress as (p: ProgressEvent) => void);
       const onAbort = () => transport.cancel(requestId);
       options.signal?.addEventListener('abort', onAbort, { once: true });
       try {

@@ -65,17 +65,16 @@ export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks, targ
     return joinPath(app.paths.workspace, 'datasets', timestampedName(name));
   }
 
-  function onProgress(p: ProgressEvent, task: { update(f: number | null, d?: string): void }, unit = 'files') {
-    const d = (p.data ?? {}) as Record<string, number>;
+  function onProgress(p: ProgressEvent<'dataset.import'>, task: { update(f: number | null, d?: string): void }, unit = 'files') {
     s.progress = {
       phase: p.phase,
       done: p.done,
       total: p.total,
       rate: p.rate ?? null,
       etaSeconds: p.etaSeconds ?? null,
-      scanned: d.scanned ?? 0,
-      imported: d.imported ?? 0,
-      skipped: d.skipped ?? 0,
+      scanned: p.data?.scanned ?? 0,
+      imported: p.data?.imported ?? 0,
+      skipped: p.data?.skipped ?? 0,
     };
     task.update(p.total ? p.done / p.total : null, `${p.done}${p.total ? ` / ${p.total}` : ''} ${unit}`);
   }

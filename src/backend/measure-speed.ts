@@ -7,7 +7,7 @@ import type { HandlerContext } from '../host/handler';
  * How many GFLOPS this machine's backend reaches on a square matmul: the number the status
  * bar shows as "engine speed". Runs for about `seconds`, reports progress, honours cancel.
  */
-export async function measureMatmulSpeed(backend: BackendLabel, { seconds, size }: Payload<'engine.measureSpeed'>, ctx: HandlerContext): Promise<SpeedResult> {
+export async function measureMatmulSpeed(backend: BackendLabel, { seconds, size }: Payload<'engine.measureSpeed'>, ctx: HandlerContext<'engine.measureSpeed'>): Promise<SpeedResult> {
   const a = tf.randomUniform([size, size], -1, 1, 'float32', 1);
   const b = tf.randomUniform([size, size], -1, 1, 'float32', 2);
   try {

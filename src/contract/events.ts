@@ -2,14 +2,49 @@
 import type { AtlasErrorData } from '../errors';
 import type { EngineInfo } from './shared';
 import type { RequestChannel } from './requests';
+import type { TrainProgress } from './train';
 
 // ---------------------------------------------------------------------------------------
 // Events (engine or host -> UI)
 
-export interface ProgressEvent {
+/** dataset.import: the running counts of an import (files for a folder, frames for a sheet). */
+export interface ImportProgressData {
+  scanned: number;
+  decoded: number;
+  /** Decodes answered by the decode cache (an unchanged file imported before). */
+  fromCache: number;
+  imported: number;
+  skipped: number;
+}
+
+/** latent.layout, latent.place: which part of a UMAP or t-SNE layout is running. */
+export interface LayoutProgressData {
+  stage: 'neighbours' | 'optimising';
+}
+
+/**
+ * What a channel's progress events carry in `data`, per channel; a channel not listed sends
+ * progress without data. The engine's handlers can only send these (HandlerContext), and the
+ * renderer's onProgress receives them typed (bridge.call), so neither side casts.
+ */
+export interface ProgressDataByChannel {
+  'dataset.import': ImportProgressData;
+  /** Every training event: the plan, each step and epoch, pause and resume. */
+  'train.run': TrainProgress;
+  /** latent.interpolate with the geodesic method: the path's energy after each optimisation step. */
+  'latent.interpolate': { energy: number };
+  'latent.layout': LayoutProgressData;
+  'latent.place': LayoutProgressData;
+}
+
+/** The progress data of channel C (never for a channel that sends none). */
+export type ProgressData<C extends RequestChannel> = C extends keyof ProgressDataByChannel ? ProgressDataByChannel[C] : never;
+
+/** Progress of one request on channel C (any channel when C is left out). */
+export interface ProgressEvent<C extends RequestChannel = RequestChannel> {
   /** The request this progress belongs to. */
   requestId: string;
-  channel: RequestChannel;
+  channel: C;
   /** A short phase name the UI can show ("scanning", "decoding", "training"). */
   phase: string;
   done: number;
@@ -20,8 +55,13 @@ export interface ProgressEvent {
   /** Estimated seconds left. */
   etaSeconds?: number;
   message?: string;
-  /** Channel-specific numbers (losses, skipped counts); see the channel's docs. */
-  data?: Record<string, unknown>;
+  /** The channel's own numbers (ProgressDataByChannel). */
+  data?: ProgressData<C>;
+}
+
+/** Whether a progress event (of any request) is one of `channel`'s, so its data is that channel's type. */
+export function isProgressOf<C extends RequestChannel>(event: ProgressEvent, channel: C): event is ProgressEvent<C> {
+  return event.channel === channel;
 }
 
 export interface LogEvent {

@@ -197,7 +197,7 @@ export const attributeLatents: EngineHandler<'latent.attribute'> = async (spec, 
   };
 };
 
-function layoutProgress(ctx: HandlerContext) {
+function layoutProgress(ctx: HandlerContext<'latent.layout' | 'latent.place'>) {
   const started = performance.now();
   return (p: LayoutProgress) => {
     const rate = p.done / Math.max((performance.now() - started) / 1000, 1e-3);

@@ -20,7 +20,11 @@ import { estimateRun } from '../train/plan';
 import { readRunSelection, restrictToSelection, saveRunSelection, SELECTION_FILE } from '../train/selection';
 import { train } from '../train/train';
 
-export async function runTraining({ dataset: datasetDir, runDir, settings, resume, project, selection }: Payload<'train.run'>, ctx: HandlerContext, backend: BackendLabel): Promise<TrainRunReport> {
+export async function runTraining(
+  { dataset: datasetDir, runDir, settings, resume, project, selection }: Payload<'train.run'>,
+  ctx: HandlerContext<'train.run'>,
+  backend: BackendLabel,
+): Promise<TrainRunReport> {
   const control = new TrainControl();
   const run: ActiveRun = { control, dataset: datasetDir, runDir, project: project ? { dir: path.resolve(project.dir), runId: project.runId } : null, lastStep: null, epochs: [], previews: [] };
   const endRun = beginActiveRun(run);
@@ -67,7 +71,7 @@ export async function runTraining({ dataset: datasetDir, runDir, settings, resum
               total: totalSteps,
               rate: data.type === 'step' ? data.imagesPerSec : undefined,
               etaSeconds: data.type === 'step' ? data.etaSec : undefined,
-              data: data as unknown as Record<string, unknown>,
+              data,
             });
           })
           .catch((err: unknown) => ctx.log('warn', `Could not report training progress: ${(err as Error).message}`));

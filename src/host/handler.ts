@@ -4,15 +4,17 @@
  */
 import type { EngineChannel, LogEvent, Payload, ProgressEvent, Result } from '../contract';
 
-export interface HandlerContext {
+/** What a handler of channel C is given besides its payload (C left out: any channel, for helpers several handlers share). */
+export interface HandlerContext<C extends EngineChannel = EngineChannel> {
   requestId: string;
   /** Fires when the caller cancels; long work checks it between units (throwIfCancelled). */
   signal: AbortSignal;
-  progress(update: Omit<ProgressEvent, 'requestId' | 'channel'>): void;
+  /** Reports progress; `data` is the channel's own (ProgressDataByChannel in the contract). */
+  progress(update: Omit<ProgressEvent<C>, 'requestId' | 'channel'>): void;
   log(level: LogEvent['level'], message: string): void;
 }
 
-export type EngineHandler<C extends EngineChannel> = (payload: Payload<C>, ctx: HandlerContext) => Promise<Result<C>>;
+export type EngineHandler<C extends EngineChannel> = (payload: Payload<C>, ctx: HandlerContext<C>) => Promise<Result<C>>;
 
 /** Exactly one handler per engine channel: the compiler rejects a missing or extra one. */
 export type EngineHandlers = { [C in EngineChannel]: EngineHandler<C> };

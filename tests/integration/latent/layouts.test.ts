@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isProgressOf } from '../../../src/contract';
 import { EngineClient } from '../../../src/host/client';
 import { spawnNodeEngine } from '../../../src/host/spawn-node';
 import { base64Float32 } from '../../../src/latent/wire';
@@ -40,7 +41,7 @@ afterAll(() => {
 describe('nonlinear layouts through the engine', () => {
   it('computes UMAP with progress, caches it with the model, and a new checkpoint computes it again', async () => {
     const stages = new Set<string>();
-    engine.on('progress', (p) => p.requestId === 'umap1' && p.phase === 'layout' && stages.add(String((p.data as { stage?: string } | undefined)?.stage)));
+    engine.on('progress', (p) => p.requestId === 'umap1' && p.phase === 'layout' && isProgressOf(p, 'latent.layout') && stages.add(String(p.data?.stage)));
     const first = await engine.request('latent.layout', { runDir, dataset, method: 'umap', seed: 3 }, { requestId: 'umap1' });
     expect(first).toMatchObject({ method: 'umap', seed: 3, count: 96, cached: false });
     expect([...stages]).toEqual(['neighbours', 'optimising']);

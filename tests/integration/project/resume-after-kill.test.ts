@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EngineClient } from '../../../src/host/client';
 import { spawnNodeEngine } from '../../../src/host/spawn-node';
-import type { TrainProgress } from '../../../src/contract';
+import { isProgressOf } from '../../../src/contract';
 import { requireBuilt } from '../../helpers/built';
 import { writePngs } from '../../helpers/images';
 
@@ -26,8 +26,7 @@ describe('a project after the engine is killed mid-training', () => {
     const runDir = path.join(dir, 'runs', 'r1');
     const epochs: number[] = [];
     engine.on('progress', (p) => {
-      const data = p.data as unknown as TrainProgress;
-      if (p.requestId === 'first' && data.type === 'epoch') epochs.push(data.epoch);
+      if (p.requestId === 'first' && isProgressOf(p, 'train.run') && p.data?.type === 'epoch') epochs.push(p.data.epoch);
     });
     const first = engine.request('train.run', { dataset: path.join(dir, 'dataset'), runDir, settings, project: { dir, runId: 'r1' } }, { requestId: 'first' });
     await expect.poll(() => epochs.length, { timeout: 120_000 }).toBeGreaterThanOrEqual(2);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EngineClient } from '../../../src/host/client';
 import { spawnNodeEngine } from '../../../src/host/spawn-node';
-import type { TrainProgress } from '../../../src/contract';
+import { isProgressOf, type TrainProgress } from '../../../src/contract';
 import { requireBuilt } from '../../helpers/built';
 import { writePngs } from '../../helpers/images';
 
@@ -34,7 +34,7 @@ describe('time budgets through the engine', () => {
 
     const events: TrainProgress[] = [];
     const logs: string[] = [];
-    engine.on('progress', (p) => p.requestId === 'b1' && events.push(p.data as unknown as TrainProgress));
+    engine.on('progress', (p) => p.requestId === 'b1' && isProgressOf(p, 'train.run') && p.data && events.push(p.data));
     engine.on('log', (l) => logs.push(l.message));
     const report = await engine.request('train.run', { dataset, runDir: path.join(work, 'run'), settings }, { requestId: 'b1' });
     const plan = events[0];
@@ -48,7 +48,7 @@ describe('time budgets through the engine', () => {
 
   it('refuses to estimate while a run trains', { timeout: 120_000 }, async () => {
     const events: TrainProgress[] = [];
-    engine.on('progress', (p) => p.requestId === 'b2' && events.push(p.data as unknown as TrainProgress));
+    engine.on('progress', (p) => p.requestId === 'b2' && isProgressOf(p, 'train.run') && p.data && events.push(p.data));
     const running = engine.request('train.run', { dataset, runDir: path.join(work, 'run2'), settings: { epochs: 500, batchSize: 8, latentDim: 4 } }, { requestId: 'b2' });
     await expect.poll(() => events.some((e) => e.type === 'step'), { timeout: 60_000 }).toBe(true);
     await expect(engine.request('train.estimate', { dataset, settings })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/training run is in progress/) });

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrainProgress } from '../../../src/contract';
+import { isProgressOf, type TrainProgress } from '../../../src/contract';
 import { EngineClient } from '../../../src/host/client';
 import { spawnNodeEngine } from '../../../src/host/spawn-node';
 import { requireBuilt } from '../../helpers/built';
@@ -26,7 +26,7 @@ afterAll(() => engine.close());
 describe('two-worker training through the built engine', () => {
   it('trains with workers: 2 on wasm and records it in progress events and the checkpoint', async () => {
     const events: TrainProgress[] = [];
-    engine.on('progress', (p) => p.requestId === 'p1' && events.push(p.data as unknown as TrainProgress));
+    engine.on('progress', (p) => p.requestId === 'p1' && isProgressOf(p, 'train.run') && p.data && events.push(p.data));
     const runDir = path.join(work, 'run1');
     const report = await engine.request(
       'train.run',

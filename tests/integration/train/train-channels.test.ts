@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { EngineClient } from '../../../src/host/client';
 import { spawnNodeEngine } from '../../../src/host/spawn-node';
-import type { TrainProgress } from '../../../src/contract';
+import { isProgressOf, type TrainProgress } from '../../../src/contract';
 import { requireBuilt } from '../../helpers/built';
 import { writePngs } from '../../helpers/images';
 
@@ -24,7 +24,7 @@ afterAll(() => engine.close());
 
 function collect(requestId: string): TrainProgress[] {
   const events: TrainProgress[] = [];
-  engine.on('progress', (p) => p.requestId === requestId && events.push(p.data as unknown as TrainProgress));
+  engine.on('progress', (p) => p.requestId === requestId && isProgressOf(p, 'train.run') && p.data && events.push(p.data));
   return events;
 }
 
