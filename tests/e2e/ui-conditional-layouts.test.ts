@@ -106,11 +106,11 @@ describe('a conditional model across layouts', () => {
       await page.getByTestId('selection-save').click();
     }
     await expect.poll(() => page.getByTestId('saved-selections-item').count()).toBe(2);
-    await page.getByTestId('explore-search').fill('');
-    // A plain image to apply "shield minus plain" to: the first in the dataset grid (folders import in name order).
-    await page.getByTestId('rail-dataset').click();
-    await page.locator('[data-testid="thumb-cell"][data-index="0"]').click();
-    await page.getByTestId('rail-explore').click();
+    // A plain image to apply "shield minus plain" to: the first match. The list keeps its height
+    // in a panel this full (it was squashed to nothing, its items under the search field).
+    expect((await page.getByTestId('search-results').boundingBox())!.height).toBeGreaterThan(200);
+    await page.getByTestId('search-result').first().click();
+    await screenshot(page, 'ui-conditional-layouts-00-search-results');
     await expect.poll(() => page.getByTestId('attribute-apply').textContent()).toMatch(/Apply to image #\d+/);
     await page.getByTestId('attribute-with').selectOption({ label: '“shield” (20)' });
     await page.getByTestId('attribute-without').selectOption({ label: '“plain” (20)' });
