@@ -86,6 +86,11 @@ describe('latent channels through the engine process', () => {
     const byPoint = await engine.request('latent.decode', { runDir, dataset, points: [y] });
     const { centre, components } = proj.projection;
     byPoint.z[0].forEach((v, j) => expect(v).toBeCloseTo(centre[j] + components[0][j] * y[0] + components[1][j] * y[1] + components[2][j] * y[2], 5));
+    // Under chosen dimensions (the Dimensions layout) a point sets those three dimensions; the others stay at the mean.
+    const byAxesPoint = await engine.request('latent.decode', { runDir, dataset, points: [y], axes: [4, 0, 1] });
+    const expected = [...centre];
+    [4, 0, 1].forEach((a, r) => (expected[a] += y[r]));
+    byAxesPoint.z[0].forEach((v, j) => expect(v).toBeCloseTo(expected[j], 5));
     await expect(engine.request('latent.decode', { runDir, z: [[1, 2]] })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('latent size is 5') });
   });
 
