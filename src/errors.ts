@@ -50,3 +50,13 @@ export function toErrorData(err: unknown): AtlasErrorData {
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AtlasError('cancelled', 'Cancelled.');
 }
+
+/**
+ * A cancel point in long work: lets the event loop run (the engine hears a cancel message only
+ * between tasks, and awaiting a tensor's data does not yield to it), then throws if cancelled.
+ */
+export async function cancelPoint(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  throwIfCancelled(signal);
+}

@@ -34,6 +34,8 @@ function sessionOptions(ctx: HandlerContext, extra: Pick<SessionOptions, 'batchS
       const rate = done / Math.max((performance.now() - started) / 1000, 1e-3);
       ctx.progress({ phase: 'encoding', done, total, rate, etaSeconds: (total - done) / rate });
     },
+    // Long decodes (1,024 samples, 256-frame paths) show their progress too, and a cancel ends them between batches.
+    onStage: (stage, done, total) => ctx.progress({ phase: stage, done, total }),
   };
 }
 

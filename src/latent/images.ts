@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageStrip } from '../contract';
 import { imageGridPng } from '../data/thumbnail-atlas';
-import { AtlasError } from '../errors';
+import { AtlasError, cancelPoint } from '../errors';
 import type { LoadedModel } from '../model/load';
 import { toUint8 } from '../train/data';
 
@@ -32,6 +32,10 @@ export interface DecodeImagesOptions {
   lowerOffsets?: Float32Array;
   /** Conditional model: label weights, z.length x labels (conditional.ts makes them). */
   labels?: Float32Array;
+  /** Checked before each batch of 256 (a cancel ends a long decode within a batch). */
+  signal?: AbortSignal;
+  /** After each batch: images decoded so far, of all. */
+  onBatch?: (done: number, total: number) => void;
 }
 
 export async function decodeImages(model: LoadedModel, z: number[][], opts: DecodeImagesOptions = {}): Promise<DecodedImages> {
@@ -46,6 +50,7 @@ export async function decodeImages(model: LoadedModel, z: number[][], opts: Deco
   const pixels = new Float32Array(z.length * stride);
   const batch = 256;
   for (let s = 0; s < z.length; s += batch) {
+    await cancelPoint(opts.signal);
     const part = z.slice(s, s + batch);
     // Each batch gets its own noise seed so a long list does not repeat the same noise.
     const L = model.vae.lowerDim;
@@ -63,6 +68,7 @@ export async function decodeImages(model: LoadedModel, z: number[][], opts: Deco
     );
     pixels.set((await out.data()) as Float32Array, s * stride);
     out.dispose();
+    opts.onBatch?.(s + part.length, z.length);
   }
   return { count: z.length, size, channels, pixels };
 }

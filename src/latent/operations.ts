@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { interpolateSpecSchema, latentPointSchema, NearestTraining, sampleSpecSchema, traverseSpecSchema } from '../contract';
 import * as tf from '@tensorflow/tfjs';
-import { AtlasError } from '../errors';
+import { AtlasError, cancelPoint } from '../errors';
 import { oneHotRows } from '../model/labels';
 import { finishWithDatasetPalette, type FinishedImages } from '../export/pixel-art';
 import { datasetLabelRows, labelWeights, pathLabelWeights } from './conditional';
@@ -32,7 +32,8 @@ export interface Generated {
 }
 
 /** Pixel-art finishing of decoded images when the spec has `finish` (the raw images stay as they are). */
-async function finished(s: LatentSession, images: DecodedImages, spec: { finish?: InterpolateSpec['finish'] }): Promise<{ finished?: FinishedImages }> {
+async function finished(s: LatentSession, images: DecodedImages, spec: { finish?: InterpolateSpec['finish'] }, signal?: AbortSignal): Promise<{ finished?: FinishedImages }> {
+  await cancelPoint(signal);
   return spec.finish ? { finished: await finishWithDatasetPalette(s.dataset, images, spec.finish) } : {};
 }
 
@@ -45,6 +46,11 @@ export function resolvePoint(s: LatentSession, p: LatentPoint): Vector {
   }
   if (p.z.length !== J) throw new AtlasError('invalid_input', `A latent vector has ${p.z.length} values but the model's latent size is ${J}.`);
   return p.z.slice();
+}
+
+/** A decode that a cancel can end between batches, reporting its progress as the 'decoding' stage. */
+function decodeWork(opts: SessionOptions): { signal?: AbortSignal; onBatch?: (done: number, total: number) => void } {
+  return { signal: opts.signal, onBatch: opts.onStage ? (done, total) => opts.onStage?.('decoding', done, total) : undefined };
 }
 
 function project(s: LatentSession, axes: [number, number, number] | null, z: Vector[]): Float32Array {
@@ -65,6 +71,7 @@ export async function interpolate(spec: InterpolateSpec, opts: SessionOptions & 
   const linear = pathThrough(waypoints, spec.frames, 'linear');
   // Conditional model: the label of every frame (given, or the waypoints' own labels blended).
   const labels = pathLabelWeights(model, s.dataset, spec.waypoints, spec.frames, spec.label);
+  await cancelPoint(opts.signal);
   const linearLength = await imageSpaceLength(model, linear, labels);
   let z: Vector[];
   let length: number;
@@ -80,8 +87,9 @@ export async function interpolate(spec: InterpolateSpec, opts: SessionOptions & 
     length = spec.method === 'linear' ? linearLength : await imageSpaceLength(model, z, labels);
   }
   const lowerOffsets = (spec.lower ?? 'endpoints') === 'endpoints' ? await pathLowerOffsets(s, spec.waypoints, spec.frames) : undefined;
-  const images = await decodeImages(model, z, { lowerOffsets, labels });
-  return { z, images, points: project(s, spec.axes, z), length, linearLength, ...(geodesic ? { geodesic } : {}), ...(await finished(s, images, spec)) };
+  await cancelPoint(opts.signal);
+  const images = await decodeImages(model, z, { lowerOffsets, labels, ...decodeWork(opts) });
+  return { z, images, points: project(s, spec.axes, z), length, linearLength, ...(geodesic ? { geodesic } : {}), ...(await finished(s, images, spec, opts.signal)) };
 }
 
 /**
@@ -141,7 +149,9 @@ export async function sample(spec: SampleSpec, opts: SessionOptions = {}): Promi
     const i = spec.around.index;
     z = samplePosterior(mu, s.latents.logvar.subarray(i * J, (i + 1) * J), spec.count, spec.temperature, spec.seed);
   } else if (spec.prior === 'fitted') {
-    const drawn = sampleFittedPrior(await fittedPrior(s), spec.count, spec.temperature, spec.seed, spec.detail);
+    const prior = await fittedPrior(s);
+    await cancelPoint(opts.signal);
+    const drawn = sampleFittedPrior(prior, spec.count, spec.temperature, spec.seed, spec.detail);
     z = drawn.z;
     lowerOffsets = drawn.lowerOffsets;
   } else {
@@ -151,8 +161,9 @@ export async function sample(spec: SampleSpec, opts: SessionOptions = {}): Promi
   const labels = labelWeights(s.run.model, z.length, spec.label, spec.around ? { dataset: s.dataset, index: spec.around.index } : undefined);
   // The hierarchy's detail layer: with fitted offsets, their residual already carries the detail
   // temperature; otherwise z2 is drawn from p(z2|z1) at that temperature.
-  const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed, lowerTemperature: lowerOffsets ? 0 : spec.detail, lowerOffsets, labels });
-  return { z, images, points: project(s, spec.axes, z), nearest: spec.memorisation ? await nearestTraining(s, images) : null, ...(await finished(s, images, spec)) };
+  await cancelPoint(opts.signal);
+  const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed, lowerTemperature: lowerOffsets ? 0 : spec.detail, lowerOffsets, labels, ...decodeWork(opts) });
+  return { z, images, points: project(s, spec.axes, z), nearest: spec.memorisation ? await nearestTraining(s, images, opts.signal) : null, ...(await finished(s, images, spec, opts.signal)) };
 }
 
 export interface TraverseResult extends GeneratedWithCheck {
@@ -168,12 +179,21 @@ export async function traverse(spec: TraverseSpec, opts: SessionOptions = {}): P
   const values = sweepValues(spec.steps, spec.range);
   const z = traversal(base, dims, values);
   const labels = labelWeights(s.run.model, z.length, spec.label, spec.base && 'index' in spec.base ? { dataset: s.dataset, index: spec.base.index } : undefined);
-  const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed, labels });
-  return { z, images, points: project(s, spec.axes, z), nearest: spec.memorisation ? await nearestTraining(s, images) : null, dims, values, ...(await finished(s, images, spec)) };
+  const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed, labels, ...decodeWork(opts) });
+  return {
+    z,
+    images,
+    points: project(s, spec.axes, z),
+    nearest: spec.memorisation ? await nearestTraining(s, images, opts.signal) : null,
+    dims,
+    values,
+    ...(await finished(s, images, spec, opts.signal)),
+  };
 }
 
 /** For each generated image, the closest training-split image in pixel space and the RMS difference. */
-export async function nearestTraining(s: LatentSession, images: DecodedImages): Promise<NearestTraining[]> {
+export async function nearestTraining(s: LatentSession, images: DecodedImages, signal?: AbortSignal): Promise<NearestTraining[]> {
+  await cancelPoint(signal);
   const train = s.dataset.indicesOf('train');
   const pool = train.length ? train : Array.from({ length: s.dataset.index.count }, (_, i) => i);
   const D = images.size * images.size * images.channels;

@@ -26,6 +26,8 @@ export interface SessionOptions {
   force?: boolean;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Stages of the work after encoding (decoding images), for progress: done of total. */
+  onStage?: (stage: 'decoding', done: number, total: number) => void;
   /**
    * Encode a dataset other than the one the model was trained on, deliberately (latent.encode
    * with otherDataset, CLI encode --other-dataset). Afterwards that encoding is the run's cache
