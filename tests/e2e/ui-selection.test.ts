@@ -227,9 +227,8 @@ describe('selections that act', () => {
     ).metadata();
     expect([first.width, first.height]).toEqual([16, 16]);
 
-    // The selections survive a reload and reopening the project.
+    // The selections survive a reload (the page reopens the project it had open).
     await reloadApp(page);
-    await page.getByTestId('first-run').getByTestId('recent-item').filter({ hasText: 'Shields' }).click();
     await waitForTitle(page, 'Shields — Latent Atlas');
     await page.getByTestId('rail-explore').click();
     await expect.poll(() => page.getByTestId('saved-selections-item').count(), { timeout: 60_000 }).toBe(2);
