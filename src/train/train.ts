@@ -308,7 +308,7 @@ function makePreview(vae: Vae, source: ImageSource, indices: number[], labelRows
   const D = height * width * channels;
   const buf = new Float32Array(indices.length * D);
   source.fill(indices, buf);
-  const recon = tf.tidy(() => vae.likelihood.mean(vae.reconstructRaw(tf.tensor4d(buf, [indices.length, height, width, channels]), labelTensor(labelRows, indices, vae.labelCount))).dataSync());
+  const recon = tf.tidy(() => vae.meanImage(vae.reconstructRaw(tf.tensor4d(buf, [indices.length, height, width, channels]), labelTensor(labelRows, indices, vae.labelCount))).dataSync());
   const originals = new Uint8Array(indices.length * D);
   indices.forEach((i, k) => originals.set(source.uint8(i), k * D));
   return { width, height, channels, count: indices.length, indices, originals, reconstructions: toUint8(recon) };

@@ -120,7 +120,9 @@ function removeLowerLayer(vae: Vae): void {
 
 describe('hierarchical VAE: limits and the ELBO', () => {
   it.each([1, 2] as const)('with the spatial layers removed (%s of them) it is the flat VAE over z1: KL2 = 0 and ELBO = -(E[-log p(x|z1)] + KL(q(z1|x) || N(0, I)))', (lowerLayers) => {
-    const vae = new Vae(tiny({ likelihood: 'gaussian-fixed', gaussianSigma: 0.2, lowerLayers }), 4);
+    // Straight colour: the hand-written likelihood below compares x with the decoder's mean as is
+    // (a premultiplied model compares rgb * a; premultiplied.test.ts checks that).
+    const vae = new Vae(tiny({ likelihood: 'gaussian-fixed', gaussianSigma: 0.2, lowerLayers, alpha: 'straight' }), 4);
     removeLowerLayer(vae);
     const rng = new Rng(7);
     const x = images(rng, 3, 16, 4);
