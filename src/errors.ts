@@ -57,6 +57,7 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
  */
 export async function cancelPoint(signal: AbortSignal | undefined): Promise<void> {
   if (!signal) return;
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  // (setTimeout, not setImmediate: the renderer's build reads this file too.)
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
   throwIfCancelled(signal);
 }
