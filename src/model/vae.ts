@@ -143,9 +143,11 @@ export class Vae {
     return tf.tidy(() => {
       const c = tf.clipByValue(m, 0, 1) as tf.Tensor4D;
       const [rgb, a] = tf.split(c, [3, 1], 3);
-      const visible = tf.greater(a, 0.5 / 255);
       const straight = tf.clipByValue(tf.div(rgb, tf.maximum(a, 1e-3)), 0, 1);
-      return tf.concat([tf.where(tf.broadcastTo(visible, straight.shape), straight, tf.zerosLike(straight)), a], 3) as tf.Tensor4D;
+      // 0 where alpha is under half a level, 1 above: a steep ramp rather than a comparison, so
+      // the geodesic optimiser can differentiate through it.
+      const visible = tf.clipByValue(tf.mul(tf.sub(a, 0.5 / 255), 1e6), 0, 1);
+      return tf.concat([tf.mul(straight, visible), a], 3) as tf.Tensor4D;
     });
   }
 
