@@ -176,8 +176,12 @@ export function createProjectSession(deps: {
         const ended = engineStatus?.ended && !engineStatus.running && sameDir(engineStatus.ended.runDir, runDir) ? engineStatus.ended : null;
         training.restore({ runDir, dataset: datasetDir, status: latest.status === 'completed' ? 'completed' : report.history.length ? 'stopped' : 'failed', report, previews: ended?.previews ?? [] });
       } else if (!live) training.restore(null);
-      // The model shown: the newest run with a finished epoch (it has a checkpoint).
-      const model = [...others].reverse().find((r) => r.history.length > 0);
+      // The model shown: the newest run with a finished epoch (it has a checkpoint) that trained on
+      // these images. A run started before the dataset was imported again trained on the old
+      // ones: its map would not be of these images (the engine refuses it), so none is shown.
+      const importedAt = app.dataset ? Date.parse(app.dataset.createdAt) : Number.NaN;
+      const onTheseImages = (r: RunRecord) => !(Date.parse(r.startedAt) < importedAt);
+      const model = [...others].reverse().find((r) => r.history.length > 0 && onTheseImages(r));
       if (model) app.trainedRun = { runDir: project.resolve(model.dir), dataset: datasetDir, report: savedReport(model) };
     },
     adoptCurrent(settings) {

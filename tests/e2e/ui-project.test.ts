@@ -105,14 +105,10 @@ describe('projects in the UI', () => {
     // The source folder goes away: the project keeps its own copy of the pixels.
     renameSync(folder, `${folder}-moved`);
 
-    // Reload: a fresh window with nothing open; the project is in Open Recent.
+    // Reload: the window reopens the project it had open, by itself (issue 14).
     await reloadApp(page);
-    expect(await page.title()).toBe('Latent Atlas');
-    const recent = page.getByTestId('first-run').getByTestId('recent-item').filter({ hasText: 'Sprites' });
-    await recent.waitFor();
-    await screenshot(page, 'ui-project-04-recent');
-    await recent.click();
     await waitForTitle(page, 'Sprites — Latent Atlas');
+    await screenshot(page, 'ui-project-04-reopened');
 
     await expect.poll(() => page.getByTestId('project-notice').first().textContent()).toContain(`${folder}, which no longer exists`);
     // Dataset, settings, and the run (charts from its history, scatter from its checkpoint) are back.
@@ -177,9 +173,8 @@ describe('projects in the UI', () => {
     await expect.poll(async () => (await page.getByTestId('engine-state').textContent())?.trim(), { timeout: 60_000 }).toBe('Engine ready');
     await screenshot(page, 'ui-project-06-engine-killed');
 
-    // Reopen the project in a fresh page: the run is offered for resuming.
+    // A fresh page reopens the project by itself: the run is offered for resuming.
     await reloadApp(page);
-    await page.getByTestId('first-run').getByTestId('recent-item').filter({ hasText: 'Crashy' }).click();
     await waitForTitle(page, 'Crashy — Latent Atlas');
     const banner = page.getByTestId('resume-banner');
     await banner.waitFor({ timeout: 20_000 });

@@ -137,6 +137,20 @@ describe('what a model leaves on screen', () => {
     expect(await page.getByTestId('scene-empty').getAttribute('data-state')).toBe('untrained');
     expect(await page.getByTestId('rail-generate').getAttribute('aria-disabled')).toBe('true');
     await screenshot(page, 'ui-scope-03-imported-untrained');
+
+    // Reopened, the project still shows no map: its model was trained on the old images.
+    await page.getByTestId('project-new').click();
+    await page.getByTestId('project-name').fill('Scope C');
+    await page.getByTestId('project-submit').click();
+    await waitForTitle(page, 'Scope C — Latent Atlas');
+    await page.getByTestId('project-open').click();
+    await page.getByTestId('project-dialog').getByTestId('recent-item').filter({ hasText: 'Scope A' }).click();
+    await waitForTitle(page, 'Scope A — Latent Atlas');
+    await page.getByTestId('rail-dataset').click();
+    await expect.poll(() => page.getByTestId('dataset-count').textContent(), { timeout: 20_000 }).toContain('30 images');
+    expect(await page.getByTestId('scene-empty').getAttribute('data-state')).toBe('untrained');
+    expect(await page.getByTestId('scatter-error').count()).toBe(0);
+    expect(await pointCount(page)).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });
