@@ -3,7 +3,16 @@
  * memorisation check, a traversal grid for a chosen dimension, and images decoded where the
  * user clicks in the 3D view.
  */
-import { DEFAULT_SAMPLE_DETAIL, PIXEL_ART_COLORS, type LatentGenerated, type LatentTraversal, type PixelArtFinishIn, type SampleSpecIn, type TraverseSpecIn } from '../../src/contract';
+import {
+  DEFAULT_SAMPLE_DETAIL,
+  PIXEL_ART_COLORS,
+  type LatentGenerated,
+  type ProgressEvent,
+  type LatentTraversal,
+  type PixelArtFinishIn,
+  type SampleSpecIn,
+  type TraverseSpecIn,
+} from '../../src/contract';
 import type { TrainedRun } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { createConditional } from './conditional.svelte';
@@ -69,14 +78,16 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
   // The call in flight: a reset (another model) aborts it so its answer is not shown.
   let current: AbortController | null = null;
 
-  async function call<T>(kind: 'sample' | 'traverse' | 'decode', label: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T | null> {
+  async function call<T>(kind: 'sample' | 'traverse' | 'decode', label: string, fn: (options: { signal: AbortSignal; onProgress: (p: ProgressEvent) => void }) => Promise<T>): Promise<T | null> {
     const controller = new AbortController();
     current = controller;
     s.busy = kind;
     s.error = null;
     const task = tasks.start(label, () => controller.abort());
     try {
-      const result = await fn(controller.signal);
+      // Encoding the dataset (first use) and decoding many images report how far they are.
+      const onProgress = (p: ProgressEvent) => task.update(p.total ? p.done / p.total : null, `${p.phase} ${p.done}${p.total ? ` / ${p.total}` : ''} images`);
+      const result = await fn({ signal: controller.signal, onProgress });
       return controller.signal.aborted ? null : result;
     } catch (err) {
       if (!isCancelled(err) && !controller.signal.aborted) s.error = describeError(err);
@@ -138,7 +149,7 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
         ...finishSpec(s.pixelArt, s.pixelColors),
         ...labelSpec(),
       };
-      const result = await call('sample', s.label ? `Sampling "${s.label}"` : 'Sampling from the prior', (signal) => bridge.call('latent.sample', spec, { signal }));
+      const result = await call('sample', s.label ? `Sampling "${s.label}"` : 'Sampling from the prior', (options) => bridge.call('latent.sample', spec, options));
       if (!result) return;
       revokeShown(samples);
       samples = { ...shownOf(result), spec };
@@ -160,7 +171,7 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
         ...finishSpec(s.pixelArt, s.pixelColors),
         ...labelSpec(),
       };
-      const result = await call('traverse', `Traversing dimension ${s.dim}`, (signal) => bridge.call('latent.traverse', spec, { signal }));
+      const result = await call('traverse', `Traversing dimension ${s.dim}`, (options) => bridge.call('latent.traverse', spec, options));
       if (!result) return;
       revokeShown(traversal);
       traversal = { ...shownOf(result), spec };
@@ -172,8 +183,8 @@ export function createGeneration(bridge: Bridge, tasks: Tasks, run: () => Traine
     async decodeAt(point: [number, number, number], axes: [number, number, number] | null) {
       const r = run();
       if (!r) return;
-      const result = await call('decode', 'Decoding the clicked point', (signal) =>
-        bridge.call('latent.decode', { runDir: r.runDir, dataset: r.dataset, points: [point], axes, ...labelSpec() }, { signal }),
+      const result = await call('decode', 'Decoding the clicked point', (options) =>
+        bridge.call('latent.decode', { runDir: r.runDir, dataset: r.dataset, points: [point], axes, ...labelSpec() }, options),
       );
       if (!result) return;
       if (decoded) URL.revokeObjectURL(decoded.strip.url);

@@ -144,7 +144,7 @@ export const latentNeighbours: EngineHandler<'latent.neighbours'> = async ({ run
   const { mu, latentDim: J, count } = s.latents;
   const q = Float32Array.from(queries.flatMap((p) => resolvePoint(s, p)));
   const self = queries.map((p) => ('index' in p ? p.index : -1));
-  const found = await nearestRows(q, queries.length, J, count, (a, b) => mu.subarray(a * J, b * J), Math.min(k, count), excludeSelf ? (qi, i) => self[qi] === i : undefined);
+  const found = await nearestRows(q, queries.length, J, count, (a, b) => mu.subarray(a * J, b * J), Math.min(k, count), excludeSelf ? (qi, i) => self[qi] === i : undefined, ctx.signal);
   return { neighbours: found };
 };
 

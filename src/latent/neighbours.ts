@@ -4,6 +4,7 @@
  * chunked over the dataset so 100k images never sit in memory as one float tensor.
  */
 import * as tf from '@tensorflow/tfjs';
+import { cancelPoint } from '../errors';
 
 export interface Neighbours {
   indices: number[];
@@ -12,7 +13,8 @@ export interface Neighbours {
 
 /**
  * The k nearest rows of `data` (count x dim, read in chunks by `rows`) to each query.
- * `skip(q, i)` excludes candidate i for query q (e.g. the query image itself).
+ * `skip(q, i)` excludes candidate i for query q (e.g. the query image itself). A cancel of
+ * `signal` ends the search between chunks (a memorisation check over 100k images is many).
  */
 export async function nearestRows(
   queries: Float32Array,
@@ -22,6 +24,7 @@ export async function nearestRows(
   rows: (start: number, end: number) => Float32Array,
   k: number,
   skip?: (q: number, i: number) => boolean,
+  signal?: AbortSignal,
 ): Promise<Neighbours[]> {
   // Rows per chunk: both the chunk (rows x dim) and its distances (queries x rows) stay near 8M floats.
   const chunk = Math.max(256, Math.floor(8_000_000 / Math.max(dim, queryCount, 1)));
@@ -31,6 +34,7 @@ export async function nearestRows(
   const qq = tf.tidy(() => tf.sum(tf.square(q), 1, true));
   try {
     for (let start = 0; start < count; start += chunk) {
+      await cancelPoint(signal);
       const end = Math.min(count, start + chunk);
       const kk = Math.min(k + extra, end - start);
       const { values, indices } = tf.tidy(() => {

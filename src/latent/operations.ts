@@ -205,6 +205,6 @@ export async function nearestTraining(s: LatentSession, images: DecodedImages, s
     }
     return out;
   };
-  const found = await nearestRows(images.pixels, images.count, D, pool.length, rows, 1);
+  const found = await nearestRows(images.pixels, images.count, D, pool.length, rows, 1, undefined, signal);
   return found.map((n) => ({ index: pool[n.indices[0]], rms: n.distances[0] / Math.sqrt(D) }));
 }
