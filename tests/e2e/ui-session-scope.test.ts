@@ -114,6 +114,9 @@ describe('what a model leaves on screen', () => {
       /trained model \(run run-[\w-]+, 2 epochs\).*The model stays in the project, but its map, neighbours, samples and paths belong to the old images/,
     );
     await screenshot(page, 'ui-scope-02-import-confirm');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await screenshot(page, 'ui-scope-02b-import-confirm-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
     await page.getByTestId('confirm-cancel').click();
     expect(await dialog.count()).toBe(0);
     expect(await page.getByTestId('dataset-count').textContent()).toContain('48 images');
