@@ -1,5 +1,6 @@
 /** An ImageStrip (a PNG grid of decoded images) as an object URL with its layout, for CSS sprites. */
 import type { ImageStrip } from '../../src/contract';
+import { base64ToArray, pngObjectUrl } from './bytes';
 
 export interface ShownStrip {
   url: string;
@@ -11,8 +12,7 @@ export interface ShownStrip {
 }
 
 export function stripUrl(strip: ImageStrip): ShownStrip {
-  const bytes = Uint8Array.from(atob(strip.png), (c) => c.charCodeAt(0));
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'image/png' }));
+  const url = pngObjectUrl(strip.png);
   const rows = Math.ceil(strip.count / strip.columns);
   return { url, count: strip.count, columns: strip.columns, cell: strip.cell, width: strip.columns * strip.cell, height: rows * strip.cell };
 }
@@ -26,4 +26,4 @@ export function cellBackground(strip: { url: string; columns: number; cell: numb
   return { image: `url("${strip.url}")`, size: `${strip.width * scale}px ${strip.height * scale}px`, position: `${-x * scale}px ${-y * scale}px` };
 }
 
-export const base64ToF32 = (b64: string) => new Float32Array(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer);
+export const base64ToF32 = (b64: string) => base64ToArray(b64, Float32Array);

@@ -8,7 +8,7 @@
 import * as THREE from 'three';
 import type { LatentLayout, LatentProjection, LayoutMethod } from '../../src/contract';
 import { PosteriorEllipsoids } from '../scene/ellipsoids';
-import { decodeBase64, LatentPoints, type ColourBy, type Legend, type ScatterInput } from '../scene/latent-points';
+import { LatentPoints, type ColourBy, type Legend, type ScatterInput } from '../scene/latent-points';
 import type { LatentScene } from '../scene/latent-scene';
 import { PathLayer, type PathMethod } from '../scene/path-line';
 import { isLinearLayout, LAYOUT_NAMES, projectLinear } from './layout-map';
@@ -16,6 +16,7 @@ import { pickPoint, screenOf } from '../scene/pick';
 import { buildSpriteAtlases, ImageSprites } from '../scene/sprites';
 import type { TrainedRun } from './app-state.svelte';
 import type { Bridge } from './bridge';
+import { base64ToArray } from './bytes';
 import { describeError, isCancelled, type ShownError } from './errors';
 import type { Tasks } from './tasks.svelte';
 import { PER_PAGE, type ThumbnailCache } from './thumbnail-cache';
@@ -183,7 +184,7 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
   const placeVectors = async (z: number[][]): Promise<Float32Array> => {
     if (isLinearLayout(s.layout) || !shownRun) return projection ? projectLinear(projection.projection, z) : new Float32Array(z.length * 3);
     const r = await bridge.call('latent.place', { runDir: shownRun.runDir, dataset: shownRun.dataset, method: s.layout, seed: s.layoutSeed, z });
-    return decodeBase64(r.points, Float32Array);
+    return base64ToArray(r.points, Float32Array);
   };
 
   /** Paths drawn before a layout change move with it. */
@@ -389,7 +390,7 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
         }
         s.layout = method;
         layoutInfo = result;
-        place({ ...data, points: decodeBase64(result.points, Float32Array) }, target, false);
+        place({ ...data, points: base64ToArray(result.points, Float32Array) }, target, false);
         target.frameRadius(points!.radius(0.95));
         await replacePaths();
       } catch (err) {
@@ -488,18 +489,18 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
           const laid = await fetchLayout(run, s.layout);
           if (laid) {
             layoutInfo = laid;
-            layoutPoints = decodeBase64(laid.points, Float32Array);
+            layoutPoints = base64ToArray(laid.points, Float32Array);
           } else s.layout = 'pca';
         }
         place(
           {
-            points: layoutPoints ?? decodeBase64(result.points, Float32Array),
-            labelIndex: decodeBase64(result.labelIndex, Int32Array),
-            split: decodeBase64(result.split, Uint8Array),
+            points: layoutPoints ?? base64ToArray(result.points, Float32Array),
+            labelIndex: base64ToArray(result.labelIndex, Int32Array),
+            split: base64ToArray(result.split, Uint8Array),
             labels: result.labels,
-            reconError: decodeBase64(result.reconError, Float32Array),
-            kl: decodeBase64(result.kl, Float32Array),
-            ellipsoids: decodeBase64(result.ellipsoids, Float32Array),
+            reconError: base64ToArray(result.reconError, Float32Array),
+            kl: base64ToArray(result.kl, Float32Array),
+            ellipsoids: base64ToArray(result.ellipsoids, Float32Array),
             ellipsoidK: result.ellipsoidK,
           },
           target,

@@ -4,6 +4,7 @@
  */
 import type { ThumbnailAtlas } from '../../src/contract';
 import type { Bridge } from './bridge';
+import { pngObjectUrl } from './bytes';
 
 export interface ThumbnailPage extends Omit<ThumbnailAtlas, 'png'> {
   url: string;
@@ -50,8 +51,7 @@ export class ThumbnailCache {
 
   private async fetch(page: number): Promise<ThumbnailPage> {
     const atlas = await this.bridge.call('dataset.thumbnails', { path: this.datasetDir, page, perPage: PER_PAGE });
-    const bytes = Uint8Array.from(atob(atlas.png), (c) => c.charCodeAt(0));
-    const url = URL.createObjectURL(new Blob([bytes], { type: 'image/png' }));
+    const url = pngObjectUrl(atlas.png);
     const rows = Math.ceil(atlas.count / atlas.columns);
     const result: ThumbnailPage = { first: atlas.first, count: atlas.count, columns: atlas.columns, cell: atlas.cell, url, width: atlas.columns * atlas.cell, height: rows * atlas.cell };
     if (this.disposed) {

@@ -5,6 +5,7 @@
 import type { BackendLabel, EpochReport, TrainPreview, TrainProgress, TrainRunReport, TrainSettingsIn, TrainStatusReport } from '../../src/contract';
 import type { AppState } from './app-state.svelte';
 import type { Bridge } from './bridge';
+import { pngObjectUrl } from './bytes';
 import { describeError, isCancelled, type ShownError } from './errors';
 import { baseName, formatDuration, joinPath, timestampedName } from './paths';
 import type { Tasks } from './tasks.svelte';
@@ -190,8 +191,7 @@ export function createTraining(bridge: Bridge, app: AppState, tasks: Tasks): Tra
   }
 
   function addPreview(p: TrainPreview) {
-    const bytes = Uint8Array.from(atob(p.png), (c) => c.charCodeAt(0));
-    const url = URL.createObjectURL(new Blob([bytes], { type: 'image/png' }));
+    const url = pngObjectUrl(p.png);
     // A resumed run reports an epoch again: its newer preview replaces the old one.
     for (const old of s.previews.filter((q) => q.epoch >= p.epoch)) URL.revokeObjectURL(old.url);
     s.previews = [...s.previews.filter((q) => q.epoch < p.epoch), { epoch: p.epoch, url }];

@@ -205,8 +205,3 @@ export class LatentPoints {
     this.material.dispose();
   }
 }
-
-export function decodeBase64<T extends Float32Array | Int32Array | Uint8Array>(base64: string, kind: new (buffer: ArrayBuffer) => T): T {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  return new kind(bytes.buffer);
-}
