@@ -54,6 +54,10 @@ export async function run(): Promise<BenchLine[]> {
   try {
     const viewport = { width: 1280, height: 800 };
     const page = await browser.newPage({ viewport, colorScheme: 'dark' });
+    // The flag that makes the app load its test hooks (renderer/lib/testing.ts), set before any page script.
+    await page.addInitScript(() => {
+      (globalThis as unknown as { __latentAtlasTesting: boolean }).__latentAtlasTesting = true;
+    });
     await page.goto(server.url);
     await page.waitForFunction(() => Boolean((globalThis as unknown as { __latentAtlas?: { setData?: unknown } }).__latentAtlas?.setData), null, { timeout: 60_000 });
     const renderer = await page.evaluate(() => {

@@ -41,9 +41,26 @@ export async function startUiSession(): Promise<UiSession> {
 export async function openApp(session: UiSession, options: { colorScheme?: 'dark' | 'light' } = {}): Promise<{ page: Page; errors: string[] }> {
   const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: options.colorScheme ?? 'dark' });
   const errors = watchConsole(page);
+  await enableTestHooks(page);
   await page.goto(session.server.url);
   await expect.poll(async () => (await page.getByTestId('engine-state').textContent())?.trim(), { timeout: 60_000 }).toBe('Engine ready');
+  await waitForTestHooks(page);
   return { page, errors };
+}
+
+/**
+ * Ask the app for its test hooks (window.__latentAtlas, renderer/lib/testing.ts): the flag is set
+ * before any page script runs, on this and every later load of the page (reloads too).
+ */
+export async function enableTestHooks(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    (globalThis as unknown as { __latentAtlasTesting: boolean }).__latentAtlasTesting = true;
+  });
+}
+
+/** The hooks load as their own chunk after the app mounts: wait until they are there. */
+export async function waitForTestHooks(page: Page): Promise<void> {
+  await page.waitForFunction(() => Boolean((globalThis as unknown as { __latentAtlas?: { setData?: unknown } }).__latentAtlas?.setData), null, { timeout: 60_000 });
 }
 
 /** A folder of `good` real PNGs plus an empty file and a text file named .png. */

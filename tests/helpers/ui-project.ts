@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import type { ProjectFile } from '../../src/contract';
 import type { WebModeServer } from './web-mode';
 import type { PageGlobals } from './ui-dom';
+import { waitForTestHooks } from './ui-app';
 
 /** project.json as it is on disk now. */
 export function readProject(dir: string): ProjectFile {
@@ -63,6 +64,7 @@ export function killEngine(server: WebModeServer): number {
 export async function reloadApp(page: Page): Promise<void> {
   await page.reload();
   await expect.poll(async () => (await page.getByTestId('engine-state').textContent())?.trim(), { timeout: 60_000 }).toBe('Engine ready');
+  await waitForTestHooks(page);
 }
 
 export { importSmall, setSmallTraining } from './ui-app';
