@@ -136,13 +136,18 @@ export class Vae {
   /**
    * Images as callers take them, from the likelihood's mean or sample. A straight model's output
    * is returned as is (displays clamp a linear mean); a premultiplied model's is clamped to [0, 1]
-   * and made straight again (rgb / a; colour 0 where alpha is under half a level).
+   * and made straight again (rgb / a; colour 0 where alpha is under half a level), alpha raised to
+   * the largest colour value where that is above it.
    */
   toImage(m: tf.Tensor4D): tf.Tensor4D {
     if (!this.premultiplied) return m;
     return tf.tidy(() => {
       const c = tf.clipByValue(m, 0, 1) as tf.Tensor4D;
-      const [rgb, a] = tf.split(c, [3, 1], 3);
+      const [rgb, a0] = tf.split(c, [3, 1], 3);
+      // A premultiplied colour cannot exceed its alpha; where the model's mean does (about 4% of a
+      // sample's pixels), the pixel is taken as that much more opaque, which keeps what it adds
+      // over a background, rather than clamping its colour to white.
+      const a = tf.maximum(a0, tf.max(rgb, 3, true));
       const straight = tf.clipByValue(tf.div(rgb, tf.maximum(a, 1e-3)), 0, 1);
       // 0 where alpha is under half a level, 1 above: a steep ramp rather than a comparison, so
       // the geodesic optimiser can differentiate through it.

@@ -66,11 +66,12 @@ describe('premultiplied colour', () => {
 
   it('gives images back straight: rgb / a where visible, 0 where not, all within [0, 1]', () => {
     const vae = new Vae(tiny(), 1);
-    // Premultiplied pixels: (0.2, 0.1, 0, a 0.5) is straight (0.4, 0.2, 0); a = 0 has no colour;
-    // an overshooting linear mean (rgb above a) clamps to 1.
-    const m = tf.tensor4d([0.2, 0.1, 0, 0.5, 0.3, 0.3, 0.3, 0, 0.9, 0.2, 0.5, 0.6, -0.1, 0.5, 1.2, 1.3], [1, 2, 2, 4]);
+    // Premultiplied pixels: (0.2, 0.1, 0, a 0.5) is straight (0.4, 0.2, 0); a = 0 with no colour
+    // stays empty; a colour above its alpha (0.9 > 0.6) makes the pixel that opaque (a = 0.9),
+    // so it adds what it says over a background; values outside [0, 1] are clamped first.
+    const m = tf.tensor4d([0.2, 0.1, 0, 0.5, 0, 0, 0, 0, 0.9, 0.2, 0.45, 0.6, -0.1, 0.5, 1.2, 1.3], [1, 2, 2, 4]);
     const out = Array.from(vae.toImage(m).dataSync());
-    const expected = [0.4, 0.2, 0, 0.5, 0, 0, 0, 0, 1, 0.2 / 0.6, 0.5 / 0.6, 0.6, 0, 0.5, 1, 1];
+    const expected = [0.4, 0.2, 0, 0.5, 0, 0, 0, 0, 1, 0.2 / 0.9, 0.5, 0.9, 0, 0.5, 1, 1];
     out.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
     // A straight model hands its output on unchanged.
     const straight = new Vae(tiny({ alpha: 'straight' }), 1);
