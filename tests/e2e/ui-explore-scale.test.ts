@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { screenshot } from '../helpers/browser';
+import { screenshot, watchConsole } from '../helpers/browser';
 import { nonBackgroundShare } from '../helpers/pixels';
-import { openApp, startUiSession, type UiSession } from '../helpers/ui-app';
+import { enableTestHooks, openApp, startUiSession, waitForTestHooks, type UiSession } from '../helpers/ui-app';
 import type { PageGlobals } from '../helpers/ui-dom';
 
 /**
@@ -76,5 +76,37 @@ describe('3D view at scale', () => {
     console.log(`draw calls: bare ${bare.calls}, 1k ${with1k.calls}, 50k ${with50k.calls}`);
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it("loads its test hooks only into a page the test harness flagged, never into a user's page", { timeout: 180_000 }, async () => {
+    // Every script the page fetches, by file name (the hooks are their own chunk, testing-<hash>.js).
+    const open = async (flagged: boolean) => {
+      const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+      const errors = watchConsole(page);
+      const scripts: string[] = [];
+      page.on('request', (r) => {
+        if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname.split('/').pop()!);
+      });
+      if (flagged) await enableTestHooks(page);
+      await page.goto(session.server.url);
+      await expect.poll(async () => (await page.getByTestId('engine-state').textContent())?.trim(), { timeout: 60_000 }).toBe('Engine ready');
+      return { page, errors, scripts };
+    };
+    const hooks = (page: Awaited<ReturnType<typeof open>>['page']) => page.evaluate(() => typeof (globalThis as unknown as PageGlobals).window.__latentAtlas);
+
+    // The app mounts (and would ask for the hooks) before the engine's state reaches the page.
+    const user = await open(false);
+    expect(await hooks(user.page)).toBe('undefined');
+    expect(user.scripts.some((s) => s.startsWith('index-'))).toBe(true);
+    expect(user.scripts.filter((s) => s.startsWith('testing-'))).toEqual([]);
+    expect(user.errors).toEqual([]);
+    await user.page.close();
+
+    const test = await open(true);
+    await waitForTestHooks(test.page);
+    expect(await hooks(test.page)).toBe('object');
+    expect(test.scripts.filter((s) => s.startsWith('testing-'))).toHaveLength(1);
+    expect(test.errors).toEqual([]);
+    await test.page.close();
   });
 });
