@@ -9,7 +9,7 @@ import { finishWithIndexed, sheetFlags, sheetFromFlags } from './sheet-flags';
 import { writeExportFiles } from '../export/write';
 import type { DecodedImages } from '../latent/images';
 import { interpolate, sample, traverse } from '../latent/operations';
-import { latentSession, type SessionOptions } from '../latent/session';
+import { encodeReport, latentSession, type SessionOptions } from '../latent/session';
 import { CliUsageError, createProgressPrinter, endProgress, shown } from './output';
 import { checked, cliBackend } from './args';
 import { decimal, flag, text, whole, type FlagTable } from './flag-table';
@@ -205,26 +205,7 @@ export async function runEncode(values: Values, positionals: string[]): Promise<
   const session = cliSession();
   try {
     const s = await latentSession(positionals[0], dataset, { ...session, batchSize, force: Boolean(values.force), acceptOtherDataset: Boolean(values['other-dataset']) });
-    let kl = 0;
-    let err = 0;
-    for (let i = 0; i < s.latents.count; i++) {
-      kl += s.latents.kl[i];
-      err += s.latents.reconError[i];
-    }
-    const n = Math.max(s.latents.count, 1);
-    const report: LatentEncodeReport = {
-      count: s.latents.count,
-      latentDim: s.latents.latentDim,
-      lowerDim: s.run.model.vae.lowerDim,
-      step: s.run.model.metadata.step,
-      checkpoint: s.run.modelDir,
-      datasetHash: s.dataset.index.datasetHash,
-      cached: s.cached,
-      seconds: s.seconds,
-      meanKl: kl / n,
-      meanReconError: err / n,
-      modelLabels: [...s.run.model.config.labels],
-    };
+    const report = encodeReport(s);
     if (!values.json)
       process.stderr.write(
         `${report.cached ? 'Up to date' : 'Encoded'}: ${report.count} images, latent size ${report.latentDim}, checkpoint step ${report.step}, in ${report.seconds.toFixed(1)}s (mean KL ${report.meanKl.toFixed(2)} nats).\n`,

@@ -3,7 +3,7 @@
  * as engine handlers over src/latent, src/export and src/data.
  */
 import type { LoadedModel } from '../model/load';
-import type { LatentAttributeResult, LatentEncodeReport, LatentLabelPathResult, LatentRelabelResult, LatentPathResult, LatentProjection, LatentProjectionMap, PixelArtFinished } from '../contract';
+import type { LatentAttributeResult, LatentLabelPathResult, LatentRelabelResult, LatentPathResult, LatentProjection, LatentProjectionMap, PixelArtFinished } from '../contract';
 import { paletteHex } from '../export/palette';
 import type { FinishedImages } from '../export/pixel-art';
 import { openDatasetCached } from '../data/dataset-cache';
@@ -22,7 +22,7 @@ import type { LayoutProgress } from '../latent/layouts';
 import { interpolate, resolvePoint, sample, traverse } from '../latent/operations';
 import { projectPoints, unprojectPoint, type Projection } from '../latent/projection';
 import { runModel } from '../latent/run-model';
-import { latentSession, projectionOf, type LatentSession, type SessionOptions } from '../latent/session';
+import { encodeReport, latentSession, projectionOf, type LatentSession, type SessionOptions } from '../latent/session';
 import { float32Base64, int32Base64, uint8Base64 } from '../latent/wire';
 
 function sessionOptions(ctx: HandlerContext, extra: Pick<SessionOptions, 'batchSize' | 'force'> = {}): SessionOptions {
@@ -44,29 +44,6 @@ function warnIfOtherData(s: LatentSession, ctx: HandlerContext): void {
   const trainedOn = s.run.model.metadata.datasetHash;
   if (trainedOn && trainedOn !== s.dataset.index.datasetHash)
     ctx.log('warn', `The model in ${s.run.modelDir} was trained on a different dataset than ${s.dataset.dir}; positions show how it sees these images.`);
-}
-
-function encodeReport(s: LatentSession): LatentEncodeReport {
-  const { latents } = s;
-  let kl = 0;
-  let err = 0;
-  for (let i = 0; i < latents.count; i++) {
-    kl += latents.kl[i];
-    err += latents.reconError[i];
-  }
-  return {
-    count: latents.count,
-    latentDim: latents.latentDim,
-    lowerDim: s.run.model.vae.lowerDim,
-    step: s.run.model.metadata.step,
-    checkpoint: s.run.modelDir,
-    datasetHash: s.dataset.index.datasetHash,
-    cached: s.cached,
-    seconds: s.seconds,
-    meanKl: latents.count ? kl / latents.count : 0,
-    meanReconError: latents.count ? err / latents.count : 0,
-    modelLabels: [...s.run.model.config.labels],
-  };
 }
 
 export function projectionMap(p: Projection): LatentProjectionMap {

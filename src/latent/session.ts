@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { openDatasetCached } from '../data/dataset-cache';
+import type { LatentEncodeReport } from '../contract';
 import type { Dataset } from '../data/store';
 import { encodeDataset, checkCompatible, checkTrainedOn, type Latents } from './encode';
 import { readLatents, writeLatents, type LatentsKey } from './latents-file';
@@ -61,4 +62,28 @@ export async function latentSession(runDir: string, datasetDir: string, opts: Se
 export function projectionOf(s: Pick<LatentSession, 'latents'>, axes: [number, number, number] | null): Projection {
   const { mu, count, latentDim } = s.latents;
   return axes ? axesProjection(mu, count, latentDim, axes) : pcaProjection(mu, count, latentDim);
+}
+
+/** What an encoding gives the page and the CLI: sizes, where it came from, mean KL and reconstruction error. */
+export function encodeReport(s: LatentSession): LatentEncodeReport {
+  const { latents } = s;
+  let kl = 0;
+  let err = 0;
+  for (let i = 0; i < latents.count; i++) {
+    kl += latents.kl[i];
+    err += latents.reconError[i];
+  }
+  return {
+    count: latents.count,
+    latentDim: latents.latentDim,
+    lowerDim: s.run.model.vae.lowerDim,
+    step: s.run.model.metadata.step,
+    checkpoint: s.run.modelDir,
+    datasetHash: s.dataset.index.datasetHash,
+    cached: s.cached,
+    seconds: s.seconds,
+    meanKl: latents.count ? kl / latents.count : 0,
+    meanReconError: latents.count ? err / latents.count : 0,
+    modelLabels: [...s.run.model.config.labels],
+  };
 }

@@ -4,19 +4,13 @@
  * cut off by a crash).
  */
 import path from 'node:path';
-import type { EndedRunReport, EpochReport, TrainPreview, TrainProgress } from '../contract';
+import type { EndedRunReport, TrainPreview } from '../contract';
 import { AtlasError } from '../errors';
 import type { TrainControl } from './control';
 
-export interface ActiveRun {
+/** The run under way: what its ended report will hold (the newest previews kept so a reloaded page shows them again), and its control. */
+export interface ActiveRun extends Omit<EndedRunReport, 'status'> {
   control: TrainControl;
-  dataset: string;
-  runDir: string;
-  project: { dir: string; runId: string } | null;
-  lastStep: Extract<TrainProgress, { type: 'step' }> | null;
-  epochs: EpochReport[];
-  /** The newest epoch previews, kept so a reloaded page shows them again. */
-  previews: TrainPreview[];
 }
 
 /** Previews kept per run (a page shows the newest 30 as well). */

@@ -257,8 +257,8 @@ interface Measured {
   islands: { val: number; prior: number; fitted: number } | null;
 }
 
-/** Posterior means of the training split (at most the fit's cap, as the app fits them) and the mixture over them. */
-async function fittedMixture(model: LoadedModel, ds: Dataset): Promise<FittedPrior> {
+/** The fitted prior of the run as the Generate panel fits it, from the posterior means of the training split. */
+async function fittedPriorOf(model: LoadedModel, ds: Dataset): Promise<FittedPrior> {
   const train = ds.indicesOf('train');
   const J = model.config.latentDim;
   const mu = new Float32Array(ds.index.count * J);
@@ -502,7 +502,7 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
     const stepsPerEpoch = Math.ceil(trainCount / B);
     const images = result.epoch * trainCount + (result.step - result.epoch * stepsPerEpoch) * B;
     log(`${name} seed ${seed}: trained ${result.epoch} epochs (${result.step} steps) in ${seconds.toFixed(0)} s on ${result.workers} worker(s); measuring`);
-    const mixture = await fittedMixture(model, ds);
+    const mixture = await fittedPriorOf(model, ds);
     const m = await measure(model, ds, val, seed, args.detail, mixture);
     const ev = await evaluate(model, ds, { split: 'val', seed: 7 + seed, batchSize: 64 });
     const tag = Object.entries(args.overrides)
@@ -554,7 +554,7 @@ async function measureRun(set: BenchSet, args: QualityArgs, seed: number, backen
   const val = ds.indicesOf('val');
   const model = await loadModel(args.run!);
   try {
-    const mixture = await fittedMixture(model, ds);
+    const mixture = await fittedPriorOf(model, ds);
     const m = await measure(model, ds, val, seed, args.detail, mixture);
     const png = path.join(ARTIFACTS, `quality-${name}-run-detail${args.detail}-seed${seed}.png`);
     await writeGrid(png, model, ds, val, seed, args.detail, mixture);

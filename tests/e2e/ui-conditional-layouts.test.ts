@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import type { Page } from 'playwright-core';
+import { writeTwoKinds } from '../fixtures/two-kinds';
 import { screenshot } from '../helpers/browser';
 import { importSmall, openApp, setSmallTraining, startUiSession, type UiSession } from '../helpers/ui-app';
 import { waitForTitle } from '../helpers/ui-project';
-import type { PageGlobals } from '../helpers/ui-dom';
+import { imagePixels, type PageGlobals } from '../helpers/ui-dom';
 
 /**
  * Issue 15's last pieces on one conditional model trained in the real UI: the attribute strip is
@@ -21,23 +20,6 @@ beforeAll(async () => {
   session = await startUiSession();
 });
 afterAll(() => session?.close());
-
-/** Real PNGs in two labelled folders: red squares top-left ("shield") and blue circles bottom-right ("plain"). */
-async function writeTwoKinds(root: string, n: number): Promise<void> {
-  for (const kind of ['shield', 'plain'] as const) {
-    mkdirSync(path.join(root, kind), { recursive: true });
-    for (let i = 0; i < n; i++) {
-      const c = 30 + 5 * i; // every image distinct (import drops duplicates)
-      const shape =
-        kind === 'shield'
-          ? `<rect x="${1 + (i % 3)}" y="${1 + (i % 2)}" width="8" height="8" fill="rgb(235,${c},40)"/>`
-          : `<circle cx="${11 - (i % 3)}" cy="${11 - (i % 2)}" r="4" fill="rgb(40,${c},235)"/>`;
-      await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16">${shape}</svg>`))
-        .png()
-        .toFile(path.join(root, kind, `${kind}-${String(i).padStart(2, '0')}.png`));
-    }
-  }
-}
 
 type Hooks = { screenPosition(i: number): { x: number; y: number } | null; points: number };
 const screenPositions = (p: Page) =>
@@ -66,21 +48,6 @@ async function emptySpot(p: Page): Promise<{ x: number; y: number }> {
 async function stripUrl(p: Page): Promise<string> {
   const style = (await p.getByTestId('attribute-cell').first().getAttribute('style')) ?? '';
   return /url\("?([^")]+)"?\)/.exec(style)?.[1] ?? '';
-}
-
-/** RGBA bytes of the strip image (read while the page still holds its blob URL). */
-function stripPixels(p: Page, url: string): Promise<number[]> {
-  return p.evaluate(async (src) => {
-    const { document } = globalThis as unknown as PageGlobals;
-    const img = document.createElement('img');
-    img.src = src;
-    await img.decode();
-    const canvas = document.createElement('canvas');
-    [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
-    const ctx = canvas.getContext('2d');
-    ctx.drawImage(img, 0, 0);
-    return Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data as Uint8ClampedArray);
-  }, url);
 }
 
 describe('a conditional model across layouts', () => {
@@ -120,12 +87,12 @@ describe('a conditional model across layouts', () => {
     expect(await labelSelect.locator('option').allTextContents()).toEqual(['its own label (plain)', 'plain', 'shield']);
     await page.getByTestId('attribute-apply').click();
     await expect.poll(() => page.getByTestId('attribute-decoded-as').textContent(), { timeout: 60_000 }).toBe('its own label');
-    const ownStrip = await stripPixels(page, await stripUrl(page));
+    const ownStrip = await imagePixels(page, await stripUrl(page));
 
     await labelSelect.selectOption('shield');
     await page.getByTestId('attribute-apply').click();
     await expect.poll(() => page.getByTestId('attribute-decoded-as').textContent(), { timeout: 60_000 }).toBe('shield');
-    const shieldStrip = await stripPixels(page, await stripUrl(page));
+    const shieldStrip = await imagePixels(page, await stripUrl(page));
     expect(await page.getByTestId('attribute-cell').count()).toBe(8);
     await page.getByTestId('attribute-result').scrollIntoViewIfNeeded();
     await screenshot(page, 'ui-conditional-layouts-01-attribute-as-shield');
@@ -133,7 +100,7 @@ describe('a conditional model across layouts', () => {
     await labelSelect.selectOption('plain');
     await page.getByTestId('attribute-apply').click();
     await expect.poll(() => page.getByTestId('attribute-decoded-as').textContent(), { timeout: 60_000 }).toBe('plain');
-    const plainStrip = await stripPixels(page, await stripUrl(page));
+    const plainStrip = await imagePixels(page, await stripUrl(page));
     // The same z path decoded as two labels gives different pictures; the image's own label is "plain".
     expect(shieldStrip.length).toBe(plainStrip.length);
     expect(shieldStrip.filter((v, k) => Math.abs(v - plainStrip[k]) > 2).length).toBeGreaterThan(shieldStrip.length / 50);

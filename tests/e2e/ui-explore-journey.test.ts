@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { screenshot } from '../helpers/browser';
 import { importSmall, openApp, setSmallTraining, startUiSession, writeImageFolder, type UiSession } from '../helpers/ui-app';
-import type { PageGlobals } from '../helpers/ui-dom';
+import { imagePixels, type PageGlobals } from '../helpers/ui-dom';
 
 /**
  * The Explorer journey after training a small model: hover a point (the tooltip names its
@@ -300,21 +300,6 @@ describe('explorer journey', () => {
 async function stripUrl(page: Page, testid: string): Promise<string> {
   const style = (await page.getByTestId(testid).first().getAttribute('style')) ?? '';
   return /url\("?([^")]+)"?\)/.exec(style)?.[1] ?? '';
-}
-
-/** RGBA bytes of an image the page can load (read before the page revokes its blob URL). */
-async function imagePixels(page: Page, url: string): Promise<number[]> {
-  return page.evaluate(async (src) => {
-    const { document } = globalThis as unknown as PageGlobals;
-    const img = document.createElement('img');
-    img.src = src;
-    await img.decode();
-    const canvas = document.createElement('canvas');
-    [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
-    const ctx = canvas.getContext('2d');
-    ctx.drawImage(img, 0, 0);
-    return Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data as Uint8ClampedArray);
-  }, url);
 }
 
 /** Share of colour values that differ between two same-sized RGBA images, over pixels opaque in both. */

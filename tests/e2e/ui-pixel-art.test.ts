@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { artifactsDir, screenshot } from '../helpers/browser';
 import { importSmall, openApp, setSmallTraining, startUiSession, type UiSession } from '../helpers/ui-app';
-import type { PageGlobals } from '../helpers/ui-dom';
+import { imagePixels } from '../helpers/ui-dom';
 import { Rng } from '../../src/model/rng';
 
 /**
@@ -46,21 +46,11 @@ async function stripUrl(page: Page, testid: string): Promise<string> {
 
 /** Every pixel of an image the page shows: '#rrggbb/alpha'. */
 async function pixelsOf(page: Page, url: string): Promise<string[]> {
-  return page.evaluate(async (src) => {
-    const { document } = globalThis as unknown as PageGlobals;
-    const img = document.createElement('img');
-    img.src = src;
-    await img.decode();
-    const canvas = document.createElement('canvas');
-    [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
-    const ctx = canvas.getContext('2d');
-    ctx.drawImage(img, 0, 0);
-    const data: Uint8ClampedArray = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-    const out: string[] = [];
-    const hex = (v: number) => v.toString(16).padStart(2, '0');
-    for (let i = 0; i < data.length; i += 4) out.push(`#${hex(data[i])}${hex(data[i + 1])}${hex(data[i + 2])}/${data[i + 3]}`);
-    return out;
-  }, url);
+  const data = await imagePixels(page, url);
+  const hex = (v: number) => v.toString(16).padStart(2, '0');
+  const out: string[] = [];
+  for (let i = 0; i < data.length; i += 4) out.push(`#${hex(data[i])}${hex(data[i + 1])}${hex(data[i + 2])}/${data[i + 3]}`);
+  return out;
 }
 
 describe('pixel-art finishing in the UI', () => {

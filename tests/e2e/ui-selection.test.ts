@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
+import { writeTwoKinds } from '../fixtures/two-kinds';
 import { screenshot } from '../helpers/browser';
 import { importSmall, openApp, setSmallTraining, startUiSession, type UiSession } from '../helpers/ui-app';
 import { readProject, reloadApp, waitForTitle } from '../helpers/ui-project';
@@ -20,24 +21,6 @@ beforeAll(async () => {
   session = await startUiSession();
 });
 afterAll(() => session?.close());
-
-/** Real PNGs in two labelled folders: red squares top-left ("shield") and blue circles bottom-right ("plain"). */
-async function writeTwoKinds(root: string, n: number): Promise<void> {
-  for (const kind of ['shield', 'plain'] as const) {
-    mkdirSync(path.join(root, kind), { recursive: true });
-    for (let i = 0; i < n; i++) {
-      const c = 30 + 5 * i; // every image distinct (import drops duplicates)
-      const shape =
-        kind === 'shield'
-          ? `<rect x="${1 + (i % 3)}" y="${1 + (i % 2)}" width="8" height="8" fill="rgb(235,${c},40)"/>`
-          : `<circle cx="${11 - (i % 3)}" cy="${11 - (i % 2)}" r="4" fill="rgb(40,${c},235)"/>`;
-      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16">${shape}</svg>`;
-      await sharp(Buffer.from(svg))
-        .png()
-        .toFile(path.join(root, kind, `${kind}-${String(i).padStart(2, '0')}.png`));
-    }
-  }
-}
 
 type Hooks = { screenPosition(i: number): { x: number; y: number } | null; points: number; scene: { scene: { getObjectByName(n: string): { visible: boolean } | undefined } } };
 const hooks = <T>(page: Page, fn: (h: Hooks, arg: number) => T, arg = 0) =>

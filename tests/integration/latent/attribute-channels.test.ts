@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { EngineClient } from '../../../src/host/client';
 import { spawnNodeEngine } from '../../../src/host/spawn-node';
 import { base64Float32 } from '../../../src/latent/wire';
+import { writeColouredSquares } from '../../fixtures/coloured-squares';
 import { requireBuilt } from '../../helpers/built';
 
 let engine: EngineClient;
@@ -13,21 +14,6 @@ let work: string;
 let dataset: string;
 let runDir: string;
 const J = 5;
-
-/** Real PNGs in two labelled folders: red squares on the left ("shield") and blue ones on the right ("plain"). */
-async function writeLabelled(root: string, label: string, n: number, colour: { r: number; g: number; b: number }, left: number): Promise<void> {
-  const dir = path.join(root, label);
-  mkdirSync(dir, { recursive: true });
-  for (let i = 0; i < n; i++) {
-    const square = await sharp({ create: { width: 6, height: 6 + (i % 3), channels: 4, background: { ...colour, g: colour.g + 3 * i, alpha: 1 } } })
-      .png()
-      .toBuffer(); // every image distinct (import drops duplicates)
-    await sharp({ create: { width: 16, height: 16, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
-      .composite([{ input: square, left: left + (i % 3), top: 2 + (i % 5) }])
-      .png()
-      .toFile(path.join(dir, `${label}-${String(i).padStart(2, '0')}.png`));
-  }
-}
 
 /** Frame f of an RGBA PNG strip, as bytes. */
 async function frame(pngBase64: string, f: number, cell: number): Promise<Buffer> {
@@ -41,8 +27,8 @@ async function frame(pngBase64: string, f: number, cell: number): Promise<Buffer
 beforeAll(async () => {
   engine = new EngineClient(spawnNodeEngine({ entry: requireBuilt('src/engine.js') }));
   work = mkdtempSync(path.join(tmpdir(), 'atlas-attribute-'));
-  await writeLabelled(path.join(work, 'images'), 'shield', 24, { r: 230, g: 40, b: 40 }, 1);
-  await writeLabelled(path.join(work, 'images'), 'plain', 24, { r: 40, g: 60, b: 230 }, 8);
+  await writeColouredSquares(path.join(work, 'images'), 'shield', 24, { r: 230, g: 40, b: 40 }, 1);
+  await writeColouredSquares(path.join(work, 'images'), 'plain', 24, { r: 40, g: 60, b: 230 }, 8);
   dataset = path.join(work, 'ds');
   runDir = path.join(work, 'run');
   await engine.request('dataset.import', { source: { folder: path.join(work, 'images') }, output: dataset, options: { size: 16, labels: 'folder' } });
