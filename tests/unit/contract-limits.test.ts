@@ -143,7 +143,7 @@ describe("the Dataset panel's import form", () => {
 
 describe('the form components', () => {
   // Their min/max attributes come from the contract through inputBounds; a literal one is a copy that can drift.
-  for (const file of ['renderer/panels/TrainSettings.svelte', 'renderer/panels/ImportOptions.svelte']) {
+  for (const file of ['renderer/components/panels/TrainSettings.svelte', 'renderer/components/panels/ImportOptions.svelte']) {
     it(`${file} types no bound or size list of its own`, () => {
       const text = readFileSync(path.join(repoRoot, file), 'utf8');
       expect(text.match(/\b(min|max)="[-\d.]+"/g) ?? []).toEqual([]);
