@@ -2,6 +2,8 @@
  * A question the app asks before an act that changes the user's work (importing over a
  * trained project's images): one at a time, answered by the window's ConfirmDialog.
  */
+import { createContext } from 'svelte';
+
 export interface ConfirmRequest {
   title: string;
   /** What will happen, in sentences. */
@@ -10,31 +12,25 @@ export interface ConfirmRequest {
   confirmLabel: string;
 }
 
-export interface Confirmer {
-  readonly pending: ConfirmRequest | null;
+export class Confirmer {
+  /** The question on screen, if any. */
+  pending = $state.raw<ConfirmRequest | null>(null);
+  #settle: ((ok: boolean) => void) | null = null;
+
   /** Resolves true when the user goes ahead, false on Cancel, Esc or a newer question. */
-  ask(request: ConfirmRequest): Promise<boolean>;
-  answer(ok: boolean): void;
+  ask(request: ConfirmRequest): Promise<boolean> {
+    this.answer(false);
+    this.pending = request;
+    return new Promise<boolean>((resolve) => (this.#settle = resolve));
+  }
+
+  answer(ok: boolean): void {
+    const done = this.#settle;
+    this.#settle = null;
+    this.pending = null;
+    done?.(ok);
+  }
 }
 
-export function createConfirmer(): Confirmer {
-  let pending = $state.raw<ConfirmRequest | null>(null);
-  let settle: ((ok: boolean) => void) | null = null;
-  const answer = (ok: boolean) => {
-    const done = settle;
-    settle = null;
-    pending = null;
-    done?.(ok);
-  };
-  return {
-    get pending() {
-      return pending;
-    },
-    ask(request) {
-      answer(false);
-      pending = request;
-      return new Promise<boolean>((resolve) => (settle = resolve));
-    },
-    answer,
-  };
-}
+/** The window's one question at a time: App provides it, the dialog answers it. */
+export const [useConfirmer, provideConfirmer] = createContext<Confirmer>();

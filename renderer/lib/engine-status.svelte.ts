@@ -1,44 +1,43 @@
 /**
  * What the status bar shows about the engine: its state, backend and versions (from a real
- * round trip), and the last engine-level error. Rune state shared through one object.
+ * round trip), and the last engine-level error.
  */
+import { createContext } from 'svelte';
 import type { EngineInfo, EngineState } from '../../src/contract';
 import type { Bridge } from './bridge';
 
-export interface EngineStatus {
-  readonly state: EngineState | 'connecting';
-  readonly info: EngineInfo | null;
-  readonly error: string | null;
-  readonly restarts: number;
-}
+export class EngineStatus {
+  state = $state<EngineState | 'connecting'>('connecting');
+  info = $state.raw<EngineInfo | null>(null);
+  error = $state<string | null>(null);
+  /** How often the engine was restarted after it died. */
+  restarts = $state(0);
+  #bridge: Bridge;
 
-export function createEngineStatus(bridge: Bridge): EngineStatus {
-  const status = $state<{ state: EngineStatus['state']; info: EngineInfo | null; error: string | null; restarts: number }>({
-    state: 'connecting',
-    info: null,
-    error: null,
-    restarts: 0,
-  });
-
-  async function refresh(): Promise<void> {
-    try {
-      status.info = await bridge.call('engine.info', {});
-      status.state = 'ready';
-    } catch (err) {
-      status.error = (err as Error).message;
-    }
+  constructor(bridge: Bridge) {
+    this.#bridge = bridge;
+    bridge.on('engine.state', (e) => {
+      this.state = e.state;
+      if (e.state === 'restarting') this.restarts += 1;
+      if (e.reason) this.error = e.reason;
+      // The fresh engine's info (new pid, maybe a new backend) comes from a real round trip.
+      if (e.state === 'ready') void this.#refresh();
+    });
+    bridge.on('error', (e) => {
+      this.error = e.message;
+    });
+    void this.#refresh();
   }
 
-  bridge.on('engine.state', (e) => {
-    status.state = e.state;
-    if (e.state === 'restarting') status.restarts += 1;
-    if (e.reason) status.error = e.reason;
-    // The fresh engine's info (new pid, maybe a new backend) comes from a real round trip.
-    if (e.state === 'ready') void refresh();
-  });
-  bridge.on('error', (e) => {
-    status.error = e.message;
-  });
-  void refresh();
-  return status;
+  async #refresh(): Promise<void> {
+    try {
+      this.info = await this.#bridge.call('engine.info', {});
+      this.state = 'ready';
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
 }
+
+/** The engine's status: App provides it, the status bar and the Train panel read it. */
+export const [useEngineStatus, provideEngineStatus] = createContext<EngineStatus>();
