@@ -91,7 +91,8 @@ export function likelihood(opts: { config: ModelConfig; store: ParamStore }): Li
       };
     }
     case 'gaussian-calibrated': {
-      // Stored s^2; negative means "not calibrated yet" (fall back to gaussianSigma^2).
+      // Stored s^2; negative means "not calibrated yet" (fall back to gaussianSigma^2). Training
+      // sets it from the first batch before its first step (calibrateBeforeFirstStep in src/train/step.ts).
       const stored = store.add(CALIBRATED_VAR, [], new Float32Array([-1]), false);
       const minVar = c.minSigma * c.minSigma;
       const storedSigma = (): tf.Scalar => tf.tidy(() => tf.sqrt(tf.where(tf.less(stored, 0), tf.scalar(c.gaussianSigma ** 2), tf.maximum(stored, minVar))) as tf.Scalar);

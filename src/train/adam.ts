@@ -11,9 +11,13 @@ export interface AdamOptions {
  * Adam (Kingma & Ba 2015) with state we own, so a checkpoint can save and restore it exactly:
  *   m = b1 m + (1 - b1) g,  v = b2 v + (1 - b2) g^2,
  *   p = p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
- * The bias corrections are computed in double precision from the iteration count t, so a
- * resumed run takes exactly the step an uninterrupted one would (tf.train.adam keeps b^t as
- * float32 accumulators and re-derives them with pow on restore, which differs in the last bits).
+ * t counts each parameter's own updates, from its first non-zero gradient on: the hierarchy's
+ * posterior corrections for z2 get zero gradients until the KL warm-up ends, and with the global
+ * count their first real steps would be up to ~5x lr (m and v start from zero late, but the
+ * correction assumes they have been averaging for t steps). Until then they are left untouched.
+ * The bias corrections are computed in double precision, so a resumed run takes exactly the step
+ * an uninterrupted one would (tf.train.adam keeps b^t as float32 accumulators and re-derives
+ * them with pow on restore, which differs in the last bits).
  */
 export class Adam {
   readonly beta1: number;
@@ -22,6 +26,8 @@ export class Adam {
   learningRate: number;
   /** Number of updates applied so far. */
   iterations = 0;
+  /** Updates each parameter has taken since its first non-zero gradient (absent: none yet). */
+  private readonly steps = new Map<string, number>();
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
 
@@ -35,13 +41,15 @@ export class Adam {
   /** Apply one update; grads and params share names. Disposes nothing the caller owns. */
   apply(params: { name: string; variable: tf.Variable }[], grads: tf.NamedTensorMap): void {
     this.iterations++;
-    const t = this.iterations;
-    const c1 = 1 - this.beta1 ** t;
-    const c2 = 1 - this.beta2 ** t;
+    const started = this.startedParameters(params, grads);
     tf.tidy(() => {
       for (const { name, variable } of params) {
         const g = grads[name];
-        if (!g) continue;
+        if (!g || !started.has(name)) continue;
+        const t = (this.steps.get(name) ?? 0) + 1;
+        this.steps.set(name, t);
+        const c1 = 1 - this.beta1 ** t;
+        const c2 = 1 - this.beta2 ** t;
         const m = this.slot(this.m, name, variable);
         const v = this.slot(this.v, name, variable);
         const mNew = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
@@ -52,6 +60,32 @@ export class Adam {
         variable.assign(tf.sub(variable, tf.mul(step, this.learningRate)));
       }
     });
+  }
+
+  /**
+   * The parameters that take a step now: those already counting, and those whose gradient is
+   * non-zero for the first time (one read of their max |g|, only while some have not started).
+   */
+  private startedParameters(params: { name: string }[], grads: tf.NamedTensorMap): Set<string> {
+    const started = new Set<string>();
+    const waiting: string[] = [];
+    for (const { name } of params) {
+      if (!grads[name]) continue;
+      if (this.steps.has(name)) started.add(name);
+      else waiting.push(name);
+    }
+    if (waiting.length === 0) return started;
+    const largest = tf.tidy(() => tf.stack(waiting.map((name) => tf.max(tf.abs(tf.reshape(grads[name], [-1]))))).dataSync());
+    // NaN counts as non-zero: a broken gradient must show, not freeze the parameter.
+    waiting.forEach((name, i) => {
+      if (!(largest[i] === 0)) started.add(name);
+    });
+    return started;
+  }
+
+  /** Each parameter's own update count (the t of its bias correction), for a checkpoint. */
+  parameterSteps(): Record<string, number> {
+    return Object.fromEntries(this.steps);
   }
 
   private slot(map: Map<string, tf.Variable>, name: string, like: tf.Variable): tf.Variable {
@@ -71,8 +105,12 @@ export class Adam {
     return out;
   }
 
-  /** Restore moments and the iteration count saved by state(). */
-  setState(iterations: number, tensors: tf.NamedTensorMap): void {
+  /**
+   * Restore moments, the iteration count and the per-parameter counts saved by state() and
+   * parameterSteps(). Without per-parameter counts (checkpoints written before they existed)
+   * every parameter with moments counts from the global iteration count, as it did then.
+   */
+  setState(iterations: number, tensors: tf.NamedTensorMap, parameterSteps?: Record<string, number>): void {
     this.dispose();
     this.iterations = iterations;
     for (const [key, t] of Object.entries(tensors)) {
@@ -80,8 +118,11 @@ export class Adam {
       const kind = key.slice(0, slash);
       const name = key.slice(slash + 1);
       const map = kind === 'm' ? this.m : kind === 'v' ? this.v : null;
-      if (map) map.set(name, tf.variable(t, false));
+      if (!map) continue;
+      map.set(name, tf.variable(t, false));
+      if (!parameterSteps && iterations > 0) this.steps.set(name, iterations);
     }
+    for (const [name, count] of Object.entries(parameterSteps ?? {})) if (count > 0) this.steps.set(name, count);
   }
 
   dispose(): void {
@@ -89,5 +130,6 @@ export class Adam {
     for (const s of this.v.values()) s.dispose();
     this.m.clear();
     this.v.clear();
+    this.steps.clear();
   }
 }

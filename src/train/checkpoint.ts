@@ -47,6 +47,7 @@ export interface CheckpointState extends LoopPosition {
  *   ckpt-<step>/model.json      weightsManifest + model config (tfjs format)
  *   ckpt-<step>/weights.bin
  *   ckpt-<step>/optimizer.json  Adam moments (m/<name>, v/<name>) manifest + iteration count
+ *                               and each parameter's own count (parameterSteps)
  *   ckpt-<step>/optimizer.bin
  *   ckpt-<step>/state.json      step, epoch, shuffle position, RNG states, config, dataset hash
  * A crash mid-save leaves latest.json naming the previous complete checkpoint. The previous
@@ -62,7 +63,7 @@ export async function saveCheckpoint(dir: string, vae: Vae, adam: Adam, state: O
   await saveNamedTensors(
     fileWeightsHandler(target, OPTIMIZER_FILES),
     adam.state(),
-    { iterations: adam.iterations, learningRate: adam.learningRate, beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon },
+    { iterations: adam.iterations, parameterSteps: adam.parameterSteps(), learningRate: adam.learningRate, beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon },
     'latent-atlas-adam',
   );
   const full: CheckpointState = { ...state, schemaVersion: CHECKPOINT_SCHEMA_VERSION, savedAt: new Date().toISOString(), adamIterations: adam.iterations };
@@ -85,8 +86,11 @@ export interface LoadedCheckpoint {
   dir: string;
   state: CheckpointState;
   model: LoadedModel;
-  /** Adam moments; the caller hands them to Adam.setState and disposes them. */
-  optimizer: { iterations: number; tensors: tf.NamedTensorMap };
+  /**
+   * Adam moments and counts; the caller hands them to Adam.setState and disposes the tensors.
+   * parameterSteps is absent in checkpoints written before per-parameter counts existed.
+   */
+  optimizer: { iterations: number; parameterSteps?: Record<string, number>; tensors: tf.NamedTensorMap };
 }
 
 export async function hasCheckpoint(dir: string): Promise<boolean> {
@@ -127,7 +131,10 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const model = await loadModel(ckptDir);
   try {
     const opt = await loadNamedTensors(fileWeightsHandler(ckptDir, OPTIMIZER_FILES));
-    return { dir: ckptDir, state, model, optimizer: { iterations: Number(opt.metadata.iterations), tensors: opt.tensors } };
+    // Absent in checkpoints written before per-parameter counts: Adam then uses the global count.
+    const steps = opt.metadata.parameterSteps;
+    const parameterSteps = steps && typeof steps === 'object' ? Object.fromEntries(Object.entries(steps).filter((e): e is [string, number] => Number.isInteger(e[1]) && e[1] >= 0)) : undefined;
+    return { dir: ckptDir, state, model, optimizer: { iterations: Number(opt.metadata.iterations), parameterSteps, tensors: opt.tensors } };
   } catch (err) {
     model.dispose();
     throw err;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { oneHotRows } from '../model/labels';
-import { updateCalibration } from '../model/likelihood';
+import { CALIBRATED_VAR, updateCalibration } from '../model/likelihood';
 import type { Vae } from '../model/vae';
 import type { Adam } from './adam';
 import type { LossNumbers } from './events';
@@ -63,10 +63,39 @@ export function batchGradients(vae: Vae, pixels: Float32Array, shape: [number, n
 }
 
 /**
+ * Calibrated decoder, before the first step of a run: set the running s^2 to this batch's MSE
+ * (a forward pass with the step's own noise, so the same z). A step uses the running s^2 of the
+ * batches before it (so every rows-split of a batch sees the same s); with none yet it would use
+ * the config's initial s (0.1) and weigh the first reconstruction gradient by 1 / 0.01 instead
+ * of 1 / MSE. Returns the s^2 it set (float32), or null when there was nothing to do.
+ */
+export function calibrateBeforeFirstStep(vae: Vae, pixels: Float32Array, shape: [number, number, number, number], noise: Float32Array, opts: StepOptions): number | null {
+  if (vae.config.likelihood !== 'gaussian-calibrated') return null;
+  const stored = vae.store.get(CALIBRATED_VAR);
+  if (stored.dataSync()[0] >= 0) return null;
+  const { k, beta, freeBits, lowerLayer } = opts;
+  const C = vae.labelCount;
+  return tf.tidy(() => {
+    const x = tf.tensor4d(pixels, shape);
+    const eps = tf.tensor3d(noise, [k, shape[0], noise.length / (k * shape[0])]);
+    const y = C > 0 && opts.labels ? tf.tensor2d(oneHotRows(opts.labels.subarray(0, shape[0]), C), [shape[0], C]) : undefined;
+    const { sigma2 } = vae.objective(x, eps, { beta, freeBits, mode: 'train', lowerLayer, labels: y });
+    updateCalibration(vae.store, sigma2!);
+    return stored.dataSync()[0];
+  });
+}
+
+/** The running s^2 a replica was told to start from (calibrateBeforeFirstStep's value, sent to the other replica). */
+export function setCalibration(vae: Vae, sigma2: number): void {
+  tf.tidy(() => vae.store.get(CALIBRATED_VAR).assign(tf.scalar(Math.fround(sigma2))));
+}
+
+/**
  * One optimiser step on a batch: x [B, H, W, C] in [0, 1], noise = k * B * J standard normals.
  * Returns the batch's numbers (nats per image); everything it allocates is freed.
  */
 export function trainStep(vae: Vae, adam: Adam, pixels: Float32Array, shape: [number, number, number, number], noise: Float32Array, opts: StepOptions): StepNumbers {
+  calibrateBeforeFirstStep(vae, pixels, shape, noise, opts);
   const { grads, numbers, sigma2 } = batchGradients(vae, pixels, shape, noise, opts);
   adam.apply(vae.store.trainable(), grads);
   if (sigma2) {

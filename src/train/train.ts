@@ -92,7 +92,7 @@ export async function train(
     vae = ck.model.vae;
     // The model (and its seed) come from the checkpoint; optimisation settings may be changed.
     cfg = { ...cfg, model: ck.model.config, seed: ck.state.config.seed, conditional: ck.model.config.labels.length > 0 };
-    adam.setState(ck.optimizer.iterations, ck.optimizer.tensors);
+    adam.setState(ck.optimizer.iterations, ck.optimizer.tensors, ck.optimizer.parameterSteps);
     tf.dispose(ck.optimizer.tensors);
     pos = { step: ck.state.step, epoch: ck.state.epoch, offset: ck.state.offset, shuffleState: ck.state.shuffleState, noiseState: ck.state.noiseState };
     history = ck.state.history ?? [];

@@ -26,9 +26,11 @@ export const REQUEST = { grad: 1, apply: 2, checksum: 3, weights: 4, exit: 5 } a
 /**
  * sigma2: the worker's half-batch MSE (calibrated decoder; -1 otherwise); calibration: the whole
  * batch's, sent with APPLY so both replicas fold the same value into their running s^2.
+ * firstCalibration: sent with the run's first GRAD, the whole batch's s^2 that both replicas
+ * start their running s^2 from before computing gradients (-1: nothing to set).
  */
-export const SCALAR = { rows: 0, beta: 1, checksum: 2, numbers: 3, lowerLayer: 8, sigma2: 9, calibration: 10 } as const;
-export const SCALARS_LENGTH = 11;
+export const SCALAR = { rows: 0, beta: 1, checksum: 2, numbers: 3, lowerLayer: 8, sigma2: 9, calibration: 10, firstCalibration: 11 } as const;
+export const SCALARS_LENGTH = 12;
 /** Order of the step numbers in `scalars` from SCALAR.numbers on. */
 export const NUMBER_KEYS = ['loss', 'recon', 'kl', 'elbo', 'iwae'] as const;
 
@@ -60,7 +62,15 @@ export interface WorkerInit {
   model: ModelConfig;
   /** Every model variable, trainable or not, as the coordinator holds it now. */
   weights: Record<string, { shape: number[]; values: Float32Array }>;
-  adam: { learningRate: number; beta1: number; beta2: number; epsilon: number; iterations: number; moments: Record<string, { shape: number[]; values: Float32Array }> };
+  adam: {
+    learningRate: number;
+    beta1: number;
+    beta2: number;
+    epsilon: number;
+    iterations: number;
+    parameterSteps: Record<string, number>;
+    moments: Record<string, { shape: number[]; values: Float32Array }>;
+  };
   layout: ParamLayout;
   buffers: SharedBuffers;
   /** Image shape, latent size, samples per image, and the most rows the worker gets. */

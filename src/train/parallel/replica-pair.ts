@@ -4,7 +4,7 @@ import { AtlasError } from '../../errors';
 import type { Vae } from '../../model/vae';
 import type { Adam } from '../adam';
 import { updateCalibration } from '../../model/likelihood';
-import { batchGradients, type StepNumbers } from '../step';
+import { batchGradients, calibrateBeforeFirstStep, type StepNumbers } from '../step';
 import { trainWorkerFile } from './locate';
 import { CTL, NUMBER_KEYS, REQUEST, SCALAR, SCALARS_LENGTH, weightsChecksum, type ParamLayout, type WorkerFault, type WorkerInit, type WorkerMessage } from './protocol';
 
@@ -90,7 +90,15 @@ export class ReplicaPair {
       rank: 1,
       model: vae.config,
       weights: snapshot(vae.store.named()),
-      adam: { learningRate: adam.learningRate, beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon, iterations: adam.iterations, moments: snapshot(adam.state()) },
+      adam: {
+        learningRate: adam.learningRate,
+        beta1: adam.beta1,
+        beta2: adam.beta2,
+        epsilon: adam.epsilon,
+        iterations: adam.iterations,
+        parameterSteps: adam.parameterSteps(),
+        moments: snapshot(adam.state()),
+      },
       layout,
       buffers: {
         ctl: new SharedArrayBuffer(CTL.length * 4),
@@ -138,6 +146,9 @@ export class ReplicaPair {
     this.scalars[SCALAR.rows] = theirs;
     this.scalars[SCALAR.beta] = beta;
     this.scalars[SCALAR.lowerLayer] = lowerLayer ? 1 : 0;
+    // The run's first step on a calibrated decoder: both replicas start from the whole batch's s^2.
+    const opts = { k, beta, freeBits: 0, lowerLayer, labels: labels?.subarray(0, rows) };
+    this.scalars[SCALAR.firstCalibration] = calibrateBeforeFirstStep(this.vae, pixels.subarray(0, rows * D), [rows, height, width, channels], noise.subarray(0, k * rows * J), opts) ?? -1;
     if (theirs > 0) this.post(REQUEST.grad);
 
     const mine = batchGradients(this.vae, pixels.subarray(0, own * D), [own, height, width, channels], ownNoise, { k, beta, freeBits: 0, lowerLayer, labels: labels?.subarray(0, own) });

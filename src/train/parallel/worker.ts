@@ -10,7 +10,7 @@ import { initBackend } from '../../backend/choose';
 import { Vae } from '../../model/vae';
 import { Adam } from '../adam';
 import { updateCalibration } from '../../model/likelihood';
-import { batchGradients } from '../step';
+import { batchGradients, setCalibration } from '../step';
 import { CTL, NUMBER_KEYS, REQUEST, SCALAR, weightsChecksum, type WorkerInit, type WorkerMessage } from './protocol';
 
 async function main(init: WorkerInit): Promise<void> {
@@ -22,7 +22,7 @@ async function main(init: WorkerInit): Promise<void> {
   tf.dispose(Object.values(weights));
   const adam = new Adam(init.adam);
   const moments = Object.fromEntries(Object.entries(init.adam.moments).map(([k, m]) => [k, tf.tensor(m.values, m.shape, 'float32')]));
-  adam.setState(init.adam.iterations, moments);
+  adam.setState(init.adam.iterations, moments, init.adam.parameterSteps);
   tf.dispose(Object.values(moments));
 
   const ctl = new Int32Array(buffers.ctl);
@@ -38,6 +38,7 @@ async function main(init: WorkerInit): Promise<void> {
     gradRequests++;
     if (init.fault && init.fault.atStep === gradRequests) commitFault(init.fault.kind);
     const rows = scalars[SCALAR.rows];
+    if (scalars[SCALAR.firstCalibration] >= 0) setCalibration(vae, scalars[SCALAR.firstCalibration]);
     const pixels = input.slice(0, rows * D);
     const noise = input.slice(noiseStart, noiseStart + dims.k * rows * dims.latent);
     const labelStart = noiseStart + dims.k * dims.maxRows * dims.latent;
@@ -61,6 +62,8 @@ async function main(init: WorkerInit): Promise<void> {
   };
 
   const applyAverage = (): void => {
+    // Again here: a step whose rows all went to the coordinator sent no GRAD.
+    if (scalars[SCALAR.firstCalibration] >= 0) setCalibration(vae, scalars[SCALAR.firstCalibration]);
     const named: tf.NamedTensorMap = {};
     let offset = 0;
     for (let i = 0; i < layout.names.length; i++) {

@@ -60,8 +60,9 @@ describe('objective', () => {
     const out = tf.tidy(() => vae.decodeRaw(tf.tensor2d(rng.normals(8 * 4), [8, 4])));
     const mean = vae.likelihood.mean(out);
     const mse = tf.mean(tf.square(tf.sub(x, mean))).dataSync()[0];
-    // Before any batch was folded in, the step uses the initial s (gaussianSigma 0.1): the same
-    // for every split of a batch, so two workers' gradients average to the whole batch's.
+    // The likelihood alone, before any batch was folded in, uses the initial s (gaussianSigma 0.1);
+    // a training step never sees it: calibrateBeforeFirstStep (src/train/step.ts) sets the running
+    // s^2 from the first batch (tests/unit/train/calibration-step.test.ts).
     const first = vae.likelihood.nll(x, out, 'train');
     expect(Math.sqrt(first.sigma2!.dataSync()[0])).toBeCloseTo(Math.sqrt(mse), 6);
     const D = 36;

@@ -72,6 +72,48 @@ describe('checkpoints', () => {
   });
 });
 
+describe('checkpoints: Adam step counts', () => {
+  it("keeps each parameter's own Adam count through a save and load; an older checkpoint without them loads with the global count", async () => {
+    const dir = path.join(tmp, 'counts');
+    const vae = new Vae(resolveModelConfig({ height: 4, width: 4, channels: 1, architecture: 'mlp', hiddenUnits: [8], latentDim: 2 }), 1);
+    const adam = new Adam({ learningRate: 1e-3 });
+    const params = vae.store.trainable();
+    // One parameter's gradient stays zero for the first 4 of 6 steps (as z2's posterior does during the warm-up).
+    const late = params[0].name;
+    for (let i = 0; i < 6; i++) {
+      const grads = Object.fromEntries(params.map((p) => [p.name, p.name === late && i < 4 ? tf.zerosLike(p.variable) : tf.onesLike(p.variable)]));
+      adam.apply(params, grads);
+      tf.dispose(Object.values(grads));
+    }
+    const counts = adam.parameterSteps();
+    expect(counts[late]).toBe(2);
+    expect(counts[params[1].name]).toBe(6);
+    const saved = await saveCheckpoint(dir, vae, adam, makeState(6));
+    const ck = await loadCheckpoint(dir);
+    expect(ck.optimizer.iterations).toBe(6);
+    expect(ck.optimizer.parameterSteps).toEqual(counts);
+    const restored = new Adam({ learningRate: 1e-3 });
+    restored.setState(ck.optimizer.iterations, ck.optimizer.tensors, ck.optimizer.parameterSteps);
+    expect(restored.parameterSteps()).toEqual(counts);
+    ck.model.dispose();
+    tf.dispose(ck.optimizer.tensors);
+    // A checkpoint from before per-parameter counts: optimizer.json has only the global count.
+    const jsonPath = path.join(saved, 'optimizer.json');
+    const json = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
+    delete json.userDefinedMetadata.parameterSteps;
+    await fs.writeFile(jsonPath, JSON.stringify(json));
+    const old = await loadCheckpoint(dir);
+    expect(old.optimizer.parameterSteps).toBeUndefined();
+    const legacy = new Adam({ learningRate: 1e-3 });
+    legacy.setState(old.optimizer.iterations, old.optimizer.tensors, old.optimizer.parameterSteps);
+    expect(legacy.parameterSteps()).toEqual(Object.fromEntries(params.map((p) => [p.name, 6])));
+    old.model.dispose();
+    tf.dispose(old.optimizer.tensors);
+    [adam, restored, legacy].forEach((a) => a.dispose());
+    vae.dispose();
+  });
+});
+
 describe('train config', () => {
   it('fills defaults and rejects values a user could mistype, saying which', () => {
     const cfg = resolveTrainConfig({}, { height: 32, width: 32, channels: 4 });
