@@ -4,7 +4,7 @@
  * vectors; or, with --projector, the dataset's latent map for the TensorFlow Embedding Projector.
  */
 import { promises as fs } from 'node:fs';
-import { exportOptionsSchema, projectorExportSchema, type ExportReport, type ProjectorExportReport, type SheetOptionsIn } from '../contract';
+import { EXPORT_LIMITS, exportOptionsSchema, projectorExportSchema, type ExportReport, type ProjectorExportReport, type SheetOptionsIn } from '../contract';
 import { exportFrames } from '../export/export';
 import { exportProjector } from '../export/projector';
 import { CliUsageError, shown } from './output';
@@ -12,7 +12,7 @@ import { cliSession, exportFlags } from './latent';
 import { checked, cliBackend } from './args';
 import { finishFromFlags } from './pixel-art';
 import { sheetFromFlags } from './sheet-flags';
-import { flag, text, whole, type FlagTable } from './flag-table';
+import { flag, limited, text, type FlagTable } from './flag-table';
 
 export const exportCommandFlags = {
   spec: text(
@@ -23,7 +23,7 @@ export const exportCommandFlags = {
   run: text('DIR', 'The training run whose newest checkpoint decodes --latents, or whose latent map --projector writes.'),
   dataset: text('DIR', "The run's dataset (needed by --projector, and by --pixel-art for its palette)."),
   projector: flag("Write the dataset's latent map for projector.tensorflow.org (vectors.tsv, metadata.tsv, sprite.png)."),
-  thumbnail: whole(4, 128, "With --projector: the thumbnails' edge in pixels (default: the training size, smaller if needed).", 'PX'),
+  thumbnail: limited(EXPORT_LIMITS.projectorThumbnail, "With --projector: the thumbnails' edge in pixels (default: the training size, smaller if needed).", 'PX'),
   ...exportFlags,
   json: flag('Print the export report as one JSON object on stdout.'),
   backend: text('tensorflow|wasm|cpu', 'The TensorFlow.js backend (default: the fastest present).'),

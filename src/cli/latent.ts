@@ -2,7 +2,21 @@
  * The latent-space commands: encode, interpolate, sample, traverse. They run the same code as
  * the engine channels, in this process, and with --out write frames through src/export.
  */
-import { exportOptionsSchema, interpolateSpecSchema, sampleSpecSchema, traverseSpecSchema, type LatentEncodeReport, type NearestTraining } from '../contract';
+import {
+  EXPORT_DEFAULTS,
+  EXPORT_FORMATS,
+  EXPORT_LIMITS,
+  exportOptionsSchema,
+  INTERPOLATION_METHODS,
+  interpolateSpecSchema,
+  LATENT_DEFAULTS,
+  LATENT_LIMITS,
+  SAMPLE_PRIORS,
+  sampleSpecSchema,
+  traverseSpecSchema,
+  type LatentEncodeReport,
+  type NearestTraining,
+} from '../contract';
 import { exportFiles, type TraversalRows } from '../export/export';
 import type { FinishedImages } from '../export/pixel-art';
 import { finishWithIndexed, sheetFlags, sheetFromFlags } from './sheet-flags';
@@ -12,7 +26,7 @@ import { interpolate, sample, traverse } from '../latent/operations';
 import { encodeReport, latentSession, type SessionOptions } from '../latent/session';
 import { CliUsageError, createProgressPrinter, endProgress, shown } from './output';
 import { checked, cliBackend } from './args';
-import { decimal, flag, text, whole, type FlagTable } from './flag-table';
+import { flag, limited, text, whole, type FlagTable } from './flag-table';
 import { pixelArtFlags, pixelArtReport } from './pixel-art';
 import { readDatasetIndex } from '../data/store';
 import { encodeLayout, layoutFlags, layoutRequest, type EncodeLayoutReport } from './layout';
@@ -34,14 +48,14 @@ const pixelNoise = flag("Add the decoder's pixel noise to each image, as the lik
 /** Writing the images: --out and its formats, the sprite sheet and pixel-art finishing. */
 export const exportFlags = {
   out: text('DIR', 'Write the images into this folder (refused over existing files without --overwrite).'),
-  format: text('png,sheet,gif,webp', 'With --out: which files to write, comma-separated (default png,sheet).'),
-  scale: whole(1, 8, 'With --out: enlarge each pixel this many times, nearest-neighbour (default 1).'),
-  name: text('PATTERN', "With --out: the frame files' name, {i} standing for the frame number (default frame-{i})."),
-  'sheet-name': text('NAME', "With --out: the sprite sheet's file name (default sheet)."),
-  delay: whole(10, 10_000, 'With --out: milliseconds per frame of the GIF or WebP (default 100).', 'MS'),
+  format: text(EXPORT_FORMATS.join(','), `With --out: which files to write, comma-separated (default ${EXPORT_DEFAULTS.formats.join(',')}).`),
+  scale: limited(EXPORT_LIMITS.scale, `With --out: enlarge each pixel this many times, nearest-neighbour (default ${EXPORT_DEFAULTS.scale}).`),
+  name: text('PATTERN', `With --out: the frame files' name, {i} standing for the frame number (default ${EXPORT_DEFAULTS.name}).`),
+  'sheet-name': text('NAME', `With --out: the sprite sheet's file name (default ${EXPORT_DEFAULTS.sheetName}).`),
+  delay: limited(EXPORT_LIMITS.delayMs, `With --out: milliseconds per frame of the GIF or WebP (default ${EXPORT_DEFAULTS.delayMs}).`, 'MS'),
   'ping-pong': flag('With --out: play the animation forward then back.'),
-  loop: whole(0, 65_535, 'With --out: how often the animation repeats; 0 forever (default 0).'),
-  columns: whole(1, 256, 'With --out: frames per row of the sheet (default: square-ish).'),
+  loop: limited(EXPORT_LIMITS.loop, `With --out: how often the animation repeats; 0 forever (default ${EXPORT_DEFAULTS.loop}).`),
+  columns: limited(EXPORT_LIMITS.columns, 'With --out: frames per row of the sheet (default: square-ish).'),
   overwrite: flag('With --out: replace files already there.'),
   ...pixelArtFlags,
   ...sheetFlags,
@@ -49,7 +63,7 @@ export const exportFlags = {
 
 export const encodeFlags = {
   dataset,
-  'batch-size': whole(1, 4096, 'Images per encoding step (default 256).'),
+  'batch-size': limited(LATENT_LIMITS.encodeBatchSize, `Images per encoding step (default ${LATENT_DEFAULTS.encodeBatchSize}).`),
   force: flag('Encode again even when <run>/latents.bin is up to date.'),
   'other-dataset': flag('Encode a dataset other than the one the model was trained on, deliberately.'),
   json,
@@ -59,10 +73,10 @@ export const encodeFlags = {
 
 export const interpolateFlags = {
   ...common,
-  method: text('linear|slerp|geodesic', 'The path: a straight line, a great circle, or one bent to change the images evenly (default slerp).'),
-  frames: whole(2, 256, 'Images along the path, ends included (default 16).'),
-  iterations: whole(1, 5000, 'With --method geodesic: optimisation steps at most (default 200).'),
-  'learning-rate': decimal(0, 1, "With --method geodesic: the optimiser's step size (default 0.05).", 'X', 'min'),
+  method: text(INTERPOLATION_METHODS.join('|'), `The path: a straight line, a great circle, or one bent to change the images evenly (default ${LATENT_DEFAULTS.interpolateMethod}).`),
+  frames: limited(LATENT_LIMITS.interpolateFrames, `Images along the path, ends included (default ${LATENT_DEFAULTS.interpolateFrames}).`),
+  iterations: limited(LATENT_LIMITS.geodesicIterations, `With --method geodesic: optimisation steps at most (default ${LATENT_DEFAULTS.geodesicIterations}).`),
+  'learning-rate': limited(LATENT_LIMITS.geodesicLearningRate, `With --method geodesic: the optimiser's step size (default ${LATENT_DEFAULTS.geodesicLearningRate}).`),
   detail: text('endpoints|prior', "A hierarchical model's lower latents: blended from the ends, or drawn from the prior."),
   label: text('NAME', "A conditional model's label for the whole path (default: the images' own, blended)."),
   ...exportFlags,
@@ -70,11 +84,11 @@ export const interpolateFlags = {
 
 export const sampleFlags = {
   ...common,
-  count: whole(1, 1024, 'How many images to generate (default 16).'),
-  temperature: decimal(0, 10, "Scale of the prior's spread: below 1 plainer, above 1 stranger images (default 1)."),
-  detail: decimal(0, 2, "A hierarchical model's lower-latent temperature: fine detail (default 0.8)."),
-  prior: text('fitted|standard', 'Draw z from a Gaussian fitted to the encoded images, or from N(0, I) (default fitted).'),
-  seed: whole(0, Infinity, 'The seed of the draws, for repeatable images (default 0).'),
+  count: limited(LATENT_LIMITS.sampleCount, `How many images to generate (default ${LATENT_DEFAULTS.sampleCount}).`),
+  temperature: limited(LATENT_LIMITS.temperature, `Scale of the prior's spread: below 1 plainer, above 1 stranger images (default ${LATENT_DEFAULTS.temperature}).`),
+  detail: limited(LATENT_LIMITS.detail, `A hierarchical model's lower-latent temperature: fine detail (default ${LATENT_DEFAULTS.detail}).`),
+  prior: text(SAMPLE_PRIORS.join('|'), `Draw z from a Gaussian fitted to the encoded images, or from N(0, I) (default ${LATENT_DEFAULTS.prior}).`),
+  seed: limited(LATENT_LIMITS.seed, `The seed of the draws, for repeatable images (default ${LATENT_DEFAULTS.seed}).`),
   around: whole(0, Infinity, "Draw around this image's posterior instead of the prior.", 'INDEX'),
   'pixel-noise': pixelNoise,
   'no-memorisation': flag('Skip the check of the nearest training image to each generated one.'),
@@ -86,10 +100,10 @@ export const traverseFlags = {
   ...common,
   base: text('INDEX|VECTOR', 'The point to sweep around: an image index or a comma-separated latent vector (default: the origin, z = 0).'),
   dims: text('A,B,...', 'The latent dimensions to sweep, comma-separated, one row each (default: all).'),
-  steps: whole(2, 64, 'Images per row (default 7).'),
-  range: decimal(0, 10, 'Sweep each dimension from -range to +range standard deviations (default 3).', 'X', 'min'),
+  steps: limited(LATENT_LIMITS.traverseSteps, `Images per row (default ${LATENT_DEFAULTS.traverseSteps}).`),
+  range: limited(LATENT_LIMITS.traverseRange, `Sweep each dimension from -range to +range standard deviations (default ${LATENT_DEFAULTS.traverseRange}).`),
   'pixel-noise': pixelNoise,
-  seed: whole(0, Infinity, 'The seed of the pixel noise and lower latents (default 0).'),
+  seed: limited(LATENT_LIMITS.seed, `The seed of the pixel noise and lower latents (default ${LATENT_DEFAULTS.seed}).`),
   memorisation: flag('Also check the nearest training image to each generated one.'),
   label,
   ...exportFlags,
@@ -199,7 +213,7 @@ export async function runEncode(values: Values, positionals: string[]): Promise<
   if (positionals.length !== 1) throw new CliUsageError(`encode takes one run folder, got ${positionals.length}`);
   const dataset = need(values, 'dataset');
   // Its range is checked with the flag table (encodeFlags) before the command runs.
-  const batchSize = num(values['batch-size']) ?? 256;
+  const batchSize = num(values['batch-size']) ?? LATENT_DEFAULTS.encodeBatchSize;
   const layout = layoutRequest(values);
   await cliBackend(values);
   const session = cliSession();

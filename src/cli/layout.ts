@@ -7,15 +7,15 @@ import path from 'node:path';
 import { projectionOf, type LatentSession } from '../latent/session';
 import { projectPoints } from '../latent/projection';
 import { sessionLayout } from '../latent/layout-session';
-import type { LayoutMethod } from '../contract';
+import { describeLimit, LATENT_DEFAULTS, LATENT_LIMITS, withinLimit, type LayoutMethod } from '../contract';
 import { writeFileAtomic } from '../util/atomic-write';
-import { text, whole, type FlagTable } from './flag-table';
+import { limited, text, type FlagTable } from './flag-table';
 import { CliUsageError, createProgressPrinter, endProgress, shown } from './output';
 
 export const layoutFlags = {
   layout: text('pca|dims|umap|tsne', 'After encoding, lay the images out in 3D as the Explore view does (UMAP and t-SNE are cached).'),
   dims: text('A,B,C', 'With --layout dims: the three latent dimensions to use as axes (default 0,1,2).'),
-  seed: whole(0, 2_147_483_647, 'With --layout umap or tsne: the seed of the layout (default 0).'),
+  seed: limited(LATENT_LIMITS.layoutSeed, `With --layout umap or tsne: the seed of the layout (default ${LATENT_DEFAULTS.layoutSeed}).`),
   points: text('FILE.csv', "With --layout: write every image's 3D position as CSV (index, file, label, x, y, z)."),
 } satisfies FlagTable;
 
@@ -51,8 +51,8 @@ export function layoutRequest(values: Record<string, unknown>): { method: Layout
     if (list.length !== 3 || !list.every((v) => Number.isInteger(v) && v >= 0)) throw new CliUsageError(`--dims takes three latent dimensions such as 0,1,2 (got "${values.dims}")`);
     dims = list as [number, number, number];
   } else if (method === 'dims') dims = [0, 1, 2];
-  const seed = values.seed === undefined ? 0 : Number(values.seed);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2_147_483_647) throw new CliUsageError(`--seed must be a whole number from 0 to 2147483647 (got "${values.seed}")`);
+  const seed = values.seed === undefined ? LATENT_DEFAULTS.layoutSeed : Number(values.seed);
+  if (!withinLimit(seed, LATENT_LIMITS.layoutSeed)) throw new CliUsageError(`--seed must be ${describeLimit(LATENT_LIMITS.layoutSeed)} (got "${values.seed}")`);
   if (values.seed !== undefined && (method === 'pca' || method === 'dims')) throw new CliUsageError(`--seed applies to umap and tsne only; ${method} is not random`);
   return { method, dims, seed, points: values.points === undefined ? null : String(values.points) };
 }

@@ -1,8 +1,8 @@
 /**
  * The pixel-art finishing flags of sample, interpolate, traverse and export:
- * `--pixel-art [colors]` (16-64, default 32) and `--alpha-threshold T` (default 0.5).
+ * `--pixel-art [colors]` and `--alpha-threshold T` (LATENT_LIMITS and LATENT_DEFAULTS say their ranges and defaults).
  */
-import { PIXEL_ART_COLORS, pixelArtFinishSchema, type PixelArtFinishSpec } from '../contract';
+import { describeLimit, LATENT_DEFAULTS, LATENT_LIMITS, pixelArtFinishSchema, type PixelArtFinishSpec } from '../contract';
 import type { FinishedImages } from '../export/pixel-art';
 import { paletteHex } from '../export/palette';
 import { CliUsageError } from './output';
@@ -14,9 +14,13 @@ export const pixelArtFlags = {
     type: 'string',
     value: 'COLORS',
     optionalValue: true,
-    help: `Finish as pixel art: snap to a palette of the dataset's colours (${PIXEL_ART_COLORS.min} to ${PIXEL_ART_COLORS.max}, default ${PIXEL_ART_COLORS.default}) and hard alpha.`,
+    help: `Finish as pixel art: snap to a palette of the dataset's colours (${LATENT_LIMITS.pixelArtColors.min} to ${LATENT_LIMITS.pixelArtColors.max}, default ${LATENT_DEFAULTS.pixelArtColors}) and hard alpha.`,
   },
-  'alpha-threshold': { type: 'string', value: 'X', help: 'With --pixel-art: a pixel is opaque when its alpha is at least this, from 0 to 1 (default 0.5).' },
+  'alpha-threshold': {
+    type: 'string',
+    value: 'X',
+    help: `With --pixel-art: a pixel is opaque when its alpha is at least this, ${describeLimit(LATENT_LIMITS.alphaThreshold)} (default ${LATENT_DEFAULTS.alphaThreshold}).`,
+  },
 } satisfies FlagTable;
 
 /**
@@ -57,7 +61,7 @@ export function finishFromFlags(values: Record<string, unknown>): PixelArtFinish
     const issue = parsed.error.issues[0];
     const flag = issue.path[0] === 'alphaThreshold' ? '--alpha-threshold' : '--pixel-art';
     const given = flag === '--pixel-art' ? colors : threshold;
-    throw new CliUsageError(`${flag} ${flag === '--pixel-art' ? issue.message : `must be a number from 0 to 1`}, got "${given}"`);
+    throw new CliUsageError(`${flag} ${flag === '--pixel-art' ? issue.message : `must be ${describeLimit(LATENT_LIMITS.alphaThreshold)}`}, got "${given}"`);
   }
   return parsed.data;
 }

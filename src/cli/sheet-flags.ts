@@ -2,20 +2,22 @@
  * The sprite-sheet flags of export, interpolate, sample and traverse: the atlas layout, the
  * packing options and indexed PNGs. `--indexed` implies pixel-art finishing (the palette).
  */
-import { pixelArtFinishSchema, SHEET_LAYOUTS, SHEET_LIMITS, sheetOptionsSchema, type PixelArtFinishSpec, type SheetOptions, type SheetOptionsIn } from '../contract';
+import { pixelArtFinishSchema, SHEET_DEFAULTS, SHEET_LAYOUTS, SHEET_LIMITS, sheetOptionsSchema, withinLimit, type PixelArtFinishSpec, type SheetOptions, type SheetOptionsIn } from '../contract';
 import { checked } from './args';
 import { CliUsageError } from './output';
 import { finishFromFlags } from './pixel-art';
-import { flag, text, whole, type FlagTable } from './flag-table';
+import { describeRange, flag, limited, text, type FlagTable } from './flag-table';
+
+const pivotDefault = `${SHEET_DEFAULTS.pivot.x},${SHEET_DEFAULTS.pivot.y}`;
 
 export const sheetFlags = {
-  layout: text('FORMAT', `The sprite sheet's atlas format, for the engine that loads it: ${SHEET_LAYOUTS.join(', ')} (default texturepacker-hash).`),
-  padding: whole(SHEET_LIMITS.padding.min, SHEET_LIMITS.padding.max, `Transparent pixels between frames and around the sheet (default ${SHEET_LIMITS.padding.default}).`, 'PX'),
-  extrude: whole(SHEET_LIMITS.extrude.min, SHEET_LIMITS.extrude.max, `Pixels each frame's edge is repeated outward, against bleeding when scaled (default ${SHEET_LIMITS.extrude.default}).`, 'PX'),
+  layout: text('FORMAT', `The sprite sheet's atlas format, for the engine that loads it: ${SHEET_LAYOUTS.join(', ')} (default ${SHEET_DEFAULTS.layout}).`),
+  padding: limited(SHEET_LIMITS.padding, `Transparent pixels between frames and around the sheet (default ${SHEET_DEFAULTS.padding}).`, 'PX'),
+  extrude: limited(SHEET_LIMITS.extrude, `Pixels each frame's edge is repeated outward, against bleeding when scaled (default ${SHEET_DEFAULTS.extrude}).`, 'PX'),
   'power-of-two': flag("Round the sheet's width and height up to powers of two."),
-  'max-width': whole(SHEET_LIMITS.maxWidth.min, SHEET_LIMITS.maxWidth.max, 'The widest the sheet may be in pixels (default: no limit, the columns decide).', 'PX'),
+  'max-width': limited(SHEET_LIMITS.maxWidth, 'The widest the sheet may be in pixels (default: no limit, the columns decide).', 'PX'),
   trim: flag('Cut each frame to its opaque pixels; the atlas keeps the offsets so engines place it as before.'),
-  pivot: text('X,Y', "Each frame's pivot as shares of its size from the top-left (default 0.5,1: centre-bottom)."),
+  pivot: text('X,Y', `Each frame's pivot as shares of its size from the top-left (default ${pivotDefault}: centre-bottom).`),
   indexed: flag("Write palette (indexed) PNGs; implies --pixel-art's default palette."),
 } satisfies FlagTable;
 
@@ -32,8 +34,8 @@ export function sheetFromFlags(values: Record<string, unknown>, base: SheetOptio
     const [x, y, ...rest] = String(values.pivot)
       .split(',')
       .map((s) => Number(s.trim()));
-    if (rest.length || !(x >= 0 && x <= 1 && y >= 0 && y <= 1))
-      throw new CliUsageError(`--pivot takes two shares of the frame from its top-left, each from 0 to 1 (e.g. 0.5,1 for centre-bottom), got "${values.pivot}"`);
+    if (rest.length || !withinLimit(x, SHEET_LIMITS.pivot) || !withinLimit(y, SHEET_LIMITS.pivot))
+      throw new CliUsageError(`--pivot takes two shares of the frame from its top-left, each ${describeRange(SHEET_LIMITS.pivot)} (e.g. ${pivotDefault} for centre-bottom), got "${values.pivot}"`);
     sheet.pivot = { x, y };
   }
   return Object.keys(sheet).length ? checked(sheetOptionsSchema, sheet as Record<string, unknown>) : undefined;

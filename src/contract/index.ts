@@ -16,6 +16,7 @@ export * from './data';
 export * from './train';
 export * from './project';
 export * from './latent';
+export * from './export';
 export * from './requests';
 export * from './events';
 export * from './transport';

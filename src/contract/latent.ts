@@ -1,6 +1,7 @@
-/** Latent tools (src/latent, src/export): specs, results and the binary wire formats. Part of the contract (src/contract/index.ts re-exports every file). */
+/** Latent tools (src/latent): specs with their limits and defaults, results and the binary wire formats. Part of the contract (src/contract/index.ts re-exports every file). */
 import { z } from 'zod';
-import { fsPath } from './shared';
+import { decimalLimit as decimal, fsPath, numberIn, wholeLimit as whole, type NumberLimit } from './shared';
+import { TRAIN_LIMITS } from './train';
 
 // ---------------------------------------------------------------------------------------
 // Latent tools (src/latent, src/export)
@@ -8,23 +9,103 @@ import { fsPath } from './shared';
 // Binary arrays travel as base64 of little-endian bytes: "f32" = Float32Array, "i32" =
 // Int32Array, "u8" = Uint8Array. 3x3 matrices are column-major (Three.js Matrix3.fromArray).
 
+/** The paths between waypoints (docs/vae-theory.md): straight, along a great circle, or bent to change the images evenly. */
+export const INTERPOLATION_METHODS = ['linear', 'slerp', 'geodesic'] as const;
+export type InterpolationMethod = (typeof INTERPOLATION_METHODS)[number];
+/** Where prior samples draw z from (sampleSpecSchema.prior says what each is). */
+export const SAMPLE_PRIORS = ['fitted', 'standard'] as const;
+export type SamplePrior = (typeof SAMPLE_PRIORS)[number];
+
+/**
+ * The limits of every number the latent tools take: the schemas below, the CLI's interpolate,
+ * sample and traverse flags and the Generate and Interpolate panels read these.
+ */
+export const LATENT_LIMITS = {
+  /** Points an interpolation path visits (and a saved path keeps). */
+  waypoints: whole(2, 64),
+  /** Frames per path segment, both ends included. */
+  interpolateFrames: whole(2, 256),
+  /** Geodesic paths: optimisation steps at most, the first trial step, and the relative stopping tolerance. */
+  geodesicIterations: whole(1, 5000),
+  geodesicLearningRate: decimal(0, 1, 'min'),
+  geodesicTolerance: decimal(0, 1),
+  /** Images one latent.sample draws. */
+  sampleCount: whole(1, 1024),
+  /** tau: z ~ N(0, tau^2 I), or the posterior's sigma scaled by tau. */
+  temperature: decimal(0, 10),
+  /** Temperature of the hierarchy's detail layer z2. */
+  detail: decimal(0, 2),
+  /** Seed of the random draws (samples, pixel noise, detail layers). */
+  seed: whole(0, Infinity),
+  /** Values per traversal row. */
+  traverseSteps: whole(2, 64),
+  /** A traversal sweeps each dimension from -range to range. */
+  traverseRange: decimal(0, 10, 'min'),
+  /** Strength at an attribute strip's last frame (negative removes the attribute). */
+  attributeStrength: decimal(-5, 5),
+  /** Frames of an attribute strip or a label path. */
+  stripFrames: whole(2, 64),
+  /** Images per encoding step (latent.encode, latent.project). */
+  encodeBatchSize: whole(1, 4096),
+  /** Seed of a UMAP or t-SNE layout (a 32-bit signed integer's positive range). */
+  layoutSeed: whole(0, 2_147_483_647),
+  /** Colours in the pixel-art palette taken from the dataset. */
+  pixelArtColors: whole(16, 64),
+  /** After pixel-art finishing, alpha at or above this is opaque, below it transparent. */
+  alphaThreshold: decimal(0, 1),
+} as const satisfies Record<string, NumberLimit>;
+
+/**
+ * What a latent-tool setting left out means: the schemas below fill these in, the CLI's --help
+ * states them and the Generate and Interpolate panels start from them.
+ */
+export const LATENT_DEFAULTS = {
+  interpolateMethod: 'slerp' as InterpolationMethod,
+  interpolateFrames: 16,
+  geodesicIterations: 200,
+  geodesicLearningRate: 0.05,
+  geodesicTolerance: 1e-3,
+  sampleCount: 16,
+  temperature: 1,
+  /** The detail temperature of samples, chosen on the quality bench. */
+  detail: 0.8,
+  prior: 'fitted' as SamplePrior,
+  seed: 0,
+  traverseSteps: 7,
+  traverseRange: 3,
+  attributeStrength: 1,
+  stripFrames: 8,
+  /** Relabelled images and label paths keep the detail layer at its mean. */
+  relabelDetail: 0,
+  encodeBatchSize: 256,
+  layoutSeed: 0,
+  pixelArtColors: 32,
+  alphaThreshold: 0.5,
+} satisfies Record<string, number | string>;
+
+const LL = LATENT_LIMITS;
+const LD = LATENT_DEFAULTS;
+
 export const latentPath = fsPath();
 export const datasetPath = fsPath('read');
 /** A latent vector; its length must equal the model's latent size (the engine checks). */
-export const latentVector = z.array(z.number()).min(1).max(64);
+export const latentVector = z.array(z.number()).min(1).max(TRAIN_LIMITS.latentDim.max);
 /** A dataset image (stands for its posterior mean mu(x)) or an explicit latent vector. */
 export const latentPointSchema = z.union([z.object({ index: z.number().int().min(0) }).strict(), z.object({ z: latentVector }).strict()]);
+/** A latent dimension's index (below the model's latent size: the engine checks). */
+const latentDimension = z
+  .number()
+  .int()
+  .min(0)
+  .max(TRAIN_LIMITS.latentDim.max - 1);
 /** Three latent dimensions to use as the 3D axes instead of PCA; null = PCA (J > 3). */
-export const latentAxes = z
-  .tuple([z.number().int().min(0).max(63), z.number().int().min(0).max(63), z.number().int().min(0).max(63)])
-  .nullable()
-  .default(null);
+export const latentAxes = z.tuple([latentDimension, latentDimension, latentDimension]).nullable().default(null);
 /** The model (newest checkpoint of runDir) and the dataset it was trained on. */
 export const runAndDataset = { runDir: latentPath, dataset: datasetPath };
 
-/** Pixel-art finishing: colour counts allowed for the dataset palette, and the default. */
-export const PIXEL_ART_COLORS = { min: 16, max: 64, default: 32 } as const;
-const colorsMessage = `must be a whole number of colours from ${PIXEL_ART_COLORS.min} to ${PIXEL_ART_COLORS.max}`;
+/** @deprecated Read LATENT_LIMITS.pixelArtColors and LATENT_DEFAULTS.pixelArtColors (kept until the renderer's stores read those). */
+export const PIXEL_ART_COLORS = { min: LL.pixelArtColors.min, max: LL.pixelArtColors.max, default: LD.pixelArtColors } as const;
+const colorsMessage = `must be a whole number of colours from ${LL.pixelArtColors.min} to ${LL.pixelArtColors.max}`;
 
 /**
  * Pixel-art finishing (off unless given): snap every pixel to the dataset's palette (k-means
@@ -37,19 +118,19 @@ export const pixelArtFinishSchema = z
     colors: z
       .number({ error: colorsMessage })
       .int({ error: colorsMessage })
-      .min(PIXEL_ART_COLORS.min, { error: colorsMessage })
-      .max(PIXEL_ART_COLORS.max, { error: colorsMessage })
-      .default(PIXEL_ART_COLORS.default),
+      .min(LL.pixelArtColors.min, { error: colorsMessage })
+      .max(LL.pixelArtColors.max, { error: colorsMessage })
+      .default(LD.pixelArtColors),
     /** Alpha at or above this is opaque, below it fully transparent. */
-    alphaThreshold: z.number().min(0).max(1).default(0.5),
+    alphaThreshold: numberIn(LL.alphaThreshold).default(LD.alphaThreshold),
   })
   .strict();
 
 export type PixelArtFinishSpec = z.output<typeof pixelArtFinishSchema>;
 export type PixelArtFinishIn = z.input<typeof pixelArtFinishSchema>;
 
-/** Temperature of the hierarchy's detail layer for prior samples (chosen on the quality bench). */
-export const DEFAULT_SAMPLE_DETAIL = 0.8;
+/** @deprecated Read LATENT_DEFAULTS.detail (kept until the renderer's stores read it). */
+export const DEFAULT_SAMPLE_DETAIL = LD.detail;
 
 /** A label of a conditional model (its subfolder name); an unknown one is an error listing the known ones. */
 export const conditionalLabel = z.string().min(1).max(200);
@@ -58,20 +139,20 @@ export const interpolateSpecSchema = z
   .object({
     ...runAndDataset,
     /** Two or more points; the path visits them in order. */
-    waypoints: z.array(latentPointSchema).min(2).max(64),
-    method: z.enum(['linear', 'slerp', 'geodesic']).default('slerp'),
+    waypoints: z.array(latentPointSchema).min(LL.waypoints.min).max(LL.waypoints.max),
+    method: z.enum(INTERPOLATION_METHODS).default(LD.interpolateMethod),
     /** Frames per segment, both ends included (a path of W waypoints has (W-1)(frames-1)+1 frames). */
-    frames: z.number().int().min(2).max(256).default(16),
+    frames: numberIn(LL.interpolateFrames).default(LD.interpolateFrames),
     geodesic: z
       .object({
-        iterations: z.number().int().min(1).max(5000).default(200),
+        iterations: numberIn(LL.geodesicIterations).default(LD.geodesicIterations),
         /** The first trial step moves the largest latent coordinate by this much; the line search adapts it. */
-        learningRate: z.number().gt(0).max(1).default(0.05),
+        learningRate: numberIn(LL.geodesicLearningRate).default(LD.geodesicLearningRate),
         /** Stop once the gradient norm falls below this share of its first value, or the energy by less than this share of itself over 10 steps. */
-        tolerance: z.number().min(0).max(1).default(1e-3),
+        tolerance: numberIn(LL.geodesicTolerance).default(LD.geodesicTolerance),
       })
       .strict()
-      .default({ iterations: 200, learningRate: 0.05, tolerance: 1e-3 }),
+      .default({ iterations: LD.geodesicIterations, learningRate: LD.geodesicLearningRate, tolerance: LD.geodesicTolerance }),
     axes: latentAxes,
     /**
      * Hierarchical model: the detail layer z2 along the path. 'endpoints' re-infers it: the
@@ -94,10 +175,10 @@ export const interpolateSpecSchema = z
 export const sampleSpecSchema = z
   .object({
     ...runAndDataset,
-    count: z.number().int().min(1).max(1024).default(16),
+    count: numberIn(LL.sampleCount).default(LD.sampleCount),
     /** tau: z ~ N(0, tau^2 I); around an image, the posterior's sigma is scaled by tau. */
-    temperature: z.number().min(0).max(10).default(1),
-    seed: z.number().int().min(0).default(0),
+    temperature: numberIn(LL.temperature).default(LD.temperature),
+    seed: numberIn(LL.seed).default(LD.seed),
     /** Sample q(z|x) of this image instead of the prior. */
     around: z
       .object({ index: z.number().int().min(0) })
@@ -111,7 +192,7 @@ export const sampleSpecSchema = z
      * the main directions of z2, so the detail goes with the sprite. 'standard', the model's
      * prior N(0, I). The temperature scales either around its means.
      */
-    prior: z.enum(['fitted', 'standard']).default('fitted'),
+    prior: z.enum(SAMPLE_PRIORS).default(LD.prior),
     /** Add the likelihood's per-pixel noise (a real sample of p(x|z)) instead of the mean image. */
     pixelNoise: z.boolean().default(false),
     /**
@@ -119,7 +200,7 @@ export const sampleSpecSchema = z
      * z2 ~ p(z2|z1) at this temperature; under the fitted prior, the fine detail its main
      * directions leave out, drawn as noise of the measured size times this.
      */
-    detail: z.number().min(0).max(2).default(DEFAULT_SAMPLE_DETAIL),
+    detail: numberIn(LL.detail).default(LD.detail),
     /** For each generated image, find the nearest training image in pixel space. */
     memorisation: z.boolean().default(true),
     /** Conditional model: the label to generate (required there, unless sampling around an image: its own label). */
@@ -136,12 +217,12 @@ export const traverseSpecSchema = z
     /** The point whose dimensions are swept (an image's mu or a vector); null = the origin. */
     base: latentPointSchema.nullable().default(null),
     /** Dimensions to sweep, one row each; null = all. */
-    dims: z.array(z.number().int().min(0).max(63)).min(1).max(64).nullable().default(null),
+    dims: z.array(latentDimension).min(1).max(TRAIN_LIMITS.latentDim.max).nullable().default(null),
     /** Values per row, evenly from -range to range. */
-    steps: z.number().int().min(2).max(64).default(7),
-    range: z.number().gt(0).max(10).default(3),
+    steps: numberIn(LL.traverseSteps).default(LD.traverseSteps),
+    range: numberIn(LL.traverseRange).default(LD.traverseRange),
     pixelNoise: z.boolean().default(false),
-    seed: z.number().int().min(0).default(0),
+    seed: numberIn(LL.seed).default(LD.seed),
     memorisation: z.boolean().default(false),
     /** Conditional model: the label to decode the traversal as (default: the base image's own label; required from the origin). */
     label: conditionalLabel.optional(),
@@ -167,8 +248,8 @@ export const attributeSpecSchema = z
     /** The image (or vector) the attribute is applied to. */
     base: latentPointSchema,
     /** Strength at the strip's last frame (negative removes the attribute). */
-    strength: z.number().min(-5).max(5).default(1),
-    frames: z.number().int().min(2).max(64).default(8),
+    strength: numberIn(LL.attributeStrength).default(LD.attributeStrength),
+    frames: numberIn(LL.stripFrames).default(LD.stripFrames),
     /** Conditional model: the label to decode the strip as (default: the base image's own label; required for a vector base). */
     label: conditionalLabel.optional(),
     axes: latentAxes,
@@ -193,8 +274,8 @@ export const relabelSpecSchema = z
     /** The labels to draw them as, one row each; default: every label of the model. */
     labels: z.array(conditionalLabel).min(1).max(256).optional(),
     /** Hierarchical model: temperature of the detail layer z2 ~ p(z2|z1,y) (0 = its mean). */
-    detail: z.number().min(0).max(2).default(0),
-    seed: z.number().int().min(0).default(0),
+    detail: numberIn(LL.detail).default(LD.relabelDetail),
+    seed: numberIn(LL.seed).default(LD.seed),
   })
   .strict();
 
@@ -205,99 +286,13 @@ export const labelPathSpecSchema = z
     at: latentPointSchema,
     from: conditionalLabel,
     to: conditionalLabel,
-    frames: z.number().int().min(2).max(64).default(8),
-    detail: z.number().min(0).max(2).default(0),
-    seed: z.number().int().min(0).default(0),
+    frames: numberIn(LL.stripFrames).default(LD.stripFrames),
+    detail: numberIn(LL.detail).default(LD.relabelDetail),
+    seed: numberIn(LL.seed).default(LD.seed),
   })
   .strict();
 export type RelabelSpecIn = z.input<typeof relabelSpecSchema>;
 export type LabelPathSpecIn = z.input<typeof labelPathSpecSchema>;
-
-/**
- * Sprite-sheet atlas layouts, each written as the tool it imitates writes it: TexturePacker's
- * JSON Hash and JSON Array (PixiJS, Phaser, melonJS), Aseprite's JSON with frame tags (Phaser,
- * Kaplay loadAseprite, Excalibur, melonJS), a Godot 4 SpriteFrames resource, Kaplay's
- * loadSpriteAtlas JSON, and a plain grid description (Unity "Grid by cell size", GameMaker).
- */
-export const SHEET_LAYOUTS = ['texturepacker-hash', 'texturepacker-array', 'aseprite', 'godot', 'kaplay', 'grid'] as const;
-export type SheetLayout = (typeof SHEET_LAYOUTS)[number];
-/** Sheet option limits and defaults (TexturePacker's: 2 px padding, 1 px extrusion; pivot at the feet). */
-export const SHEET_LIMITS = { padding: { min: 0, max: 16, default: 2 }, extrude: { min: 0, max: 4, default: 1 }, maxWidth: { min: 16, max: 16_384 } } as const;
-
-export const sheetOptionsSchema = z
-  .object({
-    layout: z.enum(SHEET_LAYOUTS).default('texturepacker-hash'),
-    /** Transparent pixels between frames and around the sheet's edge. */
-    padding: z.number().int().min(SHEET_LIMITS.padding.min).max(SHEET_LIMITS.padding.max).default(SHEET_LIMITS.padding.default),
-    /** Edge pixels repeated outwards around each frame, so texture filtering never samples a neighbour. */
-    extrude: z.number().int().min(SHEET_LIMITS.extrude.min).max(SHEET_LIMITS.extrude.max).default(SHEET_LIMITS.extrude.default),
-    /** Round the sheet's width and height up to powers of two. */
-    powerOfTwo: z.boolean().default(false),
-    /** Widest the sheet may be, in pixels; null = no limit (the columns decide). */
-    maxWidth: z.number().int().min(SHEET_LIMITS.maxWidth.min).max(SHEET_LIMITS.maxWidth.max).nullable().default(null),
-    /** Cut each frame to its opaque pixels; atlases keep spriteSourceSize/sourceSize so engines place it as before. */
-    trim: z.boolean().default(false),
-    /** Pivot (anchor) as a share of the frame, from its top-left; default centre-bottom, for characters standing on the ground. */
-    pivot: z
-      .object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1) })
-      .strict()
-      .default({ x: 0.5, y: 1 }),
-  })
-  .strict();
-export type SheetOptions = z.output<typeof sheetOptionsSchema>;
-export type SheetOptionsIn = z.input<typeof sheetOptionsSchema>;
-
-export const exportOptionsSchema = z
-  .object({
-    /** What to decode: the same specs as latent.interpolate/sample/traverse, or latent vectors. */
-    source: z.union([
-      z.object({ interpolate: interpolateSpecSchema }).strict(),
-      z.object({ sample: sampleSpecSchema }).strict(),
-      z.object({ traverse: traverseSpecSchema }).strict(),
-      z.object({ attribute: attributeSpecSchema }).strict(),
-      /** dataset: needed only for pixel-art finishing (its palette). */
-      z.object({ latents: z.object({ runDir: latentPath, z: z.array(latentVector).min(1).max(4096), dataset: datasetPath.optional() }).strict() }).strict(),
-    ]),
-    outDir: latentPath,
-    formats: z
-      .array(z.enum(['png', 'sheet', 'gif', 'webp']))
-      .min(1)
-      .default(['png', 'sheet']),
-    /** File name pattern: {i} = frame number (zero-padded), {n} = frame count; no extension. */
-    name: z
-      .string()
-      .regex(/^[\w.{}-]{1,100}$/)
-      .default('frame-{i}'),
-    /** Base name for the sheet, its atlas and the animations. */
-    sheetName: z
-      .string()
-      .regex(/^[\w.-]{1,100}$/)
-      .default('sheet'),
-    /** Nearest-neighbour upscale factor. */
-    scale: z.number().int().min(1).max(8).default(1),
-    /** Frame delay of GIF/WebP animations. */
-    delayMs: z.number().int().min(10).max(10_000).default(100),
-    /** Play forwards then backwards (without repeating the end frames). */
-    pingPong: z.boolean().default(false),
-    /** Animation loop count; 0 = forever. */
-    loop: z.number().int().min(0).max(65_535).default(0),
-    /** Sheet columns; null = a square-ish grid. */
-    columns: z.number().int().min(1).max(256).nullable().default(null),
-    /** Replace files that exist; otherwise refuse and name them. */
-    overwrite: z.boolean().default(false),
-    /** Write pixel-art finished frames (the source spec's own `finish` applies when this is absent). */
-    finish: pixelArtFinishSchema.optional(),
-    /** Atlas layout and packing of the sprite sheet. */
-    sheet: sheetOptionsSchema.prefault({}),
-    /**
-     * Write PNG frames and the sheet as palette PNGs (colour type 3) whose colours are the
-     * dataset's palette plus one transparent entry; implies pixel-art finishing (alpha 0 or 255).
-     */
-    indexed: z.boolean().default(false),
-  })
-  .strict();
-
-export type ExportOptionsIn = z.input<typeof exportOptionsSchema>;
 
 /** Decoded images packed into one RGBA PNG grid, row by row. */
 export interface ImageStrip {
@@ -398,7 +393,7 @@ export interface LatentNeighbours {
 }
 
 export interface LatentPathResult {
-  method: 'linear' | 'slerp' | 'geodesic';
+  method: InterpolationMethod;
   /** Frames x J. */
   z: number[][];
   /** f32 frames x 3 under the dataset's projection. */
@@ -494,39 +489,4 @@ export interface SelectionCsvReport {
   /** The CSV written (absolute). */
   path: string;
   rows: number;
-}
-
-export interface ExportReport {
-  outDir: string;
-  frames: number;
-  /** Every file written, absolute paths. */
-  files: string[];
-  width: number;
-  height: number;
-  /** Present when the frames were pixel-art finished: the palette used and the alpha threshold. */
-  pixelArt?: { palette: string[]; colors: number; alphaThreshold: number };
-  /** Present when a sprite sheet was written: its layout, pixel size and atlas file. */
-  sheet?: { layout: SheetLayout; width: number; height: number; atlas: string };
-}
-
-/** The latent map for the TensorFlow Embedding Projector (projector.tensorflow.org). */
-export const projectorExportSchema = z
-  .object({
-    ...runAndDataset,
-    outDir: latentPath,
-    /** Thumbnail edge in the sprite image; null = the training size, made smaller when the projector's 8192 px limit needs it. */
-    thumbnail: z.number().int().min(4).max(128).nullable().default(null),
-    overwrite: z.boolean().default(false),
-  })
-  .strict();
-
-export interface ProjectorExportReport {
-  outDir: string;
-  /** Every file written, absolute paths: vectors.tsv, metadata.tsv, sprite.png, projector_config.json. */
-  files: string[];
-  count: number;
-  latentDim: number;
-  /** Thumbnail size in the sprite image, and the sprite's grid (images per row and column). */
-  singleImageDim: [number, number];
-  spriteGrid: number;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { projectRelativeDir } from './shared';
 import { importOptionsSchema } from './data';
 import { trainSettingsSchema } from './train';
+import { INTERPOLATION_METHODS, LATENT_LIMITS } from './latent';
 
 // ---------------------------------------------------------------------------------------
 // Projects (src/project): the project.json a user saves, reopens and resumes
@@ -61,8 +62,8 @@ export const projectFileSchema = z
         .object({
           id: shortId,
           name: z.string().max(200),
-          waypoints: z.array(z.number().int().min(0)).min(2).max(64),
-          method: z.enum(['linear', 'slerp', 'geodesic']),
+          waypoints: z.array(z.number().int().min(0)).min(LATENT_LIMITS.waypoints.min).max(LATENT_LIMITS.waypoints.max),
+          method: z.enum(INTERPOLATION_METHODS),
           frames: z.number().int().min(2).max(512),
         })
         .strict(),

@@ -1,28 +1,27 @@
 /** Every request channel: engine requests, shell requests, and payload validation. Part of the contract (src/contract/index.ts re-exports every file). */
 import { z } from 'zod';
 import type { AtlasErrorData } from '../errors';
-import { fsPath, result, type AppPaths, type EngineInfo, type SpeedResult } from './shared';
+import { fsPath, numberIn, result, type AppPaths, type EngineInfo, type SpeedResult } from './shared';
 import { importOptionsSchema, sheetSlicingSchema, type DatasetImportReport, type DatasetItemInfo, type DatasetSummary, type SheetPreview, type ThumbnailAtlas } from './data';
 import { trainSettingsSchema, type RunEstimate, type TrainRunReport, type TrainStatusReport } from './train';
 import { projectFileSchema, type OpenedProject } from './project';
 import {
+  LATENT_DEFAULTS,
+  LATENT_LIMITS,
   NONLINEAR_LAYOUTS,
   attributeSpecSchema,
   conditionalLabel,
   datasetPath,
-  exportOptionsSchema,
   interpolateSpecSchema,
   labelPathSpecSchema,
   latentAxes,
   latentPath,
   latentPointSchema,
   latentVector,
-  projectorExportSchema,
   relabelSpecSchema,
   runAndDataset,
   sampleSpecSchema,
   traverseSpecSchema,
-  type ExportReport,
   type LatentAttributeResult,
   type LatentDecodeResult,
   type LatentEncodeReport,
@@ -34,9 +33,9 @@ import {
   type LatentProjection,
   type LatentRelabelResult,
   type LatentTraversal,
-  type ProjectorExportReport,
   type SelectionCsvReport,
 } from './latent';
+import { exportOptionsSchema, projectorExportSchema, type ExportReport, type ProjectorExportReport } from './export';
 
 // ---------------------------------------------------------------------------------------
 // Engine requests
@@ -239,7 +238,7 @@ export const engineRequests = {
     payload: z
       .object({
         ...runAndDataset,
-        batchSize: z.number().int().min(1).max(4096).default(256),
+        batchSize: numberIn(LATENT_LIMITS.encodeBatchSize).default(LATENT_DEFAULTS.encodeBatchSize),
         force: z.boolean().default(false),
         /** Encode a dataset the model was not trained on, deliberately; without this such a dataset is refused. */
         otherDataset: z.boolean().default(false),
@@ -249,7 +248,7 @@ export const engineRequests = {
   },
   /** The 3D view of the latent space: points, colouring data, posterior ellipsoids, the prior. */
   'latent.project': {
-    payload: z.object({ ...runAndDataset, axes: latentAxes, batchSize: z.number().int().min(1).max(4096).default(256) }).strict(),
+    payload: z.object({ ...runAndDataset, axes: latentAxes, batchSize: numberIn(LATENT_LIMITS.encodeBatchSize).default(LATENT_DEFAULTS.encodeBatchSize) }).strict(),
     result: result<LatentProjection>(),
   },
   /**
@@ -258,12 +257,14 @@ export const engineRequests = {
    * again). Progress (data.stage: 'neighbours' then 'optimising'); cancellable.
    */
   'latent.layout': {
-    payload: z.object({ ...runAndDataset, method: z.enum(NONLINEAR_LAYOUTS), seed: z.number().int().min(0).max(2_147_483_647).default(0) }).strict(),
+    payload: z.object({ ...runAndDataset, method: z.enum(NONLINEAR_LAYOUTS), seed: numberIn(LATENT_LIMITS.layoutSeed).default(LATENT_DEFAULTS.layoutSeed) }).strict(),
     result: result<LatentLayout>(),
   },
   /** Where latent vectors (path frames, samples) fall in a nonlinear layout: among their nearest images. */
   'latent.place': {
-    payload: z.object({ ...runAndDataset, method: z.enum(NONLINEAR_LAYOUTS), seed: z.number().int().min(0).max(2_147_483_647).default(0), z: z.array(latentVector).min(1).max(4096) }).strict(),
+    payload: z
+      .object({ ...runAndDataset, method: z.enum(NONLINEAR_LAYOUTS), seed: numberIn(LATENT_LIMITS.layoutSeed).default(LATENT_DEFAULTS.layoutSeed), z: z.array(latentVector).min(1).max(4096) })
+      .strict(),
     result: result<{ points: string }>(),
   },
   /** Decode latent vectors, or 3D view points mapped back with z = m + P^T y, to images. */

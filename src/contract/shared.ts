@@ -50,6 +50,11 @@ export interface NumberLimit {
   readonly open?: 'min' | 'both';
 }
 
+/** A whole-number limit, min and max inclusive (an infinite bound is no bound). */
+export const wholeLimit = (min: number, max: number): NumberLimit => ({ min, max, integer: true });
+/** A limit for a number that may have a fraction; open names the bounds that are themselves refused. */
+export const decimalLimit = (min: number, max: number, open?: NumberLimit['open']): NumberLimit => ({ min, max, integer: false, ...(open ? { open } : {}) });
+
 /** The schema of a number within `limit`. */
 export function numberIn(limit: NumberLimit) {
   let schema = z.number();

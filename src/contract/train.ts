@@ -1,12 +1,9 @@
 /** Training (src/model, src/train): settings with their limits and defaults, progress and reports. Part of the contract (src/contract/index.ts re-exports every file). */
 import { z } from 'zod';
-import { numberIn, type BackendLabel, type NumberLimit } from './shared';
+import { decimalLimit as decimal, numberIn, wholeLimit as whole, type BackendLabel, type NumberLimit } from './shared';
 
 // ---------------------------------------------------------------------------------------
 // Training (src/model, src/train)
-
-const whole = (min: number, max: number): NumberLimit => ({ min, max, integer: true });
-const decimal = (min: number, max: number, open?: NumberLimit['open']): NumberLimit => ({ min, max, integer: false, ...(open ? { open } : {}) });
 
 /**
  * The limits of every number among the training and model settings: the schema below, the
@@ -80,6 +77,7 @@ export const trainSettingsSchema = z
     architecture: z.enum(ARCHITECTURES),
     lowerChannels: numberIn(L.lowerChannels),
     lowerLayers: z.union([z.literal(1), z.literal(2)]),
+    fineLatent: z.boolean(),
     gaussianMean: z.enum(['linear', 'sigmoid']),
     latentDim: numberIn(L.latentDim),
     likelihood: z.enum(LIKELIHOODS),
@@ -122,6 +120,7 @@ export const TRAIN_DEFAULTS = {
   gaussianMean: 'linear',
   lowerChannels: 8,
   lowerLayers: 1,
+  fineLatent: false,
   hiddenUnits: [512, 256],
   /** [] picks the filters from the image size. */
   convFilters: [],

@@ -12,7 +12,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { PIXEL_ART_COLORS } from '../contract';
+import { LATENT_LIMITS, withinLimit } from '../contract';
 import type { Dataset } from '../data/store';
 import { AtlasError } from '../errors';
 import { Rng } from '../model/rng';
@@ -26,10 +26,10 @@ export const PALETTE_MAX_PIXELS = 200_000;
 /** A pixel is opaque for the palette when its alpha is at least this (of 255). */
 const OPAQUE_ALPHA = 128;
 
-/** Refuse a colour count outside 16-64 with a message that says what is allowed. */
+/** Refuse a colour count outside LATENT_LIMITS.pixelArtColors with a message that says what is allowed. */
 export function checkPaletteColors(colors: number): void {
-  const { min, max } = PIXEL_ART_COLORS;
-  if (!Number.isInteger(colors) || colors < min || colors > max) throw new AtlasError('invalid_input', `The palette size must be a whole number of colours from ${min} to ${max}, got ${colors}.`);
+  const { min, max } = LATENT_LIMITS.pixelArtColors;
+  if (!withinLimit(colors, LATENT_LIMITS.pixelArtColors)) throw new AtlasError('invalid_input', `The palette size must be a whole number of colours from ${min} to ${max}, got ${colors}.`);
 }
 
 export interface KMeansResult {

@@ -4,7 +4,7 @@
  * becomes 0 or 1 at a threshold, which gives the hard edges and flat colours of hand-drawn
  * sprites. It costs some pixel accuracy (about 1 dB PSNR) against the raw decoder output.
  */
-import type { PixelArtFinishSpec } from '../contract';
+import { describeLimit, LATENT_DEFAULTS, LATENT_LIMITS, withinLimit, type PixelArtFinishSpec } from '../contract';
 import type { Dataset } from '../data/store';
 import { AtlasError } from '../errors';
 import type { DecodedImages } from '../latent/images';
@@ -25,9 +25,9 @@ export interface FinishOptions {
  */
 export function finishPixelArt<T extends Float32Array | Uint8Array>(pixels: T, palette: Palette, opts: FinishOptions): T {
   const { channels } = opts;
-  const threshold = opts.alphaThreshold ?? 0.5;
+  const threshold = opts.alphaThreshold ?? LATENT_DEFAULTS.alphaThreshold;
   if (![1, 3, 4].includes(channels)) throw new AtlasError('invalid_input', `Pixel-art finishing takes images with 1, 3 or 4 channels, got ${channels}.`);
-  if (!(threshold >= 0 && threshold <= 1)) throw new AtlasError('invalid_input', `The alpha threshold must be from 0 to 1, got ${threshold}.`);
+  if (!withinLimit(threshold, LATENT_LIMITS.alphaThreshold)) throw new AtlasError('invalid_input', `The alpha threshold must be ${describeLimit(LATENT_LIMITS.alphaThreshold)}, got ${threshold}.`);
   if (palette.count < 1) throw new AtlasError('invalid_input', 'The palette has no colours.');
   if (pixels.length % channels !== 0) throw new AtlasError('invalid_input', `${pixels.length} values are not whole pixels of ${channels} channels.`);
   const k = palette.count;
