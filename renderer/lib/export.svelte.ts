@@ -4,9 +4,10 @@
  * packing, the output folder (native dialog or a path field) and the summary of what was
  * written; and the latent map export for the TensorFlow Embedding Projector.
  */
+import { createContext } from 'svelte';
 import {
   PIXEL_ART_COLORS,
-  SHEET_LIMITS,
+  SHEET_DEFAULTS,
   type ProjectorExportReport,
   type SheetLayout,
   type AttributeSpecIn,
@@ -28,187 +29,206 @@ export type ExportSource =
 
 export type ExportFormat = 'png' | 'sheet' | 'gif' | 'webp';
 
-export function createExporter(bridge: Bridge, tasks: Tasks, workspace: () => string | null) {
-  const s = $state({
-    formats: { png: true, sheet: true, gif: false, webp: false } as Record<ExportFormat, boolean>,
-    scale: 1,
-    name: 'frame-{i}',
-    sheetName: 'sheet',
-    delayMs: 100,
-    pingPong: false,
-    overwrite: false,
-    /** Write pixel-art finished frames (off unless the source was finished or the user ticks it). */
-    pixelArt: false,
-    pixelColors: PIXEL_ART_COLORS.default as number,
-    /** Frames and sheet as palette PNGs with the dataset palette (offered with pixel-art finishing). */
-    indexed: false,
-    layout: 'texturepacker-hash' as SheetLayout,
-    padding: SHEET_LIMITS.padding.default as number,
-    extrude: SHEET_LIMITS.extrude.default as number,
-    powerOfTwo: false,
-    /** null or 0 = no limit. */
-    maxWidth: null as number | null,
-    trim: false,
-    pivotX: 0.5,
-    pivotY: 1,
-    outDir: '',
-    /** Frames first..last (1-based, inclusive) of the source. */
-    first: 1,
-    last: 1,
-    running: false,
-    /** What the running export is doing: decoding, encoding frames, writing files. */
-    progress: null as { phase: string; done: number; total: number | null } | null,
-    dialog: 'unknown' as 'unknown' | 'native' | 'unsupported',
-    error: null as ShownError | null,
-  });
-  let source = $state.raw<ExportSource | null>(null);
-  let report = $state.raw<ExportReport | null>(null);
-  const projector = $state({ outDir: '', running: false, error: null as ShownError | null, report: null as ProjectorExportReport | null });
-  /** Aborts the running frame export (the Cancel button and Esc, through the task). */
-  let cancelRun: (() => void) | null = null;
+export class Exporter {
+  formats = $state<Record<ExportFormat, boolean>>({ png: true, sheet: true, gif: false, webp: false });
+  scale = $state(1);
+  name = $state('frame-{i}');
+  sheetName = $state('sheet');
+  delayMs = $state(100);
+  pingPong = $state(false);
+  overwrite = $state(false);
+  /** Write pixel-art finished frames (off unless the source was finished or the user ticks it). */
+  pixelArt = $state(false);
+  pixelColors = $state<number>(PIXEL_ART_COLORS.default);
+  /** Frames and sheet as palette PNGs with the dataset palette (offered with pixel-art finishing). */
+  indexed = $state(false);
+  layout = $state<SheetLayout>(SHEET_DEFAULTS.layout);
+  padding = $state(SHEET_DEFAULTS.padding);
+  extrude = $state(SHEET_DEFAULTS.extrude);
+  powerOfTwo = $state(SHEET_DEFAULTS.powerOfTwo);
+  /** null or 0 = no limit. */
+  maxWidth = $state<number | null>(SHEET_DEFAULTS.maxWidth);
+  trim = $state(SHEET_DEFAULTS.trim);
+  pivotX = $state(SHEET_DEFAULTS.pivot.x);
+  pivotY = $state(SHEET_DEFAULTS.pivot.y);
+  outDir = $state('');
+  /** Frames first..last (1-based, inclusive) of the source. */
+  first = $state(1);
+  last = $state(1);
+  running = $state(false);
+  /** What the running export is doing: decoding, encoding frames, writing files. */
+  progress = $state<{ phase: string; done: number; total: number | null } | null>(null);
+  /** Whether the folder is picked in a native dialog or typed (web mode has no dialog). */
+  dialog = $state<'unknown' | 'native' | 'unsupported'>('unknown');
+  error = $state<ShownError | null>(null);
+  source = $state.raw<ExportSource | null>(null);
+  report = $state.raw<ExportReport | null>(null);
+  /** The latent map export for the Embedding Projector: its folder, run state and report. */
+  projector = $state({ outDir: '', running: false, error: null as ShownError | null, report: null as ProjectorExportReport | null });
 
-  const defaultDir = (label: string) => {
-    const ws = workspace();
+  #bridge: Bridge;
+  #tasks: Tasks;
+  #workspace: () => string | null;
+  /** Aborts the running frame export (the Cancel button and Esc, through the task). */
+  #cancelRun: (() => void) | null = null;
+
+  constructor(bridge: Bridge, tasks: Tasks, workspace: () => string | null) {
+    this.#bridge = bridge;
+    this.#tasks = tasks;
+    this.#workspace = workspace;
+  }
+
+  setSource(next: ExportSource): void {
+    this.source = next;
+    this.report = null;
+    this.first = 1;
+    this.last = next.frames;
+    this.error = null;
+    this.outDir = this.#defaultDir(next.label);
+    // Frames finished where they were made are exported finished, with the same palette size.
+    this.pixelArt = next.spec.finish !== undefined;
+    if (next.spec.finish?.colors !== undefined) this.pixelColors = next.spec.finish.colors;
+  }
+
+  /** Another model or dataset: nothing of the old one is offered for export (a running export finishes). */
+  clearSource(): void {
+    this.source = null;
+    this.report = null;
+    this.error = null;
+  }
+
+  /** The engine payload for the current settings (a frame range becomes latent vectors). */
+  options(): ExportOptionsIn | null {
+    const source = this.source;
+    if (!source) return null;
+    const formats = (Object.keys(this.formats) as ExportFormat[]).filter((f) => this.formats[f]);
+    const whole = this.first === 1 && this.last === source.frames;
+    const { runDir, dataset } = source.spec;
+    // Finishing is this panel's choice: the export's `finish`, not the source spec's.
+    const { finish: _made, ...spec } = source.spec;
+    const src: ExportOptionsIn['source'] = whole
+      ? source.kind === 'attribute'
+        ? { attribute: spec as AttributeSpecIn }
+        : source.kind === 'interpolate'
+          ? { interpolate: spec as InterpolateSpecIn }
+          : source.kind === 'sample'
+            ? { sample: spec as SampleSpecIn }
+            : { traverse: spec as TraverseSpecIn }
+      : { latents: { runDir, dataset, z: source.z.slice(this.first - 1, this.last) } };
+    const finish = this.pixelArt ? { finish: { palette: 'dataset' as const, colors: this.pixelColors } } : {};
+    // Grid and Kaplay layouts need full-size frames, so trimming only applies to the others.
+    const trim = this.trim && this.layout !== 'grid' && this.layout !== 'kaplay';
+    const sheet = {
+      layout: this.layout,
+      padding: this.padding,
+      extrude: this.extrude,
+      powerOfTwo: this.powerOfTwo,
+      maxWidth: this.maxWidth ? this.maxWidth : null,
+      trim,
+      pivot: { x: this.pivotX, y: this.pivotY },
+    };
+    return {
+      source: src,
+      outDir: this.outDir,
+      formats,
+      name: this.name,
+      sheetName: this.sheetName,
+      scale: this.scale,
+      delayMs: this.delayMs,
+      pingPong: this.pingPong,
+      overwrite: this.overwrite,
+      sheet,
+      indexed: this.indexed && this.pixelArt,
+      ...finish,
+    };
+  }
+
+  async chooseFolder(): Promise<void> {
+    try {
+      const picked = await this.#bridge.call('shell.openFolder', { title: 'Export into this folder' });
+      this.dialog = 'native';
+      if (picked.path) this.outDir = picked.path;
+    } catch (err) {
+      if (isUnsupported(err)) this.dialog = 'unsupported';
+      else this.error = describeError(err);
+    }
+  }
+
+  async run(): Promise<void> {
+    const options = this.options();
+    if (!options) return;
+    if (options.formats?.length === 0) {
+      this.error = { message: 'Choose at least one format.', advice: 'Tick PNG frames, sprite sheet, GIF or WebP.' };
+      return;
+    }
+    const controller = new AbortController();
+    this.running = true;
+    this.error = null;
+    this.progress = { phase: 'decoding', done: 0, total: null };
+    this.report = null;
+    this.#cancelRun = () => controller.abort();
+    const task = this.#tasks.start('Exporting frames', this.#cancelRun);
+    try {
+      this.report = await this.#bridge.call('export.frames', options, {
+        signal: controller.signal,
+        onProgress: (p) => {
+          this.progress = { phase: p.phase, done: p.done, total: p.total };
+          task.update(p.total ? p.done / p.total : null, phaseWords(p.phase));
+        },
+      });
+    } catch (err) {
+      if (!isCancelled(err)) this.error = describeError(err);
+    } finally {
+      task.end();
+      this.#cancelRun = null;
+      this.running = false;
+      this.progress = null;
+    }
+  }
+
+  /** Stop the running export: the engine stops within a frame and the folder keeps its old files. */
+  cancel(): void {
+    this.#cancelRun?.();
+  }
+
+  /** The run's latent map for the Embedding Projector (vectors, metadata, sprite, config). */
+  async exportProjector(run: { runDir: string; dataset: string }): Promise<void> {
+    const projector = this.projector;
+    if (!projector.outDir) projector.outDir = this.#defaultDir('embedding-projector');
+    const controller = new AbortController();
+    projector.running = true;
+    projector.error = null;
+    projector.report = null;
+    const task = this.#tasks.start('Exporting the latent map', () => controller.abort());
+    try {
+      projector.report = await this.#bridge.call(
+        'export.projector',
+        { runDir: run.runDir, dataset: run.dataset, outDir: projector.outDir, overwrite: this.overwrite },
+        { signal: controller.signal, onProgress: (p) => task.update(p.total ? p.done / p.total : null) },
+      );
+    } catch (err) {
+      if (!isCancelled(err)) projector.error = describeError(err);
+    } finally {
+      task.end();
+      projector.running = false;
+    }
+  }
+
+  /** A default folder for the latent map, once the workspace is known. */
+  suggestProjectorDir(): void {
+    if (!this.projector.outDir) this.projector.outDir = this.#defaultDir('embedding-projector');
+  }
+
+  /** <workspace>/exports/<label>-<time>, or '' until the workspace is known. */
+  #defaultDir(label: string): string {
+    const ws = this.#workspace();
     const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
     return ws ? `${ws}/exports/${label.replace(/[^\w-]+/g, '-').replace(/^-|-$/g, '')}-${stamp}` : '';
-  };
-
-  return {
-    state: s,
-    projector,
-    get source() {
-      return source;
-    },
-    get report() {
-      return report;
-    },
-    setSource(next: ExportSource) {
-      source = next;
-      report = null;
-      s.first = 1;
-      s.last = next.frames;
-      s.error = null;
-      s.outDir = defaultDir(next.label);
-      // Frames finished where they were made are exported finished, with the same palette size.
-      s.pixelArt = next.spec.finish !== undefined;
-      if (next.spec.finish?.colors !== undefined) s.pixelColors = next.spec.finish.colors;
-    },
-    /** Another model or dataset: nothing of the old one is offered for export (a running export finishes). */
-    clearSource() {
-      source = null;
-      report = null;
-      s.error = null;
-    },
-    /** The engine payload for the current settings (a frame range becomes latent vectors). */
-    options(): ExportOptionsIn | null {
-      if (!source) return null;
-      const formats = (Object.keys(s.formats) as ExportFormat[]).filter((f) => s.formats[f]);
-      const whole = s.first === 1 && s.last === source.frames;
-      const { runDir, dataset } = source.spec;
-      // Finishing is this panel's choice: the export's `finish`, not the source spec's.
-      const { finish: _made, ...spec } = source.spec;
-      const src: ExportOptionsIn['source'] = whole
-        ? source.kind === 'attribute'
-          ? { attribute: spec as AttributeSpecIn }
-          : source.kind === 'interpolate'
-            ? { interpolate: spec as InterpolateSpecIn }
-            : source.kind === 'sample'
-              ? { sample: spec as SampleSpecIn }
-              : { traverse: spec as TraverseSpecIn }
-        : { latents: { runDir, dataset, z: source.z.slice(s.first - 1, s.last) } };
-      const finish = s.pixelArt ? { finish: { palette: 'dataset' as const, colors: s.pixelColors } } : {};
-      // Grid and Kaplay layouts need full-size frames, so trimming only applies to the others.
-      const trim = s.trim && s.layout !== 'grid' && s.layout !== 'kaplay';
-      const sheet = { layout: s.layout, padding: s.padding, extrude: s.extrude, powerOfTwo: s.powerOfTwo, maxWidth: s.maxWidth ? s.maxWidth : null, trim, pivot: { x: s.pivotX, y: s.pivotY } };
-      return {
-        source: src,
-        outDir: s.outDir,
-        formats,
-        name: s.name,
-        sheetName: s.sheetName,
-        scale: s.scale,
-        delayMs: s.delayMs,
-        pingPong: s.pingPong,
-        overwrite: s.overwrite,
-        sheet,
-        indexed: s.indexed && s.pixelArt,
-        ...finish,
-      };
-    },
-    async chooseFolder() {
-      try {
-        const picked = await bridge.call('shell.openFolder', { title: 'Export into this folder' });
-        s.dialog = 'native';
-        if (picked.path) s.outDir = picked.path;
-      } catch (err) {
-        if (isUnsupported(err)) s.dialog = 'unsupported';
-        else s.error = describeError(err);
-      }
-    },
-    async run() {
-      const options = this.options();
-      if (!options) return;
-      if (options.formats?.length === 0) {
-        s.error = { message: 'Choose at least one format.', advice: 'Tick PNG frames, sprite sheet, GIF or WebP.' };
-        return;
-      }
-      const controller = new AbortController();
-      s.running = true;
-      s.error = null;
-      s.progress = { phase: 'decoding', done: 0, total: null };
-      report = null;
-      cancelRun = () => controller.abort();
-      const task = tasks.start('Exporting frames', cancelRun);
-      try {
-        report = await bridge.call('export.frames', options, {
-          signal: controller.signal,
-          onProgress: (p) => {
-            s.progress = { phase: p.phase, done: p.done, total: p.total };
-            task.update(p.total ? p.done / p.total : null, phaseWords(p.phase));
-          },
-        });
-      } catch (err) {
-        if (!isCancelled(err)) s.error = describeError(err);
-      } finally {
-        task.end();
-        cancelRun = null;
-        s.running = false;
-        s.progress = null;
-      }
-    },
-    /** Stop the running export: the engine stops within a frame and the folder keeps its old files. */
-    cancel() {
-      cancelRun?.();
-    },
-    /** The run's latent map for the Embedding Projector (vectors, metadata, sprite, config). */
-    async exportProjector(run: { runDir: string; dataset: string }) {
-      if (!projector.outDir) projector.outDir = defaultDir('embedding-projector');
-      const controller = new AbortController();
-      projector.running = true;
-      projector.error = null;
-      projector.report = null;
-      const task = tasks.start('Exporting the latent map', () => controller.abort());
-      try {
-        projector.report = await bridge.call(
-          'export.projector',
-          { runDir: run.runDir, dataset: run.dataset, outDir: projector.outDir, overwrite: s.overwrite },
-          { signal: controller.signal, onProgress: (p) => task.update(p.total ? p.done / p.total : null) },
-        );
-      } catch (err) {
-        if (!isCancelled(err)) projector.error = describeError(err);
-      } finally {
-        task.end();
-        projector.running = false;
-      }
-    },
-    /** A default folder for the latent map, once the workspace is known. */
-    suggestProjectorDir() {
-      if (!projector.outDir) projector.outDir = defaultDir('embedding-projector');
-    },
-  };
+  }
 }
 
-export type Exporter = ReturnType<typeof createExporter>;
+/** The Export panel's state: the explorer makes it (Generate, Interpolate and selections send sources to it). */
+export const [useExporter, provideExporter] = createContext<Exporter>();
 
 /** The engine's export phases as the progress line shows them. */
 export function phaseWords(phase: string): string {

@@ -3,6 +3,7 @@
  * method and frame count, one result per method (frames, 3D path, image-space lengths), the
  * frame scrubber and playback.
  */
+import { createContext } from 'svelte';
 import { PIXEL_ART_COLORS, type InterpolateSpecIn, type LatentPathResult } from '../../src/contract';
 import type { TrainedRun } from './app-state.svelte';
 import type { Bridge } from './bridge';
@@ -24,133 +25,147 @@ export interface PathShown {
   spec: InterpolateSpecIn;
 }
 
-export function createInterpolation(bridge: Bridge, tasks: Tasks, view: LatentView, run: () => TrainedRun | null) {
-  const s = $state({
-    a: null as number | null,
-    b: null as number | null,
-    method: 'slerp' as Method,
-    frames: 16,
-    /** Hierarchical model: the detail layer re-inferred from A and B ('endpoints') or redrawn from the prior. */
-    detail: 'endpoints' as 'endpoints' | 'prior',
-    shown: 'slerp' as Method,
-    frame: 0,
-    playing: false,
-    running: null as Method | null,
-    /** Pixel-art finishing of the frames (off by default) and its palette size. */
-    pixelArt: false,
-    pixelColors: PIXEL_ART_COLORS.default as number,
-    error: null as ShownError | null,
-  });
-  const results = $state<Partial<Record<Method, PathShown>>>({});
-  let timer: ReturnType<typeof setInterval> | null = null;
-  let controller: AbortController | null = null;
+export class Interpolation {
+  /** The ends: image indices picked in the 3D view or typed. */
+  a = $state<number | null>(null);
+  b = $state<number | null>(null);
+  method = $state<Method>('slerp');
+  frames = $state(16);
+  /** Hierarchical model: the detail layer re-inferred from A and B ('endpoints') or redrawn from the prior. */
+  detail = $state<'endpoints' | 'prior'>('endpoints');
+  /** The method whose result is on screen, and its frame under the scrubber. */
+  shown = $state<Method>('slerp');
+  frame = $state(0);
+  playing = $state(false);
+  running = $state<Method | null>(null);
+  /** Pixel-art finishing of the frames (off by default) and its palette size. */
+  pixelArt = $state(false);
+  pixelColors = $state<number>(PIXEL_ART_COLORS.default);
+  error = $state<ShownError | null>(null);
+  /** One result per method, so the three can be compared. */
+  results = $state<Partial<Record<Method, PathShown>>>({});
+  current = $derived<PathShown | null>(this.results[this.shown] ?? null);
 
-  const stop = () => {
-    if (timer) clearInterval(timer);
-    timer = null;
-    s.playing = false;
-  };
+  #bridge: Bridge;
+  #tasks: Tasks;
+  #view: LatentView;
+  #run: () => TrainedRun | null;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #controller: AbortController | null = null;
 
-  const clearResults = () => {
-    stop();
-    for (const m of METHODS) {
-      revokeShown(results[m]);
-      delete results[m];
-      view.paths.removePath(m);
+  constructor(bridge: Bridge, tasks: Tasks, view: LatentView, run: () => TrainedRun | null) {
+    this.#bridge = bridge;
+    this.#tasks = tasks;
+    this.#view = view;
+    this.#run = run;
+  }
+
+  /** A click in the 3D view: fills A, then B, then starts over at A. */
+  pick(index: number): void {
+    if (this.a === null || this.b !== null) {
+      this.b = null;
+      this.a = index;
+    } else this.b = index;
+    this.clear();
+  }
+
+  setEnd(which: 'a' | 'b', index: number | null): void {
+    this[which] = index;
+    this.clear();
+  }
+
+  swap(): void {
+    [this.a, this.b] = [this.b, this.a];
+    this.clear();
+  }
+
+  async run(method: Method = this.method): Promise<void> {
+    const r = this.#run();
+    if (!r || this.a === null || this.b === null) return;
+    this.#controller?.abort();
+    const ours = (this.#controller = new AbortController());
+    this.running = method;
+    this.error = null;
+    const spec: InterpolateSpecIn = {
+      runDir: r.runDir,
+      dataset: r.dataset,
+      waypoints: [{ index: this.a }, { index: this.b }],
+      method,
+      frames: this.frames,
+      lower: this.detail,
+      ...finishSpec(this.pixelArt, this.pixelColors),
+    };
+    const task = this.#tasks.start(`Interpolating (${method})`, () => ours.abort());
+    try {
+      const result = await this.#bridge.call('latent.interpolate', spec, {
+        signal: ours.signal,
+        onProgress: (p) => task.update(p.total ? p.done / p.total : null, p.message ?? ''),
+      });
+      // Reset meanwhile (another model or dataset): this path belongs to the old one.
+      if (ours.signal.aborted) return;
+      revokeShown(this.results[method]);
+      // Placed under the view's layout (UMAP/t-SNE put the frames among their nearest images).
+      const points = await this.#view.showPath(method, result.z).catch(() => base64ToF32(result.points));
+      this.results[method] = { result, strip: stripUrl(result.strip), finished: result.finished ? stripUrl(result.finished.strip) : null, points, spec };
+      this.stop();
+      this.shown = method;
+      this.frame = 0;
+    } catch (err) {
+      if (!isCancelled(err)) this.error = describeError(err);
+    } finally {
+      task.end();
+      if (this.#controller === ours) this.#controller = null;
+      if (this.running === method) this.running = null;
     }
-    view.scene?.invalidate();
-  };
+  }
 
-  return {
-    state: s,
-    results,
-    /** A click in the 3D view: fills A, then B, then starts over at A. */
-    pick(index: number) {
-      if (s.a === null || (s.a !== null && s.b !== null)) {
-        if (s.b !== null) s.b = null;
-        s.a = index;
-      } else s.b = index;
-      clearResults();
-    },
-    setEnd(which: 'a' | 'b', index: number | null) {
-      s[which] = index;
-      clearResults();
-    },
-    swap() {
-      [s.a, s.b] = [s.b, s.a];
-      clearResults();
-    },
-    get current(): PathShown | null {
-      return results[s.shown] ?? null;
-    },
-    async run(method: Method = s.method) {
-      const r = run();
-      if (!r || s.a === null || s.b === null) return;
-      controller?.abort();
-      const ours = (controller = new AbortController());
-      s.running = method;
-      s.error = null;
-      const spec: InterpolateSpecIn = {
-        runDir: r.runDir,
-        dataset: r.dataset,
-        waypoints: [{ index: s.a }, { index: s.b }],
-        method,
-        frames: s.frames,
-        lower: s.detail,
-        ...finishSpec(s.pixelArt, s.pixelColors),
-      };
-      const task = tasks.start(`Interpolating (${method})`, () => ours.abort());
-      try {
-        const result = await bridge.call('latent.interpolate', spec, {
-          signal: ours.signal,
-          onProgress: (p) => task.update(p.total ? p.done / p.total : null, p.message ?? ''),
-        });
-        // Reset meanwhile (another model or dataset): this path belongs to the old one.
-        if (ours.signal.aborted) return;
-        revokeShown(results[method]);
-        // Placed under the view's layout (UMAP/t-SNE put the frames among their nearest images).
-        const points = await view.showPath(method, result.z).catch(() => base64ToF32(result.points));
-        results[method] = { result, strip: stripUrl(result.strip), finished: result.finished ? stripUrl(result.finished.strip) : null, points, spec };
-        stop();
-        s.shown = method;
-        s.frame = 0;
-      } catch (err) {
-        if (!isCancelled(err)) s.error = describeError(err);
-      } finally {
-        task.end();
-        if (controller === ours) controller = null;
-        if (s.running === method) s.running = null;
-      }
-    },
-    togglePlay() {
-      if (s.playing) return stop();
-      const shown = results[s.shown];
-      if (!shown) return;
-      s.playing = true;
-      timer = setInterval(() => {
-        const n = results[s.shown]?.strip.count ?? 1;
-        s.frame = (s.frame + 1) % n;
-      }, 110);
-    },
-    stop,
-    clear: clearResults,
-    /**
-     * Another model: its paths and frames go. Another dataset: the ends A and B go too (their
-     * indices named images that are no longer there).
-     */
-    reset(scope: 'model' | 'dataset') {
-      controller?.abort();
-      controller = null;
-      clearResults();
-      s.running = null;
-      s.error = null;
-      s.frame = 0;
-      if (scope === 'dataset') {
-        s.a = null;
-        s.b = null;
-      }
-    },
-  };
+  togglePlay(): void {
+    if (this.playing) {
+      this.stop();
+      return;
+    }
+    if (!this.results[this.shown]) return;
+    this.playing = true;
+    this.#timer = setInterval(() => {
+      const n = this.results[this.shown]?.strip.count ?? 1;
+      this.frame = (this.frame + 1) % n;
+    }, 110);
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.playing = false;
+  }
+
+  /** The ends changed: every method's path and frames go. */
+  clear(): void {
+    this.stop();
+    for (const m of METHODS) {
+      revokeShown(this.results[m]);
+      delete this.results[m];
+      this.#view.paths.removePath(m);
+    }
+    this.#view.scene?.invalidate();
+  }
+
+  /**
+   * Another model: its paths and frames go. Another dataset: the ends A and B go too (their
+   * indices named images that are no longer there).
+   */
+  reset(scope: 'model' | 'dataset'): void {
+    this.#controller?.abort();
+    this.#controller = null;
+    this.clear();
+    this.running = null;
+    this.error = null;
+    this.frame = 0;
+    if (scope === 'dataset') {
+      this.a = null;
+      this.b = null;
+    }
+  }
 }
 
-export type Interpolation = ReturnType<typeof createInterpolation>;
+/** The Interpolate panel's state: the explorer makes it (a click in the 3D view picks A and B). */
+export const [useInterpolation, provideInterpolation] = createContext<Interpolation>();

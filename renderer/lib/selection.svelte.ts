@@ -4,6 +4,7 @@
  * selection can do: be written as a CSV file list, filter a training run, or give with a
  * second selection an attribute vector applied to an image.
  */
+import { createContext } from 'svelte';
 import { MOUSE } from 'three';
 import type { AttributeSpecIn, LatentAttributeResult, SelectionCsvReport } from '../../src/contract';
 import type { AppState } from './app-state.svelte';
@@ -43,50 +44,96 @@ export function safeFileName(name: string): string {
   );
 }
 
-export function createSelectionTools(bridge: Bridge, app: AppState, tasks: Tasks, view: LatentView) {
-  const s = $state({
-    tool: 'orbit' as SelectTool,
-    /** How the last gesture combined (shown next to the count). */
-    lastMode: null as SelectMode | null,
-    name: '',
-    csvPath: '',
-    csvOverwrite: false,
-    csvRunning: false,
-    csvError: null as ShownError | null,
-    /** Saved selection ids for the attribute: with (A) and without (B). */
-    withId: null as string | null,
-    withoutId: null as string | null,
-    strength: 1,
-    frames: 8,
-    /** Conditional model: the label to decode the strip as; null = the image's own label. */
-    attributeLabel: null as string | null,
-    attributeRunning: false,
-    attributeError: null as ShownError | null,
-  });
+export class SelectionTools {
+  tool = $state<SelectTool>('orbit');
+  /** How the last gesture combined (shown next to the count). */
+  lastMode = $state<SelectMode | null>(null);
+  /** The name the current selection is saved under. */
+  name = $state('');
+  csvPath = $state('');
+  csvOverwrite = $state(false);
+  csvRunning = $state(false);
+  csvError = $state<ShownError | null>(null);
+  csvReport = $state.raw<SelectionCsvReport | null>(null);
+  /** Saved selection ids for the attribute: with (A) and without (B). */
+  withId = $state<string | null>(null);
+  withoutId = $state<string | null>(null);
+  strength = $state(1);
+  frames = $state(8);
+  /** Conditional model: the label to decode the strip as; null = the image's own label. */
+  attributeLabel = $state<string | null>(null);
+  attributeRunning = $state(false);
+  attributeError = $state<ShownError | null>(null);
+  attribute = $state.raw<AttributeShown | null>(null);
   /** Sorted image indices; replaced (never mutated) so readers update. */
-  let current = $state.raw<number[]>([]);
-  let csvReport = $state.raw<SelectionCsvReport | null>(null);
-  let attribute = $state.raw<AttributeShown | null>(null);
+  current = $state.raw<number[]>([]);
   /** "Train on this selection only": used by the next run started, until cleared. */
-  let trainFilter = $state.raw<NamedSelection | null>(null);
-  const layer = new SelectionLayer();
-  let attached: unknown = null;
-  let controller: AbortController | null = null;
+  trainFilter = $state.raw<NamedSelection | null>(null);
+  /** The selection rings and the attribute path in the 3D scene. */
+  readonly layer = new SelectionLayer();
+  /**
+   * True while a lasso or box is being dragged (set by the overlay): the pointer-up that ends
+   * it must not also count as a click on the image under it.
+   */
+  gestureActive = false;
+
+  #bridge: Bridge;
+  #app: AppState;
+  #tasks: Tasks;
+  #view: LatentView;
+  /** The scene the layer was added to (a new scene needs it added again). */
+  #attached: unknown = null;
+  #controller: AbortController | null = null;
+
+  constructor(bridge: Bridge, app: AppState, tasks: Tasks, view: LatentView) {
+    this.#bridge = bridge;
+    this.#app = app;
+    this.#tasks = tasks;
+    this.#view = view;
+  }
 
   /** Rings follow the points (a new encoding or layout moves them). */
-  function redraw() {
+  redraw(): void {
+    const view = this.#view;
     const scene = view.scene;
     if (!scene) return;
-    if (attached !== scene) {
-      scene.scene.add(layer.group);
-      attached = scene;
+    if (this.#attached !== scene) {
+      scene.scene.add(this.layer.group);
+      this.#attached = scene;
     }
     const count = view.count;
-    layer.setSelected(
-      current.filter((i) => i < count),
+    this.layer.setSelected(
+      this.current.filter((i) => i < count),
       (i) => view.position(i),
     );
     scene.invalidate();
+  }
+
+  setCurrent(indices: number[]): void {
+    this.current = uniqueSorted(indices);
+    this.redraw();
+  }
+
+  /** A lasso or box gesture found `hits`: replace, add (shift) or remove (alt). */
+  applyGesture(hits: number[], mode: SelectMode): void {
+    this.lastMode = mode;
+    this.setCurrent(combineSelection(this.current, hits, mode));
+  }
+
+  clear(): void {
+    this.lastMode = null;
+    this.setCurrent([]);
+  }
+
+  setTool(tool: SelectTool): void {
+    this.tool = tool;
+    this.applyTool();
+  }
+
+  /** L / B: switch to that tool, or back to orbiting when it is on already. */
+  toggleTool(tool: Exclude<SelectTool, 'orbit'>): void {
+    this.tool = this.tool === tool ? 'orbit' : tool;
+    this.applyTool();
   }
 
   /**
@@ -94,149 +141,109 @@ export function createSelectionTools(bridge: Bridge, app: AppState, tasks: Tasks
    * with shift, under the lasso); zoom and right-drag pan stay. Set at once, not in an effect,
    * so a drag that follows the key press in the same task already draws.
    */
-  function applyTool() {
-    const controls = view.scene?.controls;
-    if (controls) controls.mouseButtons.LEFT = s.tool === 'orbit' ? MOUSE.ROTATE : null;
+  applyTool(): void {
+    const controls = this.#view.scene?.controls;
+    if (controls) controls.mouseButtons.LEFT = this.tool === 'orbit' ? MOUSE.ROTATE : null;
+  }
+
+  /** Write a selection's file list (file, label, index) to csvPath. */
+  async exportCsv(selection: NamedSelection): Promise<void> {
+    const dataset = this.#app.trainedRun?.dataset ?? this.#app.dataset?.dir;
+    if (!dataset || selection.indices.length === 0) return;
+    const file = this.csvPath.trim();
+    if (!file) {
+      this.csvError = { message: 'Say where to write the file list.', advice: 'Type a path ending in .csv.' };
+      return;
+    }
+    this.csvRunning = true;
+    this.csvError = null;
+    this.csvReport = null;
+    try {
+      this.csvReport = await this.#bridge.call('selection.exportCsv', { dataset, indices: selection.indices, file, overwrite: this.csvOverwrite });
+    } catch (err) {
+      this.csvError = describeError(err);
+    } finally {
+      this.csvRunning = false;
+    }
+  }
+
+  setTrainFilter(selection: NamedSelection | null): void {
+    this.trainFilter = selection ? { name: selection.name, indices: [...selection.indices] } : null;
+  }
+
+  /** Apply (with − without) to the selected image at strengths 0..s; draw the strip and the path. */
+  async applyAttribute(withSel: NamedSelection, withoutSel: NamedSelection): Promise<void> {
+    const run = this.#app.trainedRun;
+    const base = this.#app.selected;
+    if (!run || base === null) return;
+    this.#controller?.abort();
+    const ours = (this.#controller = new AbortController());
+    this.attributeRunning = true;
+    this.attributeError = null;
+    const spec: AttributeSpecIn = {
+      runDir: run.runDir,
+      dataset: run.dataset,
+      positive: withSel.indices,
+      negative: withoutSel.indices,
+      base: { index: base },
+      strength: this.strength,
+      frames: this.frames,
+      ...(this.attributeLabel !== null ? { label: this.attributeLabel } : {}),
+    };
+    const task = this.#tasks.start('Applying the attribute vector', () => ours.abort());
+    try {
+      const result = await this.#bridge.call('latent.attribute', spec, { signal: ours.signal });
+      if (ours.signal.aborted) return;
+      const points = await this.#placed(result.z, base64ToF32(result.points));
+      if (ours.signal.aborted) return;
+      if (this.attribute) URL.revokeObjectURL(this.attribute.strip.url);
+      this.attribute = { result, strip: stripUrl(result.strip), points, spec, label: `${withSel.name} − ${withoutSel.name}` };
+      this.layer.setPath(points);
+      this.#view.scene?.invalidate();
+    } catch (err) {
+      if (!isCancelled(err) && !ours.signal.aborted) this.attributeError = describeError(err);
+    } finally {
+      task.end();
+      this.attributeRunning = false;
+      if (this.#controller === ours) this.#controller = null;
+    }
+  }
+
+  /** The layout changed: move the attribute path with it (dropped if it cannot be placed). */
+  async replaceAttribute(): Promise<void> {
+    const shown = this.attribute;
+    if (!shown) return;
+    try {
+      const points = await this.#placed(shown.result.z, base64ToF32(shown.result.points));
+      if (this.attribute !== shown) return;
+      this.attribute = { ...shown, points };
+      this.layer.setPath(points);
+    } catch {
+      this.layer.setPath(null);
+    }
+    this.#view.scene?.invalidate();
+  }
+
+  clearAttribute(): void {
+    if (this.attribute) URL.revokeObjectURL(this.attribute.strip.url);
+    this.attribute = null;
+    this.layer.setPath(null);
+    this.#view.scene?.invalidate();
   }
 
   /**
    * The attribute path's frames in the current layout: the engine's PCA points, the linear map
    * of another linear layout, or latent.place among their nearest images under UMAP / t-SNE.
    */
-  async function placed(z: number[][], pca: Float32Array): Promise<Float32Array> {
-    const run = app.trainedRun;
+  async #placed(z: number[][], pca: Float32Array): Promise<Float32Array> {
+    const view = this.#view;
+    const run = this.#app.trainedRun;
     if (isLinearLayout(view.layout)) return view.projection ? projectLinear(view.projection.projection, z) : pca;
     if (!run) return pca;
-    const r = await bridge.call('latent.place', { runDir: run.runDir, dataset: run.dataset, method: view.layout, seed: view.layoutSeed, z });
+    const r = await this.#bridge.call('latent.place', { runDir: run.runDir, dataset: run.dataset, method: view.layout, seed: view.layoutSeed, z });
     return base64ToF32(r.points);
   }
-
-  function setCurrent(indices: number[]) {
-    current = uniqueSorted(indices);
-    redraw();
-  }
-
-  return {
-    state: s,
-    layer,
-    /**
-     * True while a lasso or box is being dragged (set by the overlay): the pointer-up that ends
-     * it must not also count as a click on the image under it.
-     */
-    gestureActive: false,
-    get current() {
-      return current;
-    },
-    get csvReport() {
-      return csvReport;
-    },
-    get attribute() {
-      return attribute;
-    },
-    get trainFilter() {
-      return trainFilter;
-    },
-    redraw,
-    setCurrent,
-    /** A lasso or box gesture found `hits`: replace, add (shift) or remove (alt). */
-    applyGesture(hits: number[], mode: SelectMode) {
-      s.lastMode = mode;
-      setCurrent(combineSelection(current, hits, mode));
-    },
-    clear() {
-      s.lastMode = null;
-      setCurrent([]);
-    },
-    setTool(tool: SelectTool) {
-      s.tool = tool;
-      applyTool();
-    },
-    /** L / B: switch to that tool, or back to orbiting when it is on already. */
-    toggleTool(tool: Exclude<SelectTool, 'orbit'>) {
-      s.tool = s.tool === tool ? 'orbit' : tool;
-      applyTool();
-    },
-    applyTool,
-    /** Write a selection's file list (file, label, index) to s.csvPath. */
-    async exportCsv(selection: NamedSelection) {
-      const dataset = app.trainedRun?.dataset ?? app.dataset?.dir;
-      if (!dataset || selection.indices.length === 0) return;
-      if (!s.csvPath.trim()) {
-        s.csvError = { message: 'Say where to write the file list.', advice: 'Type a path ending in .csv.' };
-        return;
-      }
-      s.csvRunning = true;
-      s.csvError = null;
-      csvReport = null;
-      try {
-        csvReport = await bridge.call('selection.exportCsv', { dataset, indices: selection.indices, file: s.csvPath.trim(), overwrite: s.csvOverwrite });
-      } catch (err) {
-        s.csvError = describeError(err);
-      } finally {
-        s.csvRunning = false;
-      }
-    },
-    setTrainFilter(selection: NamedSelection | null) {
-      trainFilter = selection ? { name: selection.name, indices: [...selection.indices] } : null;
-    },
-    /** Apply (with − without) to the selected image at strengths 0..s; draw the strip and the path. */
-    async applyAttribute(withSel: NamedSelection, withoutSel: NamedSelection) {
-      const run = app.trainedRun;
-      const base = app.selected;
-      if (!run || base === null) return;
-      controller?.abort();
-      const ours = (controller = new AbortController());
-      s.attributeRunning = true;
-      s.attributeError = null;
-      const spec: AttributeSpecIn = {
-        runDir: run.runDir,
-        dataset: run.dataset,
-        positive: withSel.indices,
-        negative: withoutSel.indices,
-        base: { index: base },
-        strength: s.strength,
-        frames: s.frames,
-        ...(s.attributeLabel !== null ? { label: s.attributeLabel } : {}),
-      };
-      const task = tasks.start('Applying the attribute vector', () => ours.abort());
-      try {
-        const result = await bridge.call('latent.attribute', spec, { signal: ours.signal });
-        if (ours.signal.aborted) return;
-        const points = await placed(result.z, base64ToF32(result.points));
-        if (ours.signal.aborted) return;
-        if (attribute) URL.revokeObjectURL(attribute.strip.url);
-        attribute = { result, strip: stripUrl(result.strip), points, spec, label: `${withSel.name} − ${withoutSel.name}` };
-        layer.setPath(points);
-        view.scene?.invalidate();
-      } catch (err) {
-        if (!isCancelled(err) && !ours.signal.aborted) s.attributeError = describeError(err);
-      } finally {
-        task.end();
-        s.attributeRunning = false;
-        if (controller === ours) controller = null;
-      }
-    },
-    /** The layout changed: move the attribute path with it (dropped if it cannot be placed). */
-    async replaceAttribute() {
-      const shown = attribute;
-      if (!shown) return;
-      try {
-        const points = await placed(shown.result.z, base64ToF32(shown.result.points));
-        if (attribute !== shown) return;
-        attribute = { ...shown, points };
-        layer.setPath(points);
-      } catch {
-        layer.setPath(null);
-      }
-      view.scene?.invalidate();
-    },
-    clearAttribute() {
-      if (attribute) URL.revokeObjectURL(attribute.strip.url);
-      attribute = null;
-      layer.setPath(null);
-      view.scene?.invalidate();
-    },
-  };
 }
 
-export type SelectionTools = ReturnType<typeof createSelectionTools>;
+/** Selections that act: the explorer makes them (the 3D view's overlay draws the gestures). */
+export const [useSelectionTools, provideSelectionTools] = createContext<SelectionTools>();
