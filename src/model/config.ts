@@ -48,6 +48,12 @@ export interface ModelConfig {
    */
   lowerLayers: 1 | 2;
   /**
+   * 'hvae': one more spatial map below the others, at twice z2's resolution (16x16 at 32x32),
+   * with its prior p(z_fine | z1, z2): the pixel-level detail (outlines, eyes, highlights) that an
+   * 8x8 map cannot place. false is what a checkpoint saved before this setting loads as.
+   */
+  fineLatent: boolean;
+  /**
    * Conditional VAE (vae-theory.md section 6): the label vocabulary, in the order of the
    * embedding's rows. [] = unconditional (and what a checkpoint saved before labels loads as).
    */
@@ -74,6 +80,7 @@ export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'height' | 'width' | 'chann
   gaussianMean: TRAIN_DEFAULTS.gaussianMean,
   lowerChannels: TRAIN_DEFAULTS.lowerChannels,
   lowerLayers: TRAIN_DEFAULTS.lowerLayers,
+  fineLatent: TRAIN_DEFAULTS.fineLatent,
   labels: [],
   alpha: 'premultiplied',
 };
@@ -123,6 +130,9 @@ export function validateModelConfig(cfg: ModelConfig): void {
     if (cfg.architecture === 'hvae' && !withinLimit(cfg.lowerChannels, lowerLimit))
       bad(`lowerChannels (channels of the spatial latent) must be ${describeLimit(lowerLimit)}; got ${cfg.lowerChannels}.`);
     if (cfg.architecture === 'hvae' && cfg.lowerLayers !== 1 && cfg.lowerLayers !== 2) bad(`lowerLayers (spatial latent maps) must be 1 or 2; got ${String(cfg.lowerLayers)}.`);
+    if (cfg.architecture === 'hvae' && typeof cfg.fineLatent !== 'boolean') bad(`fineLatent must be true or false; got ${String(cfg.fineLatent)}.`);
+    if (cfg.architecture === 'hvae' && cfg.fineLatent && cfg.convFilters.length < 3)
+      bad(`The fine spatial latent needs images of at least 32x32 (3 conv layers); these are ${cfg.height}x${cfg.width}. Turn fineLatent off or re-import at a larger size.`);
   } else if (cfg.architecture !== 'mlp') {
     bad(`Unknown architecture "${String(cfg.architecture)}"; use ${ARCHITECTURES.map((a) => `"${a}"`).join(', ')}.`);
   }

@@ -73,6 +73,7 @@ function hierarchicalMacsPerImage(c: ModelConfig): number {
   macs += s * s * 9 * (f[depth - 1] * stateC + stateC * stateC); // up-block into z2's resolution
   macs += s * s * 9 * (stateC * 2 * lc * 3 + lc * stateC); // prior, two posterior convs, projection of z2
   if (c.lowerLayers === 2) macs += s0 * s0 * 9 * (f[depth - 1] * 2 * lc * 3 + lc * f[depth - 1]); // the coarse layer at the smallest map
+  if (c.fineLatent) macs += sizes[depth - 2] ** 2 * 9 * (f[depth - 3] * 2 * lc * 3 + lc * f[depth - 3]); // the fine layer, one level finer than z2
   let upC = stateC;
   for (let i = depth - 2; i >= 1; i--) {
     macs += sizes[i] ** 2 * 9 * (upC * f[i - 1] + f[i - 1] * f[i - 1]);

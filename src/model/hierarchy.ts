@@ -66,12 +66,13 @@ export interface HierarchyNet {
  * Resolution indices (into convSizes) of the spatial latents, coarsest first: one layer one
  * level above the smallest map (8x8 at 32x32); with two, the smallest map (4x4) first.
  */
-export function lowerLatentLevels(c: Pick<ModelConfig, 'convFilters' | 'lowerLayers'>): number[] {
+export function lowerLatentLevels(c: Pick<ModelConfig, 'convFilters' | 'lowerLayers' | 'fineLatent'>): number[] {
   const depth = c.convFilters.length;
-  return c.lowerLayers === 2 ? [depth, depth - 1] : [depth - 1];
+  const levels = c.lowerLayers === 2 ? [depth, depth - 1] : [depth - 1];
+  return c.fineLatent ? [...levels, depth - 2] : levels;
 }
 
-export function lowerLatentShapes(c: Pick<ModelConfig, 'height' | 'convFilters' | 'lowerChannels' | 'lowerLayers'>): [number, number, number][] {
+export function lowerLatentShapes(c: Pick<ModelConfig, 'height' | 'convFilters' | 'lowerChannels' | 'lowerLayers' | 'fineLatent'>): [number, number, number][] {
   const sizes = convSizes(c.height, c.convFilters.length);
   return lowerLatentLevels(c).map((level) => [sizes[level], sizes[level], c.lowerChannels]);
 }
@@ -140,7 +141,7 @@ export function hierarchyNet(opts: { config: ModelConfig; store: ParamStore; rng
   const fTop = filters[depth - 1];
   const toMap = dense(store, rng.fork(), 'decoder/dense1', c.denseUnits > 0 ? c.denseUnits : J, s0 * s0 * fTop);
   const coarse =
-    levels.length === 2
+    c.lowerLayers === 2
       ? latentLayer(
           store,
           rng,
@@ -174,6 +175,19 @@ export function hierarchyNet(opts: { config: ModelConfig; store: ParamStore; rng
   const conditional = c.labels.length > 0;
   const encLabel = conditional ? labelInput(store, rng.fork(), 'encoder/label', c.denseUnits > 0 ? c.denseUnits : 2 * J) : null;
   const decLabel = conditional ? labelInput(store, rng.fork(), 'decoder/label', c.denseUnits > 0 ? c.denseUnits : s0 * s0 * fTop) : null;
+  // The fine map sits where the first up-block after z2 lands (16x16 at 32x32); made after
+  // everything else so the other weights start as they did before it existed.
+  const fineC = channelsAt(depth - 2);
+  const finest = c.fineLatent
+    ? latentLayer(
+        store,
+        rng,
+        { prior: 'decoder/fine/prior', features: 'encoder/fine/features', state: 'encoder/fine/state', projection: 'decoder/fine/projection' },
+        fineC,
+        fineC,
+        lc,
+      )
+    : null;
 
   return {
     lowerShapes,
@@ -198,13 +212,21 @@ export function hierarchyNet(opts: { config: ModelConfig; store: ParamStore; rng
       const mapped = decDense ? toMap(v) : withLabel(toMap(v));
       let state = tf.relu(tf.reshape(mapped, [z1.shape[0], s0, s0, fTop])) as tf.Tensor4D;
       const layers = coarse ? [coarse, fine] : [fine];
-      layers.forEach((layer, l) => {
-        if (layer === fine) state = tf.relu(toState(state));
+      let l = 0;
+      const visit = (layer: ReturnType<typeof latentLayer>): void => {
         const p = layer.prior(state);
         const q = features ? layer.posterior(state, features[l], p) : null;
         state = layer.merge(state, choose(l, p, q));
+        l++;
+      };
+      for (const layer of layers) {
+        if (layer === fine) state = tf.relu(toState(state));
+        visit(layer);
+      }
+      ups.forEach((up, i) => {
+        state = tf.relu(up(state));
+        if (i === 0 && finest) visit(finest);
       });
-      for (const up of ups) state = tf.relu(up(state));
       return toImage(state);
     },
   };

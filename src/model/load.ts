@@ -113,7 +113,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
     if (typeof meta.schemaVersion !== 'number' || meta.schemaVersion > MODEL_SCHEMA_VERSION)
       throw new AtlasError('invalid_input', `${modelDir}/model.json has model schema ${meta.schemaVersion}; this version reads up to ${MODEL_SCHEMA_VERSION}. Update the app.`);
     // A model saved before the alpha setting was trained on straight colour.
-    const config = resolveModelConfig({ ...meta.modelConfig, alpha: meta.modelConfig.alpha ?? 'straight' });
+    const config = resolveModelConfig({ ...meta.modelConfig, alpha: meta.modelConfig.alpha ?? 'straight', fineLatent: meta.modelConfig.fineLatent ?? false });
     const vae = new Vae(config, 0);
     try {
       vae.store.assign(tensors, `${modelDir}/weights.bin`);

@@ -74,6 +74,8 @@ const COLLAPSE_KL = 0.1;
 export interface QualityArgs {
   dataset: string | null;
   minutes: number;
+  /** --epochs N: train exactly N epochs instead of for --minutes (compares models at equal training on a shared, loaded machine). */
+  epochs: number | null;
   preset: PresetId;
   seeds: number;
   /** Whether --seeds was given (then collapsed_runs is printed). */
@@ -95,6 +97,7 @@ export function parseQualityArgs(argv: string[]): QualityArgs {
   const out: QualityArgs = {
     dataset: null,
     minutes: 10,
+    epochs: null,
     preset: 'balanced',
     seeds: 1,
     seedsGiven: false,
@@ -118,6 +121,7 @@ export function parseQualityArgs(argv: string[]): QualityArgs {
       return v;
     };
     if (name === 'dataset') out.dataset = path.resolve(value);
+    else if (name === 'epochs') out.epochs = num(1, true);
     else if (name === 'minutes') {
       out.minutes = num(0, false);
       if (out.minutes <= 0) throw new Error(`quality: --minutes must be above 0; got "${value}"`);
@@ -147,7 +151,7 @@ export function parseQualityArgs(argv: string[]): QualityArgs {
       out.overrides[value.slice(0, eq)] = parsed;
     } else
       throw new Error(
-        `quality: unknown flag --${name} (flags: --dataset DIR, --minutes M, --preset quick|balanced|quality, --seeds N, --seed S, --workers 1|2|auto, --keep DIR, --detail T, --run DIR, --set key=value)`,
+        `quality: unknown flag --${name} (flags: --dataset DIR, --minutes M, --epochs N, --preset quick|balanced|quality, --seeds N, --seed S, --workers 1|2|auto, --keep DIR, --detail T, --run DIR, --set key=value)`,
       );
   }
   return out;
@@ -470,13 +474,13 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
   // As the UI sends it, with epochs out of reach and the preset's own time budget (where the
   // presets have one) switched off: this bench's wall-clock budget ends the run.
   const noPresetBudget = 'timeBudgetSec' in form.settings ? { timeBudgetSec: 0 } : {};
-  const settings = trainSettingsSchema.parse({ ...form.settings, ...noPresetBudget, ...args.overrides, epochs: 100_000, seed, workers: args.workers });
+  const settings = trainSettingsSchema.parse({ ...form.settings, ...noPresetBudget, ...args.overrides, epochs: args.epochs ?? 100_000, seed, workers: args.workers });
   if (args.run) return measureRun(set, args, seed, backend);
   const control = new TrainControl();
   const budgetMs = args.minutes * 60_000;
   let lastLog = 0;
   const t0 = performance.now();
-  const timer = setTimeout(() => control.stop(), budgetMs);
+  const timer = args.epochs === null ? setTimeout(() => control.stop(), budgetMs) : undefined;
   let result: Awaited<ReturnType<typeof train>>;
   try {
     result = await train(settings, ds, {

@@ -76,6 +76,45 @@ describe('hierarchical VAE with two spatial layers', () => {
   });
 });
 
+describe('hierarchical VAE with the fine spatial layer', () => {
+  it('adds a map at twice z2\'s resolution below it (16x16 at 32x32), last in noise, offsets and KLs; the offsets give back the reconstruction', () => {
+    const cfg = resolveModelConfig({ height: 32, width: 32, channels: 4, latentDim: 5, lowerChannels: 3, fineLatent: true });
+    expect(lowerLatentShapes(cfg)).toEqual([
+      [8, 8, 3],
+      [16, 16, 3],
+    ]);
+    const vae = new Vae(cfg, 1);
+    expect(vae.lowerSizes).toEqual([192, 768]);
+    const rng = new Rng(5);
+    const x = images(rng, 2, 32, 4);
+    const t = vae.objective(x, tf.tensor3d(rng.normals(2 * vae.noiseDim), [1, 2, vae.noiseDim]), { beta: 1, freeBits: 0, mode: 'train' });
+    expect(t.klLayers).toHaveLength(3);
+    expect(t.kl.dataSync()[0]).toBeCloseTo(
+      t.klLayers.reduce((s, k) => s + k.dataSync()[0], 0),
+      3,
+    );
+    // Prior means plus each image's offsets, decoded from z1 = mu(x), is the reconstruction.
+    const offsets = vae.lowerOffsets(x)!;
+    expect(offsets.shape).toEqual([2, 960]);
+    const viaOffsets = vae.decodeRaw(vae.encode(x).mu, undefined, 1, offsets).dataSync();
+    const recon = vae.reconstructRaw(x).dataSync();
+    let worst = 0;
+    for (let i = 0; i < recon.length; i++) worst = Math.max(worst, Math.abs(recon[i] - viaOffsets[i]));
+    expect(worst).toBeLessThan(1e-4);
+    vae.dispose();
+  });
+
+  it('is refused below 32x32, where there is no finer map to put it on, with the size named', () => {
+    expect(() => resolveModelConfig({ height: 16, width: 16, channels: 4, fineLatent: true })).toThrow(/16x16/);
+  });
+
+  it('a model saved before the setting loads without the fine layer', () => {
+    const cfg = resolveModelConfig({ height: 32, width: 32, channels: 4 });
+    expect(cfg.fineLatent).toBe(false);
+    expect(lowerLatentShapes(cfg)).toHaveLength(1);
+  });
+});
+
 describe('hierarchical VAE: KL of the lower layer', () => {
   it('matches the closed form KL between diagonal Gaussians, element by element', () => {
     const rng = new Rng(3);
