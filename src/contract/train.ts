@@ -78,7 +78,6 @@ export const trainSettingsSchema = z
     lowerChannels: numberIn(L.lowerChannels),
     lowerLayers: z.union([z.literal(1), z.literal(2)]),
     fineLatent: z.boolean(),
-    fineLatent: z.boolean(),
     gaussianMean: z.enum(['linear', 'sigmoid']),
     latentDim: numberIn(L.latentDim),
     likelihood: z.enum(LIKELIHOODS),
@@ -121,7 +120,6 @@ export const TRAIN_DEFAULTS = {
   gaussianMean: 'linear',
   lowerChannels: 8,
   lowerLayers: 1,
-  fineLatent: false,
   fineLatent: false,
   hiddenUnits: [512, 256],
   /** [] picks the filters from the image size. */
