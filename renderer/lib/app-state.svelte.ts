@@ -1,9 +1,10 @@
 /**
- * What the whole window shares: the open panel, the engine's folders, the current dataset,
- * the trained run, the selected image and the help overlay. Rune state in one object.
+ * What the whole window shares, as the stores see it: the open panel, the engine's folders,
+ * the current dataset, the trained run, the selected image and the help overlay. The state
+ * itself lives in the session (session.svelte.ts), which implements AppState; the stores
+ * take this narrow interface, so they do not depend on the session that constructs them.
  */
 import type { AppPaths, DatasetSummary, TrainRunReport } from '../../src/contract';
-import type { Bridge } from './bridge';
 
 export type PanelId = 'dataset' | 'train' | 'explore' | 'interpolate' | 'generate' | 'export';
 
@@ -44,32 +45,6 @@ export interface AppState {
   importRequested: boolean;
   /** True once the first-run card was dismissed or used. */
   firstRunDone: boolean;
-}
-
-export function createAppState(bridge: Bridge): AppState {
-  const state = $state<AppState>({
-    panel: 'dataset',
-    paths: null,
-    pathsError: null,
-    dataset: null,
-    trainedRun: null,
-    selected: null,
-    helpOpen: false,
-    importRequested: false,
-    firstRunDone: false,
-  });
-  const load = async (attempt = 0): Promise<void> => {
-    try {
-      state.paths = await bridge.call('engine.paths', {});
-      state.pathsError = null;
-    } catch (err) {
-      // The engine may still be starting: retry a few times before showing the error.
-      if (attempt < 5) setTimeout(() => void load(attempt + 1), 1000);
-      else state.pathsError = (err as Error).message;
-    }
-  };
-  void load();
-  return state;
 }
 
 export function panelEnabled(state: AppState, panel: PanelSpec): boolean {

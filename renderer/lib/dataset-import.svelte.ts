@@ -8,7 +8,7 @@ import type { AppState } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
 import { baseName, joinPath, timestampedName } from './paths';
-import type { Tasks } from './tasks.svelte';
+import type { TaskHandle, Tasks } from './tasks.svelte';
 import { newStagingId, stageUploads, type UploadFile } from './upload';
 
 /** The import progress as the Dataset panel shows it (the library's own is src/data/import's ImportProgress). */
@@ -23,21 +23,6 @@ export interface ShownImportProgress {
   skipped: number;
 }
 
-export interface Importer {
-  readonly running: boolean;
-  readonly progress: ShownImportProgress | null;
-  readonly report: DatasetImportReport | null;
-  /** Uploaded files the browser could not send (over the message limit). */
-  readonly notSent: string[];
-  readonly error: ShownError | null;
-  readonly cancelledNote: string | null;
-  importFolder(folder: string, options: ImportOptionsIn): Promise<void>;
-  importFiles(files: UploadFile[], label: string, options: ImportOptionsIn): Promise<void>;
-  /** A sprite sheet on the engine's disk ({sheet: path}) or uploaded ({staged, sheetName}), cut by `slicing`. */
-  importSheet(source: SheetSource, slicing: SheetSlicingIn, options: ImportOptionsIn): Promise<void>;
-  cancel(): void;
-}
-
 /** Where imports go and who hears of a finished one: the open project, when there is one. */
 export interface ImportTarget {
   /** The dataset folder to write, or null for a new one under <workspace>/datasets. */
@@ -47,26 +32,39 @@ export interface ImportTarget {
   beforeImport?(): Promise<boolean>;
 }
 
-export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks, target?: ImportTarget): Importer {
-  const s = $state({
-    running: false,
-    progress: null as ShownImportProgress | null,
-    report: null as DatasetImportReport | null,
-    notSent: [] as string[],
-    error: null as ShownError | null,
-    cancelledNote: null as string | null,
-  });
-  let controller: AbortController | null = null;
+/** The window's importer: the session owns it (imports land in the open project), the Dataset panel drives it. */
+export class Importer {
+  running = $state(false);
+  progress = $state<ShownImportProgress | null>(null);
+  report = $state<DatasetImportReport | null>(null);
+  /** Uploaded files the browser could not send (over the message limit). */
+  notSent = $state<string[]>([]);
+  error = $state<ShownError | null>(null);
+  cancelledNote = $state<string | null>(null);
 
-  function outputFor(name: string): string {
-    const own = target?.output();
-    if (own) return own;
-    if (!app.paths) throw new Error('The engine has not told us its workspace folder yet; wait a moment and try again.');
-    return joinPath(app.paths.workspace, 'datasets', timestampedName(name));
+  #bridge: Bridge;
+  #app: AppState;
+  #tasks: Tasks;
+  #target: ImportTarget | undefined;
+  #controller: AbortController | null = null;
+
+  constructor(bridge: Bridge, app: AppState, tasks: Tasks, target?: ImportTarget) {
+    this.#bridge = bridge;
+    this.#app = app;
+    this.#tasks = tasks;
+    this.#target = target;
   }
 
-  function onProgress(p: ProgressEvent<'dataset.import'>, task: { update(f: number | null, d?: string): void }, unit = 'files') {
-    s.progress = {
+  #outputFor(name: string): string {
+    const own = this.#target?.output();
+    if (own) return own;
+    const paths = this.#app.paths;
+    if (!paths) throw new Error('The engine has not told us its workspace folder yet; wait a moment and try again.');
+    return joinPath(paths.workspace, 'datasets', timestampedName(name));
+  }
+
+  #onProgress(p: ProgressEvent<'dataset.import'>, task: TaskHandle, unit = 'files') {
+    this.progress = {
       phase: p.phase,
       done: p.done,
       total: p.total,
@@ -79,90 +77,75 @@ export function createImporter(bridge: Bridge, app: AppState, tasks: Tasks, targ
     task.update(p.total ? p.done / p.total : null, `${p.done}${p.total ? ` / ${p.total}` : ''} ${unit}`);
   }
 
-  async function run(
-    label: string,
-    source: { folder: string } | { uploaded: string },
-    options: ImportOptionsIn,
-    body: (signal: AbortSignal, task: ReturnType<Tasks['start']>) => Promise<DatasetImportReport>,
-  ) {
-    if (s.running) return;
+  async #run(label: string, source: { folder: string } | { uploaded: string }, options: ImportOptionsIn, body: (signal: AbortSignal, task: TaskHandle) => Promise<DatasetImportReport>) {
+    if (this.running) return;
+    const target = this.#target;
     if (target?.beforeImport && !(await target.beforeImport())) return;
-    if (s.running) return;
-    controller = new AbortController();
+    if (this.running) return;
+    const controller = new AbortController();
+    this.#controller = controller;
     const { signal } = controller;
-    const task = tasks.start(`Importing ${label}`, () => controller?.abort());
-    s.running = true;
-    s.error = null;
-    s.cancelledNote = null;
-    s.report = null;
-    s.notSent = [];
-    s.progress = { phase: 'starting', done: 0, total: null, rate: null, etaSeconds: null, scanned: 0, imported: 0, skipped: 0 };
+    const task = this.#tasks.start(`Importing ${label}`, () => controller.abort());
+    this.running = true;
+    this.error = null;
+    this.cancelledNote = null;
+    this.report = null;
+    this.notSent = [];
+    this.progress = { phase: 'starting', done: 0, total: null, rate: null, etaSeconds: null, scanned: 0, imported: 0, skipped: 0 };
     try {
       const report = await body(signal, task);
-      s.report = report;
-      const summary = await bridge.call('dataset.info', { path: report.dataset });
-      app.dataset = summary;
-      app.selected = null;
+      this.report = report;
+      const summary = await this.#bridge.call('dataset.info', { path: report.dataset });
+      this.#app.dataset = summary;
+      this.#app.selected = null;
       target?.imported(report, summary, source, options);
     } catch (err) {
-      if (isCancelled(err) || signal.aborted) s.cancelledNote = 'Import cancelled; nothing was written.';
-      else s.error = describeError(err);
+      if (isCancelled(err) || signal.aborted) this.cancelledNote = 'Import cancelled; nothing was written.';
+      else this.error = describeError(err);
     } finally {
-      s.running = false;
-      controller = null;
+      this.running = false;
+      this.#controller = null;
       task.end();
     }
   }
 
-  return {
-    get running() {
-      return s.running;
-    },
-    get progress() {
-      return s.progress;
-    },
-    get report() {
-      return s.report;
-    },
-    get notSent() {
-      return s.notSent;
-    },
-    get error() {
-      return s.error;
-    },
-    get cancelledNote() {
-      return s.cancelledNote;
-    },
-    importFolder(folder, options) {
-      return run(baseName(folder), { folder }, options, (signal, task) =>
-        bridge.call('dataset.import', { source: { folder }, output: outputFor(baseName(folder)), options }, { signal, onProgress: (p) => onProgress(p, task) }),
-      );
-    },
-    importFiles(files, label, options) {
-      return run(label, { uploaded: label }, options, async (signal, task) => {
-        const staged = newStagingId();
-        if (s.progress) s.progress.phase = 'uploading';
-        const sent = await stageUploads(bridge, staged, files, {
-          signal,
-          onProgress: (sentBytes, totalBytes) => {
-            if (s.progress) s.progress = { ...s.progress, phase: 'uploading', done: sentBytes, total: totalBytes };
-            task.update(totalBytes ? sentBytes / totalBytes : null, 'uploading');
-          },
-        });
-        s.notSent = sent.tooBig;
-        if (sent.files === 0) throw new Error('None of the chosen files could be sent: each is larger than 9 MB. Import their folder by path instead.');
-        return bridge.call('dataset.import', { source: { staged }, output: outputFor(label), options }, { signal, onProgress: (p) => onProgress(p, task) });
+  importFolder(folder: string, options: ImportOptionsIn): Promise<void> {
+    return this.#run(baseName(folder), { folder }, options, (signal, task) =>
+      this.#bridge.call('dataset.import', { source: { folder }, output: this.#outputFor(baseName(folder)), options }, { signal, onProgress: (p) => this.#onProgress(p, task) }),
+    );
+  }
+
+  importFiles(files: UploadFile[], label: string, options: ImportOptionsIn): Promise<void> {
+    return this.#run(label, { uploaded: label }, options, async (signal, task) => {
+      const staged = newStagingId();
+      if (this.progress) this.progress.phase = 'uploading';
+      const sent = await stageUploads(this.#bridge, staged, files, {
+        signal,
+        onProgress: (sentBytes, totalBytes) => {
+          if (this.progress) this.progress = { ...this.progress, phase: 'uploading', done: sentBytes, total: totalBytes };
+          task.update(totalBytes ? sentBytes / totalBytes : null, 'uploading');
+        },
       });
-    },
-    importSheet(source, slicing, options) {
-      const file = 'sheet' in source ? baseName(source.sheet) : source.sheetName;
-      const recorded = 'sheet' in source ? { folder: source.sheet } : { uploaded: file };
-      return run(file, recorded, options, (signal, task) =>
-        bridge.call('dataset.import', { source: { ...source, slicing }, output: outputFor(file.replace(/\.[^.]*$/, '')), options }, { signal, onProgress: (p) => onProgress(p, task, 'frames') }),
-      );
-    },
-    cancel() {
-      controller?.abort();
-    },
-  };
+      this.notSent = sent.tooBig;
+      if (sent.files === 0) throw new Error('None of the chosen files could be sent: each is larger than 9 MB. Import their folder by path instead.');
+      return this.#bridge.call('dataset.import', { source: { staged }, output: this.#outputFor(label), options }, { signal, onProgress: (p) => this.#onProgress(p, task) });
+    });
+  }
+
+  /** A sprite sheet on the engine's disk ({sheet: path}) or uploaded ({staged, sheetName}), cut by `slicing`. */
+  importSheet(source: SheetSource, slicing: SheetSlicingIn, options: ImportOptionsIn): Promise<void> {
+    const file = 'sheet' in source ? baseName(source.sheet) : source.sheetName;
+    const recorded = 'sheet' in source ? { folder: source.sheet } : { uploaded: file };
+    return this.#run(file, recorded, options, (signal, task) =>
+      this.#bridge.call(
+        'dataset.import',
+        { source: { ...source, slicing }, output: this.#outputFor(file.replace(/\.[^.]*$/, '')), options },
+        { signal, onProgress: (p) => this.#onProgress(p, task, 'frames') },
+      ),
+    );
+  }
+
+  cancel(): void {
+    this.#controller?.abort();
+  }
 }

@@ -37,178 +37,182 @@ export type EllipsoidScope = 'focus' | 'all';
 /** Sprite size at the framing they were switched on at, in CSS pixels: the slider's range and default. */
 export const SPRITE_SIZE = { min: 12, max: 96, default: 32 } as const;
 
-export interface LatentView {
-  readonly status: 'none' | 'projecting' | 'shown' | 'failed';
-  readonly count: number;
-  readonly projection: LatentProjection | null;
-  readonly error: ShownError | null;
-  readonly data: ScatterData | null;
-  readonly legend: Legend | null;
-  colourBy: ColourBy;
-  ellipsoids: EllipsoidLevel;
-  ellipsoidScope: EllipsoidScope;
-  /** Images whose ellipsoids the 'focus' scope draws. */
-  setFocus(indices: readonly number[]): void;
+/** The 3D view of the trained run's latent space: App creates it, the Explore panels and overlays read it. */
+export class LatentView {
+  status = $state<'none' | 'projecting' | 'shown' | 'failed'>('none');
+  count = $state(0);
+  projection = $state.raw<LatentProjection | null>(null);
+  error = $state<ShownError | null>(null);
+  data = $state.raw<ScatterData | null>(null);
+  legend = $state.raw<Legend | null>(null);
   /** Ellipsoids drawn right now (0 when off or under a nonlinear layout). */
-  readonly ellipsoidsDrawn: number;
+  ellipsoidsDrawn = $state(0);
   /** How the images are laid out in 3D; UMAP/t-SNE come from latent.layout. */
-  readonly layout: LayoutMethod;
-  readonly layoutDims: [number, number, number];
-  readonly layoutSeed: number;
+  layout = $state<LayoutMethod>('pca');
+  layoutDims = $state<[number, number, number]>([0, 1, 2]);
+  layoutSeed = $state(0);
   /** The layout being computed (switching waits for it), or null. */
-  readonly layoutPending: LayoutMethod | null;
+  layoutPending = $state<LayoutMethod | null>(null);
   /** The last nonlinear layout shown (its time, whether it was cached). */
-  readonly layoutInfo: LatentLayout | null;
-  /** Switch layouts; the points move to their new places in a short animation. */
-  setLayout(run: TrainedRun, method: LayoutMethod, opts?: { dims?: [number, number, number]; seed?: number }): Promise<void>;
+  layoutInfo = $state.raw<LatentLayout | null>(null);
   /** Legend keys (label indices, -1 = no label) whose images are hidden. */
-  readonly hiddenLabels: ReadonlySet<number>;
-  toggleLabel(key: number): void;
-  /** Show only this label (again: show all). */
-  isolateLabel(key: number): void;
-  showAllLabels(): void;
-  /** Search matches and selections: drawn large, everything else dimmed. null or empty: no dimming. */
-  setHighlight(indices: Iterable<number> | null): void;
-  readonly highlighted: number;
+  hiddenLabels = $state.raw<ReadonlySet<number>>(new Set());
+  /** How many images the highlight (search matches, selections) draws large. */
+  highlighted = $state(0);
+  sprites = $state<'off' | 'loading' | 'on'>('off');
+  spriteAtlases = $state(0);
+  /** Bumped whenever the points move (so overlays reposition). */
+  version = $state(0);
+  /** The markers and interpolation paths drawn in the view. */
+  readonly paths = new PathLayer();
+
+  #colourBy = $state<ColourBy>('label');
+  #ellipsoidLevel = $state<EllipsoidLevel>('off');
+  #ellipsoidScope = $state<EllipsoidScope>('focus');
+  #spriteSize = $state<number>(SPRITE_SIZE.default);
+  #spriteAtlasLimit = 4096;
+  #bridge: Bridge;
+  #tasks: Tasks;
+  #highlight: Set<number> | null = null;
+  #focus: number[] = [];
+  #layoutController: AbortController | null = null;
+  #shownRun: TrainedRun | null = null;
+  #points: LatentPoints | null = null;
+  #ellipsoidMesh: PosteriorEllipsoids | null = null;
+  #spriteLayer: ImageSprites | null = null;
+  #spriteController: AbortController | null = null;
+  #controller: AbortController | null = null;
+  #scene: LatentScene | null = null;
+  #animating = 0;
+
+  constructor(bridge: Bridge, tasks: Tasks) {
+    this.#bridge = bridge;
+    this.#tasks = tasks;
+  }
+
+  get scene(): LatentScene | null {
+    return this.#scene;
+  }
+
+  get colourBy(): ColourBy {
+    return this.#colourBy;
+  }
+  set colourBy(mode: ColourBy) {
+    this.#colourBy = mode;
+    const points = this.#points;
+    if (!points) return;
+    this.legend = points.setColourBy(mode);
+    this.#ellipsoidMesh?.setColours(points.colours);
+    this.#scene?.invalidate();
+  }
+
+  /** Ellipsoids off, or drawn at 1 sigma, 2 sigma or 95%. */
+  get ellipsoids(): EllipsoidLevel {
+    return this.#ellipsoidLevel;
+  }
+  set ellipsoids(level: EllipsoidLevel) {
+    this.#ellipsoidLevel = level;
+    this.#applyEllipsoids();
+  }
+
+  get ellipsoidScope(): EllipsoidScope {
+    return this.#ellipsoidScope;
+  }
+  set ellipsoidScope(scope: EllipsoidScope) {
+    this.#ellipsoidScope = scope;
+    this.#applyEllipsoids();
+  }
+
   /** Sprite size in CSS pixels at the current framing. */
-  spriteSize: number;
-  /** Draw a path given its latent vectors, placed under the current layout (and again when it changes). */
-  showPath(method: PathMethod, z: number[][]): Promise<Float32Array>;
-  readonly sprites: 'off' | 'loading' | 'on';
-  readonly spriteAtlases: number;
+  get spriteSize(): number {
+    return this.#spriteSize;
+  }
+  set spriteSize(px: number) {
+    this.#spriteSize = Math.min(SPRITE_SIZE.max, Math.max(SPRITE_SIZE.min, px));
+    const scene = this.#scene;
+    if (this.#spriteLayer && scene) {
+      this.#spriteLayer.setPixelSize(this.#spriteSize * scene.camera.position.distanceTo(scene.controls.target));
+      scene.invalidate();
+    }
+  }
+
   /**
    * Largest texture atlas side in pixels (capped by the GPU's limit). Many images spill into
    * more atlases; tests lower it to see that happen with a small dataset, as a weak GPU would.
    */
-  spriteAtlasLimit: number;
-  /** Bumped whenever the points move (so overlays reposition). */
-  readonly version: number;
-  show(run: TrainedRun, scene: LatentScene): Promise<void>;
-  /**
-   * Take the scatter, ellipsoids, sprites, paths, legend and prior off the view (the model or
-   * dataset they came from is gone) and end any encoding or layout still running for it.
-   */
-  clear(): void;
-  /** Show these points (tests and benchmarks inject synthetic data). */
-  setData(data: ScatterData, scene: LatentScene): void;
-  setSprites(on: boolean, thumbs: ThumbnailCache | null): Promise<void>;
-  /** Image under the canvas position (CSS pixels), or -1. */
-  pick(x: number, y: number): number;
-  /** Where image i is on the canvas (CSS pixels). */
-  screenPosition(index: number): { x: number; y: number } | null;
-  /** Current 3D position of image i. */
-  position(index: number): [number, number, number];
-  readonly paths: PathLayer;
-  readonly scene: LatentScene | null;
-}
+  get spriteAtlasLimit(): number {
+    return this.#spriteAtlasLimit;
+  }
+  set spriteAtlasLimit(px: number) {
+    this.#spriteAtlasLimit = Math.max(16, Math.floor(px));
+  }
 
-export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
-  const s = $state({
-    status: 'none' as LatentView['status'],
-    count: 0,
-    error: null as ShownError | null,
-    colourBy: 'label' as ColourBy,
-    ellipsoids: 'off' as EllipsoidLevel,
-    ellipsoidScope: 'focus' as EllipsoidScope,
-    ellipsoidsDrawn: 0,
-    layout: 'pca' as LayoutMethod,
-    layoutDims: [0, 1, 2] as [number, number, number],
-    layoutSeed: 0,
-    layoutPending: null as LayoutMethod | null,
-    highlighted: 0,
-    spriteSize: SPRITE_SIZE.default as number,
-    sprites: 'off' as LatentView['sprites'],
-    spriteAtlases: 0,
-    version: 0,
-  });
-  let projection = $state.raw<LatentProjection | null>(null);
-  let data = $state.raw<ScatterData | null>(null);
-  let legend = $state.raw<Legend | null>(null);
-  let layoutInfo = $state.raw<LatentLayout | null>(null);
-  let hiddenLabels = $state.raw<ReadonlySet<number>>(new Set());
-  let highlight: Set<number> | null = null;
-  let focus: number[] = [];
-  let layoutController: AbortController | null = null;
-  let shownRun: TrainedRun | null = null;
-  let points: LatentPoints | null = null;
-  let ellipsoids: PosteriorEllipsoids | null = null;
-  let sprites: ImageSprites | null = null;
-  let spriteController: AbortController | null = null;
-  let spriteAtlasLimit = 4096;
-  let controller: AbortController | null = null;
-  let scene: LatentScene | null = null;
-  const paths = new PathLayer();
-  let animating = 0;
-
-  const attach = (target: LatentScene) => {
-    if (scene === target) return;
-    scene = target;
-    target.scene.add(paths.group);
-  };
-
-  const kOf = (level: EllipsoidLevel, d: ScatterData) => (level === 'off' ? 1 : d.ellipsoidK[level]);
+  #attach(target: LatentScene) {
+    if (this.#scene === target) return;
+    this.#scene = target;
+    target.scene.add(this.paths.group);
+  }
 
   /** Ellipsoids: on only under a linear layout, for the focus images or (on request) all. */
-  const applyEllipsoids = () => {
-    if (!ellipsoids || !points || !data) return;
-    const on = s.ellipsoids !== 'off' && isLinearLayout(s.layout);
-    ellipsoids.setVisible(on);
-    ellipsoids.setK(kOf(s.ellipsoids, data), points.positions);
+  #applyEllipsoids() {
+    const mesh = this.#ellipsoidMesh;
+    const points = this.#points;
+    const data = this.data;
+    if (!mesh || !points || !data) return;
+    const level = this.#ellipsoidLevel;
+    const on = level !== 'off' && isLinearLayout(this.layout);
+    mesh.setVisible(on);
+    mesh.setK(level === 'off' ? 1 : data.ellipsoidK[level], points.positions);
     // Images of hidden labels lose their ellipsoids too.
-    const shown = (i: number) => points!.emphasisValues[i] !== 0;
-    const all = s.ellipsoidScope === 'all';
-    ellipsoids.setSubset(hiddenLabels.size === 0 ? (all ? null : focus) : (all ? Array.from({ length: points.count }, (_, i) => i) : focus).filter(shown), points.positions);
-    s.ellipsoidsDrawn = on ? ellipsoids.count : 0;
-    scene?.invalidate();
-  };
+    const shown = (i: number) => points.emphasisValues[i] !== 0;
+    const all = this.#ellipsoidScope === 'all';
+    const focus = this.#focus;
+    mesh.setSubset(this.hiddenLabels.size === 0 ? (all ? null : focus) : (all ? Array.from({ length: points.count }, (_, i) => i) : focus).filter(shown), points.positions);
+    this.ellipsoidsDrawn = on ? mesh.count : 0;
+    this.#scene?.invalidate();
+  }
 
   /** Hidden labels and highlight into the points' (and sprites') emphasis. */
-  const applyEmphasis = () => {
-    if (!points) return;
-    const emphasis = points.setEmphasis(hiddenLabels, highlight);
-    sprites?.setEmphasis(emphasis);
-    applyEllipsoids();
-    scene?.invalidate();
-  };
-
-  /** The prior sphere and the axes mean something only under a linear map of latent space. */
-  const showGuides = (target: LatentScene, linear: boolean) => {
-    for (const name of ['prior-sphere', 'axes']) {
-      const o = target.scene.getObjectByName(name);
-      if (o) o.visible = linear;
-    }
-  };
+  #applyEmphasis() {
+    if (!this.#points) return;
+    const emphasis = this.#points.setEmphasis(this.hiddenLabels, this.#highlight);
+    this.#spriteLayer?.setEmphasis(emphasis);
+    this.#applyEllipsoids();
+    this.#scene?.invalidate();
+  }
 
   /** Latent vectors into the current layout's 3D coordinates. */
-  const placeVectors = async (z: number[][]): Promise<Float32Array> => {
-    if (isLinearLayout(s.layout) || !shownRun) return projection ? projectLinear(projection.projection, z) : new Float32Array(z.length * 3);
-    const r = await bridge.call('latent.place', { runDir: shownRun.runDir, dataset: shownRun.dataset, method: s.layout, seed: s.layoutSeed, z });
+  async #placeVectors(z: number[][]): Promise<Float32Array> {
+    const run = this.#shownRun;
+    if (isLinearLayout(this.layout) || !run) return this.projection ? projectLinear(this.projection.projection, z) : new Float32Array(z.length * 3);
+    const r = await this.#bridge.call('latent.place', { runDir: run.runDir, dataset: run.dataset, method: this.layout, seed: this.layoutSeed, z });
     return base64ToArray(r.points, Float32Array);
-  };
+  }
 
   /** Paths drawn before a layout change move with it. */
-  const replacePaths = async () => {
-    for (const { method, z } of paths.pathVectors()) {
+  async #replacePaths() {
+    for (const { method, z } of this.paths.pathVectors()) {
       try {
-        paths.setPath(method, await placeVectors(z), z);
+        this.paths.setPath(method, await this.#placeVectors(z), z);
       } catch {
-        paths.removePath(method);
+        this.paths.removePath(method);
       }
     }
-    s.version++; // markers on paths (the current frame) follow
-    scene?.invalidate();
-  };
+    this.version++; // markers on paths (the current frame) follow
+    this.#scene?.invalidate();
+  }
 
   /** latent.layout with progress and cancel, as a task. */
-  const fetchLayout = async (run: TrainedRun, method: 'umap' | 'tsne'): Promise<LatentLayout | null> => {
-    layoutController?.abort();
-    const ours = (layoutController = new AbortController());
-    s.layoutPending = method;
-    const task = tasks.start(`Computing the ${LAYOUT_NAMES[method]} layout`, () => ours.abort());
+  async #fetchLayout(run: TrainedRun, method: 'umap' | 'tsne'): Promise<LatentLayout | null> {
+    this.#layoutController?.abort();
+    const ours = new AbortController();
+    this.#layoutController = ours;
+    this.layoutPending = method;
+    const task = this.#tasks.start(`Computing the ${LAYOUT_NAMES[method]} layout`, () => ours.abort());
     try {
-      const result = await bridge.call(
+      const result = await this.#bridge.call(
         'latent.layout',
-        { runDir: run.runDir, dataset: run.dataset, method, seed: s.layoutSeed },
+        { runDir: run.runDir, dataset: run.dataset, method, seed: this.layoutSeed },
         {
           signal: ours.signal,
           onProgress: (p) => {
@@ -223,381 +227,346 @@ export function createLatentView(bridge: Bridge, tasks: Tasks): LatentView {
       throw err;
     } finally {
       task.end();
-      if (layoutController === ours) {
-        layoutController = null;
-        s.layoutPending = null;
+      if (this.#layoutController === ours) {
+        this.#layoutController = null;
+        this.layoutPending = null;
       }
     }
-  };
+  }
 
-  const animate = () => {
-    animating = 0;
+  #animate = () => {
+    this.#animating = 0;
+    const points = this.#points;
+    const scene = this.#scene;
     if (!points || !scene) return;
     const running = points.step();
-    ellipsoids?.update(points.positions);
-    sprites?.update(points.positions);
+    this.#ellipsoidMesh?.update(points.positions);
+    this.#spriteLayer?.update(points.positions);
     scene.invalidate();
-    s.version++;
-    if (running) animating = requestAnimationFrame(animate);
+    this.version++;
+    if (running) this.#animating = requestAnimationFrame(this.#animate);
   };
 
-  const clearSprites = () => {
-    spriteController?.abort();
-    sprites?.dispose();
-    sprites = null;
-    s.sprites = 'off';
-    s.spriteAtlases = 0;
-    points?.setVisible(true);
-  };
+  #clearSprites() {
+    this.#spriteController?.abort();
+    this.#spriteLayer?.dispose();
+    this.#spriteLayer = null;
+    this.sprites = 'off';
+    this.spriteAtlases = 0;
+    this.#points?.setVisible(true);
+  }
 
   /** Replace or animate the scatter for new data. */
-  const place = (next: ScatterData, target: LatentScene, frame: boolean) => {
-    attach(target);
+  #place(next: ScatterData, target: LatentScene, frame: boolean) {
+    this.#attach(target);
+    const previous = this.data;
+    let points = this.#points;
     if (points && points.count === next.points.length / 3) {
       // Same images, new encoding: move there.
       points.morphTo(next);
-      ellipsoids?.dispose();
-      if (sprites) clearSprites();
-      if (!animating) animating = requestAnimationFrame(animate);
+      this.#ellipsoidMesh?.dispose();
+      if (this.#spriteLayer) this.#clearSprites();
+      if (!this.#animating) this.#animating = requestAnimationFrame(this.#animate);
     } else {
       points?.dispose();
-      ellipsoids?.dispose();
-      clearSprites();
+      this.#ellipsoidMesh?.dispose();
+      this.#clearSprites();
       points = new LatentPoints(next);
+      this.#points = points;
       target.scene.add(points.object);
-      paths.clearPaths();
+      this.paths.clearPaths();
       if (frame) target.frameRadius(points.radius(0.95)); // most of the cloud; a few far outliers may leave the view
     }
-    legend = points.setColourBy(s.colourBy);
-    ellipsoids = new PosteriorEllipsoids(next.ellipsoids, points.positions, points.colours);
-    target.scene.add(ellipsoids.object);
-    if (next.labels.length !== data?.labels.length || points.count !== data?.points.length / 3) {
-      hiddenLabels = new Set();
-      highlight = null;
-      s.highlighted = 0;
+    this.legend = points.setColourBy(this.#colourBy);
+    this.#ellipsoidMesh = new PosteriorEllipsoids(next.ellipsoids, points.positions, points.colours);
+    target.scene.add(this.#ellipsoidMesh.object);
+    if (next.labels.length !== previous?.labels.length || points.count !== previous?.points.length / 3) {
+      this.hiddenLabels = new Set();
+      this.#highlight = null;
+      this.highlighted = 0;
     }
-    data = next;
-    applyEmphasis(); // also places the ellipsoids
-    showGuides(target, isLinearLayout(s.layout));
-    s.count = points.count;
-    s.version++;
+    this.data = next;
+    this.#applyEmphasis(); // also places the ellipsoids
+    showGuides(target, isLinearLayout(this.layout));
+    this.count = points.count;
+    this.version++;
     target.invalidate();
-  };
+  }
 
-  const placePrior = (result: LatentProjection, target: LatentScene) => {
-    // The prior N(0, I) under the same map: centre -P m, axes of P P^T (the identity for PCA).
-    const sphere = target.scene.getObjectByName('prior-sphere');
-    if (!sphere) return;
-    const a = result.prior.axes;
-    const c = result.prior.centre;
-    sphere.matrixAutoUpdate = false;
-    sphere.matrix.set(a[0], a[3], a[6], c[0], a[1], a[4], a[7], c[1], a[2], a[5], a[8], c[2], 0, 0, 0, 1);
-    sphere.matrixWorldNeedsUpdate = true;
-  };
+  /** Images whose ellipsoids the 'focus' scope draws. */
+  setFocus(indices: readonly number[]): void {
+    const next = [...new Set(indices)].sort((a, b) => a - b);
+    const focus = this.#focus;
+    if (next.length === focus.length && next.every((v, i) => v === focus[i])) return;
+    this.#focus = next;
+    if (this.#ellipsoidScope === 'focus') this.#applyEllipsoids();
+  }
 
-  return {
-    get status() {
-      return s.status;
-    },
-    get count() {
-      return s.count;
-    },
-    get projection() {
-      return projection;
-    },
-    get error() {
-      return s.error;
-    },
-    get data() {
-      return data;
-    },
-    get legend() {
-      return legend;
-    },
-    get colourBy() {
-      return s.colourBy;
-    },
-    set colourBy(mode) {
-      s.colourBy = mode;
-      if (!points) return;
-      legend = points.setColourBy(mode);
-      ellipsoids?.setColours(points.colours);
-      scene?.invalidate();
-    },
-    get ellipsoids() {
-      return s.ellipsoids;
-    },
-    set ellipsoids(level) {
-      s.ellipsoids = level;
-      applyEllipsoids();
-    },
-    get ellipsoidScope() {
-      return s.ellipsoidScope;
-    },
-    set ellipsoidScope(scope) {
-      s.ellipsoidScope = scope;
-      applyEllipsoids();
-    },
-    get ellipsoidsDrawn() {
-      return s.ellipsoidsDrawn;
-    },
-    setFocus(indices) {
-      const next = [...new Set(indices)].sort((a, b) => a - b);
-      if (next.length === focus.length && next.every((v, i) => v === focus[i])) return;
-      focus = next;
-      if (s.ellipsoidScope === 'focus') applyEllipsoids();
-    },
-    get layout() {
-      return s.layout;
-    },
-    get layoutDims() {
-      return s.layoutDims;
-    },
-    get layoutSeed() {
-      return s.layoutSeed;
-    },
-    get layoutPending() {
-      return s.layoutPending;
-    },
-    get layoutInfo() {
-      return layoutInfo;
-    },
-    async setLayout(run, method, opts = {}) {
-      const before = { layout: s.layout, dims: s.layoutDims, seed: s.layoutSeed };
-      if (opts.dims) s.layoutDims = opts.dims;
-      if (opts.seed !== undefined) s.layoutSeed = opts.seed;
-      if (!scene || !data) {
-        s.layout = method;
+  /** Switch layouts; the points move to their new places in a short animation. */
+  async setLayout(run: TrainedRun, method: LayoutMethod, opts: { dims?: [number, number, number]; seed?: number } = {}): Promise<void> {
+    const before = { layout: this.layout, dims: this.layoutDims, seed: this.layoutSeed };
+    const restoreBefore = () => {
+      this.layout = before.layout;
+      this.layoutDims = before.dims;
+      this.layoutSeed = before.seed;
+    };
+    if (opts.dims) this.layoutDims = opts.dims;
+    if (opts.seed !== undefined) this.layoutSeed = opts.seed;
+    const target = this.#scene;
+    if (!target || !this.data) {
+      this.layout = method;
+      return;
+    }
+    if (isLinearLayout(method)) {
+      this.#layoutController?.abort();
+      this.layout = method;
+      await this.show(run, target);
+      // Frame the map the points are moving to (layouts differ in scale).
+      if (this.#points && before.layout !== method) target.frameRadius(this.#points.radius(0.95));
+      await this.#replacePaths();
+      return;
+    }
+    this.error = null;
+    try {
+      const result = await this.#fetchLayout(run, method);
+      const data = this.data;
+      if (!result || !data) {
+        restoreBefore();
         return;
       }
-      const target = scene;
-      if (isLinearLayout(method)) {
-        layoutController?.abort();
-        s.layout = method;
-        await this.show(run, target);
-        // Frame the map the points are moving to (layouts differ in scale).
-        if (points && before.layout !== method) target.frameRadius(points.radius(0.95));
-        await replacePaths();
-        return;
-      }
-      s.error = null;
-      try {
-        const result = await fetchLayout(run, method);
-        if (!result || !data) {
-          Object.assign(s, { layout: before.layout, layoutDims: before.dims, layoutSeed: before.seed });
-          return;
-        }
-        s.layout = method;
-        layoutInfo = result;
-        place({ ...data, points: base64ToArray(result.points, Float32Array) }, target, false);
-        target.frameRadius(points!.radius(0.95));
-        await replacePaths();
-      } catch (err) {
-        Object.assign(s, { layout: before.layout, layoutDims: before.dims, layoutSeed: before.seed });
-        s.error = describeError(err);
-      }
-    },
-    get hiddenLabels() {
-      return hiddenLabels;
-    },
-    toggleLabel(key) {
-      const next = new Set(hiddenLabels);
-      if (next.has(key)) next.delete(key);
-      else next.add(key);
-      hiddenLabels = next;
-      applyEmphasis();
-    },
-    isolateLabel(key) {
-      const keys = legend?.kind === 'categories' ? legend.items.map((i) => i.key) : [];
-      const alone = keys.every((k) => k === key || hiddenLabels.has(k)) && !hiddenLabels.has(key);
-      hiddenLabels = alone ? new Set() : new Set(keys.filter((k) => k !== key));
-      applyEmphasis();
-    },
-    showAllLabels() {
-      hiddenLabels = new Set();
-      applyEmphasis();
-    },
-    setHighlight(indices) {
-      const next = indices ? new Set(indices) : null;
-      if (next?.size === highlight?.size && [...(next ?? [])].every((i) => highlight!.has(i))) return;
-      highlight = next;
-      s.highlighted = next?.size ?? 0;
-      applyEmphasis();
-    },
-    get highlighted() {
-      return s.highlighted;
-    },
-    get spriteSize() {
-      return s.spriteSize;
-    },
-    set spriteSize(px: number) {
-      s.spriteSize = Math.min(SPRITE_SIZE.max, Math.max(SPRITE_SIZE.min, px));
-      if (sprites && scene) {
-        sprites.setPixelSize(s.spriteSize * scene.camera.position.distanceTo(scene.controls.target));
-        scene.invalidate();
-      }
-    },
-    async showPath(method, z) {
-      const placed = await placeVectors(z);
-      paths.setPath(method, placed, z);
-      scene?.invalidate();
-      return placed;
-    },
-    get sprites() {
-      return s.sprites;
-    },
-    get spriteAtlases() {
-      return s.spriteAtlases;
-    },
-    get spriteAtlasLimit() {
-      return spriteAtlasLimit;
-    },
-    set spriteAtlasLimit(px: number) {
-      spriteAtlasLimit = Math.max(16, Math.floor(px));
-    },
-    get version() {
-      return s.version;
-    },
-    get paths() {
-      return paths;
-    },
-    get scene() {
-      return scene;
-    },
-    async show(run, target) {
-      controller?.abort();
-      const ours = (controller = new AbortController());
-      s.status = 'projecting';
-      s.error = null;
-      const task = tasks.start('Encoding images into the latent space', () => ours.abort());
-      shownRun = run;
-      try {
-        const result = await bridge.call(
-          'latent.project',
-          { runDir: run.runDir, dataset: run.dataset, axes: s.layout === 'dims' ? s.layoutDims : null },
-          {
-            signal: ours.signal,
-            onProgress: (p) => task.update(p.total ? p.done / p.total : null, `${p.done}${p.total ? ` / ${p.total}` : ''} images`),
-          },
-        );
-        if (ours.signal.aborted) return;
-        let layoutPoints: Float32Array | null = null;
-        if (!isLinearLayout(s.layout)) {
-          // A new model under UMAP/t-SNE: its own map (the old one belongs to the old weights).
-          task.end();
-          const laid = await fetchLayout(run, s.layout);
-          if (laid) {
-            layoutInfo = laid;
-            layoutPoints = base64ToArray(laid.points, Float32Array);
-          } else s.layout = 'pca';
-        }
-        place(
-          {
-            points: layoutPoints ?? base64ToArray(result.points, Float32Array),
-            labelIndex: base64ToArray(result.labelIndex, Int32Array),
-            split: base64ToArray(result.split, Uint8Array),
-            labels: result.labels,
-            reconError: base64ToArray(result.reconError, Float32Array),
-            kl: base64ToArray(result.kl, Float32Array),
-            ellipsoids: base64ToArray(result.ellipsoids, Float32Array),
-            ellipsoidK: result.ellipsoidK,
-          },
-          target,
-          true,
-        );
-        placePrior(result, target);
-        projection = result;
-        s.status = 'shown';
-      } catch (err) {
-        if (isCancelled(err) || ours.signal.aborted) {
-          s.status = points ? 'shown' : 'none';
-          return;
-        }
-        s.status = 'failed';
-        s.error = describeError(err);
-      } finally {
+      this.layout = method;
+      this.layoutInfo = result;
+      this.#place({ ...data, points: base64ToArray(result.points, Float32Array) }, target, false);
+      target.frameRadius(this.#points!.radius(0.95));
+      await this.#replacePaths();
+    } catch (err) {
+      restoreBefore();
+      this.error = describeError(err);
+    }
+  }
+
+  toggleLabel(key: number): void {
+    const next = new Set(this.hiddenLabels);
+    if (next.has(key)) next.delete(key);
+    else next.add(key);
+    this.hiddenLabels = next;
+    this.#applyEmphasis();
+  }
+
+  /** Show only this label (again: show all). */
+  isolateLabel(key: number): void {
+    const hidden = this.hiddenLabels;
+    const keys = this.legend?.kind === 'categories' ? this.legend.items.map((i) => i.key) : [];
+    const alone = keys.every((k) => k === key || hidden.has(k)) && !hidden.has(key);
+    this.hiddenLabels = alone ? new Set() : new Set(keys.filter((k) => k !== key));
+    this.#applyEmphasis();
+  }
+
+  showAllLabels(): void {
+    this.hiddenLabels = new Set();
+    this.#applyEmphasis();
+  }
+
+  /** Search matches and selections: drawn large, everything else dimmed. null or empty: no dimming. */
+  setHighlight(indices: Iterable<number> | null): void {
+    const next = indices ? new Set(indices) : null;
+    const highlight = this.#highlight;
+    if (next?.size === highlight?.size && [...(next ?? [])].every((i) => highlight!.has(i))) return;
+    this.#highlight = next;
+    this.highlighted = next?.size ?? 0;
+    this.#applyEmphasis();
+  }
+
+  /** Draw a path given its latent vectors, placed under the current layout (and again when it changes). */
+  async showPath(method: PathMethod, z: number[][]): Promise<Float32Array> {
+    const placed = await this.#placeVectors(z);
+    this.paths.setPath(method, placed, z);
+    this.#scene?.invalidate();
+    return placed;
+  }
+
+  async show(run: TrainedRun, target: LatentScene): Promise<void> {
+    this.#controller?.abort();
+    const ours = new AbortController();
+    this.#controller = ours;
+    this.status = 'projecting';
+    this.error = null;
+    const task = this.#tasks.start('Encoding images into the latent space', () => ours.abort());
+    this.#shownRun = run;
+    try {
+      const result = await this.#bridge.call(
+        'latent.project',
+        { runDir: run.runDir, dataset: run.dataset, axes: this.layout === 'dims' ? this.layoutDims : null },
+        {
+          signal: ours.signal,
+          onProgress: (p) => task.update(p.total ? p.done / p.total : null, `${p.done}${p.total ? ` / ${p.total}` : ''} images`),
+        },
+      );
+      if (ours.signal.aborted) return;
+      let layoutPoints: Float32Array | null = null;
+      if (!isLinearLayout(this.layout)) {
+        // A new model under UMAP/t-SNE: its own map (the old one belongs to the old weights).
         task.end();
-        if (controller === ours) controller = null;
+        const laid = await this.#fetchLayout(run, this.layout);
+        if (laid) {
+          this.layoutInfo = laid;
+          layoutPoints = base64ToArray(laid.points, Float32Array);
+        } else this.layout = 'pca';
       }
-    },
-    clear() {
-      controller?.abort();
-      layoutController?.abort();
-      if (animating) cancelAnimationFrame(animating);
-      animating = 0;
-      clearSprites();
-      points?.dispose();
-      ellipsoids?.dispose();
-      points = null;
-      ellipsoids = null;
-      paths.clearPaths();
-      shownRun = null;
-      projection = null;
-      data = null;
-      legend = null;
-      layoutInfo = null;
-      hiddenLabels = new Set();
-      highlight = null;
-      focus = [];
-      Object.assign(s, { status: 'none', count: 0, error: null, highlighted: 0, ellipsoidsDrawn: 0, layoutPending: null, version: s.version + 1 });
-      if (scene) {
-        showGuides(scene, true);
-        // The prior sphere goes back to N(0, I) under no map, as on an empty start.
-        const sphere = scene.scene.getObjectByName('prior-sphere');
-        if (sphere) {
-          sphere.matrix.identity();
-          sphere.matrixWorldNeedsUpdate = true;
-        }
-        scene.invalidate();
-      }
-    },
-    setData(next, target) {
-      place(next, target, true);
-      s.status = 'shown';
-    },
-    async setSprites(on, thumbs) {
-      if (!on || !thumbs || !points || !scene) {
-        clearSprites();
-        scene?.invalidate();
+      this.#place(
+        {
+          points: layoutPoints ?? base64ToArray(result.points, Float32Array),
+          labelIndex: base64ToArray(result.labelIndex, Int32Array),
+          split: base64ToArray(result.split, Uint8Array),
+          labels: result.labels,
+          reconError: base64ToArray(result.reconError, Float32Array),
+          kl: base64ToArray(result.kl, Float32Array),
+          ellipsoids: base64ToArray(result.ellipsoids, Float32Array),
+          ellipsoidK: result.ellipsoidK,
+        },
+        target,
+        true,
+      );
+      placePrior(result, target);
+      this.projection = result;
+      this.status = 'shown';
+    } catch (err) {
+      if (isCancelled(err) || ours.signal.aborted) {
+        this.status = this.#points ? 'shown' : 'none';
         return;
       }
-      if (s.sprites !== 'off') return;
-      s.sprites = 'loading';
-      const ours = (spriteController = new AbortController());
-      const task = tasks.start('Loading image sprites', () => ours.abort());
-      try {
-        const max = Math.min(spriteAtlasLimit, scene.renderer.capabilities.maxTextureSize);
-        const atlases = await buildSpriteAtlases(thumbs, points.count, PER_PAGE, max, ours.signal);
-        if (ours.signal.aborted || !points || !scene) return;
-        // Sized in pixels at the current framing (the slider changes it), so they are legible without zooming.
-        sprites = new ImageSprites(atlases, points.positions, s.spriteSize * scene.camera.position.distanceTo(scene.controls.target));
-        sprites.setEmphasis(points.emphasisValues);
-        scene.scene.add(sprites.group);
-        points.setVisible(false);
-        s.sprites = 'on';
-        s.spriteAtlases = sprites.atlasCount;
-        scene.invalidate();
-      } catch (err) {
-        if (!ours.signal.aborted) s.error = describeError(err);
-        if (spriteController === ours) s.sprites = 'off';
-      } finally {
-        task.end();
+      this.status = 'failed';
+      this.error = describeError(err);
+    } finally {
+      task.end();
+      if (this.#controller === ours) this.#controller = null;
+    }
+  }
+
+  /**
+   * Take the scatter, ellipsoids, sprites, paths, legend and prior off the view (the model or
+   * dataset they came from is gone) and end any encoding or layout still running for it.
+   */
+  clear(): void {
+    this.#controller?.abort();
+    this.#layoutController?.abort();
+    if (this.#animating) cancelAnimationFrame(this.#animating);
+    this.#animating = 0;
+    this.#clearSprites();
+    this.#points?.dispose();
+    this.#ellipsoidMesh?.dispose();
+    this.#points = null;
+    this.#ellipsoidMesh = null;
+    this.paths.clearPaths();
+    this.#shownRun = null;
+    this.projection = null;
+    this.data = null;
+    this.legend = null;
+    this.layoutInfo = null;
+    this.hiddenLabels = new Set();
+    this.#highlight = null;
+    this.#focus = [];
+    this.status = 'none';
+    this.count = 0;
+    this.error = null;
+    this.highlighted = 0;
+    this.ellipsoidsDrawn = 0;
+    this.layoutPending = null;
+    this.version++;
+    const scene = this.#scene;
+    if (scene) {
+      showGuides(scene, true);
+      // The prior sphere goes back to N(0, I) under no map, as on an empty start.
+      const sphere = scene.scene.getObjectByName('prior-sphere');
+      if (sphere) {
+        sphere.matrix.identity();
+        sphere.matrixWorldNeedsUpdate = true;
       }
-    },
-    pick(x, y) {
-      if (!points || !scene) return -1;
-      const canvas = scene.renderer.domElement;
-      return pickPoint(points.positions, scene.camera, canvas.clientWidth, canvas.clientHeight, x, y, s.sprites === 'on' ? 14 : 8, points.emphasisValues);
-    },
-    screenPosition(index) {
-      if (!points || !scene || index < 0 || index >= points.count) return null;
-      const canvas = scene.renderer.domElement;
-      scene.camera.updateMatrixWorld();
-      return screenOf(points.positions, index, scene.camera, canvas.clientWidth, canvas.clientHeight);
-    },
-    position(index) {
-      const p = points?.positions;
-      return p ? [p[index * 3], p[index * 3 + 1], p[index * 3 + 2]] : [0, 0, 0];
-    },
-  };
+      scene.invalidate();
+    }
+  }
+
+  /** Show these points (tests and benchmarks inject synthetic data). */
+  setData(next: ScatterData, target: LatentScene): void {
+    this.#place(next, target, true);
+    this.status = 'shown';
+  }
+
+  async setSprites(on: boolean, thumbs: ThumbnailCache | null): Promise<void> {
+    const scene = this.#scene;
+    if (!on || !thumbs || !this.#points || !scene) {
+      this.#clearSprites();
+      scene?.invalidate();
+      return;
+    }
+    if (this.sprites !== 'off') return;
+    this.sprites = 'loading';
+    const ours = new AbortController();
+    this.#spriteController = ours;
+    const task = this.#tasks.start('Loading image sprites', () => ours.abort());
+    try {
+      const max = Math.min(this.#spriteAtlasLimit, scene.renderer.capabilities.maxTextureSize);
+      const atlases = await buildSpriteAtlases(thumbs, this.#points.count, PER_PAGE, max, ours.signal);
+      const points = this.#points;
+      if (ours.signal.aborted || !points || !this.#scene) return;
+      // Sized in pixels at the current framing (the slider changes it), so they are legible without zooming.
+      const layer = new ImageSprites(atlases, points.positions, this.#spriteSize * scene.camera.position.distanceTo(scene.controls.target));
+      this.#spriteLayer = layer;
+      layer.setEmphasis(points.emphasisValues);
+      scene.scene.add(layer.group);
+      points.setVisible(false);
+      this.sprites = 'on';
+      this.spriteAtlases = layer.atlasCount;
+      scene.invalidate();
+    } catch (err) {
+      if (!ours.signal.aborted) this.error = describeError(err);
+      if (this.#spriteController === ours) this.sprites = 'off';
+    } finally {
+      task.end();
+    }
+  }
+
+  /** Image under the canvas position (CSS pixels), or -1. */
+  pick(x: number, y: number): number {
+    const points = this.#points;
+    const scene = this.#scene;
+    if (!points || !scene) return -1;
+    const canvas = scene.renderer.domElement;
+    return pickPoint(points.positions, scene.camera, canvas.clientWidth, canvas.clientHeight, x, y, this.sprites === 'on' ? 14 : 8, points.emphasisValues);
+  }
+
+  /** Where image i is on the canvas (CSS pixels). */
+  screenPosition(index: number): { x: number; y: number } | null {
+    const points = this.#points;
+    const scene = this.#scene;
+    if (!points || !scene || index < 0 || index >= points.count) return null;
+    const canvas = scene.renderer.domElement;
+    scene.camera.updateMatrixWorld();
+    return screenOf(points.positions, index, scene.camera, canvas.clientWidth, canvas.clientHeight);
+  }
+
+  /** Current 3D position of image i. */
+  position(index: number): [number, number, number] {
+    const p = this.#points?.positions;
+    return p ? [p[index * 3], p[index * 3 + 1], p[index * 3 + 2]] : [0, 0, 0];
+  }
+}
+
+/** The prior sphere and the axes mean something only under a linear map of latent space. */
+function showGuides(target: LatentScene, linear: boolean) {
+  for (const name of ['prior-sphere', 'axes']) {
+    const o = target.scene.getObjectByName(name);
+    if (o) o.visible = linear;
+  }
+}
+
+/** The prior N(0, I) under the same map: centre -P m, axes of P P^T (the identity for PCA). */
+function placePrior(result: LatentProjection, target: LatentScene) {
+  const sphere = target.scene.getObjectByName('prior-sphere');
+  if (!sphere) return;
+  const a = result.prior.axes;
+  const c = result.prior.centre;
+  sphere.matrixAutoUpdate = false;
+  sphere.matrix.set(a[0], a[3], a[6], c[0], a[1], a[4], a[7], c[1], a[2], a[5], a[8], c[2], 0, 0, 0, 1);
+  sphere.matrixWorldNeedsUpdate = true;
 }

@@ -63,16 +63,24 @@ export function scopeChange(before: ScopeKeys, after: ScopeKeys): ScopeChange {
   return { dataset, model, dropModel: dataset && !model && after.model !== null };
 }
 
-export interface SessionScope {
-  /** Read the current dataset and model (call it inside an effect) and reset what they left behind. */
-  sync(): void;
+interface ScopeDeps<R extends ShownRun, S> {
+  app: WindowState<R>;
+  view: ResettableView<R, S>;
+  explorer: ResettableExplorer;
+  scene: () => S | undefined;
 }
 
-export function createSessionScope<R extends ShownRun, S>(deps: { app: WindowState<R>; view: ResettableView<R, S>; explorer: ResettableExplorer; scene: () => S | undefined }): SessionScope {
-  const { app, view, explorer } = deps;
-  let keys: ScopeKeys = { dataset: null, model: null };
+/** Reads the current dataset and model and resets what they left behind (App calls `sync` inside an effect). */
+export class SessionScope<R extends ShownRun, S> {
+  #deps: ScopeDeps<R, S>;
+  #keys: ScopeKeys = { dataset: null, model: null };
 
-  function apply(change: ScopeChange, run: R | null) {
+  constructor(deps: ScopeDeps<R, S>) {
+    this.#deps = deps;
+  }
+
+  #apply(change: ScopeChange, run: R | null) {
+    const { app, view, explorer } = this.#deps;
     if (change.dataset) {
       app.selected = null;
       explorer.reset('dataset');
@@ -86,20 +94,20 @@ export function createSessionScope<R extends ShownRun, S>(deps: { app: WindowSta
     }
     if (change.model) {
       if (!change.dataset) explorer.reset('model');
-      const scene = deps.scene();
+      const scene = this.#deps.scene();
       if (!run) view.clear();
       // A new model of the same images animates the points to their new places.
       else if (scene) void view.show(run, scene);
     }
   }
 
-  return {
-    sync() {
-      const run = app.trainedRun;
-      const next: ScopeKeys = { dataset: datasetIdentity(app.dataset), model: modelIdentity(run) };
-      const change = scopeChange(keys, next);
-      keys = change.dropModel ? { ...next, model: null } : next;
-      if (change.dataset || change.model) untrack(() => apply(change, run));
-    },
-  };
+  /** Read the current dataset and model (call it inside an effect) and reset what they left behind. */
+  sync(): void {
+    const { app } = this.#deps;
+    const run = app.trainedRun;
+    const next: ScopeKeys = { dataset: datasetIdentity(app.dataset), model: modelIdentity(run) };
+    const change = scopeChange(this.#keys, next);
+    this.#keys = change.dropModel ? { ...next, model: null } : next;
+    if (change.dataset || change.model) untrack(() => this.#apply(change, run));
+  }
 }

@@ -1,4 +1,4 @@
-/** The keyboard shortcuts, as the help overlay lists them; App.svelte dispatches them. */
+/** The keyboard shortcuts, as the help overlay lists them; window-keys.ts dispatches them. */
 export interface Shortcut {
   keys: string;
   action: string;
