@@ -41,8 +41,11 @@ export function withExitCode<T>(exitCode: number, result: T): T | CliExit {
   return exitCode === 0 ? result : new CliExit(result, exitCode);
 }
 
-/** The part of a contract progress event a terminal line shows. */
-export type ProgressLine = Pick<ProgressEvent, 'phase' | 'done' | 'total' | 'rate' | 'etaSeconds' | 'message'>;
+/**
+ * The part of a contract progress event a terminal line shows. Its phase is free text: the CLI
+ * labels its own steps ("epoch 3/10", "umap neighbours"), not only the engine's phases.
+ */
+export type ProgressLine = Pick<ProgressEvent, 'done' | 'total' | 'rate' | 'etaSeconds' | 'message'> & { phase: string };
 
 export function createProgressPrinter(stream: NodeJS.WriteStream = process.stderr): (p: ProgressLine) => void {
   let lastPlain = 0;

@@ -40,13 +40,58 @@ export interface ProgressDataByChannel {
 /** The progress data of channel C (never for a channel that sends none). */
 export type ProgressData<C extends RequestChannel> = C extends keyof ProgressDataByChannel ? ProgressDataByChannel[C] : never;
 
+/**
+ * The phases of every request that opens a latent session (src/latent/session.ts): encoding the
+ * dataset's posteriors when latents.bin lacks them, decoding many images in batches, and fitting
+ * the sampling prior to the encoded images on first use (src/latent/fitted-prior.ts: its detail
+ * offsets, their main directions, then the mixture).
+ */
+export type LatentSessionPhase = 'encoding' | 'decoding' | FittedPriorPhase;
+export type FittedPriorPhase = 'fitting prior (details)' | 'fitting prior (directions)' | 'fitting prior (mixture)';
+
+/**
+ * The phase names a channel's progress events carry, per channel; a channel not listed sends no
+ * progress. The engine's handlers can only send these (HandlerContext) and the renderer reads
+ * them typed, so tsc catches a misspelt phase on either side.
+ */
+export interface ProgressPhaseByChannel {
+  'engine.measureSpeed': 'measuring';
+  /** importing: scanning and decoding files (or a sheet's frames); writing: the dataset's files; done: written. */
+  'dataset.import': 'importing' | 'writing' | 'done';
+  /** training: each step and epoch; the others: the TrainProgress event of that type. */
+  'train.run': 'training' | Exclude<TrainProgress['type'], 'step' | 'epoch'>;
+  'latent.encode': LatentSessionPhase;
+  'latent.project': LatentSessionPhase;
+  /** layout: the UMAP or t-SNE computation (data.stage says which part). */
+  'latent.layout': LatentSessionPhase | 'layout';
+  'latent.place': LatentSessionPhase | 'layout';
+  'latent.decode': LatentSessionPhase;
+  'latent.neighbours': LatentSessionPhase;
+  /** geodesic: one optimisation step of the path (data.energy). */
+  'latent.interpolate': LatentSessionPhase | 'geodesic';
+  'latent.sample': LatentSessionPhase;
+  'latent.relabel': LatentSessionPhase;
+  'latent.labelPath': LatentSessionPhase;
+  'latent.traverse': LatentSessionPhase;
+  'latent.attribute': LatentSessionPhase;
+  /** decoding the frames, encoding each as PNG/GIF/WebP, then writing (staging) the files. */
+  'export.frames': LatentSessionPhase | 'writing';
+  'export.projector': LatentSessionPhase;
+}
+
+/** The phases of channel C (never for a channel that sends no progress). */
+export type ProgressPhase<C extends RequestChannel> = C extends keyof ProgressPhaseByChannel ? ProgressPhaseByChannel[C] : never;
+
+/** The channels whose requests open a latent session, so report its phases. */
+export type LatentSessionChannel = { [C in keyof ProgressPhaseByChannel]: LatentSessionPhase extends ProgressPhaseByChannel[C] ? C : never }[keyof ProgressPhaseByChannel];
+
 /** Progress of one request on channel C (any channel when C is left out). */
 export interface ProgressEvent<C extends RequestChannel = RequestChannel> {
   /** The request this progress belongs to. */
   requestId: string;
   channel: C;
-  /** A short phase name the UI can show ("scanning", "decoding", "training"). */
-  phase: string;
+  /** What the request is doing now: one of its channel's phases (ProgressPhaseByChannel). */
+  phase: ProgressPhase<C>;
   done: number;
   /** null when the total is not known yet. */
   total: number | null;

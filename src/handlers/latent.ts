@@ -3,7 +3,7 @@
  * as engine handlers over src/latent, src/export and src/data.
  */
 import type { LoadedModel } from '../model/load';
-import type { LatentAttributeResult, LatentLabelPathResult, LatentRelabelResult, LatentPathResult, LatentProjection, LatentProjectionMap, PixelArtFinished } from '../contract';
+import type { LatentAttributeResult, LatentSessionChannel, LatentLabelPathResult, LatentRelabelResult, LatentPathResult, LatentProjection, LatentProjectionMap, PixelArtFinished } from '../contract';
 import { paletteHex } from '../export/palette';
 import type { FinishedImages } from '../export/pixel-art';
 import { openDatasetCached } from '../data/dataset-cache';
@@ -25,7 +25,8 @@ import { runModel } from '../latent/run-model';
 import { encodeReport, latentSession, projectionOf, type LatentSession, type SessionOptions } from '../latent/session';
 import { float32Base64, int32Base64, uint8Base64 } from '../latent/wire';
 
-function sessionOptions(ctx: HandlerContext, extra: Pick<SessionOptions, 'batchSize' | 'force'> = {}): SessionOptions {
+/** The session's work reported as progress of the request that opened it: its phases are LatentSessionPhase (the contract). */
+function sessionOptions(ctx: HandlerContext<LatentSessionChannel>, extra: Pick<SessionOptions, 'batchSize' | 'force'> = {}): SessionOptions {
   const started = performance.now();
   return {
     ...extra,
