@@ -13,13 +13,15 @@
  * Twemoji run, samples went from textured noise to whole faces and figures.
  */
 import * as tf from '@tensorflow/tfjs';
+import { throwIfCancelled } from '../errors';
 import { Rng } from '../model/rng';
 import { oneHotRows } from '../model/labels';
 import { datasetLabelRows } from './conditional';
 import type { Latents } from './encode';
 import { symmetricEigen } from './linalg';
-import { fitMixture, sampleMixture, type GaussianMixture } from './mixture';
-import type { LatentSession } from './session';
+import { mixtureFit, sampleMixture, type GaussianMixture } from './mixture';
+import type { RunModel } from './run-model';
+import { runCancellable, runToEnd, type FitWork, type Stepwise } from './stepwise';
 import type { LoadedModel } from '../model/load';
 import type { Dataset } from '../data/store';
 
@@ -55,12 +57,24 @@ export interface FittedPrior {
   detail: DetailModel | null;
 }
 
+/**
+ * The stages of a fit, as progress phases: the hierarchy's z2 offsets of the fitted images (done
+ * of total images), the principal directions of those offsets and the mixture's EM (done of at
+ * most total iterations). On a few thousand images the whole fit takes 20-40 s.
+ */
+export type FitStage = 'fitting prior (details)' | 'fitting prior (directions)' | 'fitting prior (mixture)';
+const STAGE = { offsets: 'fitting prior (details)', directions: 'fitting prior (directions)', mixture: 'fitting prior (mixture)' } as const satisfies Record<string, FitStage>;
+
 const fitted = new WeakMap<Latents, FittedPrior>();
 
-export async function fittedPrior(s: Pick<LatentSession, 'latents' | 'dataset' | 'run'>): Promise<FittedPrior> {
+/**
+ * The session's fitted prior, fitted on first use and then kept with its encoding. A cancel ends
+ * the fit between iterations (nothing is kept; the next request fits again).
+ */
+export async function fittedPrior(s: { latents: Latents; dataset: Dataset; run: Pick<RunModel, 'model'> }, work: FitWork<FitStage> = {}): Promise<FittedPrior> {
   const known = fitted.get(s.latents);
   if (known) return known;
-  const prior = await fitPrior(s.run.model, s.dataset, s.latents.mu);
+  const prior = await fitPrior(s.run.model, s.dataset, s.latents.mu, work);
   fitted.set(s.latents, prior);
   return prior;
 }
@@ -69,21 +83,27 @@ export async function fittedPrior(s: Pick<LatentSession, 'latents' | 'dataset' |
  * The fitted prior of `model` over the training split of `dataset` (every image when the split has
  * under 2), whose posterior means are `mu` (count x latentDim), subsampled to the cap.
  */
-export async function fitPrior(model: LoadedModel, dataset: Dataset, mu: Float32Array): Promise<FittedPrior> {
+export async function fitPrior(model: LoadedModel, dataset: Dataset, mu: Float32Array, work: FitWork<FitStage> = {}): Promise<FittedPrior> {
   const J = model.config.latentDim;
   const train = dataset.indicesOf('train');
   const rows = train.length >= 2 ? train : Array.from({ length: dataset.index.count }, (_, i) => i);
   const use = rows.length > FITTED_PRIOR_MAX_POINTS ? seededSubset(rows, FITTED_PRIOR_MAX_POINTS, 0) : rows;
-  if (model.vae.lowerDim === 0) return { mixture: fitPriorToMeans(mu, J, use), latentDim: J, detail: null };
-  return fitJointPrior(mu, J, use, await lowerOffsetsOf(model, dataset, use), model.vae.lowerDim);
+  if (model.vae.lowerDim === 0) return runCancellable(priorToMeansFit(mu, J, use), work);
+  const offsets = await lowerOffsetsOf(model, dataset, use, work);
+  return runCancellable(jointPriorFit(mu, J, use, offsets, model.vae.lowerDim, DETAIL_COMPONENTS), work);
+}
+
+function* priorToMeansFit(mu: Float32Array, J: number, rows: number[]): Stepwise<FittedPrior, FitStage> {
+  const use = rows.length > FITTED_PRIOR_MAX_POINTS ? seededSubset(rows, FITTED_PRIOR_MAX_POINTS, 0) : rows;
+  const points = new Float64Array(use.length * J);
+  use.forEach((i, r) => points.set(mu.subarray(i * J, (i + 1) * J), r * J));
+  const mixture = yield* staged(STAGE.mixture, mixtureFit(points, use.length, J, { components: FITTED_PRIOR_COMPONENTS, seed: 0 }));
+  return { mixture, latentDim: J, detail: null };
 }
 
 /** The mixture over the means of images `rows` (count x J in `mu`), subsampled to the cap. */
 export function fitPriorToMeans(mu: Float32Array, J: number, rows: number[]): GaussianMixture {
-  const use = rows.length > FITTED_PRIOR_MAX_POINTS ? seededSubset(rows, FITTED_PRIOR_MAX_POINTS, 0) : rows;
-  const points = new Float64Array(use.length * J);
-  use.forEach((i, r) => points.set(mu.subarray(i * J, (i + 1) * J), r * J));
-  return fitMixture(points, use.length, J, { components: FITTED_PRIOR_COMPONENTS, seed: 0 });
+  return runToEnd(priorToMeansFit(mu, J, rows)).mixture;
 }
 
 /**
@@ -91,8 +111,21 @@ export function fitPriorToMeans(mu: Float32Array, J: number, rows: number[]): Ga
  * z1 mean is in `mu`. Exported for the tests, which check it against data of known structure.
  */
 export function fitJointPrior(mu: Float32Array, J: number, rows: number[], offsets: Float32Array, L: number, components = DETAIL_COMPONENTS): FittedPrior {
+  return runToEnd(jointPriorFit(mu, J, rows, offsets, L, components));
+}
+
+/** Relabel a sub-fit's steps with the progress phase they belong to. */
+function* staged<T>(stage: FitStage, fit: Stepwise<T>): Stepwise<T, FitStage> {
+  for (;;) {
+    const r = fit.next();
+    if (r.done) return r.value;
+    yield { ...r.value, stage };
+  }
+}
+
+function* jointPriorFit(mu: Float32Array, J: number, rows: number[], offsets: Float32Array, L: number, components: number): Stepwise<FittedPrior, FitStage> {
   const N = rows.length;
-  const detail = principalDetail(offsets, N, L, Math.min(components, L, Math.max(1, N - 1)));
+  const detail = yield* staged(STAGE.directions, principalDetailFit(offsets, N, L, Math.min(components, L, Math.max(1, N - 1))));
   const K = detail.basis.length;
   const dim = J + K;
   const points = new Float64Array(N * dim);
@@ -106,7 +139,8 @@ export function fitJointPrior(mu: Float32Array, J: number, rows: number[], offse
       points[r * dim + J + k] = c;
     });
   }
-  return { mixture: fitMixture(points, N, dim, { components: FITTED_PRIOR_COMPONENTS, seed: 0 }), latentDim: J, detail };
+  const mixture = yield* staged(STAGE.mixture, mixtureFit(points, N, dim, { components: FITTED_PRIOR_COMPONENTS, seed: 0 }));
+  return { mixture, latentDim: J, detail };
 }
 
 /**
@@ -139,7 +173,7 @@ export function sampleFittedPrior(p: FittedPrior, count: number, temperature: nu
 }
 
 /** z2 offsets of the given dataset images (each with its own label when conditional), rows.length x lowerDim. */
-async function lowerOffsetsOf(model: LoadedModel, dataset: Dataset, rows: number[]): Promise<Float32Array> {
+async function lowerOffsetsOf(model: LoadedModel, dataset: Dataset, rows: number[], work: FitWork<FitStage>): Promise<Float32Array> {
   const L = model.vae.lowerDim;
   const { size, channels } = dataset.index;
   const D = size * size * channels;
@@ -163,8 +197,10 @@ async function lowerOffsetsOf(model: LoadedModel, dataset: Dataset, rows: number
     const t = tf.tidy(() => model.vae.lowerOffsets(tf.tensor4d(x, [part.length, size, size, channels]), y ? tf.tensor2d(y, [part.length, C]) : undefined)!);
     out.set((await t.data()) as Float32Array, start * L);
     t.dispose();
+    work.onStep?.({ stage: STAGE.offsets, done: start + part.length, total: rows.length });
     // Let a cancel or another request through between batches.
     await new Promise<void>((resolve) => setImmediate(resolve));
+    throwIfCancelled(work.signal);
   }
   return out;
 }
@@ -175,6 +211,11 @@ async function lowerOffsetsOf(model: LoadedModel, dataset: Dataset, rows: number
  * eigensolver on L = 512 (2,048 at 64x64) would take minutes; this takes well under a second.
  */
 export function principalDetail(x: Float32Array, N: number, L: number, k: number): DetailModel {
+  return runToEnd(principalDetailFit(x, N, L, k));
+}
+
+/** principalDetail step by step: yields after each round of the orthogonal iteration. */
+function* principalDetailFit(x: Float32Array, N: number, L: number, k: number): Stepwise<DetailModel> {
   const mean = new Float32Array(L);
   for (let n = 0; n < N; n++) for (let j = 0; j < L; j++) mean[j] += x[n * L + j] / N;
   const cov = tf.tidy(() => {
@@ -188,17 +229,24 @@ export function principalDetail(x: Float32Array, N: number, L: number, k: number
   // spectrum like the offsets' (the first 16 hold about 28% of the variance of 512).
   const rng = new Rng(12345);
   let q = tf.tensor2d(rng.normals(L * k), [L, k]);
-  for (let it = 0; it < 60; it++) {
-    const next = tf.tidy(() => orthonormalColumns(tf.matMul(cov, q) as tf.Tensor2D));
+  let eig: ReturnType<typeof symmetricEigen>;
+  let qValues: Float32Array;
+  // The finally frees the tensors when a cancel abandons the fit between rounds.
+  try {
+    for (let it = 0; it < ORTHOGONAL_ROUNDS; it++) {
+      const next = tf.tidy(() => orthonormalColumns(tf.matMul(cov, q) as tf.Tensor2D));
+      q.dispose();
+      q = next;
+      yield { stage: 'directions', done: it + 1, total: ORTHOGONAL_ROUNDS };
+    }
+    const small = tf.tidy(() => tf.matMul(tf.matMul(q, cov, true, false), q));
+    eig = symmetricEigen(small.dataSync(), k);
+    qValues = q.dataSync() as Float32Array;
+    small.dispose();
+  } finally {
     q.dispose();
-    q = next;
+    cov.dispose();
   }
-  const small = tf.tidy(() => tf.matMul(tf.matMul(q, cov, true, false), q));
-  const eig = symmetricEigen(small.dataSync(), k);
-  const qValues = q.dataSync() as Float32Array;
-  small.dispose();
-  q.dispose();
-  cov.dispose();
   const basis = eig.vectors.map((v) => {
     const b = new Float32Array(L);
     for (let j = 0; j < L; j++) {
@@ -212,6 +260,9 @@ export function principalDetail(x: Float32Array, N: number, L: number, k: number
   const residual = Math.max(0, trace - kept) / Math.max(1, L - k);
   return { lowerDim: L, mean, basis, residualSigma: Math.sqrt(residual), explained: trace > 0 ? kept / trace : 1 };
 }
+
+/** Rounds of the orthogonal iteration in principalDetail. */
+const ORTHOGONAL_ROUNDS = 60;
 
 /** Gram-Schmidt on the columns of an L x k matrix (k small), in float64. */
 function orthonormalColumns(m: tf.Tensor2D): tf.Tensor2D {

@@ -149,7 +149,8 @@ export async function sample(spec: SampleSpec, opts: SessionOptions = {}): Promi
     const i = spec.around.index;
     z = samplePosterior(mu, s.latents.logvar.subarray(i * J, (i + 1) * J), spec.count, spec.temperature, spec.seed);
   } else if (spec.prior === 'fitted') {
-    const prior = await fittedPrior(s);
+    // The first fit on a few thousand images takes 20-40 s: it reports its stages and hears a cancel.
+    const prior = await fittedPrior(s, { signal: opts.signal, onStep: (st) => opts.onStage?.(st.stage, st.done, st.total) });
     await cancelPoint(opts.signal);
     const drawn = sampleFittedPrior(prior, spec.count, spec.temperature, spec.seed, spec.detail);
     z = drawn.z;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { openDatasetCached } from '../data/dataset-cache';
 import type { LatentEncodeReport } from '../contract';
 import type { Dataset } from '../data/store';
+import type { FitStage } from './fitted-prior';
 import { encodeDataset, checkCompatible, checkTrainedOn, type Latents } from './encode';
 import { readLatents, writeLatents, type LatentsKey } from './latents-file';
 import { axesProjection, pcaProjection, type Projection } from './projection';
@@ -27,8 +28,8 @@ export interface SessionOptions {
   force?: boolean;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
-  /** Stages of the work after encoding (decoding images), for progress: done of total. */
-  onStage?: (stage: 'decoding', done: number, total: number) => void;
+  /** Stages of the work after encoding (fitting the fitted prior, decoding images), for progress: done of total. */
+  onStage?: (stage: 'decoding' | FitStage, done: number, total: number) => void;
   /**
    * Encode a dataset other than the one the model was trained on, deliberately (latent.encode
    * with otherDataset, CLI encode --other-dataset). Afterwards that encoding is the run's cache

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cholesky, fitMixture, gaussianLogDensity, mixtureLogDensity, sampleMixture } from '../../../src/latent/mixture';
+import { cholesky, fitMixture, gaussianLogDensity, mixtureFit, mixtureLogDensity, sampleMixture } from '../../../src/latent/mixture';
+import { runCancellable } from '../../../src/latent/stepwise';
 import { fitPriorToMeans } from '../../../src/latent/fitted-prior';
 import { Rng } from '../../../src/model/rng';
 
@@ -155,5 +156,41 @@ describe('fitPriorToMeans', () => {
     const mean = m.means.reduce((s, c, k) => s.map((v, j) => v + m.weights[k] * c[j]), [0, 0]);
     expect(mean[0]).toBeCloseTo(1, 5);
     expect(mean[1]).toBeCloseTo(1.0125, 5);
+  });
+});
+
+describe('mixtureFit step by step (the engine runs it cancellable)', () => {
+  const { x, count, dim } = clusters(
+    [
+      { n: 150, mean: [0, 0, 0], sd: 1 },
+      { n: 150, mean: [2, -1, 1], sd: 0.8 },
+    ],
+    6,
+  );
+  // Tolerance below zero: EM never stops early, so only the cap or a cancel ends it.
+  const opts = { components: 4, seed: 2, maxIterations: 40, tolerance: -Infinity };
+
+  it('reports every EM iteration and gives the same mixture as fitMixture', async () => {
+    const steps: number[] = [];
+    const m = await runCancellable(mixtureFit(x, count, dim, opts), { onStep: (s) => steps.push(s.done) });
+    expect(steps).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const direct = fitMixture(x, count, dim, opts);
+    expect(m.iterations).toBe(40);
+    expect(Array.from(m.weights)).toEqual(Array.from(direct.weights));
+    expect(m.logLikelihood).toBe(direct.logLikelihood);
+  });
+
+  it('a cancel after iteration 3 ends the fit there with a cancelled error', async () => {
+    const controller = new AbortController();
+    const steps: number[] = [];
+    const run = runCancellable(mixtureFit(x, count, dim, opts), {
+      signal: controller.signal,
+      onStep: (s) => {
+        steps.push(s.done);
+        if (s.done === 3) controller.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'cancelled' });
+    expect(steps).toEqual([1, 2, 3]);
   });
 });
