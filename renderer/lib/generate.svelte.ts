@@ -4,21 +4,14 @@
  * user clicks in the 3D view.
  */
 import { createContext } from 'svelte';
-import {
-  DEFAULT_SAMPLE_DETAIL,
-  PIXEL_ART_COLORS,
-  type LatentGenerated,
-  type ProgressEvent,
-  type LatentTraversal,
-  type PixelArtFinishIn,
-  type SampleSpecIn,
-  type TraverseSpecIn,
-} from '../../src/contract';
+import { LATENT_DEFAULTS, type LatentGenerated, type ProgressEvent, type LatentTraversal, type PixelArtFinishIn, type SampleSpecIn, type TraverseSpecIn } from '../../src/contract';
 import type { TrainedRun } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { Conditional } from './conditional.svelte';
 import { describeError, isCancelled, type ShownError } from './errors';
 import { stripUrl, type ShownStrip } from './explore-strip';
+import { GENERATE_FIELDS } from './latent-forms';
+import { fieldError, type CheckedField } from './limits';
 import type { Tasks } from './tasks.svelte';
 
 export interface Shown<R> {
@@ -45,25 +38,27 @@ export function finishSpec(on: boolean, colors: number): { finish?: PixelArtFini
 }
 
 type GenerateKind = 'sample' | 'traverse' | 'decode';
+/** The channels the panel calls; their progress phases are the contract's (ProgressPhaseByChannel). */
+type GenerateChannel = 'latent.sample' | 'latent.traverse' | 'latent.decode';
 
 export class Generation {
-  temperature = $state(1);
+  temperature = $state(LATENT_DEFAULTS.temperature);
   /** Hierarchical model: temperature of the detail layer z2 ~ p(z2|z1) (0 = its mean, smooth). */
-  detail = $state(DEFAULT_SAMPLE_DETAIL);
+  detail = $state(LATENT_DEFAULTS.detail);
   /** Draw z where the training images lie (a mixture fitted to their means) or from N(0, I). */
-  prior = $state<'fitted' | 'standard'>('fitted');
-  seed = $state(0);
+  prior = $state(LATENT_DEFAULTS.prior);
+  seed = $state(LATENT_DEFAULTS.seed);
   /** Show a real draw of p(x|z) (the likelihood's per-pixel noise) instead of the mean image. */
   pixelNoise = $state(false);
-  count = $state(16);
+  count = $state(LATENT_DEFAULTS.sampleCount);
   dim = $state(0);
-  steps = $state(7);
+  steps = $state(LATENT_DEFAULTS.traverseSteps);
   /** Base of the traversal: the selected image, else the origin. */
   traverseFromSelected = $state(false);
   decodeOnClick = $state(false);
   /** Pixel-art finishing of samples and traversals (off by default) and its palette size. */
   pixelArt = $state(false);
-  pixelColors = $state<number>(PIXEL_ART_COLORS.default);
+  pixelColors = $state(LATENT_DEFAULTS.pixelArtColors);
   /**
    * Conditional model: the label samples, traversals and clicked points are drawn as (null until
    * the panel picks the first of the model's labels).
@@ -110,7 +105,16 @@ export class Generation {
 
   async sample(): Promise<void> {
     const r = this.#run();
-    if (!r) return;
+    if (
+      !r ||
+      this.#refused([
+        ['Count', this.count, GENERATE_FIELDS.count],
+        ['Temperature', this.temperature, GENERATE_FIELDS.temperature],
+        ['Detail', this.detail, GENERATE_FIELDS.detail],
+        ...this.#paletteField(),
+      ])
+    )
+      return;
     const spec: SampleSpecIn = {
       runDir: r.runDir,
       dataset: r.dataset,
@@ -137,7 +141,7 @@ export class Generation {
 
   async traverse(base: number | null): Promise<void> {
     const r = this.#run();
-    if (!r) return;
+    if (!r || this.#refused([['Steps', this.steps, GENERATE_FIELDS.steps], ...this.#paletteField()])) return;
     const spec: TraverseSpecIn = {
       runDir: r.runDir,
       dataset: r.dataset,
@@ -169,12 +173,24 @@ export class Generation {
     this.decoded = { strip: stripUrl(result.strip), point, axes, z: result.z[0] };
   }
 
+  /** The palette size is checked only when finishing is on (the field is disabled otherwise). */
+  #paletteField(): CheckedField[] {
+    return this.pixelArt ? [['Colours', this.pixelColors, GENERATE_FIELDS.pixelColors]] : [];
+  }
+
+  /** Shows the first field outside its range in the panel, so nothing is sent. */
+  #refused(fields: CheckedField[]): boolean {
+    const message = fieldError(fields);
+    if (message) this.error = { message, advice: 'Change the value and try again.' };
+    return message !== null;
+  }
+
   /** The chosen label, for a conditional model only (an unconditional one refuses labels). */
   #labelSpec(): { label?: string } {
     return this.label ? { label: this.label } : {};
   }
 
-  async #call<T>(kind: GenerateKind, label: string, fn: (options: { signal: AbortSignal; onProgress: (p: ProgressEvent) => void }) => Promise<T>): Promise<T | null> {
+  async #call<T>(kind: GenerateKind, label: string, fn: (options: { signal: AbortSignal; onProgress: (p: ProgressEvent<GenerateChannel>) => void }) => Promise<T>): Promise<T | null> {
     const controller = new AbortController();
     this.#current = controller;
     this.busy = kind;
@@ -182,7 +198,7 @@ export class Generation {
     const task = this.#tasks.start(label, () => controller.abort());
     try {
       // Encoding the dataset (first use) and decoding many images report how far they are.
-      const onProgress = (p: ProgressEvent) => task.update(p.total ? p.done / p.total : null, `${p.phase} ${p.done}${p.total ? ` / ${p.total}` : ''} images`);
+      const onProgress = (p: ProgressEvent<GenerateChannel>) => task.update(p.total ? p.done / p.total : null, `${p.phase} ${p.done}${p.total ? ` / ${p.total}` : ''} images`);
       const result = await fn({ signal: controller.signal, onProgress });
       return controller.signal.aborted ? null : result;
     } catch (err) {
