@@ -2,7 +2,7 @@
  * The Generate panel's conditional-model tools: the selected image redrawn as every label
  * ("same z, other label", one row per label) and one z decoded from one label to another.
  */
-import type { LabelPathSpecIn, LatentLabelPathResult, LatentRelabelResult } from '../../src/contract';
+import { LATENT_DEFAULTS, type LabelPathSpecIn, type LatentLabelPathResult, type LatentRelabelResult } from '../../src/contract';
 import type { TrainedRun } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
@@ -13,7 +13,7 @@ export class Conditional {
   /** The label path's ends (picked by the panel from the model's labels) and its frame count. */
   from = $state<string | null>(null);
   to = $state<string | null>(null);
-  frames = $state(8);
+  frames = $state(LATENT_DEFAULTS.stripFrames);
   busy = $state<'relabel' | 'path' | null>(null);
   error = $state<ShownError | null>(null);
   relabelled = $state.raw<{ result: LatentRelabelResult; strip: ShownStrip; index: number } | null>(null);

@@ -4,17 +4,29 @@
  * frame scrubber and playback.
  */
 import { createContext } from 'svelte';
-import { PIXEL_ART_COLORS, type InterpolateSpecIn, type LatentPathResult } from '../../src/contract';
+import { INTERPOLATION_METHODS, LATENT_DEFAULTS, type InterpolateSpecIn, type InterpolationMethod, type LatentPathResult, type ProgressEvent } from '../../src/contract';
 import type { TrainedRun } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
 import { base64ToF32, stripUrl, type ShownStrip } from './explore-strip';
 import { finishSpec, revokeShown } from './generate.svelte';
-import type { LatentView } from './latent-view.svelte';
+import { INTERPOLATE_FIELDS } from './latent-forms';
+import { fieldError, type CheckedField } from './limits';
 import type { Tasks } from './tasks.svelte';
 
-export type Method = 'linear' | 'slerp' | 'geodesic';
-export const METHODS: Method[] = ['linear', 'slerp', 'geodesic'];
+export type Method = InterpolationMethod;
+export const METHODS: readonly Method[] = INTERPOLATION_METHODS;
+
+/**
+ * The parts of the 3D view (LatentView) a path uses, named here so that this store and its unit
+ * test do not pull the scene's modules in.
+ */
+export interface PathView {
+  readonly scene: { invalidate(): void } | null;
+  readonly paths: { removePath(method: Method): void };
+  /** Draws the path under the view's layout and returns where its frames lie. */
+  showPath(method: Method, z: number[][]): Promise<Float32Array>;
+}
 
 export interface PathShown {
   result: LatentPathResult;
@@ -29,18 +41,18 @@ export class Interpolation {
   /** The ends: image indices picked in the 3D view or typed. */
   a = $state<number | null>(null);
   b = $state<number | null>(null);
-  method = $state<Method>('slerp');
-  frames = $state(16);
+  method = $state<Method>(LATENT_DEFAULTS.interpolateMethod);
+  frames = $state(LATENT_DEFAULTS.interpolateFrames);
   /** Hierarchical model: the detail layer re-inferred from A and B ('endpoints') or redrawn from the prior. */
   detail = $state<'endpoints' | 'prior'>('endpoints');
   /** The method whose result is on screen, and its frame under the scrubber. */
-  shown = $state<Method>('slerp');
+  shown = $state<Method>(LATENT_DEFAULTS.interpolateMethod);
   frame = $state(0);
   playing = $state(false);
   running = $state<Method | null>(null);
   /** Pixel-art finishing of the frames (off by default) and its palette size. */
   pixelArt = $state(false);
-  pixelColors = $state<number>(PIXEL_ART_COLORS.default);
+  pixelColors = $state(LATENT_DEFAULTS.pixelArtColors);
   error = $state<ShownError | null>(null);
   /** One result per method, so the three can be compared. */
   results = $state<Partial<Record<Method, PathShown>>>({});
@@ -48,12 +60,12 @@ export class Interpolation {
 
   #bridge: Bridge;
   #tasks: Tasks;
-  #view: LatentView;
+  #view: PathView;
   #run: () => TrainedRun | null;
   #timer: ReturnType<typeof setInterval> | null = null;
   #controller: AbortController | null = null;
 
-  constructor(bridge: Bridge, tasks: Tasks, view: LatentView, run: () => TrainedRun | null) {
+  constructor(bridge: Bridge, tasks: Tasks, view: PathView, run: () => TrainedRun | null) {
     this.#bridge = bridge;
     this.#tasks = tasks;
     this.#view = view;
@@ -82,6 +94,14 @@ export class Interpolation {
   async run(method: Method = this.method): Promise<void> {
     const r = this.#run();
     if (!r || this.a === null || this.b === null) return;
+    const fields: CheckedField[] = [['Frames', this.frames, INTERPOLATE_FIELDS.frames]];
+    if (this.pixelArt) fields.push(['Colours', this.pixelColors, INTERPOLATE_FIELDS.pixelColors]);
+    const refused = fieldError(fields);
+    if (refused) {
+      // Named in the panel; nothing is sent and the results on screen stay.
+      this.error = { message: refused, advice: 'Change the value and try again.' };
+      return;
+    }
     this.#controller?.abort();
     const ours = (this.#controller = new AbortController());
     this.running = method;
@@ -99,7 +119,7 @@ export class Interpolation {
     try {
       const result = await this.#bridge.call('latent.interpolate', spec, {
         signal: ours.signal,
-        onProgress: (p) => task.update(p.total ? p.done / p.total : null, p.message ?? ''),
+        onProgress: (p) => task.update(p.total ? p.done / p.total : null, progressWords(p)),
       });
       // Reset meanwhile (another model or dataset): this path belongs to the old one.
       if (ours.signal.aborted) return;
@@ -169,3 +189,10 @@ export class Interpolation {
 
 /** The Interpolate panel's state: the explorer makes it (a click in the 3D view picks A and B). */
 export const [useInterpolation, provideInterpolation] = createContext<Interpolation>();
+
+/** What the status bar says about a path in progress: the geodesic's optimisation step and energy, or the frames decoded. */
+export function progressWords(p: ProgressEvent<'latent.interpolate'>): string {
+  const counts = `${p.done}${p.total ? ` / ${p.total}` : ''}`;
+  if (p.phase === 'geodesic') return `geodesic step ${counts}${p.data ? `, energy ${p.data.energy.toFixed(3)}` : ''}`;
+  return `${p.phase} ${counts}`;
+}
