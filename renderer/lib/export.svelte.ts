@@ -6,8 +6,12 @@
  */
 import { createContext } from 'svelte';
 import {
-  PIXEL_ART_COLORS,
+  EXPORT_DEFAULTS,
+  EXPORT_FORMATS,
+  LATENT_DEFAULTS,
   SHEET_DEFAULTS,
+  type ExportFormat,
+  type ProgressPhase,
   type ProjectorExportReport,
   type SheetLayout,
   type AttributeSpecIn,
@@ -19,6 +23,8 @@ import {
 } from '../../src/contract';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, isUnsupported, type ShownError } from './errors';
+import { EXPORT_FIELDS } from './latent-forms';
+import { fieldError, wholeRange, type CheckedField } from './limits';
 import type { Tasks } from './tasks.svelte';
 
 export type ExportSource =
@@ -27,19 +33,20 @@ export type ExportSource =
   | { kind: 'traverse'; label: string; frames: number; spec: TraverseSpecIn; z: number[][] }
   | { kind: 'attribute'; label: string; frames: number; spec: AttributeSpecIn; z: number[][] };
 
-export type ExportFormat = 'png' | 'sheet' | 'gif' | 'webp';
+export type { ExportFormat };
 
 export class Exporter {
-  formats = $state<Record<ExportFormat, boolean>>({ png: true, sheet: true, gif: false, webp: false });
-  scale = $state(1);
-  name = $state('frame-{i}');
-  sheetName = $state('sheet');
-  delayMs = $state(100);
-  pingPong = $state(false);
-  overwrite = $state(false);
+  /** Which files to write: the contract's default formats ticked. */
+  formats = $state(Object.fromEntries(EXPORT_FORMATS.map((f) => [f, EXPORT_DEFAULTS.formats.includes(f)])) as Record<ExportFormat, boolean>);
+  scale = $state(EXPORT_DEFAULTS.scale);
+  name = $state(EXPORT_DEFAULTS.name);
+  sheetName = $state(EXPORT_DEFAULTS.sheetName);
+  delayMs = $state(EXPORT_DEFAULTS.delayMs);
+  pingPong = $state(EXPORT_DEFAULTS.pingPong);
+  overwrite = $state(EXPORT_DEFAULTS.overwrite);
   /** Write pixel-art finished frames (off unless the source was finished or the user ticks it). */
   pixelArt = $state(false);
-  pixelColors = $state<number>(PIXEL_ART_COLORS.default);
+  pixelColors = $state(LATENT_DEFAULTS.pixelArtColors);
   /** Frames and sheet as palette PNGs with the dataset palette (offered with pixel-art finishing). */
   indexed = $state(false);
   layout = $state<SheetLayout>(SHEET_DEFAULTS.layout);
@@ -57,7 +64,7 @@ export class Exporter {
   last = $state(1);
   running = $state(false);
   /** What the running export is doing: decoding, encoding frames, writing files. */
-  progress = $state<{ phase: string; done: number; total: number | null } | null>(null);
+  progress = $state<{ phase: ExportPhase; done: number; total: number | null } | null>(null);
   /** Whether the folder is picked in a native dialog or typed (web mode has no dialog). */
   dialog = $state<'unknown' | 'native' | 'unsupported'>('unknown');
   error = $state<ShownError | null>(null);
@@ -154,11 +161,35 @@ export class Exporter {
     }
   }
 
+  /** The number fields' check: the first outside its range, in words, or null. */
+  fieldError(): string | null {
+    const frames = this.source?.frames ?? 1;
+    const fields: CheckedField[] = [
+      ['First frame', this.first, wholeRange(1, this.last)],
+      ['Last frame', this.last, wholeRange(this.first, frames)],
+      ['Scale', this.scale, EXPORT_FIELDS.scale],
+      ['Delay', this.delayMs, EXPORT_FIELDS.delayMs],
+      ['Padding', this.padding, EXPORT_FIELDS.padding],
+      ['Extrude', this.extrude, EXPORT_FIELDS.extrude],
+      ['Pivot x', this.pivotX, EXPORT_FIELDS.pivot],
+      ['Pivot y', this.pivotY, EXPORT_FIELDS.pivot],
+    ];
+    // An empty or 0 maximum width means no limit.
+    if (this.maxWidth) fields.push(['Max width', this.maxWidth, EXPORT_FIELDS.maxWidth]);
+    if (this.pixelArt) fields.push(['Colours', this.pixelColors, EXPORT_FIELDS.pixelColors]);
+    return fieldError(fields);
+  }
+
   async run(): Promise<void> {
     const options = this.options();
     if (!options) return;
     if (options.formats?.length === 0) {
       this.error = { message: 'Choose at least one format.', advice: 'Tick PNG frames, sprite sheet, GIF or WebP.' };
+      return;
+    }
+    const refused = this.fieldError();
+    if (refused) {
+      this.error = { message: refused, advice: 'Change the value and try again.' };
       return;
     }
     const controller = new AbortController();
@@ -230,7 +261,19 @@ export class Exporter {
 /** The Export panel's state: the explorer makes it (Generate, Interpolate and selections send sources to it). */
 export const [useExporter, provideExporter] = createContext<Exporter>();
 
-/** The engine's export phases as the progress line shows them. */
-export function phaseWords(phase: string): string {
-  return phase === 'decoding' ? 'Decoding frames' : phase === 'encoding' ? 'Encoding frames' : phase === 'writing' ? 'Writing files' : phase;
+/** The phases of export.frames (the contract's ProgressPhaseByChannel). */
+export type ExportPhase = ProgressPhase<'export.frames'>;
+
+/** Every export phase as the progress line shows it (a phase the contract adds must be worded here, or tsc fails). */
+const EXPORT_PHASE_WORDS: Record<ExportPhase, string> = {
+  encoding: 'Encoding frames',
+  decoding: 'Decoding frames',
+  'fitting prior (details)': 'Fitting the prior (details)',
+  'fitting prior (directions)': 'Fitting the prior (directions)',
+  'fitting prior (mixture)': 'Fitting the prior (mixture)',
+  writing: 'Writing files',
+};
+
+export function phaseWords(phase: ExportPhase): string {
+  return EXPORT_PHASE_WORDS[phase];
 }

@@ -20,6 +20,11 @@ export function narrowed(limit: NumberLimit, range: { min?: number; max?: number
   return { ...limit, min: Math.max(limit.min, range.min ?? -Infinity), max: Math.min(limit.max, range.max ?? Infinity) };
 }
 
+/** A whole-number range a form works out itself (e.g. frames 1 to the source's count). */
+export function wholeRange(min: number, max: number): NumberLimit {
+  return { min, max, integer: true };
+}
+
 /** A number field as a form checks it: its label (for the message), the value typed, and its range. */
 export type CheckedField = readonly [label: string, value: number, limit: NumberLimit];
 
