@@ -3,7 +3,7 @@
  * uploaded / dropped files staged through the engine. Holds progress, the import report
  * and the error, and registers each import as a cancellable task.
  */
-import type { DatasetImportReport, DatasetSummary, ImportOptionsIn, ProgressEvent, SheetSlicingIn, SheetSource } from '../../src/contract';
+import type { DatasetImportReport, DatasetSummary, ImportOptionsIn, ProgressEvent, ProgressPhase, SheetSlicingIn, SheetSource } from '../../src/contract';
 import type { AppState } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
@@ -13,7 +13,8 @@ import { newStagingId, stageUploads, type UploadFile } from './upload';
 
 /** The import progress as the Dataset panel shows it (the library's own is src/data/import's ImportProgress). */
 export interface ShownImportProgress {
-  phase: string;
+  /** The engine's phase, or the window's own steps before it: starting, then uploading dropped files (web mode). */
+  phase: ProgressPhase<'dataset.import'> | 'starting' | 'uploading';
   done: number;
   total: number | null;
   rate: number | null;
