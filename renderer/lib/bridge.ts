@@ -3,19 +3,11 @@
  * Electron preload (window.atlas) or, in web mode, a WebSocket to the local server.
  */
 import type { Envelope, EventName, Events, PayloadIn, PreloadApi, ProgressEvent, RequestChannel, Result } from '../../src/contract';
-import type { AtlasErrorData } from '../../src/errors';
 import type { ClientMessage, ServerMessage } from '../../src/server/wire';
+import { BridgeError } from './bridge-error';
 
-/** An error from a request, with the contract's code ("cancelled", "invalid_input", ...). */
-export class BridgeError extends Error implements AtlasErrorData {
-  readonly code: AtlasErrorData['code'];
-  readonly detail?: unknown;
-  constructor(data: AtlasErrorData) {
-    super(data.message);
-    this.code = data.code;
-    this.detail = data.detail;
-  }
-}
+/** Requests fail with a BridgeError (its own module, so pure helpers need not load the bridge). */
+export { BridgeError };
 
 /** Options of one call on channel C: its progress arrives typed by channel (the contract's ProgressDataByChannel). */
 export interface CallOptions<C extends RequestChannel = RequestChannel> {

@@ -2,7 +2,7 @@
  * Errors in words: the engine's message says what went wrong; this adds what the user can
  * do about it, by error code, so every panel shows failures the same way.
  */
-import { BridgeError } from './bridge';
+import { BridgeError } from './bridge-error';
 
 export interface ShownError {
   message: string;

@@ -2,7 +2,7 @@
  * Why a project could not be opened, in words and with what the UI can offer: a damaged
  * project.json offers its backups, a file from a newer app asks for that app.
  */
-import { BridgeError } from './bridge';
+import { BridgeError } from './bridge-error';
 import { describeError } from './errors';
 
 export interface ProjectOpenError {

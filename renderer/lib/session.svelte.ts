@@ -23,7 +23,8 @@ import { formFromSettings, presetOf, relativePath, sameSettings } from './projec
 import { historyOf, importOverModelQuestion, modelToShow, sameDir, savedReport, savedStatus } from './run-records';
 import type { Tasks } from './tasks.svelte';
 import { type RunHooks, type StartOptions, Training } from './training.svelte';
-import { droppedDataset, filesFromDrop } from './upload';
+import { droppedDataset } from './dropped-dataset';
+import { filesFromDrop } from './upload';
 
 /** Which project dialog is open. */
 export type ProjectDialogMode = 'new' | 'open' | 'saveAs';

@@ -97,14 +97,3 @@ export async function filesFromDrop(transfer: DataTransfer): Promise<UploadFile[
   for (const entry of entries) await walk(entry, '');
   return out;
 }
-
-/**
- * What a drop imports: a single dropped folder names the dataset and its subfolders become
- * labels (the paths lose the folder); loose files (or several folders) import as "dropped".
- */
-export function droppedDataset(files: readonly UploadFile[]): { label: string; files: UploadFile[] } {
-  const tops = new Set(files.map((f) => (f.name.includes('/') ? f.name.split('/')[0] : '')));
-  const top = tops.size === 1 ? [...tops][0] : '';
-  if (!top) return { label: 'dropped', files: [...files] };
-  return { label: top, files: files.map((f) => ({ ...f, name: f.name.slice(top.length + 1) })) };
-}

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { droppedDataset, type UploadFile } from '../../../renderer/lib/upload';
+import { droppedDataset } from '../../../renderer/lib/dropped-dataset';
 
-const file = (name: string): UploadFile => ({ name, file: new File([new Uint8Array([1, 2, 3])], name.split('/').at(-1) ?? name) });
+/** A dropped file as filesFromDrop gives it: its path under the drop, and its bytes. */
+const file = (name: string) => ({ name, file: new Uint8Array([1, 2, 3]) });
 
 describe('what a drop on the window imports', () => {
   it('names the dataset after a single dropped folder; its subfolders stay as labels', () => {

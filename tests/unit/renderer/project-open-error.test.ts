@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BridgeError } from '../../../renderer/lib/bridge';
+import { BridgeError } from '../../../renderer/lib/bridge-error';
 import { projectOpenError } from '../../../renderer/lib/project-open-error';
 
 const backups = [{ backup: 1, updatedAt: '2026-11-30T10:00:00.000Z' }];
