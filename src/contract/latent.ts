@@ -103,8 +103,6 @@ export const latentAxes = z.tuple([latentDimension, latentDimension, latentDimen
 /** The model (newest checkpoint of runDir) and the dataset it was trained on. */
 export const runAndDataset = { runDir: latentPath, dataset: datasetPath };
 
-/** @deprecated Read LATENT_LIMITS.pixelArtColors and LATENT_DEFAULTS.pixelArtColors (kept until the renderer's stores read those). */
-export const PIXEL_ART_COLORS = { min: LL.pixelArtColors.min, max: LL.pixelArtColors.max, default: LD.pixelArtColors } as const;
 const colorsMessage = `must be a whole number of colours from ${LL.pixelArtColors.min} to ${LL.pixelArtColors.max}`;
 
 /**
@@ -129,8 +127,6 @@ export const pixelArtFinishSchema = z
 export type PixelArtFinishSpec = z.output<typeof pixelArtFinishSchema>;
 export type PixelArtFinishIn = z.input<typeof pixelArtFinishSchema>;
 
-/** @deprecated Read LATENT_DEFAULTS.detail (kept until the renderer's stores read it). */
-export const DEFAULT_SAMPLE_DETAIL = LD.detail;
 
 /** A label of a conditional model (its subfolder name); an unknown one is an error listing the known ones. */
 export const conditionalLabel = z.string().min(1).max(200);

@@ -46,7 +46,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { presetForm, toTrainSettings, type PresetId } from '../../renderer/lib/presets';
 import { initBackend } from '../../src/backend/choose';
-import { DEFAULT_SAMPLE_DETAIL, trainSettingsSchema } from '../../src/contract';
+import { LATENT_DEFAULTS, trainSettingsSchema } from '../../src/contract';
 import { importImages } from '../../src/data/import';
 import { openDataset, type Dataset } from '../../src/data/store';
 import { samplePrior } from '../../src/latent/generate';
@@ -104,7 +104,7 @@ export function parseQualityArgs(argv: string[]): QualityArgs {
     firstSeed: 1,
     workers: 1,
     keep: null,
-    detail: DEFAULT_SAMPLE_DETAIL,
+    detail: LATENT_DEFAULTS.detail,
     run: null,
     overrides: {},
   };
