@@ -58,11 +58,29 @@ export class Rng {
    * and a resumed run see one stream).
    */
   normals(n: number, out: Float32Array = new Float32Array(n)): Float32Array {
+    // nextUint32 inlined on local copies of the state: the training loop draws ~34k normals per
+    // step on the thread the second worker waits for, and this halves their cost. The numbers
+    // are exactly uniform() pairs as before: 1 - u1 in (0, 1] keeps the log finite.
+    let { a, b, c, d } = this;
     for (let i = 0; i < n; i++) {
-      const u1 = 1 - this.uniform(); // (0, 1]: log stays finite
-      const u2 = this.uniform();
+      let t = (((a + b) >>> 0) + d) >>> 0;
+      d = (d + 1) >>> 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) >>> 0;
+      c = (((c << 21) | (c >>> 11)) + t) >>> 0;
+      const u1 = 1 - t / 4294967296;
+      t = (((a + b) >>> 0) + d) >>> 0;
+      d = (d + 1) >>> 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) >>> 0;
+      c = (((c << 21) | (c >>> 11)) + t) >>> 0;
+      const u2 = t / 4294967296;
       out[i] = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
     }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
     return out;
   }
 
