@@ -25,6 +25,12 @@ export const INTERPOLATE_FIELDS = {
   pixelColors: LATENT_LIMITS.pixelArtColors,
 };
 
+/** The attribute tool (Explore panel, with a selection): the strength slider. */
+export const ATTRIBUTE_FIELDS = {
+  /** Past ±3 the strip leaves the data; the CLI and a JSON spec still take the contract's ±5. */
+  strength: narrowed(LATENT_LIMITS.attributeStrength, { min: -3, max: 3 }),
+};
+
 /** The Export panel: the frames, the animation and the sprite sheet's packing. */
 export const EXPORT_FIELDS = {
   scale: EXPORT_LIMITS.scale,

@@ -6,7 +6,7 @@
  */
 import { createContext } from 'svelte';
 import { MOUSE } from 'three';
-import type { AttributeSpecIn, LatentAttributeResult, SelectionCsvReport } from '../../src/contract';
+import { LATENT_DEFAULTS, type AttributeSpecIn, type LatentAttributeResult, type SelectionCsvReport } from '../../src/contract';
 import type { AppState } from './app-state.svelte';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
@@ -58,7 +58,7 @@ export class SelectionTools {
   /** Saved selection ids for the attribute: with (A) and without (B). */
   withId = $state<string | null>(null);
   withoutId = $state<string | null>(null);
-  strength = $state(1);
+  strength = $state(LATENT_DEFAULTS.attributeStrength);
   frames = $state(8);
   /** Conditional model: the label to decode the strip as; null = the image's own label. */
   attributeLabel = $state<string | null>(null);

@@ -40,7 +40,7 @@ import type { Bridge } from '../../renderer/lib/bridge';
 import { Exporter } from '../../renderer/lib/export.svelte';
 import { Generation } from '../../renderer/lib/generate.svelte';
 import { Interpolation, type PathView } from '../../renderer/lib/interpolate.svelte';
-import { EXPORT_FIELDS, GENERATE_FIELDS, INTERPOLATE_FIELDS } from '../../renderer/lib/latent-forms';
+import { ATTRIBUTE_FIELDS, EXPORT_FIELDS, GENERATE_FIELDS, INTERPOLATE_FIELDS } from '../../renderer/lib/latent-forms';
 import { Tasks } from '../../renderer/lib/tasks.svelte';
 import { repoRoot } from '../helpers/built';
 
@@ -351,7 +351,12 @@ describe('the panels’ number fields', () => {
     ['panels/SheetOptions.svelte', 'bind:value={exporter.pivotX}', 'inputBounds(F.pivot)'],
     ['panels/SheetOptions.svelte', 'bind:value={exporter.pivotY}', 'inputBounds(F.pivot)'],
     ['widgets/PixelArtOptions.svelte', 'bind:value={colors}', 'inputBounds(colorLimit)'],
+    ['panels/SelectionActions.svelte', 'bind:value={sel.strength}', 'inputBounds(ATTRIBUTE_FIELDS.strength)'],
   ];
+
+  it('the attribute strength slider offers no strength the contract refuses', () => {
+    expect(within(ATTRIBUTE_FIELDS.strength, LATENT_LIMITS.attributeStrength)).toBe(true);
+  });
 
   it('take their bounds from the contract, and no literal ones', () => {
     for (const [file, bound, expression] of fields) {
