@@ -67,6 +67,13 @@ describe('pixel-art finishing in the UI', () => {
     // Off by default: a plain grid, no finished strip, the colour count disabled.
     expect(await page.getByTestId('gen-pixel-art').isChecked()).toBe(false);
     expect(await page.getByTestId('gen-pixel-colors').isDisabled()).toBe(true);
+    // A count beyond the field's range (the contract's, narrowed to the grid's 64) is named in the panel and nothing is drawn.
+    expect(await page.getByTestId('gen-count').getAttribute('max')).toBe('64');
+    await page.getByTestId('gen-count').fill('65');
+    await page.getByTestId('gen-sample').click();
+    expect(await page.getByTestId('generate-error').textContent()).toContain('Count must be a whole number from 1 to 64, got 65.');
+    expect(await page.getByTestId('gen-cell').count()).toBe(0);
+    await page.getByTestId('panel-generate').screenshot({ path: path.join(artifactsDir, 'ui-pixel-art-00-count-refused.png') });
     await page.getByTestId('gen-count').fill('8');
     await page.getByTestId('gen-sample').click();
     await expect.poll(() => page.getByTestId('gen-cell').count(), { timeout: 60_000 }).toBe(8);
