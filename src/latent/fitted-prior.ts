@@ -40,9 +40,15 @@ export const DETAIL_COMPONENTS = 16;
 export interface DetailModel {
   /** Values in z2 (Vae.lowerDim). */
   lowerDim: number;
-  /** Mean offset over the fitted images, lowerDim. */
+  /**
+   * The leading values of the offsets the fit covers (all of lowerDim, or without the model's
+   * fine 16x16 layer, see fittedLowerDim); the rest stay 0: that layer at its prior mean given the
+   * layers above.
+   */
+  fittedDim: number;
+  /** Mean offset over the fitted images, fittedDim. */
   mean: Float32Array;
-  /** Principal directions as rows, components x lowerDim, unit length. */
+  /** Principal directions as rows, components x fittedDim, unit length. */
   basis: Float32Array[];
   /** Standard deviation of what the directions leave out, per value (the mean discarded variance). */
   residualSigma: number;
@@ -89,8 +95,25 @@ export async function fitPrior(model: LoadedModel, dataset: Dataset, mu: Float32
   const rows = train.length >= 2 ? train : Array.from({ length: dataset.index.count }, (_, i) => i);
   const use = rows.length > FITTED_PRIOR_MAX_POINTS ? seededSubset(rows, FITTED_PRIOR_MAX_POINTS, 0) : rows;
   if (model.vae.lowerDim === 0) return runCancellable(priorToMeansFit(mu, J, use), work);
-  const offsets = await lowerOffsetsOf(model, dataset, use, work);
-  return runCancellable(jointPriorFit(mu, J, use, offsets, model.vae.lowerDim, DETAIL_COMPONENTS), work);
+  const L = model.vae.lowerDim;
+  const F = fittedLowerDim(model);
+  const all = await lowerOffsetsOf(model, dataset, use, work);
+  const offsets = F === L ? all : new Float32Array(use.length * F);
+  if (F < L) for (let r = 0; r < use.length; r++) offsets.set(all.subarray(r * L, r * L + F), r * F);
+  const prior = await runCancellable(jointPriorFit(mu, J, use, offsets, F, DETAIL_COMPONENTS), work);
+  return { ...prior, detail: { ...prior.detail!, lowerDim: L } };
+}
+
+/**
+ * The offsets the fitted prior models: every spatial layer except the fine 16x16 one. Fitting
+ * that one too (2,048 more values at 32x32) gave samples covered in grain on the Twemoji bench
+ * run (its 16 principal directions mix the fine texture of many sprites, and its residual noise
+ * is per pixel); left at its prior mean given z1 and z2, the model draws the detail that goes
+ * with the drawn layout.
+ */
+export function fittedLowerDim(model: Pick<LoadedModel, 'vae' | 'config'>): number {
+  const sizes = model.vae.lowerSizes;
+  return model.config.fineLatent ? sizes.slice(0, -1).reduce((a, b) => a + b, 0) : model.vae.lowerDim;
 }
 
 function* priorToMeansFit(mu: Float32Array, J: number, rows: number[]): Stepwise<FittedPrior, FitStage> {
@@ -154,19 +177,20 @@ export function sampleFittedPrior(p: FittedPrior, count: number, temperature: nu
   const m = p.detail;
   if (!m) return { z };
   const L = m.lowerDim;
+  const F = m.fittedDim;
   const out = new Float32Array(count * L);
   const rng = new Rng(seed + 1);
   const noiseScale = detail * m.residualSigma;
   draws.forEach((d, n) => {
-    const row = out.subarray(n * L, (n + 1) * L);
+    const row = out.subarray(n * L, n * L + F);
     row.set(m.mean);
     m.basis.forEach((b, k) => {
       const c = d[J + k];
-      for (let j = 0; j < L; j++) row[j] += c * b[j];
+      for (let j = 0; j < F; j++) row[j] += c * b[j];
     });
     if (noiseScale > 0) {
-      const eps = rng.normals(L);
-      for (let j = 0; j < L; j++) row[j] += noiseScale * eps[j];
+      const eps = rng.normals(F);
+      for (let j = 0; j < F; j++) row[j] += noiseScale * eps[j];
     }
   });
   return { z, lowerOffsets: out };
@@ -258,7 +282,7 @@ function* principalDetailFit(x: Float32Array, N: number, L: number, k: number): 
   });
   const kept = eig.values.reduce((a, b) => a + Math.max(0, b), 0);
   const residual = Math.max(0, trace - kept) / Math.max(1, L - k);
-  return { lowerDim: L, mean, basis, residualSigma: Math.sqrt(residual), explained: trace > 0 ? kept / trace : 1 };
+  return { lowerDim: L, fittedDim: L, mean, basis, residualSigma: Math.sqrt(residual), explained: trace > 0 ? kept / trace : 1 };
 }
 
 /** Rounds of the orthogonal iteration in principalDetail. */

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { fitJointPrior, principalDetail, sampleFittedPrior } from '../../../src/latent/fitted-prior';
+import { fitJointPrior, fitPrior, principalDetail, sampleFittedPrior } from '../../../src/latent/fitted-prior';
+import * as tf from '@tensorflow/tfjs';
+import { resolveModelConfig } from '../../../src/model/config';
+import { wrapModel } from '../../../src/model/load';
 import { Rng } from '../../../src/model/rng';
+import { Vae } from '../../../src/model/vae';
 
 /**
  * The hierarchy's fitted prior models z2's offsets by their principal directions jointly with z1
@@ -140,5 +144,35 @@ describe('the joint fitted prior', () => {
 
   it('is the same for the same seed', () => {
     expect(sampleFittedPrior(prior, 5, 1, 3, 0.8)).toEqual(sampleFittedPrior(prior, 5, 1, 3, 0.8));
+  });
+});
+
+describe('fitPrior on a model with the fine spatial layer', () => {
+  it('fits the layers above the fine one and leaves the fine one at its prior mean (offset 0)', async () => {
+    await tf.setBackend('cpu');
+    const vae = new Vae(resolveModelConfig({ height: 32, width: 32, channels: 4, latentDim: 3, lowerChannels: 2, convFilters: [4, 4, 4], denseUnits: 8, fineLatent: true }), 3);
+    const model = wrapModel(vae, { schemaVersion: 1, modelConfig: vae.config, step: 0, epoch: 0, datasetHash: 'x' });
+    const count = 24;
+    const rng = new Rng(4);
+    const pixels = Uint8Array.from({ length: count * 32 * 32 * 4 }, () => Math.floor(rng.uniform() * 256));
+    const dataset = {
+      index: { count, size: 32, channels: 4, items: Array.from({ length: count }, () => ({ label: '' })) },
+      pixels,
+      indicesOf: () => Array.from({ length: count }, (_, i) => i),
+    } as unknown as Parameters<typeof fitPrior>[1];
+    const mu = Float32Array.from(rng.normals(count * 3));
+    const prior = await fitPrior(model, dataset, mu);
+    const [coarse, fine] = vae.lowerSizes;
+    expect(fine).toBe(16 * 16 * 2);
+    expect(prior.detail!.lowerDim).toBe(coarse + fine);
+    expect(prior.detail!.fittedDim).toBe(coarse);
+    const { lowerOffsets } = sampleFittedPrior(prior, 5, 1, 9, 1);
+    const L = coarse + fine;
+    for (let n = 0; n < 5; n++) {
+      const row = lowerOffsets!.subarray(n * L, (n + 1) * L);
+      expect(row.subarray(0, coarse).some((v) => v !== 0)).toBe(true);
+      expect(row.subarray(coarse).every((v) => v === 0)).toBe(true);
+    }
+    vae.dispose();
   });
 });
