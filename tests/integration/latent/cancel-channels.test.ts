@@ -111,6 +111,9 @@ describe('cancelling latent work through the engine', () => {
       expect(most(id, 'decoding')).toBeGreaterThanOrEqual(256);
       expect(most(id, 'decoding')).toBeLessThan(1024);
     }
+    // The fitted prior's first fit reported its EM iterations to the client before the decode.
+    expect(most('sample-fitted', 'fitting prior (mixture)')).toBeGreaterThan(0);
+    expect(most('sample-standard', 'fitting prior (mixture)')).toBe(0);
     expect(snapshot(runDir)).toEqual(before);
     // The engine goes on serving: the same request, not cancelled, answers in full.
     const full = await engine.request('latent.sample', { runDir, dataset, count: 1024, memorisation: true });
