@@ -4,22 +4,14 @@
  */
 import type { Envelope, EventName, Events, PayloadIn, PreloadApi, ProgressEvent, RequestChannel, Result } from '../../src/contract';
 import type { ClientMessage, ServerMessage } from '../../src/server/wire';
+import type { Bridge, CallOptions } from './bridge-api';
 import { BridgeError } from './bridge-error';
 
 /** Requests fail with a BridgeError (its own module, so pure helpers need not load the bridge). */
 export { BridgeError };
 
-/** Options of one call on channel C: its progress arrives typed by channel (the contract's ProgressDataByChannel). */
-export interface CallOptions<C extends RequestChannel = RequestChannel> {
-  onProgress?: (progress: ProgressEvent<C>) => void;
-  signal?: AbortSignal;
-}
-
-export interface Bridge {
-  readonly mode: 'electron' | 'web';
-  call<C extends RequestChannel>(channel: C, payload: PayloadIn<C>, options?: CallOptions<C>): Promise<Result<C>>;
-  on<E extends EventName>(event: E, listener: (data: Events[E]) => void): () => void;
-}
+/** The API every store is given (its own module, so stores and their unit tests need not load the bridge). */
+export type { Bridge, CallOptions };
 
 let counter = 0;
 const newRequestId = () => `r${Date.now().toString(36)}${(counter++).toString(36)}`;

@@ -4,7 +4,7 @@
  */
 import { LATENT_DEFAULTS, type LabelPathSpecIn, type LatentLabelPathResult, type LatentRelabelResult } from '../../src/contract';
 import type { TrainedRun } from './app-state.svelte';
-import type { Bridge } from './bridge';
+import type { Bridge } from './bridge-api';
 import { describeError, isCancelled, type ShownError } from './errors';
 import { stripUrl, type ShownStrip } from './explore-strip';
 import type { Tasks } from './tasks.svelte';

@@ -4,7 +4,7 @@
  */
 import { createContext } from 'svelte';
 import type { EngineInfo, EngineState } from '../../src/contract';
-import type { Bridge } from './bridge';
+import type { Bridge } from './bridge-api';
 
 export class EngineStatus {
   state = $state<EngineState | 'connecting'>('connecting');

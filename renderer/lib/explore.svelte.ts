@@ -6,7 +6,7 @@
 import { createContext } from 'svelte';
 import type { DatasetItemInfo } from '../../src/contract';
 import type { AppState } from './app-state.svelte';
-import type { Bridge } from './bridge';
+import type { Bridge } from './bridge-api';
 import { describeError, type ShownError } from './errors';
 import { Exporter, provideExporter } from './export.svelte';
 import { Generation, provideGeneration } from './generate.svelte';

@@ -21,7 +21,7 @@ import {
   type SampleSpecIn,
   type TraverseSpecIn,
 } from '../../src/contract';
-import type { Bridge } from './bridge';
+import type { Bridge } from './bridge-api';
 import { describeError, isCancelled, isUnsupported, type ShownError } from './errors';
 import { EXPORT_FIELDS } from './latent-forms';
 import { fieldError, wholeRange, type CheckedField } from './limits';

@@ -6,7 +6,7 @@
  */
 import { createContext } from 'svelte';
 import type { RunEstimate, TrainSettingsIn } from '../../src/contract';
-import type { Bridge } from './bridge';
+import type { Bridge } from './bridge-api';
 import { describeError, isCancelled } from './errors';
 
 const DEBOUNCE_MS = 700;

@@ -36,7 +36,7 @@ import { encodeFlags, exportFlags, interpolateFlags, sampleFlags, traverseFlags 
 import { pixelArtFlags } from '../../src/cli/pixel-art';
 import { sheetFlags } from '../../src/cli/sheet-flags';
 import { checkPaletteColors } from '../../src/export/palette';
-import type { Bridge } from '../../renderer/lib/bridge';
+import type { Bridge } from '../../renderer/lib/bridge-api';
 import { Exporter } from '../../renderer/lib/export.svelte';
 import { Generation } from '../../renderer/lib/generate.svelte';
 import { Interpolation, type PathView } from '../../renderer/lib/interpolate.svelte';

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { exportOptionsSchema, type SampleSpecIn } from '../../../src/contract';
-import type { Bridge } from '../../../renderer/lib/bridge';
+import type { Bridge } from '../../../renderer/lib/bridge-api';
 import { Exporter, type ExportSource } from '../../../renderer/lib/export.svelte';
 import { Tasks } from '../../../renderer/lib/tasks.svelte';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { LatentPathResult } from '../../../src/contract';
 import type { TrainedRun } from '../../../renderer/lib/app-state.svelte';
-import type { Bridge } from '../../../renderer/lib/bridge';
+import type { Bridge } from '../../../renderer/lib/bridge-api';
 import { Interpolation, METHODS, type PathView } from '../../../renderer/lib/interpolate.svelte';
 import { Tasks } from '../../../renderer/lib/tasks.svelte';
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunEstimate } from '../../../src/contract';
-import { BridgeError, type Bridge } from '../../../renderer/lib/bridge';
+import type { Bridge } from '../../../renderer/lib/bridge-api';
+import { BridgeError } from '../../../renderer/lib/bridge-error';
 import { TrainEstimate } from '../../../renderer/lib/train-estimate.svelte';
 
 const estimate = { summary: 'about 9 min on 5,713 images' } as RunEstimate;
