@@ -13,6 +13,7 @@
  * Twemoji run, samples went from textured noise to whole faces and figures.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { FittedPriorPhase } from '../contract';
 import { throwIfCancelled } from '../errors';
 import { Rng } from '../model/rng';
 import { oneHotRows } from '../model/labels';
@@ -68,7 +69,7 @@ export interface FittedPrior {
  * of total images), the principal directions of those offsets and the mixture's EM (done of at
  * most total iterations). On a few thousand images the whole fit takes 20-40 s.
  */
-export type FitStage = 'fitting prior (details)' | 'fitting prior (directions)' | 'fitting prior (mixture)';
+export type FitStage = FittedPriorPhase;
 const STAGE = { offsets: 'fitting prior (details)', directions: 'fitting prior (directions)', mixture: 'fitting prior (mixture)' } as const satisfies Record<string, FitStage>;
 
 const fitted = new WeakMap<Latents, FittedPrior>();
