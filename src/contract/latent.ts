@@ -127,7 +127,6 @@ export const pixelArtFinishSchema = z
 export type PixelArtFinishSpec = z.output<typeof pixelArtFinishSchema>;
 export type PixelArtFinishIn = z.input<typeof pixelArtFinishSchema>;
 
-
 /** A label of a conditional model (its subfolder name); an unknown one is an error listing the known ones. */
 export const conditionalLabel = z.string().min(1).max(200);
 
