@@ -179,14 +179,7 @@ export function hierarchyNet(opts: { config: ModelConfig; store: ParamStore; rng
   // everything else so the other weights start as they did before it existed.
   const fineC = channelsAt(depth - 2);
   const finest = c.fineLatent
-    ? latentLayer(
-        store,
-        rng,
-        { prior: 'decoder/fine/prior', features: 'encoder/fine/features', state: 'encoder/fine/state', projection: 'decoder/fine/projection' },
-        fineC,
-        fineC,
-        lc,
-      )
+    ? latentLayer(store, rng, { prior: 'decoder/fine/prior', features: 'encoder/fine/features', state: 'encoder/fine/state', projection: 'decoder/fine/projection' }, fineC, fineC, lc)
     : null;
 
   return {

@@ -77,7 +77,7 @@ describe('hierarchical VAE with two spatial layers', () => {
 });
 
 describe('hierarchical VAE with the fine spatial layer', () => {
-  it('adds a map at twice z2\'s resolution below it (16x16 at 32x32), last in noise, offsets and KLs; the offsets give back the reconstruction', () => {
+  it("adds a map at twice z2's resolution below it (16x16 at 32x32), last in noise, offsets and KLs; the offsets give back the reconstruction", () => {
     const cfg = resolveModelConfig({ height: 32, width: 32, channels: 4, latentDim: 5, lowerChannels: 3, fineLatent: true });
     expect(lowerLatentShapes(cfg)).toEqual([
       [8, 8, 3],
