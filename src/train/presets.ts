@@ -11,6 +11,8 @@ export type PresetId = 'quick' | 'balanced' | 'quality';
 export interface PresetSettings {
   /** 'hvae': the hierarchical VAE (sharp); 'conv': the flat conv VAE; 'mlp': dense layers. */
   architecture: Architecture;
+  /** 'hvae': the fine 16x16 spatial latent under z2 (ModelConfig.fineLatent). */
+  fineLatent: boolean;
   latentDim: number;
   likelihood: LikelihoodKind;
   beta: number;
@@ -36,6 +38,7 @@ export interface PresetSpec {
 // steps its budget buys at ~500 img/s (batch 32).
 const base: PresetSettings = {
   architecture: 'hvae',
+  fineLatent: false,
   latentDim: 16,
   likelihood: 'gaussian-calibrated',
   beta: 1,
