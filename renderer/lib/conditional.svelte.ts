@@ -3,7 +3,7 @@
  * ("same z, other label", one row per label) and one z decoded from one label to another.
  */
 import { LATENT_DEFAULTS, type LabelPathSpecIn, type LatentLabelPathResult, type LatentRelabelResult } from '../../src/contract';
-import type { TrainedRun } from './app-state.svelte';
+import type { TrainedRun } from './app-state';
 import type { Bridge } from './bridge-api';
 import { describeError, isCancelled, type ShownError } from './errors';
 import { stripUrl, type ShownStrip } from './explore-strip';

@@ -4,7 +4,7 @@
  * and the error, and registers each import as a cancellable task.
  */
 import type { DatasetImportReport, DatasetSummary, ImportOptionsIn, ProgressEvent, ProgressPhase, SheetSlicingIn, SheetSource } from '../../src/contract';
-import type { AppState } from './app-state.svelte';
+import type { AppState } from './app-state';
 import type { Bridge } from './bridge';
 import { describeError, isCancelled, type ShownError } from './errors';
 import { baseName, joinPath, timestampedName } from './paths';

@@ -5,7 +5,7 @@
  */
 import { createContext } from 'svelte';
 import type { DatasetItemInfo } from '../../src/contract';
-import type { AppState } from './app-state.svelte';
+import type { AppState } from './app-state';
 import type { Bridge } from './bridge-api';
 import { describeError, type ShownError } from './errors';
 import { Exporter, provideExporter } from './export.svelte';

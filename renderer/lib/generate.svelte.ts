@@ -5,7 +5,7 @@
  */
 import { createContext } from 'svelte';
 import { LATENT_DEFAULTS, type LatentGenerated, type ProgressEvent, type LatentTraversal, type PixelArtFinishIn, type SampleSpecIn, type TraverseSpecIn } from '../../src/contract';
-import type { TrainedRun } from './app-state.svelte';
+import type { TrainedRun } from './app-state';
 import type { Bridge } from './bridge-api';
 import { Conditional } from './conditional.svelte';
 import { describeError, isCancelled, type ShownError } from './errors';

@@ -5,7 +5,7 @@
  */
 import { createContext } from 'svelte';
 import { INTERPOLATION_METHODS, LATENT_DEFAULTS, type InterpolateSpecIn, type InterpolationMethod, type LatentPathResult, type ProgressEvent } from '../../src/contract';
-import type { TrainedRun } from './app-state.svelte';
+import type { TrainedRun } from './app-state';
 import type { Bridge } from './bridge-api';
 import { describeError, isCancelled, type ShownError } from './errors';
 import { base64ToF32, stripUrl, type ShownStrip } from './explore-strip';

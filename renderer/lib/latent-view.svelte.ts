@@ -13,7 +13,7 @@ import { PathLayer, type PathMethod } from '../scene/path-line';
 import { isLinearLayout, LAYOUT_NAMES, projectLinear } from './layout-map';
 import { pickPoint, screenOf } from '../scene/pick';
 import { buildSpriteAtlases, ImageSprites } from '../scene/sprites';
-import type { TrainedRun } from './app-state.svelte';
+import type { TrainedRun } from './app-state';
 import type { Bridge } from './bridge';
 import { base64ToArray } from './bytes';
 import { describeError, isCancelled, type ShownError } from './errors';

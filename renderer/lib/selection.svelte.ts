@@ -7,7 +7,7 @@
 import { createContext } from 'svelte';
 import { MOUSE } from 'three';
 import { LATENT_DEFAULTS, type AttributeSpecIn, type LatentAttributeResult, type SelectionCsvReport } from '../../src/contract';
-import type { AppState } from './app-state.svelte';
+import type { AppState } from './app-state';
 import type { Bridge } from './bridge-api';
 import { describeError, isCancelled, type ShownError } from './errors';
 import { base64ToF32, stripUrl, type ShownStrip } from './explore-strip';

@@ -9,7 +9,7 @@
  */
 import { createContext, untrack } from 'svelte';
 import type { AppPaths, DatasetSummary, OpenedProject, RunRecord, TrainSettingsIn, TrainStatusReport } from '../../src/contract';
-import { PANELS, type AppState, type PanelId, type TrainedRun } from './app-state.svelte';
+import { PANELS, type AppState, type PanelId, type TrainedRun } from './app-state';
 import type { Bridge } from './bridge';
 import type { ConfirmRequest } from './confirm.svelte';
 import { type ImportTarget, Importer } from './dataset-import.svelte';

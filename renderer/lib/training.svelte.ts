@@ -3,7 +3,7 @@
  * for train and validation, per-dimension KL and the reconstruction previews per epoch.
  */
 import type { BackendLabel, EpochReport, TrainPreview, TrainProgress, TrainRunReport, TrainSettingsIn, TrainStatusReport } from '../../src/contract';
-import type { AppState } from './app-state.svelte';
+import type { AppState } from './app-state';
 import type { Bridge } from './bridge';
 import { pngObjectUrl } from './bytes';
 import { describeError, isCancelled, type ShownError } from './errors';

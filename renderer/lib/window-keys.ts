@@ -3,7 +3,7 @@
  * to the session, the tasks and the 3D view. Free of the DOM (App says where the key was
  * typed), so the dispatch is unit-tested without a browser.
  */
-import { PANELS, type PanelId } from './app-state.svelte';
+import { PANELS, type PanelId } from './app-state';
 
 /** A key press: the parts of a KeyboardEvent the shortcuts read. */
 export interface KeyPress {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { labelPathSpecSchema, sampleSpecSchema, type LatentGenerated, type ProgressEvent } from '../../../src/contract';
-import type { TrainedRun } from '../../../renderer/lib/app-state.svelte';
+import type { TrainedRun } from '../../../renderer/lib/app-state';
 import type { Bridge } from '../../../renderer/lib/bridge-api';
 import { BridgeError } from '../../../renderer/lib/bridge-error';
 import { Generation } from '../../../renderer/lib/generate.svelte';

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { LatentPathResult } from '../../../src/contract';
-import type { TrainedRun } from '../../../renderer/lib/app-state.svelte';
+import type { TrainedRun } from '../../../renderer/lib/app-state';
 import type { Bridge } from '../../../renderer/lib/bridge-api';
 import { Interpolation, METHODS, type PathView } from '../../../renderer/lib/interpolate.svelte';
 import { Tasks } from '../../../renderer/lib/tasks.svelte';

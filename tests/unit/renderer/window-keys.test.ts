@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PanelId } from '../../../renderer/lib/app-state.svelte';
+import type { PanelId } from '../../../renderer/lib/app-state';
 import { type KeyedSession, type KeyPlace, onWindowKey } from '../../../renderer/lib/window-keys';
 
 const field: KeyPlace = { inField: true, onButton: false };
