@@ -120,7 +120,10 @@ export const TRAIN_DEFAULTS = {
   gaussianMean: 'linear',
   lowerChannels: 8,
   lowerLayers: 1,
-  fineLatent: false,
+  // On where the images allow it (32x32 and larger; ignored below): measured on the quality
+  // bench, Twemoji 22 epochs 26.2 dB / SSIM 0.876 against 22.1 / 0.730 without it; DCSS sprites
+  // 34 epochs 22.2 dB / 0.869 (src/model/config.ts ModelConfig.fineLatent).
+  fineLatent: true,
   hiddenUnits: [512, 256],
   /** [] picks the filters from the image size. */
   convFilters: [],

@@ -50,7 +50,8 @@ export interface ModelConfig {
   /**
    * 'hvae': one more spatial map below the others, at twice z2's resolution (16x16 at 32x32),
    * with its prior p(z_fine | z1, z2): the pixel-level detail (outlines, eyes, highlights) that an
-   * 8x8 map cannot place. false is what a checkpoint saved before this setting loads as.
+   * 8x8 map cannot place. On by default; below 32x32 there is no finer map, and it is switched
+   * off (resolveModelConfig). false is what a checkpoint saved before this setting loads as.
    */
   fineLatent: boolean;
   /**
@@ -110,6 +111,9 @@ export function defaultConvFilters(size: number): number[] {
 export function resolveModelConfig(partial: Partial<ModelConfig> & Pick<ModelConfig, 'height' | 'width' | 'channels'>): ModelConfig {
   const cfg: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...stripUndefined(partial) } as ModelConfig;
   if (cfg.architecture !== 'mlp' && cfg.convFilters.length === 0) cfg.convFilters = defaultConvFilters(cfg.height);
+  // The fine layer needs a map finer than z2's (3+ halvings: 32x32 and up), and the hierarchy:
+  // elsewhere the setting means nothing, and the config says so.
+  if (cfg.fineLatent && (cfg.architecture !== 'hvae' || cfg.convFilters.length < 3)) cfg.fineLatent = false;
   validateModelConfig(cfg);
   return cfg;
 }
@@ -131,8 +135,6 @@ export function validateModelConfig(cfg: ModelConfig): void {
       bad(`lowerChannels (channels of the spatial latent) must be ${describeLimit(lowerLimit)}; got ${cfg.lowerChannels}.`);
     if (cfg.architecture === 'hvae' && cfg.lowerLayers !== 1 && cfg.lowerLayers !== 2) bad(`lowerLayers (spatial latent maps) must be 1 or 2; got ${String(cfg.lowerLayers)}.`);
     if (cfg.architecture === 'hvae' && typeof cfg.fineLatent !== 'boolean') bad(`fineLatent must be true or false; got ${String(cfg.fineLatent)}.`);
-    if (cfg.architecture === 'hvae' && cfg.fineLatent && cfg.convFilters.length < 3)
-      bad(`The fine spatial latent needs images of at least 32x32 (3 conv layers); these are ${cfg.height}x${cfg.width}. Turn fineLatent off or re-import at a larger size.`);
   } else if (cfg.architecture !== 'mlp') {
     bad(`Unknown architecture "${String(cfg.architecture)}"; use ${ARCHITECTURES.map((a) => `"${a}"`).join(', ')}.`);
   }

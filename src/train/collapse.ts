@@ -10,8 +10,7 @@ export const COLLAPSE_KL_NATS = 0.1;
 /** The first epoch is still finding its feet (a fresh posterior starts at the prior): judge from the second. */
 export const COLLAPSE_FIRST_EPOCH = 2;
 
-const layerName = (i: number, count: number): string =>
-  i === 0 ? 'the global latent z1 (the 3D map)' : count === 2 ? 'the spatial latent z2 (the detail)' : `the spatial latent z${i + 1} (${i === 1 ? 'the coarse layout' : 'the detail'})`;
+const layerName = (i: number, count: number): string => (i === 0 ? 'the global latent z1 (the 3D map)' : `the spatial latent z${i + 1} (${i === count - 1 ? 'the finest detail' : 'the layout'})`);
 
 /**
  * Sentences for people, one per problem, each saying what to do; empty when the run is healthy.

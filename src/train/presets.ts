@@ -38,7 +38,7 @@ export interface PresetSpec {
 // steps its budget buys at ~500 img/s (batch 32).
 const base: PresetSettings = {
   architecture: 'hvae',
-  fineLatent: false,
+  fineLatent: true,
   latentDim: 16,
   likelihood: 'gaussian-calibrated',
   beta: 1,

@@ -16,6 +16,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend';
 import { FLAT_CONV_CONFIG, resolveModelConfig, type ModelConfig } from '../../src/model/config';
+import { lowerLatentShapes } from '../../src/model/hierarchy';
 import { trainingFlopsPerImage } from '../../src/model/flops';
 import { Rng } from '../../src/model/rng';
 import { Vae } from '../../src/model/vae';
@@ -180,7 +181,9 @@ export async function run(): Promise<BenchLine[]> {
   const config = DEFAULT_MODEL;
   const flopsPerImage = trainingFlopsPerImage(config);
   const context = {
-    model: `hierarchical VAE ${SIZE}x${SIZE}x${CHANNELS}, filters ${config.convFilters.join('/')}, dense ${config.denseUnits}, latent ${LATENT} over ${config.lowerChannels}-channel z2, ${config.likelihood}`,
+    model: `hierarchical VAE ${SIZE}x${SIZE}x${CHANNELS}, filters ${config.convFilters.join('/')}, dense ${config.denseUnits}, latent ${LATENT} over spatial maps ${lowerLatentShapes(config)
+      .map(([h, w, c]) => `${h}x${w}x${c}`)
+      .join(' + ')}, ${config.likelihood}`,
     mflop_per_image: round(flopsPerImage / 1e6),
   };
   const flatContext = {

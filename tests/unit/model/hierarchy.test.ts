@@ -3,11 +3,14 @@
  * KLs, the flat VAE as the limit with the lower layer switched off, and the ELBO against a
  * Monte Carlo estimate of the same expression written with log-densities.
  */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveModelConfig, type ModelConfig } from '../../../src/model/config';
 import { gaussianKlMaps, logGaussianMap, lowerLatentShapes } from '../../../src/model/hierarchy';
-import { wrapModel } from '../../../src/model/load';
+import { loadModel, saveModel, wrapModel } from '../../../src/model/load';
 import { Rng } from '../../../src/model/rng';
 import { Vae } from '../../../src/model/vae';
 
@@ -30,14 +33,16 @@ const klScalar = (a: number, A: number, b: number, B: number) => 0.5 * (Math.log
 
 describe('hierarchical VAE: shapes', () => {
   for (const size of [16, 24, 32, 48, 64]) {
-    it(`${size}x${size} RGBA: z1 is flat, z2 is a map one level above the smallest, outputs match the input`, () => {
+    it(`${size}x${size} RGBA: z1 is flat, z2 is a map one level above the smallest (with the fine map at twice its side from 24x24 up), outputs match the input`, () => {
       const cfg = resolveModelConfig({ height: size, width: size, channels: 4, latentDim: 5 });
       expect(cfg.architecture).toBe('hvae');
       const vae = new Vae(cfg, 1);
-      const [h, w, c] = lowerLatentShapes(cfg)[0];
+      const maps = lowerLatentShapes(cfg);
+      const [h, w, c] = maps[0];
       expect(h).toBeLessThanOrEqual(8);
       expect(h).toBeGreaterThanOrEqual(6);
-      expect(vae.noiseDim).toBe(5 + h * w * c);
+      expect(maps.slice(1)).toEqual(size >= 24 ? [[2 * h, 2 * w, c]] : []);
+      expect(vae.noiseDim).toBe(5 + maps.reduce((t, [a, b, d]) => t + a * b * d, 0));
       const shapes = tf.tidy(() => {
         const x = tf.zeros([2, size, size, 4]) as tf.Tensor4D;
         const { mu } = vae.encode(x);
@@ -55,7 +60,7 @@ describe('hierarchical VAE: shapes', () => {
 
 describe('hierarchical VAE with two spatial layers', () => {
   it('stacks a coarse map (the smallest) over the fine one, coarsest first in noise, offsets and KLs', () => {
-    const cfg = resolveModelConfig({ height: 32, width: 32, channels: 4, latentDim: 5, lowerLayers: 2, lowerChannels: 3 });
+    const cfg = resolveModelConfig({ height: 32, width: 32, channels: 4, latentDim: 5, lowerLayers: 2, lowerChannels: 3, fineLatent: false });
     expect(lowerLatentShapes(cfg)).toEqual([
       [4, 4, 3],
       [8, 8, 3],
@@ -104,14 +109,36 @@ describe('hierarchical VAE with the fine spatial layer', () => {
     vae.dispose();
   });
 
-  it('is refused below 32x32, where there is no finer map to put it on, with the size named', () => {
-    expect(() => resolveModelConfig({ height: 16, width: 16, channels: 4, fineLatent: true })).toThrow(/16x16/);
+  it('is on by default from 32x32, and off below (no finer map to put it on) and for the flat models', () => {
+    expect(resolveModelConfig({ height: 32, width: 32, channels: 4 }).fineLatent).toBe(true);
+    expect(resolveModelConfig({ height: 64, width: 64, channels: 4 }).fineLatent).toBe(true);
+    const small = resolveModelConfig({ height: 16, width: 16, channels: 4, fineLatent: true });
+    expect(small.fineLatent).toBe(false);
+    expect(lowerLatentShapes(small)).toHaveLength(1);
+    expect(resolveModelConfig({ height: 32, width: 32, channels: 4, architecture: 'conv' }).fineLatent).toBe(false);
   });
+});
 
-  it('a model saved before the setting loads without the fine layer', () => {
-    const cfg = resolveModelConfig({ height: 32, width: 32, channels: 4 });
-    expect(cfg.fineLatent).toBe(false);
-    expect(lowerLatentShapes(cfg)).toHaveLength(1);
+describe('a model saved before the fine layer existed', () => {
+  it('loads without it (its config has no fineLatent), though new models at 32x32 have it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'atlas-fine-'));
+    try {
+      const before = new Vae(resolveModelConfig({ height: 32, width: 32, channels: 4, latentDim: 3, fineLatent: false }), 2);
+      await saveModel(before, dir, { step: 1, epoch: 1, datasetHash: 'h' });
+      const file = path.join(dir, 'model.json');
+      const json = JSON.parse(await readFile(file, 'utf8'));
+      delete json.userDefinedMetadata.modelConfig.fineLatent;
+      await writeFile(file, JSON.stringify(json));
+      const old = await loadModel(dir);
+      expect(old.config.fineLatent).toBe(false);
+      expect(old.vae.lowerSizes).toEqual([8 * 8 * 8]);
+      const x = images(new Rng(3), 2, 32, 4);
+      expect(Array.from(old.vae.reconstructRaw(x).dataSync())).toEqual(Array.from(before.reconstructRaw(x).dataSync()));
+      old.dispose();
+      before.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
