@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requireBuilt } from '../../helpers/built';
@@ -35,5 +35,29 @@ describe('latent-atlas train --preset', () => {
     const bad = cli(['train', path.join(run, 'dataset'), '--run', path.join(work, 'run3'), '--preset', 'fast']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--preset must be one of quick, balanced, quality');
+
+    // The fine 16x16 detail layer: off below 32x32 (these are 16x16), on by default from 32x32,
+    // and --fine-detail off trains without it.
+    const fineOf = (dir: string) => JSON.parse(readFileSync(path.join(dir, latestCheckpoint(dir), 'model.json'), 'utf8')).userDefinedMetadata.modelConfig.fineLatent;
+    expect(fineOf(path.join(work, 'run2'))).toBe(false);
+    for (const [name, flags, fine] of [
+      ['run32', [], true],
+      ['run32-off', ['--fine-detail', 'off'], false],
+    ] as const) {
+      const r32 = cli(['train', path.join(work, 'images'), '--run', path.join(work, name), '--size', '32', '--epochs', '1', '--workers', '1', ...flags, '--json']);
+      expect(r32.code).toBe(0);
+      expect(fineOf(path.join(work, name))).toBe(fine);
+    }
+    const misspelt = cli(['train', path.join(run, 'dataset'), '--run', path.join(work, 'run5'), '--fine-detail', 'maybe']);
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr).toContain('--fine-detail must be on or off; got "maybe"');
   });
 });
+
+/** The newest checkpoint folder of a run (ckpt-<step>, zero-padded, so names sort by step). */
+function latestCheckpoint(runDir: string): string {
+  return readdirSync(runDir)
+    .filter((n) => n.startsWith('ckpt-'))
+    .sort()
+    .at(-1)!;
+}
