@@ -38,7 +38,10 @@ beforeAll(async () => {
   const ds = path.join(work, 'ds');
   const run = path.join(work, 'run');
   await engine.request('dataset.import', { source: { folder: path.join(work, 'images') }, output: ds, options: { size: 16, channels: 'rgba' } });
-  await engine.request('train.run', { dataset: ds, runDir: run, settings: { epochs: 2, batchSize: 16, latentDim: 4 } });
+  // 10 epochs (30 steps): enough for the model to draw the letterboxed images' transparent
+  // margins, which the trimmed export below needs (2 epochs did only while the calibrated
+  // decoder's first step wrongly used s = 0.1, which pushed the early steps hard).
+  await engine.request('train.run', { dataset: ds, runDir: run, settings: { epochs: 10, batchSize: 16, latentDim: 4 } });
   const base: Omit<ExportOptionsIn, 'outDir'> = {
     source: { interpolate: { runDir: run, dataset: ds, waypoints: [{ index: 0 }, { index: 20 }, { index: 40 }], method: 'linear', frames: 3 } },
     formats: ['png', 'sheet'],
