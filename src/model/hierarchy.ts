@@ -13,6 +13,11 @@
  * DCSS tiles (10 min, Balanced) it did not beat one layer (18.1 against 18.6 dB, samples no more
  * whole), so one layer is the default.
  *
+ * With fineLatent (the default from 32x32) a fine map z3 at twice z2's resolution follows the
+ * first up-block past z2, with prior p(z3|z1, z2) and its posterior read from the encoder's
+ * features at that resolution: at equal epochs it took Twemoji reconstructions from 22.1 to
+ * 26.2 dB, where the 8x8 map alone could not place outlines, eyes and highlights.
+ *
  * Conditional model (vae-theory.md section 6, config.labels non-empty): the label embedding e
  * enters the bottom-up pass at its dense layer (q(z1|x,y)) and the top-down pass where z1 does
  * (its first dense layer). The top-down state then carries y, so the prior of z2 is
