@@ -96,13 +96,10 @@ export async function fitPrior(model: LoadedModel, dataset: Dataset, mu: Float32
   const rows = train.length >= 2 ? train : Array.from({ length: dataset.index.count }, (_, i) => i);
   const use = rows.length > FITTED_PRIOR_MAX_POINTS ? seededSubset(rows, FITTED_PRIOR_MAX_POINTS, 0) : rows;
   if (model.vae.lowerDim === 0) return runCancellable(priorToMeansFit(mu, J, use), work);
-  const L = model.vae.lowerDim;
   const F = fittedLowerDim(model);
-  const all = await lowerOffsetsOf(model, dataset, use, work);
-  const offsets = F === L ? all : new Float32Array(use.length * F);
-  if (F < L) for (let r = 0; r < use.length; r++) offsets.set(all.subarray(r * L, r * L + F), r * F);
+  const offsets = await lowerOffsetsOf(model, dataset, use, F, work);
   const prior = await runCancellable(jointPriorFit(mu, J, use, offsets, F, DETAIL_COMPONENTS), work);
-  return { ...prior, detail: { ...prior.detail!, lowerDim: L } };
+  return { ...prior, detail: { ...prior.detail!, lowerDim: model.vae.lowerDim } };
 }
 
 /**
@@ -197,14 +194,17 @@ export function sampleFittedPrior(p: FittedPrior, count: number, temperature: nu
   return { z, lowerOffsets: out };
 }
 
-/** z2 offsets of the given dataset images (each with its own label when conditional), rows.length x lowerDim. */
-async function lowerOffsetsOf(model: LoadedModel, dataset: Dataset, rows: number[], work: FitWork<FitStage>): Promise<Float32Array> {
+/**
+ * The first `width` values of the z2 offsets (Vae.lowerOffsets) of the given dataset images, each
+ * with its own label when conditional: rows.length x width.
+ */
+async function lowerOffsetsOf(model: LoadedModel, dataset: Dataset, rows: number[], width: number, work: FitWork<FitStage>): Promise<Float32Array> {
   const L = model.vae.lowerDim;
   const { size, channels } = dataset.index;
   const D = size * size * channels;
   const labelRows = datasetLabelRows(model, dataset);
   const C = model.config.labels.length;
-  const out = new Float32Array(rows.length * L);
+  const out = new Float32Array(rows.length * width);
   const B = 128;
   for (let start = 0; start < rows.length; start += B) {
     const part = rows.slice(start, start + B);
@@ -219,8 +219,12 @@ async function lowerOffsetsOf(model: LoadedModel, dataset: Dataset, rows: number
           C,
         )
       : null;
-    const t = tf.tidy(() => model.vae.lowerOffsets(tf.tensor4d(x, [part.length, size, size, channels]), y ? tf.tensor2d(y, [part.length, C]) : undefined)!);
-    out.set((await t.data()) as Float32Array, start * L);
+    // Only the fitted columns leave the backend (the fine layer's, when not fitted, stay there).
+    const t = tf.tidy(() => {
+      const all = model.vae.lowerOffsets(tf.tensor4d(x, [part.length, size, size, channels]), y ? tf.tensor2d(y, [part.length, C]) : undefined)!;
+      return width === L ? all : tf.slice(all, [0, 0], [part.length, width]);
+    });
+    out.set((await t.data()) as Float32Array, start * width);
     t.dispose();
     work.onStep?.({ stage: STAGE.offsets, done: start + part.length, total: rows.length });
     // Let a cancel or another request through between batches.
