@@ -4,7 +4,16 @@
  * user clicks in the 3D view.
  */
 import { createContext } from 'svelte';
-import { LATENT_DEFAULTS, type LatentGenerated, type ProgressEvent, type LatentTraversal, type PixelArtFinishIn, type SampleSpecIn, type TraverseSpecIn } from '../../src/contract';
+import {
+  LATENT_DEFAULTS,
+  type LatentGenerated,
+  type LatentSessionPhase,
+  type ProgressEvent,
+  type LatentTraversal,
+  type PixelArtFinishIn,
+  type SampleSpecIn,
+  type TraverseSpecIn,
+} from '../../src/contract';
 import type { TrainedRun } from './app-state';
 import type { Bridge } from './bridge-api';
 import { Conditional } from './conditional.svelte';
@@ -41,12 +50,23 @@ type GenerateKind = 'sample' | 'traverse' | 'decode';
 /** The channels the panel calls; their progress phases are the contract's (ProgressPhaseByChannel). */
 type GenerateChannel = 'latent.sample' | 'latent.traverse' | 'latent.decode';
 
+/** What each phase's progress counts (the prior's fit counts rounds and EM iterations, not images). */
+const PHASE_UNITS: Record<LatentSessionPhase, string> = {
+  encoding: 'images',
+  decoding: 'images',
+  'fitting prior (details)': 'images',
+  'fitting prior (directions)': 'rounds',
+  'fitting prior (mixture)': 'iterations',
+};
+
 export class Generation {
   temperature = $state(LATENT_DEFAULTS.temperature);
   /** Hierarchical model: temperature of the detail layer z2 ~ p(z2|z1) (0 = its mean, smooth). */
   detail = $state(LATENT_DEFAULTS.detail);
   /** Draw z where the training images lie (a mixture fitted to their means) or from N(0, I). */
   prior = $state(LATENT_DEFAULTS.prior);
+  /** Hierarchical model, fitted prior: fine detail from the nearest training image (crisp) or the model's own (smooth). */
+  detailFrom = $state(LATENT_DEFAULTS.detailFrom);
   seed = $state(LATENT_DEFAULTS.seed);
   /** Show a real draw of p(x|z) (the likelihood's per-pixel noise) instead of the mean image. */
   pixelNoise = $state(false);
@@ -122,6 +142,7 @@ export class Generation {
       temperature: this.temperature,
       detail: this.detail,
       prior: this.prior,
+      detailFrom: this.detailFrom,
       seed: this.seed,
       pixelNoise: this.pixelNoise,
       memorisation: true,
@@ -198,7 +219,7 @@ export class Generation {
     const task = this.#tasks.start(label, () => controller.abort());
     try {
       // Encoding the dataset (first use) and decoding many images report how far they are.
-      const onProgress = (p: ProgressEvent<GenerateChannel>) => task.update(p.total ? p.done / p.total : null, `${p.phase} ${p.done}${p.total ? ` / ${p.total}` : ''} images`);
+      const onProgress = (p: ProgressEvent<GenerateChannel>) => task.update(p.total ? p.done / p.total : null, `${p.phase} ${p.done}${p.total ? ` / ${p.total}` : ''} ${PHASE_UNITS[p.phase]}`);
       const result = await fn({ signal: controller.signal, onProgress });
       return controller.signal.aborted ? null : result;
     } catch (err) {

@@ -15,6 +15,12 @@ export type InterpolationMethod = (typeof INTERPOLATION_METHODS)[number];
 /** Where prior samples draw z from (sampleSpecSchema.prior says what each is). */
 export const SAMPLE_PRIORS = ['fitted', 'standard'] as const;
 export type SamplePrior = (typeof SAMPLE_PRIORS)[number];
+/**
+ * Where a hierarchical model's fitted-prior samples take the fine detail that the fitted
+ * directions leave out (sampleSpecSchema.detailFrom says what each is).
+ */
+export const SAMPLE_DETAIL_SOURCES = ['nearest', 'model'] as const;
+export type SampleDetailSource = (typeof SAMPLE_DETAIL_SOURCES)[number];
 
 /**
  * The limits of every number the latent tools take: the schemas below, the CLI's interpolate,
@@ -70,6 +76,11 @@ export const LATENT_DEFAULTS = {
   /** The detail temperature of samples, chosen on the quality bench. */
   detail: 0.8,
   prior: 'fitted' as SamplePrior,
+  /**
+   * Fitted samples borrow fine detail from their nearest training image: on the quality bench's
+   * DCSS run they became crisp whole sprites where the model's own detail gave smooth blobs.
+   */
+  detailFrom: 'nearest' as SampleDetailSource,
   seed: 0,
   traverseSteps: 7,
   traverseRange: 3,
@@ -193,9 +204,17 @@ export const sampleSpecSchema = z
     /**
      * Hierarchical model: temperature of the detail layer (0 = smooth). Under the standard prior
      * z2 ~ p(z2|z1) at this temperature; under the fitted prior, the fine detail its main
-     * directions leave out, drawn as noise of the measured size times this.
+     * directions leave out, times this (from where `detailFrom` says).
      */
     detail: numberIn(LL.detail).default(LD.detail),
+    /**
+     * Hierarchical model, fitted prior: where the detail the fitted directions leave out comes
+     * from. 'nearest': from the fitted training image nearest the draw (its fine layer and the
+     * rest of its detail offsets, scaled by `detail`), so samples are crisp variations of
+     * training sprites; 'model': noise of the measured size times `detail` on the spatial maps,
+     * with the model's fine layer at its prior mean (smooth, further from any one sprite).
+     */
+    detailFrom: z.enum(SAMPLE_DETAIL_SOURCES).default(LD.detailFrom),
     /** For each generated image, find the nearest training image in pixel space. */
     memorisation: z.boolean().default(true),
     /** Conditional model: the label to generate (required there, unless sampling around an image: its own label). */

@@ -57,11 +57,26 @@ export interface DetailModel {
   explained: number;
 }
 
+/**
+ * The fitted images as points of the mixture's space, for detail borrowed from the nearest one
+ * (addNearestDetail).
+ */
+export interface FittedAnchors {
+  /** Dataset index of each fitted image. */
+  rows: number[];
+  /** Each image's [z1, detail coordinates]: rows.length x mixture.dim. */
+  points: Float64Array;
+  /** Standard deviation of each coordinate over the images: the nearest one is nearest in standardised units. */
+  spread: Float64Array;
+}
+
 export interface FittedPrior {
   /** Over [z1 (latentDim), detail coordinates (basis.length)]; over z1 alone for the flat model. */
   mixture: GaussianMixture;
   latentDim: number;
   detail: DetailModel | null;
+  /** The hierarchy's fitted images (null for the flat model, whose samples have no detail layer). */
+  anchors: FittedAnchors | null;
 }
 
 /**
@@ -119,7 +134,7 @@ function* priorToMeansFit(mu: Float32Array, J: number, rows: number[]): Stepwise
   const points = new Float64Array(use.length * J);
   use.forEach((i, r) => points.set(mu.subarray(i * J, (i + 1) * J), r * J));
   const mixture = yield* staged(STAGE.mixture, mixtureFit(points, use.length, J, { components: FITTED_PRIOR_COMPONENTS, seed: 0 }));
-  return { mixture, latentDim: J, detail: null };
+  return { mixture, latentDim: J, detail: null, anchors: null };
 }
 
 /** The mixture over the means of images `rows` (count x J in `mu`), subsampled to the cap. */
@@ -161,19 +176,47 @@ function* jointPriorFit(mu: Float32Array, J: number, rows: number[], offsets: Fl
     });
   }
   const mixture = yield* staged(STAGE.mixture, mixtureFit(points, N, dim, { components: FITTED_PRIOR_COMPONENTS, seed: 0 }));
-  return { mixture, latentDim: J, detail };
+  return { mixture, latentDim: J, detail, anchors: { rows: rows.slice(), points, spread: columnSpread(points, N, dim) } };
+}
+
+/** Standard deviation of each of `dim` columns of N rows (1 where a column is constant). */
+function columnSpread(points: Float64Array, N: number, dim: number): Float64Array {
+  const out = new Float64Array(dim);
+  for (let d = 0; d < dim; d++) {
+    let s = 0;
+    let s2 = 0;
+    for (let r = 0; r < N; r++) {
+      const v = points[r * dim + d];
+      s += v;
+      s2 += v * v;
+    }
+    const variance = s2 / N - (s / N) ** 2;
+    out[d] = variance > 1e-12 ? Math.sqrt(variance) : 1;
+  }
+  return out;
+}
+
+/** A fitted prior's draws: z1, and for the hierarchy each draw's offsets from the spatial layers' prior means. */
+export interface FittedDraws {
+  z: number[][];
+  /** count x lowerDim (hierarchy only). */
+  lowerOffsets?: Float32Array;
+  /** Each draw's point in the mixture's space ([z1, detail coordinates]), for addNearestDetail. */
+  points: number[][];
 }
 
 /**
- * Seeded draws: z1 from the mixture at `temperature`; for the hierarchy also each draw's z2
- * offsets (count x lowerDim), the residual noise scaled by `detail` (0: only the directions).
+ * Seeded draws: z1 from the mixture at `temperature`; for the hierarchy also each draw's offsets
+ * (count x lowerDim): the fitted directions at the drawn coordinates, plus, with `detail` above 0,
+ * noise of the measured residual size times `detail` on the fitted layers ('model' detail; for
+ * 'nearest' detail call with 0 and then addNearestDetail).
  */
-export function sampleFittedPrior(p: FittedPrior, count: number, temperature: number, seed: number, detail: number): { z: number[][]; lowerOffsets?: Float32Array } {
+export function sampleFittedPrior(p: FittedPrior, count: number, temperature: number, seed: number, detail: number): FittedDraws {
   const draws = sampleMixture(p.mixture, count, temperature, seed);
   const J = p.latentDim;
   const z = draws.map((d) => d.slice(0, J));
   const m = p.detail;
-  if (!m) return { z };
+  if (!m) return { z, points: draws };
   const L = m.lowerDim;
   const F = m.fittedDim;
   const out = new Float32Array(count * L);
@@ -191,7 +234,83 @@ export function sampleFittedPrior(p: FittedPrior, count: number, temperature: nu
       for (let j = 0; j < F; j++) row[j] += noiseScale * eps[j];
     }
   });
-  return { z, lowerOffsets: out };
+  return { z, lowerOffsets: out, points: draws };
+}
+
+/**
+ * The fitted image nearest each point of the mixture's space (standardised Euclidean distance),
+ * as an index into `anchors.rows`; `allowed` (a dataset row test) narrows the candidates, e.g. to
+ * one label, unless it would leave none.
+ */
+export function nearestAnchors(anchors: FittedAnchors, points: number[][], allowed?: (row: number) => boolean): number[] {
+  const dim = anchors.spread.length;
+  let candidates = anchors.rows.map((_, a) => a);
+  if (allowed) {
+    const narrowed = candidates.filter((a) => allowed(anchors.rows[a]));
+    if (narrowed.length) candidates = narrowed;
+  }
+  return points.map((x) => {
+    let best = candidates[0];
+    let bestDistance = Infinity;
+    for (const a of candidates) {
+      let d = 0;
+      for (let k = 0; k < dim && d < bestDistance; k++) d += ((anchors.points[a * dim + k] - x[k]) / anchors.spread[k]) ** 2;
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = a;
+      }
+    }
+    return best;
+  });
+}
+
+/**
+ * 'nearest' detail (the Generate panel's default for the hierarchy): adds to each draw's offsets
+ * `detail` times what its nearest fitted image's own offsets hold beyond the fitted directions:
+ * the rest of the fitted layers' offsets, and the fine 16x16 layer whole. At `detail` 1 a draw
+ * that lands exactly on a fitted image decodes to that image's reconstruction; elsewhere it is
+ * that sprite's fine detail over the drawn layout and colours. Why: the fine layer carries most of
+ * what makes a sprite crisp (faces, outlines, colour), and its prior mean given the layers above
+ * is a smooth blob (the quality bench's DCSS run), so samples without borrowed detail were
+ * blobs. Returns the dataset index each draw borrowed from.
+ */
+export async function addNearestDetail(
+  model: LoadedModel,
+  dataset: Dataset,
+  p: FittedPrior,
+  drawn: FittedDraws,
+  detail: number,
+  opts: { allowed?: (row: number) => boolean; signal?: AbortSignal } = {},
+): Promise<number[]> {
+  const m = p.detail;
+  const anchors = p.anchors;
+  if (!m || !anchors || !drawn.lowerOffsets) throw new Error('addNearestDetail: the flat model has no detail layer');
+  const picked = nearestAnchors(anchors, drawn.points, opts.allowed);
+  const unique = [...new Set(picked)];
+  const L = m.lowerDim;
+  const F = m.fittedDim;
+  const J = p.latentDim;
+  const dim = anchors.spread.length;
+  const own = await lowerOffsetsOf(
+    model,
+    dataset,
+    unique.map((a) => anchors.rows[a]),
+    L,
+    { signal: opts.signal },
+  );
+  picked.forEach((a, n) => {
+    const o = own.subarray(unique.indexOf(a) * L, (unique.indexOf(a) + 1) * L);
+    // The anchor's offsets less its own fitted part (mean + its coordinates along the directions).
+    const residual = Float32Array.from(o);
+    for (let j = 0; j < F; j++) residual[j] -= m.mean[j];
+    m.basis.forEach((b, k) => {
+      const c = anchors.points[a * dim + J + k];
+      for (let j = 0; j < F; j++) residual[j] -= c * b[j];
+    });
+    const row = drawn.lowerOffsets!.subarray(n * L, (n + 1) * L);
+    for (let j = 0; j < L; j++) row[j] += detail * residual[j];
+  });
+  return picked.map((a) => anchors.rows[a]);
 }
 
 /**

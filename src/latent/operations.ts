@@ -12,7 +12,7 @@ import { datasetLabelRows, labelWeights, pathLabelWeights } from './conditional'
 import { samplePosterior, samplePrior, sweepValues, traversal } from './generate';
 import { decodeImages, type DecodedImages } from './images';
 import { checkGeodesicSize, geodesicPath, imageSpaceLength, pathThrough, type Vector } from './interpolate';
-import { fittedPrior, sampleFittedPrior } from './fitted-prior';
+import { addNearestDetail, fittedPrior, sampleFittedPrior } from './fitted-prior';
 import { nearestRows } from './neighbours';
 import { projectPoints } from './projection';
 import { latentSession, projectionOf, type LatentSession, type SessionOptions } from './session';
@@ -152,7 +152,9 @@ export async function sample(spec: SampleSpec, opts: SessionOptions = {}): Promi
     // The first fit on a few thousand images takes 20-40 s: it reports its stages and hears a cancel.
     const prior = await fittedPrior(s, { signal: opts.signal, onStep: (st) => opts.onStage?.(st.stage, st.done, st.total) });
     await cancelPoint(opts.signal);
-    const drawn = sampleFittedPrior(prior, spec.count, spec.temperature, spec.seed, spec.detail);
+    const nearest = spec.detailFrom === 'nearest' && prior.anchors !== null;
+    const drawn = sampleFittedPrior(prior, spec.count, spec.temperature, spec.seed, nearest ? 0 : spec.detail);
+    if (nearest) await addNearestDetail(s.run.model, s.dataset, prior, drawn, spec.detail, { allowed: sameLabel(s, spec.label), signal: opts.signal });
     z = drawn.z;
     lowerOffsets = drawn.lowerOffsets;
   } else {
@@ -160,11 +162,23 @@ export async function sample(spec: SampleSpec, opts: SessionOptions = {}): Promi
   }
   // Conditional model: the chosen label (around an image, by default its own).
   const labels = labelWeights(s.run.model, z.length, spec.label, spec.around ? { dataset: s.dataset, index: spec.around.index } : undefined);
-  // The hierarchy's detail layer: with fitted offsets, their residual already carries the detail
-  // temperature; otherwise z2 is drawn from p(z2|z1) at that temperature.
+  // The hierarchy's detail layer: with fitted offsets, they already carry the detail; otherwise
+  // z2 is drawn from p(z2|z1) at the detail temperature.
   await cancelPoint(opts.signal);
   const images = await decodeImages(s.run.model, z, { pixelNoise: spec.pixelNoise, seed: spec.seed, lowerTemperature: lowerOffsets ? 0 : spec.detail, lowerOffsets, labels, ...decodeWork(opts) });
   return { z, images, points: project(s, spec.axes, z), nearest: spec.memorisation ? await nearestTraining(s, images, opts.signal) : null, ...(await finished(s, images, spec, opts.signal)) };
+}
+
+/**
+ * A conditional model's samples of `label` borrow detail only from training images of that label
+ * (so a "tree" sample does not get a crocodile's scales); undefined when any image will do.
+ */
+function sameLabel(s: LatentSession, label: string | undefined): ((row: number) => boolean) | undefined {
+  const vocabulary = s.run.model.config.labels;
+  if (!vocabulary.length || label === undefined) return undefined;
+  const rows = datasetLabelRows(s.run.model, s.dataset)!;
+  const wanted = vocabulary.indexOf(label);
+  return (row) => rows[row] === wanted;
 }
 
 export interface TraverseResult extends GeneratedWithCheck {

@@ -12,8 +12,9 @@
  * with --dataset, one dataset already imported by the app or the CLI.
  *
  * Each run trains the preset's settings (renderer/lib/presets.ts, as the UI sends them) with
- * epochs set out of reach and a TrainControl stopped when the budget (default 10 minutes) is
- * spent, keeps the model, and measures on the validation split:
+ * the bench's budget (default 10 minutes) as the run's time budget, so it plans its epochs and
+ * KL warm-up from a measured probe as the app does (--epochs N: N epochs, no budget), keeps the
+ * model, and measures on the validation split:
  *  - recon_psnr_db: 10 log10(1 / MSE) of the posterior-mean reconstructions (model.reconstruct,
  *    clamped to [0, 1]), RGB composited over mid-grey 0.5, MSE pooled over all values;
  *  - recon_ssim: SSIM per RGB channel of the same composites (11x11 Gaussian window, sigma 1.5,
@@ -25,14 +26,18 @@
  *    validation images (1 = as crisp as the real sprites); fitted_sample_sharpness_ratio the same
  *    for z drawn from the mixture fitted to the training means (src/latent/fitted-prior.ts, the
  *    Generate panel's default; for the hierarchy the mixture also draws z2's principal offsets,
- *    with the rest as noise scaled by --detail);
+ *    and the rest of the detail comes from the nearest training image, scaled by --detail);
+ *    fitted_model_detail_sharpness_ratio with the rest as noise and the fine layer at its prior
+ *    mean instead; fitted_sample_nearest_rms: median RMS from a fitted sample to its nearest
+ *    training image, beside the same for validation images (far below it would mean copies);
  *  - sample_islands_ratio, fitted_sample_islands_ratio (RGBA sets): mean opaque islands per
  *    sample over that of validation images (1 = whole sprites; above 1 = fragments);
  *  - images_per_s: images trained over the wall-clock time of train() (per-epoch validation
  *    included), and epochs: epochs completed.
  * One JSON line per metric, each naming the run's PNG in tests/artifacts/bench/
  * (quality-<dataset>-<preset>-seed<N>.png): 16 validation originals over their reconstructions,
- * a row of 16 prior samples and a row of 16 samples from the fitted mixture, then validation image A, a 12-frame linear path in z from mu(A) to
+ * rows of 16 samples (prior; fitted mixture with the model's own detail; for the hierarchy the same
+ * draws with detail from the nearest training image, over those images), then validation image A, a 12-frame linear path in z from mu(A) to
  * mu(B) decoded with model.decode, and image B; everything composited over a checkerboard and
  * enlarged 3x (nearest). With --seeds N it also prints collapsed_runs per dataset (a run is
  * collapsed when active_units is 0 or kl_nats < 0.1).
@@ -46,7 +51,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { presetForm, toTrainSettings, type PresetId } from '../../renderer/lib/presets';
 import { initBackend } from '../../src/backend/choose';
-import { LATENT_DEFAULTS, trainSettingsSchema } from '../../src/contract';
+import { LATENT_DEFAULTS, trainSettingsSchema, type SampleDetailSource } from '../../src/contract';
 import { importImages } from '../../src/data/import';
 import { openDataset, type Dataset } from '../../src/data/store';
 import { samplePrior } from '../../src/latent/generate';
@@ -55,7 +60,7 @@ import { loadModel, type DecodeOptions, type LoadedModel } from '../../src/model
 import { TrainControl } from '../../src/train/control';
 import { evaluate } from '../../src/train/evaluate';
 import { alphaMae, clamp01, compositeOverGrey, meanIslands, meanSquaredError, sharpness, ssim, type ImageShape } from '../../src/train/quality-metrics';
-import { fitPrior, sampleFittedPrior, type FittedPrior } from '../../src/latent/fitted-prior';
+import { addNearestDetail, fitPrior, sampleFittedPrior, type FittedPrior } from '../../src/latent/fitted-prior';
 import { train } from '../../src/train/train';
 import type { BenchLine } from './types';
 import { EMOJI_PACKAGE, benchCacheDir, cachedEmoji, fetchDcssSheet } from './data';
@@ -65,7 +70,8 @@ const PRESETS: readonly PresetId[] = ['quick', 'balanced', 'quality'];
 const ARTIFACTS = path.resolve('tests', 'artifacts', 'bench');
 const SAMPLES = 256;
 const SHOWN = 16;
-const SHOWN_SAMPLES = 32;
+/** Fitted samples and validation images whose nearest training image is looked up (a full scan each). */
+const NOVELTY_CHECKED = 64;
 const PATH_FRAMES = 12;
 const SCALE = 3;
 /** A run counts as collapsed below this validation KL (nats per image) or with no active unit. */
@@ -240,10 +246,51 @@ async function decodeAll(model: LoadedModel, z: number[][], opts: DecodeOptions 
   return out;
 }
 
-/** Samples from the fitted prior as the Generate panel draws them (the hierarchy's z2 offsets drawn with z1). */
-async function decodeFitted(model: LoadedModel, prior: FittedPrior, count: number, seed: number, detail: number): Promise<Float32Array> {
-  const drawn = sampleFittedPrior(prior, count, 1, seed, detail);
-  return decodeAll(model, drawn.z, { lowerTemperature: drawn.lowerOffsets ? 0 : detail, lowerOffsets: drawn.lowerOffsets, seed: seed + 500 });
+/**
+ * Samples from the fitted prior as the Generate panel draws them: for the hierarchy the offsets
+ * drawn with z1, and the rest of the detail from the nearest fitted image ('nearest', the
+ * default) or as noise with the fine layer at its prior mean ('model'). Also returns, for
+ * 'nearest', the dataset index each sample borrowed from.
+ */
+async function decodeFitted(
+  model: LoadedModel,
+  ds: Dataset,
+  prior: FittedPrior,
+  count: number,
+  seed: number,
+  detail: number,
+  from: SampleDetailSource,
+): Promise<{ images: Float32Array; borrowed: number[] | null }> {
+  const nearest = from === 'nearest' && prior.anchors !== null;
+  const drawn = sampleFittedPrior(prior, count, 1, seed, nearest ? 0 : detail);
+  const borrowed = nearest ? await addNearestDetail(model, ds, prior, drawn, detail) : null;
+  const images = await decodeAll(model, drawn.z, { lowerTemperature: drawn.lowerOffsets ? 0 : detail, lowerOffsets: drawn.lowerOffsets, seed: seed + 500 });
+  return { images, borrowed };
+}
+
+/**
+ * Median over `count` images of the RMS difference (RGBA values in [0, 1]) to the nearest of
+ * the training images `pool`: how close generated images sit to what the model was trained on,
+ * read against the same number for held-out validation images.
+ */
+function medianNearestRms(images: Float32Array, count: number, ds: Dataset, pool: number[]): number {
+  const D = ds.index.size * ds.index.size * ds.index.channels;
+  const train = floatImages(ds, pool);
+  const best: number[] = [];
+  for (let n = 0; n < count; n++) {
+    let b = Infinity;
+    for (let r = 0; r < pool.length; r++) {
+      let se = 0;
+      for (let k = 0; k < D && se < b; k++) {
+        const d = Math.min(1, Math.max(0, images[n * D + k])) - train[r * D + k];
+        se += d * d;
+      }
+      if (se < b) b = se;
+    }
+    best.push(Math.sqrt(b / D));
+  }
+  best.sort((a, c) => a - c);
+  return best[Math.floor(best.length / 2)];
 }
 
 interface Measured {
@@ -255,8 +302,12 @@ interface Measured {
   alphaMae: number | null;
   valSharpness: number;
   sampleSharpness: number;
-  /** The same for samples drawn from the mixture fitted to the training means (the app's default). */
+  /** The same for samples drawn from the mixture fitted to the training means (the app's default: detail from the nearest image). */
   fittedSampleSharpness: number;
+  /** The same with the model's own detail ('model'); equal to the above for the flat model. */
+  fittedModelDetailSharpness: number;
+  /** Median RMS to the nearest training image: fitted samples (app default), and validation images for scale. */
+  nearestRms: { fitted: number; val: number };
   /** Mean opaque islands per image (RGBA sets only): validation images, prior samples, fitted samples. */
   islands: { val: number; prior: number; fitted: number } | null;
 }
@@ -312,8 +363,11 @@ async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: num
   const samples = await decodeAll(model, samplePrior(SAMPLES, model.config.latentDim, 1, 1000 + seed), { lowerTemperature: detail, seed: 1500 + seed });
   const sampleShape: ImageShape = { count: SAMPLES, height: size, width: size, channels };
   const sampleSharpness = sharpness(samples, sampleShape);
-  const fittedSamples = await decodeFitted(model, mixture, SAMPLES, 1000 + seed, detail);
+  const fittedSamples = (await decodeFitted(model, ds, mixture, SAMPLES, 1000 + seed, detail, 'nearest')).images;
+  const fittedModelDetail = (await decodeFitted(model, ds, mixture, SAMPLES, 1000 + seed, detail, 'model')).images;
   const shownVal = spread(val, SAMPLES);
+  const pool = ds.indicesOf('train');
+  const checked = spread(val, NOVELTY_CHECKED);
   const islands =
     channels === 4
       ? {
@@ -331,6 +385,8 @@ async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: num
     valSharpness: sharpSum / val.length,
     sampleSharpness,
     fittedSampleSharpness: sharpness(fittedSamples, sampleShape),
+    fittedModelDetailSharpness: sharpness(fittedModelDetail, sampleShape),
+    nearestRms: { fitted: medianNearestRms(fittedSamples, checked.length, ds, pool), val: medianNearestRms(floatImages(ds, checked), checked.length, ds, pool) },
     islands,
   };
 }
@@ -340,19 +396,24 @@ const spread = (from: number[], count: number): number[] => Array.from({ length:
 
 /**
  * The run's picture: rows of 16 cells of size*3 pixels. Row 1 validation originals, row 2 their
- * reconstructions; rows 3-4 prior samples; row 5 image A, the 12 path frames, image B.
+ * reconstructions; then samples: prior, fitted with the model's detail, and for the hierarchy
+ * fitted with the nearest image's detail over the images they borrowed from; then image A, the
+ * 12 path frames and image B (linear, and for the hierarchy with re-inferred detail).
  */
 async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: number[], seed: number, detail: number, mixture: FittedPrior): Promise<void> {
   const { size, channels } = ds.index;
   const shown = spread(val, SHOWN);
   const originals = floatImages(ds, shown);
   const recon = await readImages(() => model.reconstruct(tensorOf(originals, shown.length, ds)));
-  // Row 3: z1 ~ N(0, I); row 4: z1 from the mixture fitted to the training means (the Generate
-  // panel's default); the detail layer at the given temperature in both.
-  const half = SHOWN_SAMPLES / 2;
-  const samples = new Float32Array(SHOWN_SAMPLES * size * size * channels);
-  samples.set(await decodeAll(model, samplePrior(half, model.config.latentDim, 1, 2000 + seed), { lowerTemperature: detail, seed: 3000 + seed }), 0);
-  samples.set(await decodeFitted(model, mixture, half, 2000 + seed, detail), half * size * size * channels);
+  // Sample rows: z1 ~ N(0, I); z1 from the mixture fitted to the training means with the model's
+  // own detail; the same draws with detail from the nearest training image (the Generate panel's
+  // default); the training images those borrowed from. The detail layer at the given temperature.
+  const stride = size * size * channels;
+  const prior = await decodeAll(model, samplePrior(SHOWN, model.config.latentDim, 1, 2000 + seed), { lowerTemperature: detail, seed: 3000 + seed });
+  const ownDetail = (await decodeFitted(model, ds, mixture, SHOWN, 2000 + seed, detail, 'model')).images;
+  const nearest = await decodeFitted(model, ds, mixture, SHOWN, 2000 + seed, detail, 'nearest');
+  const sampleRows = [prior, ownDetail];
+  if (nearest.borrowed) sampleRows.push(nearest.images, floatImages(ds, nearest.borrowed));
   // The path runs between the two shown images whose posterior means lie farthest apart.
   const J = model.config.latentDim;
   const mu = tf.tidy(
@@ -395,14 +456,16 @@ async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: num
     reinferred = await decodeAll(model, pathZ, { lowerOffsets: blended });
   }
 
-  const stride = size * size * channels;
   const cell = size * SCALE;
   const gap = 4;
   const sectionGap = 14;
   const cols = SHOWN;
   const W = cols * cell + (cols + 1) * gap;
-  const rowsY = [0, 1, 2, 3, 4, 5].map((r) => gap + r * (cell + gap) + (r >= 2 ? sectionGap : 0) + (r >= 4 ? sectionGap : 0));
-  const H = rowsY[reinferred ? 5 : 4] + cell + gap;
+  // Sections: originals and reconstructions; the sample rows; the path rows.
+  const pathRow = 2 + sampleRows.length;
+  const rowCount = pathRow + (reinferred ? 2 : 1);
+  const rowsY = Array.from({ length: rowCount }, (_, r) => gap + r * (cell + gap) + (r >= 2 ? sectionGap : 0) + (r >= pathRow ? sectionGap : 0));
+  const H = rowsY[rowCount - 1] + cell + gap;
   const out = Buffer.alloc(W * H * 3, 0x22);
   const put = (img: Float32Array, offset: number, row: number, col: number): void => {
     const x0 = gap + col * (cell + gap);
@@ -423,14 +486,16 @@ async function writeGrid(file: string, model: LoadedModel, ds: Dataset, val: num
     put(originals, k * stride, 0, k);
     put(recon, k * stride, 1, k);
   }
-  for (let k = 0; k < SHOWN_SAMPLES; k++) put(samples, k * stride, 2 + Math.floor(k / cols), k % cols);
-  put(originals, pair.a * stride, 4, 0);
-  for (let k = 0; k < PATH_FRAMES; k++) put(frames, k * stride, 4, k + 1);
-  put(originals, pair.b * stride, 4, PATH_FRAMES + 1);
+  sampleRows.forEach((images, r) => {
+    for (let k = 0; k < SHOWN; k++) put(images, k * stride, 2 + r, k);
+  });
+  put(originals, pair.a * stride, pathRow, 0);
+  for (let k = 0; k < PATH_FRAMES; k++) put(frames, k * stride, pathRow, k + 1);
+  put(originals, pair.b * stride, pathRow, PATH_FRAMES + 1);
   if (reinferred) {
-    put(originals, pair.a * stride, 5, 0);
-    for (let k = 0; k < PATH_FRAMES; k++) put(reinferred, k * stride, 5, k + 1);
-    put(originals, pair.b * stride, 5, PATH_FRAMES + 1);
+    put(originals, pair.a * stride, pathRow + 1, 0);
+    for (let k = 0; k < PATH_FRAMES; k++) put(reinferred, k * stride, pathRow + 1, k + 1);
+    put(originals, pair.b * stride, pathRow + 1, PATH_FRAMES + 1);
   }
   await fs.mkdir(path.dirname(file), { recursive: true });
   await sharp(out, { raw: { width: W, height: H, channels: 3 } })
@@ -447,7 +512,23 @@ function sampleLines(m: Measured, line: (metric: string, value: number, unit: st
       sample_gradient: round(m.sampleSharpness),
       val_gradient: round(m.valSharpness),
     }),
-    line('fitted_sample_sharpness_ratio', round(m.fittedSampleSharpness / m.valSharpness), 'ratio', { samples: SAMPLES, prior: 'fitted', sample_gradient: round(m.fittedSampleSharpness) }),
+    line('fitted_sample_sharpness_ratio', round(m.fittedSampleSharpness / m.valSharpness), 'ratio', {
+      samples: SAMPLES,
+      prior: 'fitted',
+      detail_from: 'nearest',
+      sample_gradient: round(m.fittedSampleSharpness),
+    }),
+    line('fitted_model_detail_sharpness_ratio', round(m.fittedModelDetailSharpness / m.valSharpness), 'ratio', {
+      samples: SAMPLES,
+      prior: 'fitted',
+      detail_from: 'model',
+      sample_gradient: round(m.fittedModelDetailSharpness),
+    }),
+    line('fitted_sample_nearest_rms', round(m.nearestRms.fitted), 'rms', {
+      val_nearest_rms: round(m.nearestRms.val),
+      checked: NOVELTY_CHECKED,
+      note: 'median RMS (RGBA) from a fitted sample to its nearest training image; val_nearest_rms is the same for held-out validation images: far below it would mean copies',
+    }),
   ];
   if (m.islands) {
     const note = 'mean opaque islands (alpha >= 0.5, 4-connected, >= 3 px) per image over that of the validation images: 1 = as whole as real sprites, above 1 = fragments';
@@ -471,16 +552,18 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
   if (val.length === 0) throw new Error(`quality: ${ds.dir} has no validation images; re-import it with a validation share above 0`);
   const form = toTrainSettings(presetForm(args.preset));
   if (!form.ok) throw new Error(`quality: preset ${args.preset}: ${form.error}`);
-  // As the UI sends it, with epochs out of reach and the preset's own time budget (where the
-  // presets have one) switched off: this bench's wall-clock budget ends the run.
-  const noPresetBudget = 'timeBudgetSec' in form.settings ? { timeBudgetSec: 0 } : {};
-  const settings = trainSettingsSchema.parse({ ...form.settings, ...noPresetBudget, ...args.overrides, epochs: args.epochs ?? 100_000, seed, workers: args.workers });
+  // As the UI sends it, with the bench's budget as the run's time budget (the run plans its
+  // epochs, and its KL warm-up, from a measured probe, as in the app); with --epochs, those
+  // epochs and no budget.
+  const budget = args.epochs === null ? { timeBudgetSec: args.minutes * 60 } : { timeBudgetSec: 0 };
+  const settings = trainSettingsSchema.parse({ ...form.settings, ...budget, ...args.overrides, epochs: args.epochs ?? form.settings.epochs, seed, workers: args.workers });
   if (args.run) return measureRun(set, args, seed, backend);
   const control = new TrainControl();
   const budgetMs = args.minutes * 60_000;
   let lastLog = 0;
   const t0 = performance.now();
-  const timer = args.epochs === null ? setTimeout(() => control.stop(), budgetMs) : undefined;
+  // A safety net: the plan aims at the budget; a run that overshoots it by a tenth is stopped.
+  const timer = args.epochs === null ? setTimeout(() => control.stop(), 1.1 * budgetMs) : undefined;
   let result: Awaited<ReturnType<typeof train>>;
   try {
     result = await train(settings, ds, {

@@ -187,6 +187,14 @@ describe('explorer journey', () => {
     expect(noisyPixels.length).toBe(meanPixels.length);
     expect(shareChanged(meanPixels, noisyPixels)).toBeGreaterThan(0.5);
     await page.getByTestId('gen-pixel-noise').uncheck();
+    // The hierarchy's fitted samples take their fine detail from the nearest training sprite by
+    // default; "the model" draws the same z with the model's own detail: another grid.
+    expect(await page.getByTestId('gen-detail-from').inputValue()).toBe('nearest');
+    const nearestStrip = await stripUrl(page, 'gen-cell');
+    await page.getByTestId('gen-detail-from').selectOption('model');
+    await page.getByTestId('gen-sample').click();
+    await expect.poll(() => stripUrl(page, 'gen-cell'), { timeout: 60_000 }).not.toBe(nearestStrip);
+    await page.getByTestId('gen-detail-from').selectOption('nearest');
     // Reseed draws new latents: the seed moves on and the grid is replaced.
     const beforeReseed = await stripUrl(page, 'gen-cell');
     await page.getByTestId('gen-reseed').click();

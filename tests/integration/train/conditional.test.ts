@@ -103,6 +103,7 @@ describe('a conditional model trained on labelled sprites', () => {
         memorisation: true,
         axes: null,
         prior: 'standard',
+        detailFrom: 'model',
         label: c.label,
       });
       const right = r.nearest!.filter((n) => ds.index.items[n.index].label === c.label).length;
@@ -163,7 +164,20 @@ describe('a conditional model trained on labelled sprites', () => {
   }, 120_000);
 
   it('an unknown label is an error naming it and listing the known ones; a traversal needs a label from the origin', async () => {
-    const spec = { runDir: runDir(), dataset: ds.dir, count: 2, temperature: 1, seed: 0, around: null, pixelNoise: false, detail: 0, memorisation: false, axes: null, prior: 'standard' as const };
+    const spec = {
+      runDir: runDir(),
+      dataset: ds.dir,
+      count: 2,
+      temperature: 1,
+      seed: 0,
+      around: null,
+      pixelNoise: false,
+      detail: 0,
+      memorisation: false,
+      axes: null,
+      prior: 'standard' as const,
+      detailFrom: 'model' as const,
+    };
     await expect(sample({ ...spec, label: 'dragon' })).rejects.toThrow('Unknown label "dragon": the model knows "apple", "crate", "gem", "herb", "ring", "wand".');
     await expect(sample(spec)).rejects.toThrow(/This model generates by label: choose one of "apple"/);
     await expect(relabel({ runDir: runDir(), dataset: ds.dir, images: [{ index: 0 }], labels: ['apple', 'Gem'], detail: 0, seed: 0 })).rejects.toThrow(/Unknown label "Gem"/);

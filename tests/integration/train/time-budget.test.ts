@@ -6,7 +6,7 @@ import type { RunEstimate } from '../../../src/contract';
 import type { TrainEvent } from '../../../src/train/events';
 import { estimateRun, PARALLEL_MIN_SPEEDUP } from '../../../src/train/plan';
 import { presetSpec } from '../../../src/train/presets';
-import { train } from '../../../src/train/train';
+import { train, WARMUP_BUDGET_SHARE } from '../../../src/train/train';
 import { repoRoot } from '../../helpers/built';
 
 /**
@@ -56,6 +56,12 @@ describe('a time budget on the sample set', () => {
     expect(plan.estimatedSec).toBeCloseTo(plan.epochs * plan.epochSec, 6);
     if (plan.epochs > 1) expect(plan.probeSec + plan.estimatedSec).toBeLessThanOrEqual(20);
     expect(plan.summary).toMatch(/^about \d+ s on 507 images \(\d+ epochs? at \d+ img\/s\)$/);
+    // The KL warm-up takes at most a fifth of the planned steps (the preset's 300 would be the
+    // whole of a 20 s run, and the spatial layers open only when it ends).
+    const plannedSteps = plan.epochs * Math.ceil(456 / quick.batchSize);
+    expect(WARMUP_BUDGET_SHARE).toBe(0.2);
+    expect(result.config.warmupSteps).toBe(Math.min(quick.warmupSteps, Math.ceil(0.2 * plannedSteps)));
+    expect(result.config.warmupSteps).toBeLessThan(quick.warmupSteps);
     console.log(
       `time budget 20 s: plan ${plan.summary}, probe ${plan.probeSec.toFixed(1)} s, training estimate ${plan.estimatedSec.toFixed(1)} s, real ${seconds.toFixed(1)} s (${(seconds / plan.estimatedSec).toFixed(2)}x)${plan.probe ? `; ${plan.probe.note}` : ''}`,
     );

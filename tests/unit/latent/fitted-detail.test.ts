@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitJointPrior, fitPrior, principalDetail, sampleFittedPrior } from '../../../src/latent/fitted-prior';
+import { addNearestDetail, fitJointPrior, fitPrior, nearestAnchors, principalDetail, sampleFittedPrior, type FittedAnchors } from '../../../src/latent/fitted-prior';
 import * as tf from '@tensorflow/tfjs';
 import { resolveModelConfig } from '../../../src/model/config';
 import { wrapModel } from '../../../src/model/load';
@@ -148,7 +148,7 @@ describe('the joint fitted prior', () => {
 });
 
 describe('fitPrior on a model with the fine spatial layer', () => {
-  it('fits the layers above the fine one and leaves the fine one at its prior mean (offset 0)', async () => {
+  async function fineModel() {
     await tf.setBackend('cpu');
     const vae = new Vae(resolveModelConfig({ height: 32, width: 32, channels: 4, latentDim: 3, lowerChannels: 2, convFilters: [4, 4, 4], denseUnits: 8, fineLatent: true }), 3);
     const model = wrapModel(vae, { schemaVersion: 1, modelConfig: vae.config, step: 0, epoch: 0, datasetHash: 'x' });
@@ -162,6 +162,16 @@ describe('fitPrior on a model with the fine spatial layer', () => {
     } as unknown as Parameters<typeof fitPrior>[1];
     const mu = Float32Array.from(rng.normals(count * 3));
     const prior = await fitPrior(model, dataset, mu);
+    /** The image's own offsets from the prior means along its posterior path. */
+    const ownOffsets = (i: number) => {
+      const x = Float32Array.from(pixels.subarray(i * 4096, (i + 1) * 4096), (v) => v / 255);
+      return tf.tidy(() => vae.lowerOffsets(tf.tensor4d(x, [1, 32, 32, 4]))!.dataSync() as Float32Array);
+    };
+    return { vae, model, dataset, prior, ownOffsets };
+  }
+
+  it('fits the layers above the fine one and leaves the fine one at its prior mean (offset 0)', async () => {
+    const { vae, prior } = await fineModel();
     const [coarse, fine] = vae.lowerSizes;
     expect(fine).toBe(16 * 16 * 2);
     expect(prior.detail!.lowerDim).toBe(coarse + fine);
@@ -174,5 +184,64 @@ describe('fitPrior on a model with the fine spatial layer', () => {
       expect(row.subarray(coarse).every((v) => v === 0)).toBe(true);
     }
     vae.dispose();
+  });
+
+  it("borrows the nearest fitted image's detail: a draw on that image gets back its own offsets at detail 1, a share of them at 0.5, none at 0", async () => {
+    const { vae, model, dataset, prior, ownOffsets } = await fineModel();
+    const anchors = prior.anchors!;
+    const m = prior.detail!;
+    const dim = anchors.spread.length;
+    const J = prior.latentDim;
+    const L = m.lowerDim;
+    const F = m.fittedDim;
+    // A draw exactly at fitted image a's point, with the fitted part sampleFittedPrior gives a
+    // draw there: the mean plus its coordinates along the directions (fine layer 0).
+    const a = 7;
+    const point = Array.from(anchors.points.subarray(a * dim, (a + 1) * dim));
+    const drawAt = () => {
+      const row = new Float32Array(L);
+      row.set(m.mean);
+      m.basis.forEach((b, k) => {
+        for (let j = 0; j < F; j++) row[j] += point[J + k] * b[j];
+      });
+      return { z: [point.slice(0, J)], lowerOffsets: row, points: [point] };
+    };
+    const own = ownOffsets(anchors.rows[a]);
+    expect(own.subarray(F).some((v) => Math.abs(v) > 1e-3)).toBe(true); // the fine layer has something to borrow
+    for (const detail of [1, 0.5, 0]) {
+      const drawn = drawAt();
+      const before = drawn.lowerOffsets.slice();
+      const borrowed = await addNearestDetail(model, dataset, prior, drawn, detail);
+      expect(borrowed).toEqual([anchors.rows[a]]);
+      for (let j = 0; j < L; j++) expect(drawn.lowerOffsets[j]).toBeCloseTo(before[j] + detail * (own[j] - before[j]), 4);
+    }
+    vae.dispose();
+  });
+
+  it('is refused for a prior without a detail layer (the flat model)', async () => {
+    const { vae, model, dataset, prior } = await fineModel();
+    await expect(addNearestDetail(model, dataset, { ...prior, anchors: null }, { z: [[0, 0, 0]], points: [[0, 0, 0]] }, 1)).rejects.toThrow(/no detail layer/);
+    vae.dispose();
+  });
+});
+
+describe('nearestAnchors', () => {
+  // Two coordinates of very different spread: the nearest is nearest in standardised units.
+  const anchors: FittedAnchors = { rows: [10, 11, 12], points: Float64Array.from([1, 0, 0, 50, 5, 500]), spread: Float64Array.from([1, 100]) };
+
+  it("measures distance in units of each coordinate's spread", () => {
+    // From (0, 0): (1, 0) is 1 unit away, (0, 50) only 0.5 (raw distances 1 and 50).
+    expect(nearestAnchors(anchors, [[0, 0]])).toEqual([1]);
+    expect(
+      nearestAnchors(anchors, [
+        [0.9, 10],
+        [4, 480],
+      ]),
+    ).toEqual([0, 2]);
+  });
+
+  it('keeps to the allowed images, unless none is allowed', () => {
+    expect(nearestAnchors(anchors, [[0, 0]], (row) => row !== 11)).toEqual([0]);
+    expect(nearestAnchors(anchors, [[0, 0]], () => false)).toEqual([1]);
   });
 });

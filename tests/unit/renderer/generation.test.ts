@@ -41,12 +41,17 @@ describe('Generation (the Generate panel)', () => {
     expect(gen.busy).toBe('sample');
     expect(asked[0].channel).toBe('latent.sample');
     // Unconditional and not finished: no label, no finish; and what is sent is what the engine accepts.
-    expect(asked[0].spec).toMatchObject({ runDir: run.runDir, dataset: run.dataset, count: 4, temperature: 0.7, seed: 12, memorisation: true });
+    expect(asked[0].spec).toMatchObject({ runDir: run.runDir, dataset: run.dataset, count: 4, temperature: 0.7, seed: 12, memorisation: true, detailFrom: 'nearest' });
     expect(asked[0].spec).not.toHaveProperty('label');
     expect(asked[0].spec).not.toHaveProperty('finish');
     expect(() => sampleSpecSchema.parse(asked[0].spec)).not.toThrow();
     asked[0].onProgress?.({ requestId: 'r1', phase: 'encoding', done: 5, total: 10 } as ProgressEvent);
     expect(tasks.current).toMatchObject({ label: 'Sampling from the prior', fraction: 0.5, detail: 'encoding 5 / 10 images' });
+    // The prior's fit counts what each of its stages counts.
+    asked[0].onProgress?.({ requestId: 'r1', phase: 'fitting prior (mixture)', done: 12, total: 100 } as ProgressEvent);
+    expect(tasks.current?.detail).toBe('fitting prior (mixture) 12 / 100 iterations');
+    asked[0].onProgress?.({ requestId: 'r1', phase: 'fitting prior (directions)', done: 3, total: 60 } as ProgressEvent);
+    expect(tasks.current?.detail).toBe('fitting prior (directions) 3 / 60 rounds');
     asked[0].answer(generated(4));
     await sampling;
     expect(gen.busy).toBeNull();
