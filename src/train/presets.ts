@@ -35,7 +35,8 @@ export interface PresetSpec {
 
 // The default model (hierarchical VAE, calibrated Gaussian decoder with a linear mean). Its
 // spatial latent opens when the KL warm-up ends, so every preset warms up: about a tenth of the
-// steps its budget buys at ~500 img/s (batch 32).
+// steps its budget buys at ~500 img/s (batch 32); a slower run's warm-up is capped at a fifth of
+// the steps it plans (WARMUP_BUDGET_SHARE, src/train/train.ts).
 const base: PresetSettings = {
   architecture: 'hvae',
   fineLatent: true,
