@@ -13,7 +13,7 @@
  * Twemoji run, samples went from textured noise to whole faces and figures.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { FittedPriorPhase } from '../contract';
+import type { FittedPriorPhase, SampleDetailSource } from '../contract';
 import { throwIfCancelled } from '../errors';
 import { Rng } from '../model/rng';
 import { oneHotRows } from '../model/labels';
@@ -298,8 +298,10 @@ export async function addNearestDetail(
     L,
     { signal: opts.signal },
   );
+  const rowOf = new Map(unique.map((a, r) => [a, r]));
   picked.forEach((a, n) => {
-    const o = own.subarray(unique.indexOf(a) * L, (unique.indexOf(a) + 1) * L);
+    const r = rowOf.get(a)!;
+    const o = own.subarray(r * L, (r + 1) * L);
     // The anchor's offsets less its own fitted part (mean + its coordinates along the directions).
     const residual = Float32Array.from(o);
     for (let j = 0; j < F; j++) residual[j] -= m.mean[j];
@@ -311,6 +313,24 @@ export async function addNearestDetail(
     for (let j = 0; j < L; j++) row[j] += detail * residual[j];
   });
   return picked.map((a) => anchors.rows[a]);
+}
+
+/**
+ * Draws from the fitted prior as Generate makes them: sampleFittedPrior, and for the hierarchy
+ * with `from` 'nearest' the detail of each draw's nearest fitted image (addNearestDetail) in
+ * place of the residual noise. `borrowed`: the dataset index each draw took its detail from.
+ */
+export async function drawFitted(
+  model: LoadedModel,
+  dataset: Dataset,
+  p: FittedPrior,
+  spec: { count: number; temperature: number; seed: number; detail: number; from: SampleDetailSource },
+  opts: { allowed?: (row: number) => boolean; signal?: AbortSignal } = {},
+): Promise<FittedDraws & { borrowed: number[] | null }> {
+  const nearest = spec.from === 'nearest' && p.anchors !== null;
+  const drawn = sampleFittedPrior(p, spec.count, spec.temperature, spec.seed, nearest ? 0 : spec.detail);
+  const borrowed = nearest ? await addNearestDetail(model, dataset, p, drawn, spec.detail, opts) : null;
+  return { ...drawn, borrowed };
 }
 
 /**

@@ -12,7 +12,7 @@ import { datasetLabelRows, labelWeights, pathLabelWeights } from './conditional'
 import { samplePosterior, samplePrior, sweepValues, traversal } from './generate';
 import { decodeImages, type DecodedImages } from './images';
 import { checkGeodesicSize, geodesicPath, imageSpaceLength, pathThrough, type Vector } from './interpolate';
-import { addNearestDetail, fittedPrior, sampleFittedPrior } from './fitted-prior';
+import { drawFitted, fittedPrior } from './fitted-prior';
 import { nearestRows } from './neighbours';
 import { projectPoints } from './projection';
 import { latentSession, projectionOf, type LatentSession, type SessionOptions } from './session';
@@ -152,9 +152,7 @@ export async function sample(spec: SampleSpec, opts: SessionOptions = {}): Promi
     // The first fit on a few thousand images takes 20-40 s: it reports its stages and hears a cancel.
     const prior = await fittedPrior(s, { signal: opts.signal, onStep: (st) => opts.onStage?.(st.stage, st.done, st.total) });
     await cancelPoint(opts.signal);
-    const nearest = spec.detailFrom === 'nearest' && prior.anchors !== null;
-    const drawn = sampleFittedPrior(prior, spec.count, spec.temperature, spec.seed, nearest ? 0 : spec.detail);
-    if (nearest) await addNearestDetail(s.run.model, s.dataset, prior, drawn, spec.detail, { allowed: sameLabel(s, spec.label), signal: opts.signal });
+    const drawn = await drawFitted(s.run.model, s.dataset, prior, { ...spec, from: spec.detailFrom }, { allowed: sameLabel(s, spec.label), signal: opts.signal });
     z = drawn.z;
     lowerOffsets = drawn.lowerOffsets;
   } else {

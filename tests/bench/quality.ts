@@ -60,7 +60,7 @@ import { loadModel, type DecodeOptions, type LoadedModel } from '../../src/model
 import { TrainControl } from '../../src/train/control';
 import { evaluate } from '../../src/train/evaluate';
 import { alphaMae, clamp01, compositeOverGrey, meanIslands, meanSquaredError, sharpness, ssim, type ImageShape } from '../../src/train/quality-metrics';
-import { addNearestDetail, fitPrior, sampleFittedPrior, type FittedPrior } from '../../src/latent/fitted-prior';
+import { drawFitted, fitPrior, type FittedPrior } from '../../src/latent/fitted-prior';
 import { train } from '../../src/train/train';
 import type { BenchLine } from './types';
 import { EMOJI_PACKAGE, benchCacheDir, cachedEmoji, fetchDcssSheet } from './data';
@@ -261,9 +261,8 @@ async function decodeFitted(
   detail: number,
   from: SampleDetailSource,
 ): Promise<{ images: Float32Array; borrowed: number[] | null }> {
-  const nearest = from === 'nearest' && prior.anchors !== null;
-  const drawn = sampleFittedPrior(prior, count, 1, seed, nearest ? 0 : detail);
-  const borrowed = nearest ? await addNearestDetail(model, ds, prior, drawn, detail) : null;
+  const drawn = await drawFitted(model, ds, prior, { count, temperature: 1, seed, detail, from });
+  const borrowed = drawn.borrowed;
   const images = await decodeAll(model, drawn.z, { lowerTemperature: drawn.lowerOffsets ? 0 : detail, lowerOffsets: drawn.lowerOffsets, seed: seed + 500 });
   return { images, borrowed };
 }
