@@ -102,7 +102,7 @@ function kernelCases(): KernelCase[] {
   backpropInput('convT_8to16_64to32_k4s2', [64, 8, 8, 64], [4, 4, 32, 64], [64, 16, 16, 32], 2);
   backpropInput('convT_16to32_32to4_k4s2', [64, 16, 16, 32], [4, 4, 4, 32], [64, 32, 32, 4], 2);
   backpropInput('conv_dx_16x16_32to32_k3s1', [64, 16, 16, 32], [3, 3, 32, 32], [64, 16, 16, 32], 1);
-  // Conv2DBackpropFilter: encoder convs (dilated-conv path for >= 8 channels, im2col below).
+  // Conv2DBackpropFilter: encoder convs (dilated-conv path for >= 32 channels, im2col below).
   const backpropFilter = (name: string, x: number[], dy: number[], filterShape: number[], strides: number) => {
     const [kh, kw, ci, co] = filterShape;
     cases.push({

@@ -2,14 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeConv2DBackpropFilter } from './conv-backprop-filter';
 import { makeConv2DBackpropInput } from './conv-backprop-input';
+import { makeConcat, makeIdentity, makeSplitV } from './copy-kernels';
 import type { StockKernel } from './heap';
 import { makeBatchMatMul } from './matmul';
 import { makeResizeNearestNeighbor, makeResizeNearestNeighborGrad } from './resize-nearest';
 
 /** Kernels we install on 'wasm', in the order they are registered. */
-export const WASM_TRAINING_KERNELS = ['BatchMatMul', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'ResizeNearestNeighbor', 'ResizeNearestNeighborGrad'] as const;
+export const WASM_TRAINING_KERNELS = ['BatchMatMul', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'ResizeNearestNeighbor', 'ResizeNearestNeighborGrad', 'Concat', 'SplitV', 'Identity'] as const;
 
-let stock: Record<'BatchMatMul' | 'Conv2D' | 'Conv2DBackpropInput' | 'ResizeNearestNeighbor' | 'ResizeNearestNeighborGrad', StockKernel> | null = null;
+let stock: Record<'BatchMatMul' | 'Conv2D' | 'Conv2DBackpropInput' | 'ResizeNearestNeighbor' | 'ResizeNearestNeighborGrad' | 'Concat' | 'SplitV' | 'Identity', StockKernel> | null = null;
 
 function captureStock(): NonNullable<typeof stock> {
   const take = (name: string): StockKernel => {
@@ -23,6 +24,9 @@ function captureStock(): NonNullable<typeof stock> {
     Conv2DBackpropInput: take('Conv2DBackpropInput'),
     ResizeNearestNeighbor: take('ResizeNearestNeighbor'),
     ResizeNearestNeighborGrad: take('ResizeNearestNeighborGrad'),
+    Concat: take('Concat'),
+    SplitV: take('SplitV'),
+    Identity: take('Identity'),
   };
 }
 
@@ -61,6 +65,10 @@ export function registerWasmTrainingKernels(): string[] {
     // The x2 fast paths fall back to the stock kernels, which need their own setup too.
     { kernelName: 'ResizeNearestNeighbor', backendName: 'wasm', setupFunc: s.ResizeNearestNeighbor.setupFunc, kernelFunc: makeResizeNearestNeighbor(s.ResizeNearestNeighbor) },
     { kernelName: 'ResizeNearestNeighborGrad', backendName: 'wasm', setupFunc: s.ResizeNearestNeighborGrad.setupFunc, kernelFunc: makeResizeNearestNeighborGrad(s.ResizeNearestNeighborGrad) },
+    // Channel-axis copies in JS (the stock ones make one typed-array call per pixel); no setup.
+    { kernelName: 'Concat', backendName: 'wasm', setupFunc: s.Concat.setupFunc, kernelFunc: makeConcat(s.Concat) },
+    { kernelName: 'SplitV', backendName: 'wasm', setupFunc: s.SplitV.setupFunc, kernelFunc: makeSplitV(s.SplitV) },
+    { kernelName: 'Identity', backendName: 'wasm', setupFunc: s.Identity.setupFunc, kernelFunc: makeIdentity(s.Identity) },
   ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
@@ -81,6 +89,9 @@ export function restoreStockWasmKernels(): void {
   tf.registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', ...s.Conv2DBackpropInput });
   tf.registerKernel({ kernelName: 'ResizeNearestNeighbor', backendName: 'wasm', ...s.ResizeNearestNeighbor });
   tf.registerKernel({ kernelName: 'ResizeNearestNeighborGrad', backendName: 'wasm', ...s.ResizeNearestNeighborGrad });
+  tf.registerKernel({ kernelName: 'Concat', backendName: 'wasm', ...s.Concat });
+  tf.registerKernel({ kernelName: 'SplitV', backendName: 'wasm', ...s.SplitV });
+  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', ...s.Identity });
   if (tf.getBackend() === 'wasm') {
     s.BatchMatMul.setupFunc?.(tf.backend());
     s.Conv2DBackpropInput.setupFunc?.(tf.backend());

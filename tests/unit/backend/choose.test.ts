@@ -15,7 +15,7 @@ describe('initBackend', () => {
     expect(info.label).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(info.reason).toBe('tfjs-node not installed; using wasm with Latent Atlas training kernels');
-    expect(info.customKernels).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'ResizeNearestNeighbor', 'ResizeNearestNeighborGrad']);
+    expect(info.customKernels).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'ResizeNearestNeighbor', 'ResizeNearestNeighborGrad', 'Concat', 'SplitV', 'Identity']);
     expect(info.tfjsVersion).toBe(tf.version_core);
     expect(info.simd).toBe(true);
     expect(info.threads).toBeGreaterThanOrEqual(1);

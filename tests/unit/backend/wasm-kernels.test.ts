@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/backend/choose';
 import { kernelLimits } from '../../../src/backend/wasm/heap';
@@ -27,7 +28,7 @@ function convCases(): ConvCase[] {
   for (const k of [3, 4, 5]) {
     for (const stride of [1, 2]) {
       for (const pad of ['same', 'valid'] as const) {
-        // Channels below and above the 8-channel switch between the two filter-gradient paths.
+        // Channels below and above the 32-channel switch between the two filter-gradient paths.
         for (const [inC, outC] of [
           [1, 8],
           [3, 16],
@@ -294,5 +295,112 @@ describe('nearest-neighbour upsampling (the hierarchical decoder) on wasm matche
     const ours = await runKernelOn('wasm', 'ResizeNearestNeighborGrad', inputs, { alignCorners: false, halfPixelCenters: false });
     expect(ours.shape).toEqual(shape);
     expect(relativeMaxDiff(ours.values, want)).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('channel-axis copies (Concat, SplitV, Identity) on wasm match cpu exactly', () => {
+  /** Runs `f` on a backend with tensors made from `inputs`; returns every output as plain data. */
+  async function on(backend: 'wasm' | 'cpu', inputs: { values: Float32Array; shape: number[] }[], f: (xs: tf.Tensor[]) => tf.Tensor[]) {
+    await tf.setBackend(backend);
+    const xs = inputs.map(({ values, shape }) => tf.tensor(values, shape));
+    const outs = f(xs);
+    const result = await Promise.all(outs.map(async (o) => ({ shape: o.shape, values: Array.from(await o.data()) })));
+    tf.dispose([...xs, ...outs]);
+    return result;
+  }
+  const data = (shape: number[], seed: number) => ({
+    values: randomValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  });
+
+  const concatCases: [string, number[][], number][] = [
+    [
+      'RGB | alpha on the channel axis',
+      [
+        [2, 3, 3, 3],
+        [2, 3, 3, 1],
+      ],
+      -1,
+    ],
+    [
+      'mean | log-variance, 8 + 8 channels',
+      [
+        [2, 4, 4, 8],
+        [2, 4, 4, 8],
+      ],
+      3,
+    ],
+    [
+      'three parts with rows longer than the element-by-element cut',
+      [
+        [2, 40],
+        [2, 1],
+        [2, 33],
+      ],
+      1,
+    ],
+    [
+      'a middle axis',
+      [
+        [2, 3, 5],
+        [2, 4, 5],
+      ],
+      1,
+    ],
+    [
+      'the first axis (one block each)',
+      [
+        [1, 6],
+        [3, 6],
+      ],
+      0,
+    ],
+    [
+      'an empty part among others',
+      [
+        [2, 0, 3],
+        [2, 2, 3],
+        [2, 1, 3],
+      ],
+      1,
+    ],
+  ];
+  it.each(concatCases)('Concat: %s', async (_, shapes, axis) => {
+    const inputs = shapes.map((s, i) => data(s, 10 + i));
+    const ours = await on('wasm', inputs, (xs) => [tf.concat(xs, axis)]);
+    const ref = await on('cpu', inputs, (xs) => [tf.concat(xs, axis)]);
+    expect(ours).toEqual(ref);
+  });
+
+  const splitCases: [string, number[], number[] | number, number][] = [
+    ['RGB | alpha', [2, 3, 3, 4], [3, 1], -1],
+    ['two halves of 16 channels', [2, 4, 4, 16], 2, 3],
+    ['uneven sizes with an inferred one', [3, 70], [33, -1, 1], 1],
+    ['a middle axis', [2, 6, 3], [1, 5], 1],
+  ];
+  it.each(splitCases)('SplitV: %s', async (_, shape, sizes, axis) => {
+    const inputs = [data(shape, 20)];
+    const ours = await on('wasm', inputs, (xs) => tf.split(xs[0], sizes, axis));
+    const ref = await on('cpu', inputs, (xs) => tf.split(xs[0], sizes, axis));
+    expect(ours.length).toBe(Array.isArray(sizes) ? sizes.length : sizes);
+    expect(ours).toEqual(ref);
+  });
+
+  it('Identity shares memory and frees it only when the last of the two is disposed', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numBytes;
+    const x = tf.tensor(randomValues(1000, 30), [10, 100]);
+    const want = Array.from(await x.data());
+    const y = tf.clone(x);
+    x.dispose();
+    expect(Array.from(await y.data())).toEqual(want);
+    // Adding to the clone leaves it unchanged (no kernel writes into its inputs).
+    const z = tf.add(y, 1);
+    expect(Array.from(await y.data())).toEqual(want);
+    tf.dispose([y, z]);
+    expect(tf.memory().numBytes).toBe(before);
   });
 });
