@@ -30,6 +30,8 @@
  *    fitted_model_detail_sharpness_ratio with the rest as noise and the fine layer at its prior
  *    mean instead; fitted_sample_nearest_rms: median RMS from a fitted sample to its nearest
  *    training image, beside the same for validation images (far below it would mean copies);
+ *  - recon_sharpness_ratio: the same ratio for the validation reconstructions, the ceiling a
+ *    sample decoded by this model is likely to reach;
  *  - sample_islands_ratio, fitted_sample_islands_ratio (RGBA sets): mean opaque islands per
  *    sample over that of validation images (1 = whole sprites; above 1 = fragments);
  *  - images_per_s: images trained over the wall-clock time of train() (per-epoch validation
@@ -300,6 +302,8 @@ interface Measured {
   emptySsim: number;
   alphaMae: number | null;
   valSharpness: number;
+  /** The same for the validation images' reconstructions: what samples decoded by this model can reach. */
+  reconSharpness: number;
   sampleSharpness: number;
   /** The same for samples drawn from the mixture fitted to the training means (the app's default: detail from the nearest image). */
   fittedSampleSharpness: number;
@@ -341,6 +345,7 @@ async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: num
   let emptySsimSum = 0;
   let alphaSum = 0;
   let sharpSum = 0;
+  let reconSharpSum = 0;
   const B = 128;
   for (let s = 0; s < val.length; s += B) {
     const idx = val.slice(s, s + B);
@@ -358,6 +363,7 @@ async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: num
     const a = alphaMae(x, recon, shape);
     if (a !== null) alphaSum += a * idx.length;
     sharpSum += sharpness(x, shape) * idx.length;
+    reconSharpSum += sharpness(recon, shape) * idx.length;
   }
   const samples = await decodeAll(model, samplePrior(SAMPLES, model.config.latentDim, 1, 1000 + seed), { lowerTemperature: detail, seed: 1500 + seed });
   const sampleShape: ImageShape = { count: SAMPLES, height: size, width: size, channels };
@@ -382,6 +388,7 @@ async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: num
     emptySsim: emptySsimSum / val.length,
     alphaMae: channels === 4 ? alphaSum / val.length : null,
     valSharpness: sharpSum / val.length,
+    reconSharpness: reconSharpSum / val.length,
     sampleSharpness,
     fittedSampleSharpness: sharpness(fittedSamples, sampleShape),
     fittedModelDetailSharpness: sharpness(fittedModelDetail, sampleShape),
@@ -510,6 +517,10 @@ function sampleLines(m: Measured, line: (metric: string, value: number, unit: st
       prior: 'standard',
       sample_gradient: round(m.sampleSharpness),
       val_gradient: round(m.valSharpness),
+    }),
+    line('recon_sharpness_ratio', round(m.reconSharpness / m.valSharpness), 'ratio', {
+      images: 'validation',
+      note: 'reconstructions over the images they reconstruct: the sharpest a decoded sample of this model is likely to be',
     }),
     line('fitted_sample_sharpness_ratio', round(m.fittedSampleSharpness / m.valSharpness), 'ratio', {
       samples: SAMPLES,
