@@ -63,6 +63,7 @@ import { TrainControl } from '../../src/train/control';
 import { evaluate } from '../../src/train/evaluate';
 import { alphaMae, clamp01, compositeOverGrey, meanIslands, meanSquaredError, sharpness, ssim, type ImageShape } from '../../src/train/quality-metrics';
 import { drawFitted, fitPrior, type FittedPrior } from '../../src/latent/fitted-prior';
+import { nearestRows } from '../../src/latent/neighbours';
 import { train } from '../../src/train/train';
 import type { BenchLine } from './types';
 import { EMOJI_PACKAGE, benchCacheDir, cachedEmoji, fetchDcssSheet } from './data';
@@ -272,25 +273,14 @@ async function decodeFitted(
 /**
  * Median over `count` images of the RMS difference (RGBA values in [0, 1]) to the nearest of
  * the training images `pool`: how close generated images sit to what the model was trained on,
- * read against the same number for held-out validation images.
+ * read against the same number for held-out validation images. The search is the app's own
+ * memorisation check (nearestRows), reading the pool a chunk at a time.
  */
-function medianNearestRms(images: Float32Array, count: number, ds: Dataset, pool: number[]): number {
+async function medianNearestRms(images: Float32Array, count: number, ds: Dataset, pool: number[]): Promise<number> {
   const D = ds.index.size * ds.index.size * ds.index.channels;
-  const train = floatImages(ds, pool);
-  const best: number[] = [];
-  for (let n = 0; n < count; n++) {
-    let b = Infinity;
-    for (let r = 0; r < pool.length; r++) {
-      let se = 0;
-      for (let k = 0; k < D && se < b; k++) {
-        const d = Math.min(1, Math.max(0, images[n * D + k])) - train[r * D + k];
-        se += d * d;
-      }
-      if (se < b) b = se;
-    }
-    best.push(Math.sqrt(b / D));
-  }
-  best.sort((a, c) => a - c);
+  const queries = clamp01(images.subarray(0, count * D));
+  const found = await nearestRows(queries, count, D, pool.length, (start, end) => floatImages(ds, pool.slice(start, end)), 1);
+  const best = found.map((n) => n.distances[0] / Math.sqrt(D)).sort((a, c) => a - c);
   return best[Math.floor(best.length / 2)];
 }
 
@@ -392,7 +382,7 @@ async function measure(model: LoadedModel, ds: Dataset, val: number[], seed: num
     sampleSharpness,
     fittedSampleSharpness: sharpness(fittedSamples, sampleShape),
     fittedModelDetailSharpness: sharpness(fittedModelDetail, sampleShape),
-    nearestRms: { fitted: medianNearestRms(fittedSamples, checked.length, ds, pool), val: medianNearestRms(floatImages(ds, checked), checked.length, ds, pool) },
+    nearestRms: { fitted: await medianNearestRms(fittedSamples, checked.length, ds, pool), val: await medianNearestRms(floatImages(ds, checked), checked.length, ds, pool) },
     islands,
   };
 }
