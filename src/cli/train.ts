@@ -161,7 +161,7 @@ export async function runTrain(values: Values, positionals: string[]) {
         } else if (e.type === 'plan') {
           const { type: _t, step: _s, epoch: _e, ...estimate } = e;
           plan = estimate;
-          process.stderr.write(`Plan: ${e.summary}${e.budgetSec ? ` for a budget of ${Math.round(e.budgetSec)} s` : ''}${e.probe ? `; ${e.probe.note}` : ''}\n`);
+          process.stderr.write(`${e.revised ? 'Plan revised' : 'Plan'}: ${e.summary}${e.budgetSec ? ` for a budget of ${Math.round(e.budgetSec)} s` : ''}${e.probe ? `; ${e.probe.note}` : ''}\n`);
         } else if (e.type === 'epoch') {
           endProgress();
           const quality = e.val?.psnrDb !== undefined ? `, quality ${e.val.psnrDb.toFixed(2)} dB PSNR` : '';

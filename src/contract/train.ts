@@ -251,8 +251,12 @@ export type TrainProgress =
     } & LossReport)
   | ({ type: 'epoch'; epochs: number; workers: number; previewPng: string | null } & EpochReport)
   | { type: 'checkpoint'; step: number; epoch: number; dir: string }
-  /** Before the first step, when the run measured its speed (time budget or "auto" workers). */
-  | ({ type: 'plan'; step: number; epoch: number } & RunEstimate)
+  /**
+   * Before the first step, when the run measured its speed (time budget or "auto" workers); and
+   * again (revised) at an epoch's end when a time-budgeted run measured itself faster than its
+   * probe and raised its epochs to fill the budget.
+   */
+  | ({ type: 'plan'; step: number; epoch: number; revised: boolean } & RunEstimate)
   | { type: 'paused' | 'resumed' | 'stopped'; step: number; epoch: number };
 
 /** What train.status says about the engine's run (the renderer's own view of a run is its TrainingPhase). */

@@ -53,7 +53,7 @@ export async function runTraining(
         emitted = emitted
           .then(() => toProgress(event))
           .then(async (data) => {
-            if (data.type === 'plan') ctx.log('info', `Training plan: ${data.summary}${data.probe ? `; ${data.probe.note}` : ''}.`);
+            if (data.type === 'plan') ctx.log('info', `Training plan${data.revised ? ' revised' : ''}: ${data.summary}${data.probe ? `; ${data.probe.note}` : ''}.`);
             if (data.type === 'step') {
               totalSteps = data.totalSteps;
               run.lastStep = data;

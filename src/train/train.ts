@@ -13,10 +13,11 @@ import { evaluate } from './evaluate';
 import { conditionalVocabulary, labelTensor, modelLabelRows } from './labels';
 import { collapseWarnings } from './collapse';
 import { createStepper, type ParallelOptions, type Stepper, type WorkersSetting } from './parallel';
-import { planRun } from './plan';
+import { extendPlan, planRun } from './plan';
 import { previewIndicesFor } from './preview-pick';
 import type { EpochSummary, LossNumbers, PreviewImages, TrainEvent, ValidationSummary } from './events';
 import type { Dataset } from '../data/store';
+import type { RunEstimate } from '../contract';
 
 export interface TrainOptions {
   /** Cancel: ends the run at the next step boundary with an AtlasError('cancelled'); nothing is saved. */
@@ -119,6 +120,8 @@ export async function train(
   const n = trainIdx.length;
   const B = Math.min(cfg.batchSize, n);
   // Workers ("auto": measured) and, for a time budget, the epochs: decided before the first step.
+  const planStarted = performance.now();
+  const freshBudgetRun = !!timeBudgetSec && timeBudgetSec > 0 && pos.step === 0;
   const plan = await planRun({
     workersSetting,
     timeBudgetSec,
@@ -141,7 +144,9 @@ export async function train(
   });
   cfg = { ...cfg, epochs: plan.epochs };
   const stepsPerEpoch = Math.ceil(n / B);
-  const totalSteps = pos.step + Math.max(0, (cfg.epochs - pos.epoch) * stepsPerEpoch - Math.ceil(pos.offset / B));
+  const stepsFor = (epochs: number) => pos.step + Math.max(0, (epochs - pos.epoch) * stepsPerEpoch - Math.ceil(pos.offset / B));
+  // Raised when a time-budgeted run re-plans (extendPlan), so progress and ETA follow it.
+  let totalSteps = stepsFor(cfg.epochs);
   // A time budget fixes the run's length before its first step; the warm-up takes at most
   // WARMUP_BUDGET_SHARE of it, since the hierarchy's spatial layers (most of the detail) only
   // open when it ends. Measured on the DCSS sprites: the Balanced preset's 1,000 steps were 37%
@@ -173,6 +178,34 @@ export async function train(
   let windowStart = performance.now();
   let windowImages = 0;
   let imagesPerSec = 0;
+  // What the re-plan measures: this run's epochs, their training time, and pauses (not counted).
+  let currentPlan = plan.estimate;
+  let epochsThisRun = 0;
+  let trainSecSum = 0;
+  let pausedMs = 0;
+  let loopStarted = 0;
+  /** A fresh time-budgeted run, at an epoch's end: add the epochs that still fit (extendPlan). */
+  const replan = (): RunEstimate | null => {
+    if (!currentPlan || !timeBudgetSec) return null;
+    const now = performance.now();
+    const elapsedSec = (now - planStarted - pausedMs) / 1000;
+    const extended = extendPlan({
+      plan: currentPlan,
+      epochsDone: pos.epoch,
+      plannedEpochs: cfg.epochs,
+      secondsLeft: timeBudgetSec - elapsedSec,
+      // Whole epochs as the loop runs them: training, validation, preview, and the previous checkpoint.
+      epochSec: (now - loopStarted - pausedMs) / 1000 / epochsThisRun,
+      imagesPerSec: (epochsThisRun * n) / trainSecSum,
+      elapsedSec,
+      images: n + valIdx.length,
+    });
+    if (!extended) return null;
+    currentPlan = extended;
+    cfg = { ...cfg, epochs: extended.epochs };
+    totalSteps = stepsFor(cfg.epochs);
+    return extended;
+  };
 
   const checkpoint = async (): Promise<void> => {
     if (!checkpointDir) return;
@@ -218,6 +251,8 @@ export async function train(
         perm = shuffleRng.permutation(n);
       }
       const epochStart = performance.now();
+      if (epochsThisRun === 0) loopStarted = epochStart;
+      const pausedBefore = pausedMs;
       const sums: LossSums = { loss: 0, recon: 0, kl: 0, elbo: 0, bitsPerDim: 0, iwae: 0 };
       let epochSteps = 0;
       while (pos.offset < n) {
@@ -225,7 +260,9 @@ export async function train(
         throwIfCancelled(signal);
         if (control?.isPaused && !control.stopRequested) {
           emit({ type: 'paused', step: pos.step, epoch: pos.epoch });
+          const pauseStart = performance.now();
           await control.waitWhilePaused(signal);
+          pausedMs += performance.now() - pauseStart;
           throwIfCancelled(signal);
           if (!control.stopRequested) emit({ type: 'resumed', step: pos.step, epoch: pos.epoch });
           windowStart = performance.now();
@@ -281,6 +318,8 @@ export async function train(
       pos.epoch++;
       pos.offset = 0;
       epochShuffleState = shuffleRng.state();
+      trainSecSum += (performance.now() - epochStart - (pausedMs - pausedBefore)) / 1000;
+      epochsThisRun++;
       await stepper.verify();
       const trainMeans = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(1, epochSteps)])) as unknown as LossNumbers;
       const val = await validate(vae, source, valIdx, cfg, pos.epoch, signal);
@@ -293,8 +332,11 @@ export async function train(
       history = [...history, summary];
       // Checkpoint first: whoever records the epoch on its event (the project's run record)
       // must never be ahead of the checkpoint a resume would start from.
+      // Re-planned before the checkpoint, so a resume after a crash trains to the raised epochs.
+      const revised = freshBudgetRun ? replan() : null;
       await checkpoint();
       emit({ type: 'epoch', epochs: cfg.epochs, workers, preview, ...summary });
+      if (revised) emit({ type: 'plan', step: pos.step, epoch: pos.epoch, revised: true, ...revised });
     }
     await stepper.close();
     return finish('completed');

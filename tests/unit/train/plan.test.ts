@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aboutDuration, epochsForBudget, workersProbe } from '../../../src/train/plan';
+import type { RunEstimate } from '../../../src/contract';
+import { aboutDuration, epochsForBudget, extendPlan, workersProbe } from '../../../src/train/plan';
 
 describe('a run plan', () => {
   it('takes 2 workers only when they measured at least 1.1x of 1, and says so with both rates', () => {
@@ -24,5 +25,37 @@ describe('a run plan', () => {
     expect(aboutDuration(1790)).toBe('about 30 min');
     expect(aboutDuration(2 * 3600)).toBe('about 2 h');
     expect(aboutDuration(5400)).toBe('about 1.5 h');
+  });
+
+  it('re-plans a time budget at an epoch end: adds the whole epochs that still fit, never takes any away', () => {
+    // The DCSS seed-2 case: 26 epochs planned at a probe's 17.5 s each for a 600 s budget; the
+    // epochs really took 13 s. After 4 of them (52 s of training, 8 s of probe, 60 s elapsed):
+    // 540 s left fit floor(540 / 13) = 41 more, 45 in all.
+    const plan: RunEstimate = {
+      budgetSec: 600,
+      epochs: 26,
+      trainImages: 3144,
+      valImages: 349,
+      imagesPerSec: 190,
+      valImagesPerSec: 900,
+      epochSec: 17.5,
+      estimatedSec: 455,
+      probeSec: 8,
+      workers: 2,
+      probe: null,
+      summary: 'about 8 min on 3,493 images (26 epochs at 190 img/s)',
+    };
+    const at = { plan, epochsDone: 4, plannedEpochs: 26, secondsLeft: 540, epochSec: 13, imagesPerSec: 262.4, elapsedSec: 60, images: 3493 };
+    const raised = extendPlan(at)!;
+    expect(raised).toMatchObject({ budgetSec: 600, epochs: 45, epochSec: 13, imagesPerSec: 262.4, estimatedSec: 41 * 13, workers: 2, trainImages: 3144 });
+    // What the user reads: the whole run's length (60 s done + 533 s to go), on the same images.
+    expect(raised.summary).toBe('about 10 min on 3,493 images (45 epochs at 262 img/s; raised from 26 after epoch 4, faster than the probe measured)');
+    // Exactly the planned epochs fit, or fewer (slower than planned), or no time is left: the plan stands.
+    expect(extendPlan({ ...at, secondsLeft: 22 * 13 + 12.9 })).toBeNull();
+    expect(extendPlan({ ...at, epochSec: 30 })).toBeNull();
+    expect(extendPlan({ ...at, secondsLeft: -3 })).toBeNull();
+    expect(extendPlan({ ...at, epochSec: 0 })).toBeNull();
+    // One epoch more than planned fits: raised by one.
+    expect(extendPlan({ ...at, secondsLeft: 23 * 13 })!.epochs).toBe(27);
   });
 });
