@@ -193,7 +193,7 @@ export function extendPlan(a: {
   plannedEpochs: number;
   /** Seconds of the budget left (pauses excluded). */
   secondsLeft: number;
-  /** Mean measured seconds per epoch this run (training, validation, checkpoint, events). */
+  /** Mean measured seconds per epoch this run, after the KL warm-up (training, validation, checkpoint, events). */
   epochSec: number;
   /** Training images per second this run measured. */
   imagesPerSec: number;
