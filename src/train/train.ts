@@ -334,8 +334,6 @@ export async function train(
       const warnings = val && pos.step >= cfg.warmupSteps ? collapseWarnings(val, pos.epoch) : [];
       if (warnings.length > 0) summary.warnings = warnings;
       history = [...history, summary];
-      // Checkpoint first: whoever records the epoch on its event (the project's run record)
-      // must never be ahead of the checkpoint a resume would start from.
       const now = performance.now();
       if (afterWarmup) {
         fullEpochs++;
@@ -346,6 +344,8 @@ export async function train(
       pausedAtMark = pausedMs;
       // Re-planned before the checkpoint, so a resume after a crash trains to the raised epochs.
       const revised = freshBudgetRun ? replan() : null;
+      // Checkpoint first: whoever records the epoch on its event (the project's run record)
+      // must never be ahead of the checkpoint a resume would start from.
       await checkpoint();
       emit({ type: 'epoch', epochs: cfg.epochs, workers, preview, ...summary });
       if (revised) emit({ type: 'plan', step: pos.step, epoch: pos.epoch, revised: true, ...revised });
