@@ -181,19 +181,21 @@ function runEstimate(a: { speed: Speed; epochs: number; budget: number; probe: W
  * A time-budgeted run's re-plan at an epoch's end. The probe times a few steps on a cold model,
  * and on the DCSS sprites it under-estimated the speed by about a quarter (one Balanced run
  * planned 26 epochs and finished them in 454 of its 600 s, 21.5 dB against 25.2 and 25.3 for
- * seeds that got 34 and 36), so the run measures its own epochs and adds those that still fit.
- * It only ever adds: a run that is behind its plan finishes the epochs it promised (a slow
- * epoch is usually the machine being busy for a moment, and a shorter run is a worse model).
- * Returns the new estimate, or null when the plan stands.
+ * seeds that got 34 and 36), so the run times its own epochs and trains those that fit what is
+ * left of the budget. It never goes below the epochs the first plan promised (a slow epoch is
+ * usually the machine being busy for a moment, and a shorter run is a worse model), but it
+ * takes back epochs it added when later epochs slow down (they did: 16.5 s mid-run, 21 s at
+ * the end of a DCSS run). Returns the new estimate, or null when the plan stands.
  */
-export function extendPlan(a: {
+export function revisePlan(a: {
   plan: RunEstimate;
-  /** Epochs finished, and the epochs the run is currently set to train. */
+  /** Epochs finished, the epochs the run is set to train now, and those its first plan promised. */
   epochsDone: number;
   plannedEpochs: number;
-  /** Seconds of the budget left (pauses excluded). */
+  promisedEpochs: number;
+  /** Seconds of the budget left (pauses excluded); below 0 once it is spent. */
   secondsLeft: number;
-  /** Mean measured seconds per epoch this run, after the KL warm-up (training, validation, checkpoint, events). */
+  /** Measured seconds per epoch after the KL warm-up (training, validation, checkpoint, events). */
   epochSec: number;
   /** Training images per second this run measured. */
   imagesPerSec: number;
@@ -202,11 +204,16 @@ export function extendPlan(a: {
   /** The dataset's images (training and validation), as the first plan's summary counts them. */
   images: number;
 }): RunEstimate | null {
-  if (!(a.epochSec > 0) || !(a.secondsLeft > 0)) return null;
-  const epochs = a.epochsDone + Math.floor(a.secondsLeft / a.epochSec);
-  if (epochs <= a.plannedEpochs) return null;
-  const estimatedSec = (epochs - a.epochsDone) * a.epochSec;
-  const summary = `${aboutDuration(a.elapsedSec + estimatedSec)} on ${a.images.toLocaleString('en-US')} images (${epochs} epochs at ${Math.round(a.imagesPerSec)} img/s; raised from ${a.plannedEpochs} after epoch ${a.epochsDone}, faster than the probe measured)`;
+  if (!(a.epochSec > 0)) return null;
+  const fit = Math.max(0, Math.floor(a.secondsLeft / a.epochSec));
+  const epochs = Math.max(a.promisedEpochs, a.epochsDone + fit);
+  if (epochs === a.plannedEpochs) return null;
+  const estimatedSec = Math.max(0, epochs - a.epochsDone) * a.epochSec;
+  const change =
+    epochs > a.plannedEpochs
+      ? `raised from ${a.plannedEpochs} after epoch ${a.epochsDone}, faster than first measured`
+      : `lowered from ${a.plannedEpochs} after epoch ${a.epochsDone}, slower than measured earlier`;
+  const summary = `${aboutDuration(a.elapsedSec + estimatedSec)} on ${a.images.toLocaleString('en-US')} images (${epochs} epochs at ${Math.round(a.imagesPerSec)} img/s; ${change})`;
   return { ...a.plan, epochs, imagesPerSec: a.imagesPerSec, epochSec: a.epochSec, estimatedSec, summary };
 }
 

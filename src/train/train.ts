@@ -13,7 +13,7 @@ import { evaluate } from './evaluate';
 import { conditionalVocabulary, labelTensor, modelLabelRows } from './labels';
 import { collapseWarnings } from './collapse';
 import { createStepper, type ParallelOptions, type Stepper, type WorkersSetting } from './parallel';
-import { extendPlan, planRun } from './plan';
+import { planRun, revisePlan } from './plan';
 import { previewIndicesFor } from './preview-pick';
 import type { EpochSummary, LossNumbers, PreviewImages, TrainEvent, ValidationSummary } from './events';
 import type { Dataset } from '../data/store';
@@ -145,7 +145,7 @@ export async function train(
   cfg = { ...cfg, epochs: plan.epochs };
   const stepsPerEpoch = Math.ceil(n / B);
   const stepsFor = (epochs: number) => pos.step + Math.max(0, (epochs - pos.epoch) * stepsPerEpoch - Math.ceil(pos.offset / B));
-  // Raised when a time-budgeted run re-plans (extendPlan), so progress and ETA follow it.
+  // Follows a time-budgeted run's re-plans (revisePlan), so progress and ETA follow them.
   let totalSteps = stepsFor(cfg.epochs);
   // A time budget fixes the run's length before its first step; the warm-up takes at most
   // WARMUP_BUDGET_SHARE of it, since the hierarchy's spatial layers (most of the detail) only
@@ -187,28 +187,30 @@ export async function train(
   let pausedMs = 0;
   let markAt = 0;
   let pausedAtMark = 0;
-  let fullEpochs = 0;
-  let fullEpochSec = 0;
+  const fullEpochSecs: number[] = [];
   let fullTrainSec = 0;
-  /** A fresh time-budgeted run, at an epoch's end: add the epochs that still fit (extendPlan). */
+  /** A fresh time-budgeted run, at an epoch's end: train the epochs that fit what is left (revisePlan). */
   const replan = (): RunEstimate | null => {
-    if (!currentPlan || !timeBudgetSec || fullEpochs === 0) return null;
+    if (!currentPlan || !timeBudgetSec || fullEpochSecs.length === 0) return null;
     const elapsedSec = (performance.now() - planStarted - pausedMs) / 1000;
-    const extended = extendPlan({
+    // The slower of the mean and the last three: epochs grow slower as a run goes on.
+    const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
+    const revised = revisePlan({
       plan: currentPlan,
       epochsDone: pos.epoch,
       plannedEpochs: cfg.epochs,
+      promisedEpochs: plan.epochs,
       secondsLeft: timeBudgetSec - elapsedSec,
-      epochSec: fullEpochSec / fullEpochs,
-      imagesPerSec: (fullEpochs * n) / fullTrainSec,
+      epochSec: Math.max(mean(fullEpochSecs), mean(fullEpochSecs.slice(-3))),
+      imagesPerSec: (fullEpochSecs.length * n) / fullTrainSec,
       elapsedSec,
       images: n + valIdx.length,
     });
-    if (!extended) return null;
-    currentPlan = extended;
-    cfg = { ...cfg, epochs: extended.epochs };
+    if (!revised) return null;
+    currentPlan = revised;
+    cfg = { ...cfg, epochs: revised.epochs };
     totalSteps = stepsFor(cfg.epochs);
-    return extended;
+    return revised;
   };
 
   const checkpoint = async (): Promise<void> => {
@@ -336,13 +338,12 @@ export async function train(
       history = [...history, summary];
       const now = performance.now();
       if (afterWarmup) {
-        fullEpochs++;
-        fullEpochSec += (now - markAt - (pausedMs - pausedAtMark)) / 1000;
+        fullEpochSecs.push((now - markAt - (pausedMs - pausedAtMark)) / 1000);
         fullTrainSec += trainSec;
       }
       markAt = now;
       pausedAtMark = pausedMs;
-      // Re-planned before the checkpoint, so a resume after a crash trains to the raised epochs.
+      // Re-planned before the checkpoint, so a resume after a crash trains to the revised epochs.
       const revised = freshBudgetRun ? replan() : null;
       // Checkpoint first: whoever records the epoch on its event (the project's run record)
       // must never be ahead of the checkpoint a resume would start from.

@@ -57,14 +57,16 @@ describe('a time budget on the sample set', () => {
     const seconds = (performance.now() - planAt) / 1000;
     const plans = events.filter((e): e is Plan => e.type === 'plan');
     const plan = plans[0];
-    // The plan comes before any step; a re-plan (when the epochs ran faster than the probe) only
-    // raises the epochs; the run trains exactly the epochs of its last plan.
+    // The plan comes before any step; a re-plan (the epochs ran at another speed than the probe
+    // measured) changes the epochs, never below the first plan's; the run trains exactly the
+    // epochs of its last plan.
     expect(events[0].type).toBe('plan');
     expect(plan.revised).toBe(false);
     const last = plans.at(-1)!;
     for (const [i, p] of plans.slice(1).entries()) {
       expect(p.revised).toBe(true);
-      expect(p.epochs).toBeGreaterThan(plans[i].epochs);
+      expect(p.epochs).not.toBe(plans[i].epochs);
+      expect(p.epochs).toBeGreaterThanOrEqual(plan.epochs);
     }
     expect(result.status).toBe('completed');
     expect(result.epoch).toBe(last.epochs);
@@ -138,19 +140,20 @@ describe('a time budget on the sample set', () => {
       );
       expect(first.revised).toBe(false);
       expect(revisions.length).toBeGreaterThan(0);
-      // Each revision comes right after an epoch's summary, at that epoch, raises the epochs, and
-      // measured the run faster than the busy probe did.
+      // Each revision comes right after an epoch's summary, at that epoch, and measured the run
+      // faster than the busy probe did; the first raises the epochs, later ones may adjust them
+      // either way (never below the first plan's) as the epochs' times vary.
+      expect(revisions[0].epochs).toBeGreaterThan(first.epochs);
       for (const [i, p] of revisions.entries()) {
         const at = events.indexOf(p);
         const before = events[at - 1];
         expect(before.type).toBe('epoch');
         if (before.type !== 'epoch') return;
         expect(p).toMatchObject({ revised: true, epoch: before.epoch, step: before.step, budgetSec: budget, workers: 1 });
-        expect(p.epochs).toBeGreaterThan(plans[i].epochs);
+        expect(p.epochs).toBeGreaterThan(first.epochs);
         expect(p.imagesPerSec).toBeGreaterThan(first.imagesPerSec);
-        expect(p.summary).toMatch(
-          new RegExp(`^about \\d+ s on 507 images \\(${p.epochs} epochs at \\d+ img/s; raised from ${plans[i].epochs} after epoch ${p.epoch}, faster than the probe measured\\)$`),
-        );
+        const change = p.epochs > plans[i].epochs ? `raised from ${plans[i].epochs} after epoch ${p.epoch}, faster than first measured` : `lowered from ${plans[i].epochs} after epoch ${p.epoch}, slower than measured earlier`;
+        expect(p.summary).toMatch(new RegExp(`^about \\d+ s on 507 images \\(${p.epochs} epochs at \\d+ img/s; ${change}\\)$`));
         // Progress after it counts to the new end.
         const step = events.slice(at).find((e) => e.type === 'step');
         if (step?.type === 'step') expect(step).toMatchObject({ epochs: p.epochs, totalSteps: p.epochs * step.stepsPerEpoch });

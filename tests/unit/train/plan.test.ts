@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEstimate } from '../../../src/contract';
-import { aboutDuration, epochsForBudget, extendPlan, workersProbe } from '../../../src/train/plan';
+import { aboutDuration, epochsForBudget, revisePlan, workersProbe } from '../../../src/train/plan';
 
 describe('a run plan', () => {
   it('takes 2 workers only when they measured at least 1.1x of 1, and says so with both rates', () => {
@@ -27,7 +27,7 @@ describe('a run plan', () => {
     expect(aboutDuration(5400)).toBe('about 1.5 h');
   });
 
-  it('re-plans a time budget at an epoch end: adds the whole epochs that still fit, never takes any away', () => {
+  it('re-plans a time budget at an epoch end: the whole epochs that fit what is left, never fewer than first promised', () => {
     // The DCSS seed-2 case: 26 epochs planned at a probe's 17.5 s each for a 600 s budget; the
     // epochs really took 13 s. After 4 of them (52 s of training, 8 s of probe, 60 s elapsed):
     // 540 s left fit floor(540 / 13) = 41 more, 45 in all.
@@ -45,17 +45,24 @@ describe('a run plan', () => {
       probe: null,
       summary: 'about 8 min on 3,493 images (26 epochs at 190 img/s)',
     };
-    const at = { plan, epochsDone: 4, plannedEpochs: 26, secondsLeft: 540, epochSec: 13, imagesPerSec: 262.4, elapsedSec: 60, images: 3493 };
-    const raised = extendPlan(at)!;
+    const at = { plan, epochsDone: 4, plannedEpochs: 26, promisedEpochs: 26, secondsLeft: 540, epochSec: 13, imagesPerSec: 262.4, elapsedSec: 60, images: 3493 };
+    const raised = revisePlan(at)!;
     expect(raised).toMatchObject({ budgetSec: 600, epochs: 45, epochSec: 13, imagesPerSec: 262.4, estimatedSec: 41 * 13, workers: 2, trainImages: 3144 });
     // What the user reads: the whole run's length (60 s done + 533 s to go), on the same images.
-    expect(raised.summary).toBe('about 10 min on 3,493 images (45 epochs at 262 img/s; raised from 26 after epoch 4, faster than the probe measured)');
-    // Exactly the planned epochs fit, or fewer (slower than planned), or no time is left: the plan stands.
-    expect(extendPlan({ ...at, secondsLeft: 22 * 13 + 12.9 })).toBeNull();
-    expect(extendPlan({ ...at, epochSec: 30 })).toBeNull();
-    expect(extendPlan({ ...at, secondsLeft: -3 })).toBeNull();
-    expect(extendPlan({ ...at, epochSec: 0 })).toBeNull();
-    // One epoch more than planned fits: raised by one.
-    expect(extendPlan({ ...at, secondsLeft: 23 * 13 })!.epochs).toBe(27);
+    expect(raised.summary).toBe('about 10 min on 3,493 images (45 epochs at 262 img/s; raised from 26 after epoch 4, faster than first measured)');
+    // Exactly the planned epochs fit: the plan stands. One more fits: raised by one.
+    expect(revisePlan({ ...at, secondsLeft: 22 * 13 + 12.9 })).toBeNull();
+    expect(revisePlan({ ...at, secondsLeft: 23 * 13 })!.epochs).toBe(27);
+    // Slower than the promise (or the budget spent): the promised 26 stand, never fewer.
+    expect(revisePlan({ ...at, epochSec: 30 })).toBeNull();
+    expect(revisePlan({ ...at, secondsLeft: -3 })).toBeNull();
+    expect(revisePlan({ ...at, epochSec: 0 })).toBeNull();
+    // Raised to 45 earlier, then later epochs slowed: after epoch 33, 70 s left at 21 s each fit
+    // 3 more, so 36, never under the 26 promised.
+    const lowered = revisePlan({ ...at, plannedEpochs: 45, epochsDone: 33, secondsLeft: 70, epochSec: 21, elapsedSec: 530 })!;
+    expect(lowered).toMatchObject({ epochs: 36, estimatedSec: 63 });
+    expect(lowered.summary).toBe('about 10 min on 3,493 images (36 epochs at 262 img/s; lowered from 45 after epoch 33, slower than measured earlier)');
+    expect(revisePlan({ ...at, plannedEpochs: 30, epochsDone: 20, secondsLeft: 10, epochSec: 21 })!.epochs).toBe(26);
+    expect(revisePlan({ ...at, plannedEpochs: 30, epochsDone: 28, secondsLeft: -5, epochSec: 21 })!.epochs).toBe(28);
   });
 });
