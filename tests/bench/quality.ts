@@ -561,6 +561,8 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
   const control = new TrainControl();
   const budgetMs = args.minutes * 60_000;
   let lastLog = 0;
+  // The run's plans: the first (before any step) and its re-plans, as epochs.
+  const planned: number[] = [];
   const t0 = performance.now();
   // A safety net: the plan aims at the budget; a run that overshoots it by a tenth is stopped.
   const timer = args.epochs === null ? setTimeout(() => control.stop(), 1.1 * budgetMs) : undefined;
@@ -571,6 +573,10 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
       keepModel: true,
       ...(args.keep ? { checkpointDir: path.join(args.keep, `${name.replace(/[^\w.-]+/g, '_')}-seed${seed}`) } : {}),
       onProgress: (e) => {
+        if (e.type === 'plan') {
+          planned.push(e.epochs);
+          log(`${name} seed ${seed}: ${e.revised ? 'plan revised' : 'plan'}: ${e.summary}`);
+        }
         if (e.type !== 'epoch') return;
         const now = performance.now();
         if (now - lastLog < 20_000) return;
@@ -627,7 +633,11 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
       line('bits_per_dim', round(ev.bitsPerDim), 'bits/dim'),
       ...sampleLines(m, line),
       line('images_per_s', round(images / seconds), 'img/s', { images, train_seconds: round(seconds), note: 'over the whole train() call, per-epoch validation included' }),
-      line('epochs', result.epoch, 'epochs', { steps: result.step, collapsed }),
+      line('epochs', result.epoch, 'epochs', {
+        steps: result.step,
+        collapsed,
+        ...(planned.length > 0 ? { first_plan_epochs: planned[0], plans: planned.join(' -> '), stopped_at_1_1x_budget: result.status === 'stopped' } : {}),
+      }),
     );
     return { lines, collapsed };
   } finally {
