@@ -186,6 +186,7 @@ function runEstimate(a: { speed: Speed; epochs: number; budget: number; probe: W
  * usually the machine being busy for a moment, and a shorter run is a worse model), but it
  * takes back epochs it added when later epochs slow down (they did: 16.5 s mid-run, 21 s at
  * the end of a DCSS run). Returns the new estimate, or null when the plan stands.
+ * (secondsLeft below 0: the budget is spent, and the run ends as soon as its promise allows.)
  */
 export function revisePlan(a: {
   plan: RunEstimate;
@@ -205,8 +206,14 @@ export function revisePlan(a: {
   images: number;
 }): RunEstimate | null {
   if (!(a.epochSec > 0)) return null;
-  const fit = Math.max(0, Math.floor(a.secondsLeft / a.epochSec));
-  const epochs = Math.max(a.promisedEpochs, a.epochsDone + fit);
+  // Where the budget ends, in epochs. A dead band keeps the plan line from flickering by one
+  // epoch as epoch times wobble (a DCSS run without it re-planned 11 times, 34 -> 39 -> 40 -> 38
+  // -> ... -> 36): raise only when a whole epoch more fits, lower only when the plan would
+  // overrun the budget by more than half an epoch.
+  const reach = a.epochsDone + Math.max(0, a.secondsLeft / a.epochSec);
+  let epochs = a.plannedEpochs;
+  if (reach >= a.plannedEpochs + 1) epochs = Math.floor(reach);
+  else if (reach < a.plannedEpochs - 0.5) epochs = Math.max(a.promisedEpochs, a.epochsDone, Math.round(reach));
   if (epochs === a.plannedEpochs) return null;
   const estimatedSec = Math.max(0, epochs - a.epochsDone) * a.epochSec;
   const change =

@@ -64,5 +64,12 @@ describe('a run plan', () => {
     expect(lowered.summary).toBe('about 10 min on 3,493 images (36 epochs at 262 img/s; lowered from 45 after epoch 33, slower than measured earlier)');
     expect(revisePlan({ ...at, plannedEpochs: 30, epochsDone: 20, secondsLeft: 10, epochSec: 21 })!.epochs).toBe(26);
     expect(revisePlan({ ...at, plannedEpochs: 30, epochsDone: 28, secondsLeft: -5, epochSec: 21 })!.epochs).toBe(28);
+    // The dead band: a plan that ends within half an epoch past the budget, or less than a whole
+    // epoch before it, stands.
+    const planned40 = { ...at, plannedEpochs: 40, epochsDone: 20, epochSec: 10 };
+    expect(revisePlan({ ...planned40, secondsLeft: 196 })).toBeNull(); // reach 39.6
+    expect(revisePlan({ ...planned40, secondsLeft: 209 })).toBeNull(); // reach 40.9
+    expect(revisePlan({ ...planned40, secondsLeft: 210 })!.epochs).toBe(41); // reach 41
+    expect(revisePlan({ ...planned40, secondsLeft: 194 })!.epochs).toBe(39); // reach 39.4
   });
 });
