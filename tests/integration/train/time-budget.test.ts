@@ -152,7 +152,10 @@ describe('a time budget on the sample set', () => {
         expect(p).toMatchObject({ revised: true, epoch: before.epoch, step: before.step, budgetSec: budget, workers: 1 });
         expect(p.epochs).toBeGreaterThan(first.epochs);
         expect(p.imagesPerSec).toBeGreaterThan(first.imagesPerSec);
-        const change = p.epochs > plans[i].epochs ? `raised from ${plans[i].epochs} after epoch ${p.epoch}, faster than first measured` : `lowered from ${plans[i].epochs} after epoch ${p.epoch}, slower than measured earlier`;
+        const change =
+          p.epochs > plans[i].epochs
+            ? `raised from ${plans[i].epochs} after epoch ${p.epoch}, faster than first measured`
+            : `lowered from ${plans[i].epochs} after epoch ${p.epoch}, slower than measured earlier`;
         expect(p.summary).toMatch(new RegExp(`^about \\d+ s on 507 images \\(${p.epochs} epochs at \\d+ img/s; ${change}\\)$`));
         // Progress after it counts to the new end.
         const step = events.slice(at).find((e) => e.type === 'step');
