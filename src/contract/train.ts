@@ -253,8 +253,8 @@ export type TrainProgress =
   | { type: 'checkpoint'; step: number; epoch: number; dir: string }
   /**
    * Before the first step, when the run measured its speed (time budget or "auto" workers); and
-   * again (revised) at an epoch's end when a time-budgeted run measured itself faster than its
-   * probe and raised its epochs to fill the budget.
+   * again (revised) at an epoch's end when a time-budgeted run's own epoch times moved the
+   * epochs that fit its budget (raised, or lowered again but never below the first plan).
    */
   | ({ type: 'plan'; step: number; epoch: number; revised: boolean } & RunEstimate)
   | { type: 'paused' | 'resumed' | 'stopped'; step: number; epoch: number };

@@ -121,7 +121,7 @@ export async function train(
   const B = Math.min(cfg.batchSize, n);
   // Workers ("auto": measured) and, for a time budget, the epochs: decided before the first step.
   const planStarted = performance.now();
-  const freshBudgetRun = !!timeBudgetSec && timeBudgetSec > 0 && pos.step === 0;
+  const freshBudgetRun = (timeBudgetSec ?? 0) > 0 && pos.step === 0;
   const plan = await planRun({
     workersSetting,
     timeBudgetSec,
@@ -191,7 +191,7 @@ export async function train(
   let fullTrainSec = 0;
   /** A fresh time-budgeted run, at an epoch's end: train the epochs that fit what is left (revisePlan). */
   const replan = (): RunEstimate | null => {
-    if (!currentPlan || !timeBudgetSec || fullEpochSecs.length === 0) return null;
+    if (!freshBudgetRun || !currentPlan || !timeBudgetSec || fullEpochSecs.length === 0) return null;
     const elapsedSec = (performance.now() - planStarted - pausedMs) / 1000;
     // The slower of the mean and the last three: epochs grow slower as a run goes on.
     const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
@@ -344,7 +344,7 @@ export async function train(
       markAt = now;
       pausedAtMark = pausedMs;
       // Re-planned before the checkpoint, so a resume after a crash trains to the revised epochs.
-      const revised = freshBudgetRun ? replan() : null;
+      const revised = replan();
       // Checkpoint first: whoever records the epoch on its event (the project's run record)
       // must never be ahead of the checkpoint a resume would start from.
       await checkpoint();
