@@ -36,6 +36,7 @@ export const TRAIN_FORM_FIELDS = [
   ['Warm-up steps', 'warmupSteps'],
   ['Seed', 'seed'],
   ['Learning rate', 'learningRate'],
+  ['Learning-rate cooldown', 'learningRateCooldown'],
   ['Beta', 'beta'],
   ['Free bits', 'freeBits'],
 ] as const satisfies ReadonlyArray<readonly [string, keyof TrainForm & keyof typeof TRAIN_LIMITS]>;

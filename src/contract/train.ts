@@ -11,6 +11,7 @@ import { decimalLimit as decimal, numberIn, wholeLimit as whole, type BackendLab
  */
 export const TRAIN_LIMITS = {
   learningRate: decimal(0, 1, 'both'),
+  learningRateCooldown: decimal(0, 1),
   batchSize: whole(1, 4096),
   epochs: whole(1, 100_000),
   seed: whole(0, Infinity),
@@ -50,6 +51,11 @@ export type LikelihoodKind = (typeof LIKELIHOODS)[number];
 export const trainSettingsSchema = z
   .object({
     learningRate: numberIn(L.learningRate),
+    /**
+     * The share of the run's last steps over which the learning rate falls from learningRate to 0
+     * (half a cosine); 0 keeps it constant. The presets cool down (src/train/presets.ts).
+     */
+    learningRateCooldown: numberIn(L.learningRateCooldown),
     batchSize: numberIn(L.batchSize),
     epochs: numberIn(L.epochs),
     seed: numberIn(L.seed),
@@ -98,6 +104,9 @@ export type TrainSettingsIn = z.input<typeof trainSettingsSchema>;
  */
 export const TRAIN_DEFAULTS = {
   learningRate: 1e-3,
+  // Constant unless asked: a run whose epochs are raised on resume then continues exactly as one
+  // planned that long from the start would (a cooldown depends on where the run ends).
+  learningRateCooldown: 0,
   batchSize: 64,
   epochs: 10,
   seed: 1,

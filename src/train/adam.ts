@@ -133,3 +133,17 @@ export class Adam {
     this.steps.clear();
   }
 }
+
+/**
+ * The learning rate at `step` of a run of `totalSteps`: `base` until the last `cooldown` share of
+ * the steps, then half a cosine down to 0 at the end. Adam at a constant rate keeps jittering
+ * around a minimum with steps of about lr; cooling lets the last epochs settle into it, which is
+ * what a fixed time budget wants (the final weights are the ones the user keeps).
+ */
+export function cooledLearningRate(step: number, totalSteps: number, base: number, cooldown: number): number {
+  if (!(cooldown > 0) || totalSteps <= 0) return base;
+  const start = (1 - cooldown) * totalSteps;
+  if (step < start) return base;
+  const t = Math.min(1, (step - start) / (cooldown * totalSteps));
+  return base * 0.5 * (1 + Math.cos(Math.PI * t));
+}

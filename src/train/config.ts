@@ -6,6 +6,8 @@ import { forwardMacsPerImage } from '../model/flops';
 /** Optimisation and objective settings; the model part is ModelConfig minus the image shape. */
 export interface TrainSettings {
   learningRate: number;
+  /** Share of the last steps over which the learning rate cools to 0 (cooledLearningRate); 0 = constant. */
+  learningRateCooldown: number;
   batchSize: number;
   epochs: number;
   /** One seed makes a run repeatable on the same backend (init, shuffling, noise). */
@@ -44,6 +46,7 @@ export interface ResolvedTrainConfig extends TrainSettings {
 /** The contract's defaults of the training part (TRAIN_DEFAULTS holds the model's too). */
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   learningRate: TRAIN_DEFAULTS.learningRate,
+  learningRateCooldown: TRAIN_DEFAULTS.learningRateCooldown,
   batchSize: TRAIN_DEFAULTS.batchSize,
   epochs: TRAIN_DEFAULTS.epochs,
   seed: TRAIN_DEFAULTS.seed,
@@ -60,7 +63,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
 
 const TRAIN_KEYS = Object.keys(DEFAULT_TRAIN_SETTINGS) as (keyof TrainSettings)[];
 /** Names the errors use where the setting's key reads poorly. */
-const SETTING_NAMES: Partial<Record<keyof TrainSettings, string>> = { learningRate: 'Learning rate', freeBits: 'Free bits' };
+const SETTING_NAMES: Partial<Record<keyof TrainSettings, string>> = { learningRate: 'Learning rate', learningRateCooldown: 'Learning-rate cooldown', freeBits: 'Free bits' };
 const NUMBER_KEYS = TRAIN_KEYS.filter((k): k is Exclude<keyof TrainSettings, 'conditional'> => k !== 'conditional');
 
 /** Fill defaults, take the image shape from the data, and check every value. */

@@ -22,6 +22,8 @@ export interface PresetSettings {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** Share of the last steps over which the learning rate cools to 0 (cooledLearningRate). */
+  learningRateCooldown: number;
   seed: number;
 }
 
@@ -49,6 +51,7 @@ const base: PresetSettings = {
   epochs: 8,
   batchSize: 32,
   learningRate: 2e-3,
+  learningRateCooldown: 0.4,
   seed: 1,
 };
 

@@ -4,7 +4,7 @@ import { MODEL_SCHEMA_VERSION, wrapModel, type LoadedModel } from '../model/load
 import { betaAt, bitsPerDim } from '../model/objective';
 import { Rng } from '../model/rng';
 import { Vae } from '../model/vae';
-import { Adam } from './adam';
+import { Adam, cooledLearningRate } from './adam';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopPosition } from './checkpoint';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './config';
 import type { TrainControl } from './control';
@@ -288,6 +288,8 @@ export async function train(
         source.fill(idx, batch);
         if (labelRows) idx.forEach((i, r) => (batchLabels[r] = labelRows[i]));
         const beta = betaAt(pos.step, cfg.beta, cfg.warmupSteps);
+        // Follows totalSteps, so a re-planned run cools down over its revised end.
+        adam.learningRate = cooledLearningRate(pos.step, totalSteps, cfg.learningRate, cfg.learningRateCooldown);
         // The hierarchy's z2 opens when the KL warm-up ends (see ObjectiveOptions.lowerLayer).
         const m = await stepper.step(batch, b, noiseRng.normals(K * b * J), beta, pos.step >= cfg.warmupSteps, labelRows ? batchLabels : undefined);
         pos.offset += b;

@@ -575,7 +575,7 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
       onProgress: (e) => {
         if (e.type === 'plan') {
           planned.push(e.epochs);
-          log(`${name} seed ${seed}: ${e.revised ? 'plan revised' : 'plan'}: ${e.summary}`);
+          log(`${name} seed ${seed}: ${e.revised ? 'plan revised' : 'plan'}: ${e.summary}${e.probe ? `; ${e.probe.note}` : ''}`);
         }
         if (e.type !== 'epoch') return;
         const now = performance.now();

@@ -29,8 +29,9 @@ export const REQUEST = { grad: 1, apply: 2, checksum: 3, weights: 4, exit: 5 } a
  * firstCalibration: sent with the run's first GRAD, the whole batch's s^2 that both replicas
  * start their running s^2 from before computing gradients (-1: nothing to set).
  */
-export const SCALAR = { rows: 0, beta: 1, checksum: 2, numbers: 3, lowerLayer: 8, sigma2: 9, calibration: 10, firstCalibration: 11 } as const;
-export const SCALARS_LENGTH = 12;
+/** learningRate: the rate of this APPLY (the run's cooldown changes it step by step). */
+export const SCALAR = { rows: 0, beta: 1, checksum: 2, numbers: 3, lowerLayer: 8, sigma2: 9, calibration: 10, firstCalibration: 11, learningRate: 12 } as const;
+export const SCALARS_LENGTH = 13;
 /** Order of the step numbers in `scalars` from SCALAR.numbers on. */
 export const NUMBER_KEYS = ['loss', 'recon', 'kl', 'elbo', 'iwae'] as const;
 

@@ -176,6 +176,7 @@ export class ReplicaPair {
     }
     // Calibrated decoder: the whole batch's MSE is the row-weighted mean of the halves' MSEs.
     this.scalars[SCALAR.calibration] = ownSigma2 < 0 ? -1 : theirs > 0 ? w0 * ownSigma2 + w1 * this.scalars[SCALAR.sigma2] : ownSigma2;
+    this.scalars[SCALAR.learningRate] = this.adam.learningRate;
     this.post(REQUEST.apply);
     this.applyAverage();
     return numbers;

@@ -70,6 +70,7 @@ async function main(init: WorkerInit): Promise<void> {
       named[layout.names[i]] = tf.tensor(grads.slice(offset, offset + layout.sizes[i]), layout.shapes[i], 'float32');
       offset += layout.sizes[i];
     }
+    adam.learningRate = scalars[SCALAR.learningRate];
     adam.apply(vae.store.trainable(), named);
     tf.dispose(Object.values(named));
     if (scalars[SCALAR.calibration] >= 0) {

@@ -105,6 +105,26 @@ describe('training with two workers on wasm', () => {
     resumed.model!.dispose();
   });
 
+  it('cools the learning rate down on both replicas: 2 workers match 1, and a stop and resume match the whole run', async () => {
+    // A cooldown over the whole run: every step after the first at a lower rate than the last.
+    const cooled = { ...config, epochs: 2, learningRateCooldown: 1 };
+    const two = await train({ ...cooled, workers: 2 }, ds, { keepModel: true });
+    const one = await train({ ...cooled, workers: 1 }, ds, { keepModel: true });
+    const constant = await train({ ...config, epochs: 2, workers: 2 }, ds, { keepModel: true });
+    // Had the worker kept the starting rate, the replicas would part at the second step and the
+    // epoch-end checksum would fail the run; here they agree with one worker's run.
+    expect(maxDiff(weights(one), weights(two))).toBeLessThan(1e-4);
+    // And the schedule did something: the constant-rate run ends elsewhere.
+    expect(maxDiff(weights(constant), weights(two))).toBeGreaterThan(1e-3);
+    const dir = path.join(tmp, 'cooled-stop');
+    const control = new TrainControl();
+    await train({ ...cooled, workers: 2 }, ds, { checkpointDir: dir, control, onProgress: (e) => e.type === 'step' && e.step === 4 && control.stop() });
+    const resumed = await train({ ...cooled, workers: 2 }, ds, { checkpointDir: dir, resume: true, keepModel: true });
+    expect(resumed.step).toBe(6);
+    expect(maxDiff(weights(two), weights(resumed))).toBeLessThan(1e-5);
+    for (const r of [one, two, constant, resumed]) r.model!.dispose();
+  });
+
   it('pauses and resumes with 2 workers', async () => {
     const control = new TrainControl();
     const events: string[] = [];

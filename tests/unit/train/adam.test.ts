@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveModelConfig } from '../../../src/model/config';
 import { Rng } from '../../../src/model/rng';
 import { Vae } from '../../../src/model/vae';
-import { Adam } from '../../../src/train/adam';
+import { Adam, cooledLearningRate } from '../../../src/train/adam';
 import { trainStep } from '../../../src/train/step';
 
 beforeAll(async () => {
@@ -144,5 +144,34 @@ describe('Adam on the hierarchy: z2 opening after the KL warm-up', () => {
     for (const name of waited) expect(adam.parameterSteps()[name]).toBe(1);
     vae.dispose();
     adam.dispose();
+  });
+});
+
+describe('cooledLearningRate: constant, then half a cosine to 0 over the last share of the steps', () => {
+  it('holds the base rate before the cooldown, halves it at its middle and reaches 0 at the end', () => {
+    const base = 2e-3;
+    // 1,000 steps, the last 40% cooling: steps 0..599 at base, 800 halfway, 1,000 at 0.
+    expect(cooledLearningRate(0, 1000, base, 0.4)).toBe(base);
+    expect(cooledLearningRate(599, 1000, base, 0.4)).toBe(base);
+    expect(cooledLearningRate(600, 1000, base, 0.4)).toBeCloseTo(base, 15);
+    expect(cooledLearningRate(800, 1000, base, 0.4)).toBeCloseTo(base / 2, 12);
+    // A quarter of the way in: (1 + cos(pi/4)) / 2 of base.
+    expect(cooledLearningRate(700, 1000, base, 0.4)).toBeCloseTo((base * (1 + Math.SQRT1_2)) / 2, 12);
+    expect(cooledLearningRate(1000, 1000, base, 0.4)).toBeCloseTo(0, 15);
+    // Past the planned end (a run whose plan was lowered under it) it stays at 0, never negative.
+    expect(cooledLearningRate(1200, 1000, base, 0.4)).toBeCloseTo(0, 15);
+  });
+
+  it('never rises over the run, and a cooldown of 0 keeps the rate constant', () => {
+    let last = Infinity;
+    for (let s = 0; s <= 500; s++) {
+      const lr = cooledLearningRate(s, 500, 1e-3, 0.7);
+      expect(lr).toBeLessThanOrEqual(last);
+      expect(lr).toBeGreaterThanOrEqual(0);
+      last = lr;
+    }
+    for (const s of [0, 250, 500, 900]) expect(cooledLearningRate(s, 500, 1e-3, 0)).toBe(1e-3);
+    // A cooldown of the whole run starts falling at the first step.
+    expect(cooledLearningRate(1, 500, 1e-3, 1)).toBeLessThan(1e-3);
   });
 });
