@@ -255,7 +255,7 @@ export class Vae {
    * raw output for the sampled latents, per sample (rows k*B) log p(z) - log q(z|x) summed over
    * the layers, and each spatial layer's analytic KL given the layers above it.
    */
-  private forward(x: tf.Tensor4D, eps: tf.Tensor3D, mu0?: tf.Tensor2D, logvar0?: tf.Tensor2D, lowerLayer = true, y?: tf.Tensor2D) {
+  private forward(x: tf.Tensor4D, eps: tf.Tensor3D, mu0?: tf.Tensor2D, logvar0?: tf.Tensor2D, lowerLayer = true, y?: tf.Tensor2D, encoded?: Posterior & { features: tf.Tensor4D[] }) {
     const [k, B] = eps.shape;
     const J = this.config.latentDim;
     const h = this.hierarchy;
@@ -266,7 +266,7 @@ export class Vae {
     let logvar: tf.Tensor2D;
     let features: tf.Tensor4D[] | null = null;
     if (h) {
-      const b = h.bottomUp(x, e);
+      const b = encoded ?? h.bottomUp(x, e);
       mu = mu0 ?? b.mu;
       logvar = logvar0 ?? b.logvar;
       features = b.features;
@@ -387,6 +387,37 @@ export class Vae {
       const xk = k === 1 ? x : (tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D);
       const nll = tf.reshape(this.likelihood.nll(xk, out, 'eval').perImage, [k, B]) as tf.Tensor2D;
       return { nll, klLower: klLower.map((t) => tf.reshape(t, [k, B]) as tf.Tensor2D) };
+    });
+  }
+
+  /**
+   * What one validation batch needs, from a single encoder pass: q(z1|x), the reconstruction with
+   * every layer at its posterior mean (raw likelihood output, as reconstructRaw) and the sampled
+   * ELBO terms (as sampledTerms). Separately those run the encoder three times per batch; on the
+   * default model that was about 40% of validation, which a time-budgeted run pays every epoch.
+   */
+  validationTerms(x0: tf.Tensor4D, eps: tf.Tensor3D, y?: tf.Tensor2D): Posterior & { recon: tf.Tensor4D; nll: tf.Tensor2D; klLower: tf.Tensor2D[] } {
+    return tf.tidy(() => {
+      const x = this.toModel(x0);
+      const [k, B] = eps.shape;
+      const h = this.hierarchy;
+      let mu: tf.Tensor2D;
+      let logvar: tf.Tensor2D;
+      let recon: tf.Tensor4D;
+      let encoded: (Posterior & { features: tf.Tensor4D[] }) | undefined;
+      if (h) {
+        const e = this.embed(y);
+        encoded = h.bottomUp(x, e);
+        ({ mu, logvar } = encoded);
+        recon = h.topDown(mu, encoded.features, (_, __, q) => q!.mean, e);
+      } else {
+        ({ mu, logvar } = this.encode(x0, y));
+        recon = this.decodeRaw(mu, undefined, 1, undefined, y);
+      }
+      const { out, klLower } = this.forward(x, eps, mu, logvar, true, y, encoded);
+      const xk = k === 1 ? x : (tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D);
+      const nll = tf.reshape(this.likelihood.nll(xk, out, 'eval').perImage, [k, B]) as tf.Tensor2D;
+      return { mu, logvar, recon, nll, klLower: klLower.map((t) => tf.reshape(t, [k, B]) as tf.Tensor2D) };
     });
   }
 

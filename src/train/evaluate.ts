@@ -98,12 +98,17 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
     source.fill(idx, buf);
     const x = tf.tensor4d(buf.subarray(0, B * D), [B, height, width, channels]);
     const y = labelTensor(labelRows, idx, vae.labelCount);
-    const { mu, logvar } = vae.encode(x, y);
+    // One encoder pass for all of it (Vae.validationTerms). The ELBO's reconstruction term is a
+    // Monte Carlo estimate over elboSamples z draws; z1's KL is analytic, and for the hierarchy
+    // each spatial layer's KL is analytic given the sampled layers above it.
+    const eps = tf.tensor3d(rng.normals(elboSamples * B * E), [elboSamples, B, E]);
+    const terms = vae.validationTerms(x, eps, y);
+    const { mu, logvar } = terms;
     // Deterministic parts: posterior means, KL per dim, reconstruction error of the
     // posterior-mean reconstruction (clamped to [0, 1] as it is shown).
     const [muV, klV, errV, recV] = tf.tidy(() => {
       const kl = gaussianKlPerDim(mu, logvar);
-      const rec = tf.clipByValue(vae.meanImage(vae.reconstructRaw(x, y)), 0, 1);
+      const rec = tf.clipByValue(vae.meanImage(terms.recon), 0, 1);
       const err = tf.mean(tf.reshape(tf.square(tf.sub(x, rec)), [B, D]), 1);
       return [mu.dataSync(), kl.dataSync(), err.dataSync(), rec.dataSync()];
     });
@@ -117,13 +122,8 @@ export async function evaluate(model: Vae | LoadedModel, data: ImageSource | Pic
       }
       reconError[start + b] = errV[b];
     }
-    // ELBO: Monte Carlo reconstruction term, analytic KL of z1, and for the hierarchy each
-    // spatial layer's KL (analytic given the sampled layers above it).
-    const [nllV, ...klLowV] = tf.tidy(() => {
-      const eps = tf.tensor3d(rng.normals(elboSamples * B * E), [elboSamples, B, E]);
-      const t = vae.sampledTerms(x, mu, logvar, eps, y);
-      return [tf.mean(t.nll, 0).dataSync(), ...t.klLower.map((k) => tf.mean(k, 0).dataSync())];
-    });
+    const [nllV, ...klLowV] = tf.tidy(() => [tf.mean(terms.nll, 0).dataSync(), ...terms.klLower.map((k) => tf.mean(k, 0).dataSync())]);
+    tf.dispose([eps, terms.recon, terms.nll, ...terms.klLower]);
     for (let b = 0; b < B; b++) {
       let low = 0;
       klLowV.forEach((v, l) => {

@@ -51,6 +51,7 @@ const base: PresetSettings = {
   epochs: 8,
   batchSize: 32,
   learningRate: 2e-3,
+  // The last 40% of the steps cool the rate to 0: the final weights settle instead of jittering.
   learningRateCooldown: 0.4,
   seed: 1,
 };
@@ -58,8 +59,9 @@ const base: PresetSettings = {
 export const PRESET_SPECS: readonly PresetSpec[] = [
   // A recognisable latent space in about 2 minutes.
   { id: 'quick', label: 'Quick', budgetSec: 2 * 60, settings: { ...base } },
-  // KL warm-up so fewer units collapse early.
-  { id: 'balanced', label: 'Balanced', budgetSec: 10 * 60, settings: { ...base, latentDim: 16, epochs: 45, learningRate: 1e-3, warmupSteps: 1000 } },
+  // KL warm-up so fewer units collapse early. The base's 2e-3 with the cooldown: on the DCSS
+  // sprites (seed 1, 10 min) 26.7 dB against 23.9 at 1e-3 with the cooldown and 23.2 at 1e-3 without.
+  { id: 'balanced', label: 'Balanced', budgetSec: 10 * 60, settings: { ...base, latentDim: 16, epochs: 45, warmupSteps: 1000 } },
   // Longer warm-up and a little free bits to keep units alive.
   { id: 'quality', label: 'Quality', budgetSec: 30 * 60, settings: { ...base, latentDim: 32, epochs: 220, batchSize: 64, learningRate: 1e-3, warmupSteps: 3000, freeBits: 0.05 } },
 ];

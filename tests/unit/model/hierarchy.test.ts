@@ -293,3 +293,30 @@ describe('nearest-neighbour upsampling on the cpu backend', () => {
     expect(Array.from(g.dataSync())).toEqual([block(0, 0, 0), block(0, 0, 1), block(0, 1, 0), block(0, 1, 1), block(1, 0, 0), block(1, 0, 1), block(1, 1, 0), block(1, 1, 1)]);
   });
 });
+
+describe('validationTerms: one encoder pass gives what evaluate used to take three for', () => {
+  it.each([
+    ['hierarchy with the fine layer', { height: 32, width: 32, channels: 4, architecture: 'hvae', convFilters: [4, 8, 8], denseUnits: 16, latentDim: 3, lowerChannels: 2, fineLatent: true }],
+    ['flat conv', { height: 16, width: 16, channels: 4, architecture: 'conv', convFilters: [8, 8], denseUnits: 16, latentDim: 3 }],
+  ] as const)('%s: the same posterior, reconstruction and sampled terms as encode, reconstructRaw and sampledTerms', (_, over) => {
+    const vae = new Vae(resolveModelConfig({ ...over }), 4);
+    const rng = new Rng(5);
+    const x = images(rng, 3, over.height, 4);
+    const eps = tf.tensor3d(rng.normals(2 * 3 * vae.noiseDim), [2, 3, vae.noiseDim]);
+    const one = vae.validationTerms(x, eps);
+    const { mu, logvar } = vae.encode(x);
+    const recon = vae.reconstructRaw(x);
+    const apart = vae.sampledTerms(x, mu, logvar, eps);
+    const same = (a: tf.Tensor, b: tf.Tensor) => {
+      expect(a.shape).toEqual(b.shape);
+      expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeLessThanOrEqual(1e-6 * Math.max(1, tf.max(tf.abs(b)).dataSync()[0]));
+    };
+    same(one.mu, mu);
+    same(one.logvar, logvar);
+    same(one.recon, recon);
+    same(one.nll, apart.nll);
+    expect(one.klLower.length).toBe(over.architecture === 'hvae' ? 2 : 0);
+    one.klLower.forEach((k, l) => same(k, apart.klLower[l]));
+    vae.dispose();
+  });
+});
