@@ -33,7 +33,11 @@ export const trainFlags = {
   'free-bits': limited(L.freeBits, `Nats of KL per dimension not penalised, against posterior collapse (default ${D.freeBits}).`, 'NATS'),
   'iwae-k': limited(L.iwaeK, `Importance samples per image in the training bound; 1 is the plain ELBO (default ${D.iwaeK}).`, 'K'),
   'learning-rate': limited(L.learningRate, `The Adam step size (default ${D.learningRate}).`),
-  'lr-cooldown': limited(L.learningRateCooldown, `The share of the last steps over which the step size falls to 0; 0 keeps it constant (default ${D.learningRateCooldown}; the presets cool down).`, 'SHARE'),
+  'lr-cooldown': limited(
+    L.learningRateCooldown,
+    `The share of the last steps over which the step size falls to 0; 0 keeps it constant (default ${D.learningRateCooldown}; the presets cool down).`,
+    'SHARE',
+  ),
   seed: limited(L.seed, `The seed of weights and batches, for a repeatable run (default ${D.seed}).`),
   'val-iwae-k': limited(L.valIwaeK, `Importance samples for the validation log-likelihood each epoch; 0 skips it (default ${D.valIwaeK}).`, 'K'),
   workers: text('auto|1|2', 'Training threads; auto uses 2 on the wasm backend with 2+ cores (default auto).'),

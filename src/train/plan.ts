@@ -210,6 +210,11 @@ export function revisePlan(a: {
   elapsedSec: number;
   /** The dataset's images (training and validation), as the first plan's summary counts them. */
   images: number;
+  /**
+   * False once the run has lowered its plan: epochs only slow down from there (a DCSS run went
+   * 34 -> 38 -> 39 -> 38 -> 37 -> 36 -> 37 -> 36 with raises allowed after lowering).
+   */
+  mayRaise?: boolean;
 }): RunEstimate | null {
   if (!(a.epochSec > 0)) return null;
   // Where the budget ends, in epochs. A dead band keeps the plan line from flickering by one
@@ -218,7 +223,7 @@ export function revisePlan(a: {
   // overrun the budget by more than half an epoch.
   const reach = a.epochsDone + Math.max(0, a.secondsLeft / a.epochSec);
   let epochs = a.plannedEpochs;
-  if (reach >= a.plannedEpochs + 1) epochs = Math.floor(reach);
+  if (reach >= a.plannedEpochs + 1 && a.mayRaise !== false) epochs = Math.floor(reach);
   else if (reach < a.plannedEpochs - 0.5) epochs = Math.max(a.promisedEpochs, a.epochsDone, Math.round(reach));
   if (epochs === a.plannedEpochs) return null;
   const estimatedSec = Math.max(0, epochs - a.epochsDone) * a.epochSec;

@@ -189,6 +189,7 @@ export async function train(
   let pausedAtMark = 0;
   const fullEpochSecs: number[] = [];
   let fullTrainSec = 0;
+  let lowered = false;
   /** A fresh time-budgeted run, at an epoch's end: train the epochs that fit what is left (revisePlan). */
   const replan = (): RunEstimate | null => {
     if (!freshBudgetRun || !currentPlan || !timeBudgetSec || fullEpochSecs.length === 0) return null;
@@ -205,8 +206,10 @@ export async function train(
       imagesPerSec: (fullEpochSecs.length * n) / fullTrainSec,
       elapsedSec,
       images: n + valIdx.length,
+      mayRaise: !lowered,
     });
     if (!revised) return null;
+    if (revised.epochs < cfg.epochs) lowered = true;
     currentPlan = revised;
     cfg = { ...cfg, epochs: revised.epochs };
     totalSteps = stepsFor(cfg.epochs);

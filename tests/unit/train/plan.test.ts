@@ -71,5 +71,9 @@ describe('a run plan', () => {
     expect(revisePlan({ ...planned40, secondsLeft: 209 })).toBeNull(); // reach 40.9
     expect(revisePlan({ ...planned40, secondsLeft: 210 })!.epochs).toBe(41); // reach 41
     expect(revisePlan({ ...planned40, secondsLeft: 194 })!.epochs).toBe(39); // reach 39.4
+    // Once a run has lowered its plan it only lowers: a faster epoch after that does not raise it
+    // back (reach 41 would raise a run that never lowered), but a slower one still lowers it.
+    expect(revisePlan({ ...planned40, secondsLeft: 210, mayRaise: false })).toBeNull();
+    expect(revisePlan({ ...planned40, secondsLeft: 194, mayRaise: false })!.epochs).toBe(39);
   });
 });
