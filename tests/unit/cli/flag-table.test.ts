@@ -42,6 +42,7 @@ const SCHEMA_OF: Array<{ table: FlagTable; flag: string; ok: (v: number) => bool
       ['free-bits', 'freeBits'],
       ['iwae-k', 'iwaeK'],
       ['learning-rate', 'learningRate'],
+      ['lr-cooldown', 'learningRateCooldown'],
       ['seed', 'seed'],
       ['val-iwae-k', 'valIwaeK'],
       ['time-budget', 'timeBudgetSec'],
