@@ -379,11 +379,18 @@ export class Vae {
    * Per image: the one-sample -log p(x|z) and the KL of every layer below the top (analytic
    * given the sampled z1), for evaluation. eps: [k, B, noiseDim]; returns [k, B] each.
    */
-  sampledTerms(x0: tf.Tensor4D, mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor3D, y?: tf.Tensor2D): { nll: tf.Tensor2D; klLower: tf.Tensor2D[] } {
+  sampledTerms(
+    x0: tf.Tensor4D,
+    mu: tf.Tensor2D,
+    logvar: tf.Tensor2D,
+    eps: tf.Tensor3D,
+    y?: tf.Tensor2D,
+    encoded?: Posterior & { features: tf.Tensor4D[] },
+  ): { nll: tf.Tensor2D; klLower: tf.Tensor2D[] } {
     return tf.tidy(() => {
       const x = this.toModel(x0);
       const [k, B] = eps.shape;
-      const { out, klLower } = this.forward(x, eps, mu, logvar, true, y);
+      const { out, klLower } = this.forward(x, eps, mu, logvar, true, y, encoded);
       const xk = k === 1 ? x : (tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D);
       const nll = tf.reshape(this.likelihood.nll(xk, out, 'eval').perImage, [k, B]) as tf.Tensor2D;
       return { nll, klLower: klLower.map((t) => tf.reshape(t, [k, B]) as tf.Tensor2D) };
@@ -398,8 +405,6 @@ export class Vae {
    */
   validationTerms(x0: tf.Tensor4D, eps: tf.Tensor3D, y?: tf.Tensor2D): Posterior & { recon: tf.Tensor4D; nll: tf.Tensor2D; klLower: tf.Tensor2D[] } {
     return tf.tidy(() => {
-      const x = this.toModel(x0);
-      const [k, B] = eps.shape;
       const h = this.hierarchy;
       let mu: tf.Tensor2D;
       let logvar: tf.Tensor2D;
@@ -407,17 +412,14 @@ export class Vae {
       let encoded: (Posterior & { features: tf.Tensor4D[] }) | undefined;
       if (h) {
         const e = this.embed(y);
-        encoded = h.bottomUp(x, e);
+        encoded = h.bottomUp(this.toModel(x0), e);
         ({ mu, logvar } = encoded);
         recon = h.topDown(mu, encoded.features, (_, __, q) => q!.mean, e);
       } else {
         ({ mu, logvar } = this.encode(x0, y));
         recon = this.decodeRaw(mu, undefined, 1, undefined, y);
       }
-      const { out, klLower } = this.forward(x, eps, mu, logvar, true, y, encoded);
-      const xk = k === 1 ? x : (tf.reshape(tf.tile(tf.expandDims(x, 0), [k, 1, 1, 1, 1]), [k * B, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D);
-      const nll = tf.reshape(this.likelihood.nll(xk, out, 'eval').perImage, [k, B]) as tf.Tensor2D;
-      return { mu, logvar, recon, nll, klLower: klLower.map((t) => tf.reshape(t, [k, B]) as tf.Tensor2D) };
+      return { mu, logvar, recon, ...this.sampledTerms(x0, mu, logvar, eps, y, encoded) };
     });
   }
 
