@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ImportResult } from '../../src/data/import';
+import { importSheets } from '../../src/data/sheet-import';
 
 export const EMOJI_PACKAGE = 'emoji-datasource-twitter@16.0.0';
 
@@ -110,4 +112,23 @@ export async function fetchDcssSheet(name: (typeof DCSS_SHEETS)[number], onLog: 
     await fs.rm(tmp, { recursive: true, force: true });
   }
   return { file, version };
+}
+
+/**
+ * Dungeon Crawl Stone Soup's sprites as the quality bench and the collapse test use them: the two
+ * sheets of whole sprites (player.png: monsters and player bodies; main.png: items), cut by the
+ * app's own automatic slicing (islands of opaque pixels; touching sprites cut at 32 px) and
+ * imported at 32x32 RGBA with nearest resampling, as a pixel-art user would, into `output`.
+ * The grid cut of every sheet used before mixed parts of neighbouring sprites in many cells, and
+ * half the set was floor and wall textures, not sprites.
+ */
+export async function importDcssSprites(output: string, onLog: (line: string) => void = () => {}): Promise<ImportResult & { version: string }> {
+  const sheets = [await fetchDcssSheet('player.png', onLog), await fetchDcssSheet('main.png', onLog)];
+  const result = await importSheets({
+    sheets: sheets.map((s) => s.file),
+    slicing: { mode: 'auto', alphaThreshold: 0, gap: 0, minArea: 16, splitWidth: 32, splitHeight: 32 },
+    output,
+    options: { size: 32, channels: 'rgba', resampling: 'nearest' },
+  });
+  return { ...result, version: sheets[0].version };
 }

@@ -66,8 +66,7 @@ import { drawFitted, fitPrior, type FittedPrior } from '../../src/latent/fitted-
 import { nearestRows } from '../../src/latent/neighbours';
 import { train } from '../../src/train/train';
 import type { BenchLine } from './types';
-import { EMOJI_PACKAGE, benchCacheDir, cachedEmoji, fetchDcssSheet } from './data';
-import { importSheets } from '../../src/data/sheet-import';
+import { EMOJI_PACKAGE, benchCacheDir, cachedEmoji, importDcssSprites } from './data';
 
 const PRESETS: readonly PresetId[] = ['quick', 'balanced', 'quality'];
 const ARTIFACTS = path.resolve('tests', 'artifacts', 'bench');
@@ -188,24 +187,12 @@ async function importSet(name: string, folder: string, tmp: string, source: stri
   return { name, dataset: await openDataset(r.dataset), source };
 }
 
-/**
- * Dungeon Crawl Stone Soup's sprites: the two sheets of whole sprites (player.png: monsters and
- * player bodies; main.png: items), cut by the app's own automatic slicing (islands of opaque
- * pixels; touching sprites cut at 32 px), imported at 32x32 RGBA with nearest resampling as a
- * pixel-art user would. The grid cut of every sheet used before mixed parts of neighbouring
- * sprites in many cells and half the set was floor and wall textures, not sprites.
- */
-async function importDcssSprites(tmp: string): Promise<BenchSet> {
-  const sheets = [await fetchDcssSheet('player.png', log), await fetchDcssSheet('main.png', log)];
+/** Dungeon Crawl Stone Soup's sprites (bench/data.ts importDcssSprites). */
+async function dcssSet(tmp: string): Promise<BenchSet> {
   const t0 = performance.now();
-  const r = await importSheets({
-    sheets: sheets.map((s) => s.file),
-    slicing: { mode: 'auto', alphaThreshold: 0, gap: 0, minArea: 16, splitWidth: 32, splitHeight: 32 },
-    output: path.join(tmp, 'dcss-32'),
-    options: { size: 32, channels: 'rgba', resampling: 'nearest' },
-  });
+  const r = await importDcssSprites(path.join(tmp, 'dcss-32'), log);
   log(`dcss: ${r.imported} sprites (${r.train} train, ${r.val} val) in ${((performance.now() - t0) / 1000).toFixed(1)} s (${r.skipped.length} skipped: duplicates and dust)`);
-  return { name: 'dcss', dataset: await openDataset(r.dataset), source: `crawl-tiles-data ${sheets[0].version}: player.png and main.png, auto-sliced, ${r.imported} sprites` };
+  return { name: 'dcss', dataset: await openDataset(r.dataset), source: `crawl-tiles-data ${r.version}: player.png and main.png, auto-sliced, ${r.imported} sprites` };
 }
 
 /** Float pixels in [0, 1] of dataset images, HWC, one after another. */
@@ -677,7 +664,7 @@ export async function run(ctx: { argv?: string[]; print?: (line: BenchLine) => v
   try {
     const sets: Array<() => Promise<BenchSet>> = args.dataset
       ? [async () => ({ name: path.basename(args.dataset!).replace(/[^A-Za-z0-9._-]+/g, '_'), dataset: await openDataset(args.dataset!), source: args.dataset! })]
-      : [async () => importSet('twemoji', await cachedEmoji(), tmp, `${EMOJI_PACKAGE} 64x64 PNGs`), async () => importDcssSprites(tmp)];
+      : [async () => importSet('twemoji', await cachedEmoji(), tmp, `${EMOJI_PACKAGE} 64x64 PNGs`), async () => dcssSet(tmp)];
     for (const load of sets) {
       const set = await load();
       let collapsed = 0;

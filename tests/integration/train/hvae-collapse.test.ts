@@ -11,13 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/backend/choose';
-import { importSheets } from '../../../src/data/sheet-import';
 import { openDataset, type Dataset } from '../../../src/data/store';
 import { COLLAPSE_KL_NATS } from '../../../src/train/collapse';
 import type { EpochSummary } from '../../../src/train/events';
 import { presetSpec } from '../../../src/train/presets';
 import { train } from '../../../src/train/train';
-import { fetchDcssSheet } from '../../bench/data';
+import { importDcssSprites } from '../../bench/data';
 import { repoRoot } from '../../helpers/built';
 
 let sample: Dataset;
@@ -28,13 +27,7 @@ beforeAll(async () => {
   await initBackend({ force: 'wasm' });
   sample = await openDataset(path.join(repoRoot, 'assets', 'sample', 'twemoji-32'));
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'atlas-collapse-'));
-  const sheets = [(await fetchDcssSheet('player.png')).file, (await fetchDcssSheet('main.png')).file];
-  const r = await importSheets({
-    sheets,
-    slicing: { mode: 'auto', alphaThreshold: 0, gap: 0, minArea: 16, splitWidth: 32, splitHeight: 32 },
-    output: path.join(tmp, 'dcss-32'),
-    options: { size: 32, channels: 'rgba', resampling: 'nearest' },
-  });
+  const r = await importDcssSprites(path.join(tmp, 'dcss-32'));
   dcss = await openDataset(r.dataset);
 }, 300_000);
 afterAll(async () => {
