@@ -569,7 +569,9 @@ async function runOne(set: BenchSet, args: QualityArgs, seed: number, backend: s
         if (now - lastLog < 20_000) return;
         lastLog = now;
         const left = Math.max(0, (budgetMs - (now - t0)) / 1000);
-        log(`${name} seed ${seed}: epoch ${e.epoch}, val ELBO ${e.val ? e.val.elbo.toFixed(1) : '-'}, KL ${e.val ? e.val.kl.toFixed(1) : '-'}, ${left.toFixed(0)} s left`);
+        log(
+          `${name} seed ${seed}: epoch ${e.epoch}, val ELBO ${e.val ? e.val.elbo.toFixed(1) : '-'}, KL ${e.val ? `${e.val.kl.toFixed(1)} (layers ${e.val.klLayers.map((k) => k.toFixed(1)).join(' / ')})` : '-'}, ${left.toFixed(0)} s left`,
+        );
       },
     });
   } finally {
