@@ -195,6 +195,15 @@ describe('explorer journey', () => {
     await page.getByTestId('gen-sample').click();
     await expect.poll(() => stripUrl(page, 'gen-cell'), { timeout: 60_000 }).not.toBe(nearestStrip);
     await page.getByTestId('gen-detail-from').selectOption('nearest');
+    // The prior N(0, I) of a hierarchical model: the panel says what its samples look like (and
+    // the detail source, which only the fitted prior has, goes away); nothing of it under the fitted prior.
+    expect(await page.getByTestId('gen-prior-hint').count()).toBe(0);
+    await page.getByTestId('gen-prior').selectOption('standard');
+    expect(await page.getByTestId('gen-prior-hint').textContent()).toContain('fragments');
+    expect(await page.getByTestId('gen-detail-from').count()).toBe(0);
+    await screenshot(page, 'ui-explore-06-generate-prior-hint');
+    await page.getByTestId('gen-prior').selectOption('fitted');
+    expect(await page.getByTestId('gen-prior-hint').count()).toBe(0);
     // Reseed draws new latents: the seed moves on and the grid is replaced.
     const beforeReseed = await stripUrl(page, 'gen-cell');
     await page.getByTestId('gen-reseed').click();
