@@ -15,15 +15,16 @@
  * (DCSS sprites, seed 3): 26.6 against 26.4 dB, prior samples still fragments, and the 4x4 map
  * held 0.33 nats against the fine 16x16 map's 1,470: the finest layer takes the detail whatever
  * sits above it. Opening the layers in turn instead (the 8x8 map at the end of the warm-up, the
- * 16x16 map 900 steps later; DCSS seed 3, Balanced) moved detail up (8x8 map 385 nats, 16x16
- * 915) but cost 2 dB (24.4 against 26.4) and prior samples were still fragments (islands ratio
- * 1.51 against 1.98), so all spatial layers open together. Each position of a spatial map draws
- * its own Gaussian under p(z_l|z_<l); nothing in these priors ties a drawn sprite together. An
- * autoregressive prior for the 16x16 map (raster order, one masked 3x3 conv of the map; same seed and
- * preset) modelled it better on that one seed (ELBO 5,453 against 4,883 nats, 27.6 against 26.4 dB) but its samples were
- * still fragments (islands ratio 1.79), and a position-by-position draw has no cheap prior mean
- * for the smooth paths, so it was not kept. Four channels per map instead of eight: 25.2 dB,
- * islands 1.55. Lower layers stay factorised; whole samples come from the fitted prior.
+ * 16x16 map 900 steps later; DCSS seed 3, Balanced) moved detail up (8x8 map 385 nats, 16x16 915)
+ * but cost 2 dB (24.4 against 26.4) and prior samples were still fragments (islands ratio 1.51
+ * against 1.98), so all spatial layers open together. Each position of a spatial map draws its own
+ * Gaussian under p(z_l|z_<l); nothing in these priors ties a drawn sprite together. An
+ * autoregressive prior for the 16x16 map (raster order, one masked 3x3 conv of the map; same seed
+ * and preset) modelled it better on that one seed (ELBO 5,453 against 4,883 nats, 27.6 against
+ * 26.4 dB) but its samples were still fragments (islands ratio 1.79), and a position-by-position
+ * draw has no cheap prior mean for the smooth paths, so it was not kept. Four channels per map
+ * instead of eight: 25.2 dB, islands 1.55. Lower layers stay factorised; whole samples come from
+ * the fitted prior.
  *
  * With fineLatent (the default from 32x32) a fine map z3 at twice z2's resolution follows the
  * first up-block past z2, with prior p(z3|z1, z2) and its posterior read from the encoder's
