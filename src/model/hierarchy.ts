@@ -19,10 +19,10 @@
  * but cost 2 dB (24.4 against 26.4) and prior samples were still fragments (islands ratio 1.51
  * against 1.98), so all spatial layers open together. Each position of a spatial map draws its own
  * Gaussian under p(z_l|z_<l); nothing in these priors ties a drawn sprite together. An
- * autoregressive prior for the 16x16 map (raster order, one masked 3x3 conv of the map; same seed
- * and preset) modelled it better on that one seed (ELBO 5,453 against 4,883 nats, 27.6 against
- * 26.4 dB) but its samples were still fragments (islands ratio 1.79), and a position-by-position
- * draw has no cheap prior mean for the smooth paths, so it was not kept. Four channels per map
+ * autoregressive prior for the 16x16 map (raster order, one masked 3x3 conv of the map; DCSS
+ * seeds 1 to 3) reconstructed at 27.1, 26.2 and 27.6 dB against 25.9, 27.2 and 26.4, within the
+ * spread between seeds, and its samples were still fragments (islands ratio 1.42 to 1.79); a
+ * position-by-position draw also has no cheap prior mean for the smooth paths, so it was not kept. Four channels per map
  * instead of eight: 25.2 dB, islands 1.55. Lower layers stay factorised; whole samples come from
  * the fitted prior.
  *
